@@ -1,0 +1,124 @@
+/**
+ * The AI service contract every backend implements: local wllama, WebLLM, Gemini and OpenAI-compatible servers.
+ * Messages use the OpenAI chat shape, which wllama and web-llm already speak; the Gemini adapter translates.
+ * Nothing here imports Vue, Pinia or the DOM: it runs in the worker and in Node tests.
+ */
+import type { ErrorCode } from '../protocol/errors'
+
+export type ServiceId = 'wllama' | 'webllm' | 'gemini' | 'openai-compat'
+
+/** A model file on a Hugging Face-compatible hub. */
+export interface ModelRef {
+  /** Stable id, `${repo}/${file}`. */
+  id: string
+  /** `owner/name` on the hub. */
+  repo: string
+  /** Path of the file inside the repo, e.g. `stories260K.gguf`. */
+  file: string
+  /** Branch, tag or commit. Default `main`. */
+  revision?: string
+}
+
+export interface Capabilities {
+  /** Runs on this device; no prompt leaves it. */
+  isLocal: boolean
+  /** The backend can emit OpenAI-style `tool_calls` itself. */
+  hasNativeToolCalls: boolean
+  /** Largest context the backend accepts, in tokens. */
+  maxContextTokens: number
+}
+
+export interface Support {
+  isSupported: boolean
+  /** Why not, in words a user understands. */
+  reason?: string
+}
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant' | 'tool'
+  content: string
+}
+
+/** Sampling settings; unset fields take the engine's defaults. */
+export interface SamplingSettings {
+  /** 0 is greedy. Default 0.7. */
+  temperature?: number
+  topK?: number
+  topP?: number
+  /** Most tokens to generate. Default 256. */
+  maxTokens?: number
+  seed?: number
+}
+
+/**
+ * How a request is turned into a prompt. `auto` uses the model's chat template when it has one and a plain
+ * completion of the last user message when it does not (tiny base models such as stories260K).
+ */
+export type PromptMode = 'auto' | 'chat' | 'completion'
+
+export interface ChatRequest {
+  messages: ChatMessage[]
+  sampling?: SamplingSettings
+  mode?: PromptMode
+}
+
+/** Timings of one request, published to the UI. Times in milliseconds; rates in tokens per second. */
+export interface RequestMetrics {
+  engine: ServiceId
+  threads: number
+  queueWaitMs: number
+  timeToFirstTokenMs: number
+  promptTokens: number
+  /** Prompt tokens reused from the previous turn's KV cache, not processed again. */
+  cachedTokens: number
+  completionTokens: number
+  prefillTokensPerSecond: number
+  decodeTokensPerSecond: number
+  totalMs: number
+}
+
+export type FinishReason = 'stop' | 'length'
+
+export interface ChatSummary {
+  text: string
+  finishReason: FinishReason
+  /** How the prompt was built: with the chat template or as a plain completion. */
+  mode: Exclude<PromptMode, 'auto'>
+  metrics: RequestMetrics
+}
+
+export type ChatChunk =
+  | { type: 'delta', text: string }
+  | { type: 'done', summary: ChatSummary }
+
+export interface Progress {
+  phase: 'download' | 'verify' | 'load'
+  loadedBytes: number
+  totalBytes: number
+  /** Average over the last seconds, in bytes per second; 0 when unknown. */
+  bytesPerSecond: number
+}
+
+export type ServiceState = 'idle' | 'loading' | 'ready' | 'busy' | 'error'
+
+export interface ServiceStatus {
+  state: ServiceState
+  model?: ModelRef
+  errorCode?: ErrorCode
+}
+
+export interface AIService {
+  readonly id: ServiceId
+  readonly capabilities: Capabilities
+  /** Cheap probe: WebGPU adapter? threads? key set and online? Never throws. */
+  isSupported(): Promise<Support>
+  /** @throws AppError 'model_not_found' | 'load_failed' | 'invalid_model_file' | 'out_of_memory' | 'aborted' */
+  initialize(model: ModelRef, opts?: { signal?: AbortSignal, onProgress?: (p: Progress) => void }): Promise<void>
+  /**
+   * Always streams; the last chunk is `done` with the summary. A caller that wants one string collects the deltas.
+   * @throws AppError 'model_not_loaded' | 'inference_failed' | 'aborted' | 'timeout' | 'worker_crashed'
+   */
+  chat(req: ChatRequest, opts?: { signal?: AbortSignal }): AsyncIterable<ChatChunk>
+  status(): ServiceStatus
+  dispose(): Promise<void>
+}

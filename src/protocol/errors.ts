@@ -1,0 +1,105 @@
+/**
+ * One error type for the whole app. `instanceof` does not survive `postMessage`; a `code` does, so errors cross the
+ * worker boundary as {@link SerializedError} and are rebuilt with {@link deserializeError}.
+ */
+
+/** Every error a user can meet. Each has a plain message and a next step in {@link ERROR_HELP}. */
+export const ERROR_CODES = [
+  'aborted',
+  'timeout',
+  'queue_full',
+  'worker_crashed',
+  'model_not_found',
+  'model_not_loaded',
+  'download_failed',
+  'integrity_failed',
+  'invalid_model_file',
+  'truncated_model_file',
+  'storage_quota',
+  'storage_unavailable',
+  'load_failed',
+  'out_of_memory',
+  'unsupported_device',
+  'inference_failed',
+  'busy_elsewhere',
+  'unknown',
+] as const
+
+export type ErrorCode = (typeof ERROR_CODES)[number]
+
+/** What the user is told, and what to do next, for each code. `docs/troubleshooting.md` has one section a code. */
+export const ERROR_HELP: Record<ErrorCode, { title: string, action: string }> = {
+  aborted: { title: 'Stopped.', action: 'Send the message again when you are ready.' },
+  timeout: { title: 'The request took too long and was stopped.', action: 'Try a shorter prompt, or raise the timeout in Settings.' },
+  queue_full: { title: 'Too many requests are waiting.', action: 'Wait for the current answers to finish, or stop one, then try again.' },
+  worker_crashed: { title: 'The inference engine stopped unexpectedly.', action: 'Send the message again: the model reloads automatically.' },
+  model_not_found: { title: 'The model file was not found on the model hub.', action: 'Check the repository and file name, or pick another model.' },
+  model_not_loaded: { title: 'No model is loaded.', action: 'Download and load a model first.' },
+  download_failed: { title: 'The download did not finish.', action: 'Check your connection and press Download again.' },
+  integrity_failed: { title: 'The downloaded file does not match the hub\'s checksum, so it was deleted.', action: 'Press Download again; if it keeps failing, the file on the hub may have changed.' },
+  invalid_model_file: { title: 'This file is not a GGUF model.', action: 'Pick a .gguf file made for llama.cpp.' },
+  truncated_model_file: { title: 'The model file is incomplete.', action: 'Delete it and download it again.' },
+  storage_quota: { title: 'Not enough storage space for this model.', action: 'Delete models you no longer use, or pick a smaller one.' },
+  storage_unavailable: { title: 'This browser does not allow the app to store files.', action: 'Leave private browsing, or use a recent Chrome, Edge or Firefox.' },
+  load_failed: { title: 'The model could not be loaded.', action: 'Try a smaller context size in Settings, or another model.' },
+  out_of_memory: { title: 'The device ran out of memory for this model.', action: 'Pick a smaller model or a smaller context size.' },
+  unsupported_device: { title: 'This device cannot run this model.', action: 'Pick a model marked as compatible with your device.' },
+  inference_failed: { title: 'The model failed while writing its answer.', action: 'Try again; if it repeats, reload the model.' },
+  busy_elsewhere: { title: 'The model is open in another tab.', action: 'Close the other tab, or take over the model here.' },
+  unknown: { title: 'Something went wrong.', action: 'Reload the page; if it repeats, see Troubleshooting.' },
+}
+
+/** The shape an error has while it crosses `postMessage`. */
+export interface SerializedError {
+  name: string
+  code: ErrorCode
+  message: string
+  stack?: string
+}
+
+export class AppError extends Error {
+  readonly code: ErrorCode
+
+  constructor(code: ErrorCode, message?: string, options?: { cause?: unknown }) {
+    super(message ?? ERROR_HELP[code].title, options)
+    this.code = code
+    // Aborts look like fetch's, so `err.name === 'AbortError'` works for every caller.
+    this.name = code === 'aborted' ? 'AbortError' : 'AppError'
+  }
+
+  /** The next step for the user. */
+  get action(): string {
+    return ERROR_HELP[this.code].action
+  }
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && (ERROR_CODES as readonly string[]).includes(value)
+}
+
+/** Any thrown value as an AppError; aborts (DOMException or wllama's) keep the code `aborted`. */
+export function toAppError(err: unknown, fallback: ErrorCode = 'unknown'): AppError {
+  if (err instanceof AppError)
+    return err
+  if (err instanceof Error) {
+    const code = err.name === 'AbortError' ? 'aborted' : fallback
+    return new AppError(code, err.message || ERROR_HELP[code].title, { cause: err })
+  }
+  return new AppError(fallback, typeof err === 'string' ? err : ERROR_HELP[fallback].title)
+}
+
+export function serializeError(err: unknown, fallback: ErrorCode = 'unknown'): SerializedError {
+  const app = toAppError(err, fallback)
+  return { name: app.name, code: app.code, message: app.message, stack: app.stack }
+}
+
+export function deserializeError(err: SerializedError): AppError {
+  const app = new AppError(isErrorCode(err.code) ? err.code : 'unknown', err.message)
+  if (err.stack)
+    app.stack = err.stack
+  return app
+}
+
+export function abortError(): AppError {
+  return new AppError('aborted')
+}
