@@ -11,6 +11,7 @@
  *                                     ◀───────────────  { id, type: 'result', payload: ChatSummary } | { id, type: 'error' }
  *   { id, type: 'abort',  target }    ───────────────▶  stops request `target`; it answers error code 'aborted'
  *   { id, type: 'unload', payload }   ───────────────▶  frees the model          ◀── result | error
+ *   { id, type: 'env',    payload }   ───────────────▶  reports isolation, cores, WebGPU  ◀── result
  *
  * Every request is answered by exactly one `result` or `error` with its id. Errors cross as SerializedError and are
  * rebuilt into AppError on the UI side.
@@ -46,8 +47,17 @@ export interface ChatCall extends ChatRequest {
   modelId: string
 }
 
+/** What the worker sees of its environment. */
+export interface WorkerEnvironment {
+  /** SharedArrayBuffer is usable, so wllama can run threads. */
+  isCrossOriginIsolated: boolean
+  hardwareConcurrency: number
+  hasWebGpu: boolean
+}
+
 /** One row per call: payload in, result out. */
 export interface Calls {
+  env: { in: null, out: WorkerEnvironment }
   load: { in: LoadRequest, out: LoadedModel }
   chat: { in: ChatCall, out: ChatSummary }
   unload: { in: null, out: null }

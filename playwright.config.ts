@@ -1,0 +1,32 @@
+import { defineConfig } from '@playwright/test'
+import { CHROMIUM_ARGS, chromiumPath } from './tests/e2e/chromium'
+import { prepareModelsDir } from './tests/e2e/models-fixture'
+
+const port = Number(process.env.E2E_PORT ?? 4183)
+const modelsDir = prepareModelsDir()
+
+export default defineConfig({
+  testDir: 'tests/e2e',
+  // One browser at a time: the machine has 2 cores and wllama wants one of them.
+  workers: 1,
+  fullyParallel: false,
+  forbidOnly: !!process.env.CI,
+  retries: 0,
+  timeout: 120_000,
+  expect: { timeout: 30_000 },
+  reporter: process.env.CI ? [['list']] : [['list'], ['html', { open: 'never' }]],
+  use: {
+    baseURL: `http://localhost:${port}`,
+    browserName: 'chromium',
+    launchOptions: { executablePath: chromiumPath(), args: CHROMIUM_ARGS },
+    trace: 'retain-on-failure',
+  },
+  webServer: {
+    // The built app, served the way `npm start` serves it (vite preview with the mirror plugin).
+    command: `npx vite preview --port ${port} --strictPort`,
+    url: `http://localhost:${port}/app-config.json`,
+    env: { MODELS_DIR: modelsDir, PORT: String(port) },
+    reuseExistingServer: false,
+    timeout: 60_000,
+  },
+})

@@ -1,0 +1,35 @@
+import { Workbox } from 'workbox-window'
+import { ref } from 'vue'
+
+/**
+ * Registers the service worker (production builds only) so the app opens offline, and tells the UI when an update
+ * is waiting. Model files are not in the service worker's cache: they live in OPFS.
+ */
+export function useServiceWorker() {
+  const isOfflineReady = ref(false)
+  const hasUpdate = ref(false)
+  const error = ref<string | null>(null)
+  let wb: Workbox | null = null
+
+  async function register(): Promise<void> {
+    if (!import.meta.env.PROD || !('serviceWorker' in navigator))
+      return
+    wb = new Workbox(`${import.meta.env.BASE_URL}sw.js`, { scope: import.meta.env.BASE_URL })
+    wb.addEventListener('waiting', () => { hasUpdate.value = true })
+    wb.addEventListener('activated', () => { isOfflineReady.value = true })
+    try {
+      await wb.register()
+      isOfflineReady.value = !!navigator.serviceWorker.controller || isOfflineReady.value
+    }
+    catch (err) {
+      error.value = `Offline mode is unavailable: ${String(err)}`
+    }
+  }
+
+  function applyUpdate(): void {
+    wb?.addEventListener('controlling', () => window.location.reload())
+    wb?.messageSkipWaiting()
+  }
+
+  return { isOfflineReady, hasUpdate, error, register, applyUpdate }
+}

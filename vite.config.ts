@@ -1,0 +1,39 @@
+import vue from '@vitejs/plugin-vue'
+import { defineConfig } from 'vite'
+import { VitePWA } from 'vite-plugin-pwa'
+import { ISOLATION_HEADERS, localServerPlugin } from './server/vite-plugin.ts'
+
+const port = Number(process.env.PORT ?? 5173)
+
+export default defineConfig({
+  plugins: [
+    vue(),
+    localServerPlugin(),
+    VitePWA({
+      // Registered by src/composables/service-worker.ts through workbox-window, so the app can show its state.
+      injectRegister: false,
+      registerType: 'prompt',
+      manifest: {
+        name: 'Local AI Assistant',
+        short_name: 'Local AI',
+        description: 'Chat with AI models that run on your own device.',
+        theme_color: '#1f2937',
+        background_color: '#111827',
+        display: 'standalone',
+        icons: [{ src: 'icon.svg', sizes: 'any', type: 'image/svg+xml', purpose: 'any' }],
+      },
+      workbox: {
+        globPatterns: ['**/*.{js,css,html,svg,wasm,webmanifest}'],
+        // wllama's WebAssembly is ~9 MB; it must be precached for offline use.
+        maximumFileSizeToCacheInBytes: 32 * 2 ** 20,
+        navigateFallback: 'index.html',
+        // Model files live in OPFS, never in the service worker cache; hub and API requests go to the network.
+        navigateFallbackDenylist: [/^\/api\//, /\/resolve\//, /^\/app-config\.json$/],
+      },
+    }),
+  ],
+  worker: { format: 'es' },
+  build: { target: 'es2022' },
+  server: { port, strictPort: true, headers: ISOLATION_HEADERS },
+  preview: { port, strictPort: true, headers: ISOLATION_HEADERS },
+})
