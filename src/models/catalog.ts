@@ -14,6 +14,11 @@ export function modelRef(repo: string, file: string, revision = 'main'): ModelRe
   return { id: `${repo}/${file}`, repo, file, revision }
 }
 
+/** Just the reference, as a plain object: Vue proxies and extra fields cannot cross postMessage or IndexedDB. */
+export function toModelRef(m: ModelRef): ModelRef {
+  return modelRef(m.repo, m.file, m.revision)
+}
+
 export function catalogEntry(repo: string, file: string, sizeBytes?: number): CatalogEntry {
   const label = file.split('/').pop()?.replace(/\.gguf$/i, '') ?? file
   return { ...modelRef(repo, file), label, sizeBytes }

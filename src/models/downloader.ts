@@ -5,6 +5,7 @@
 import { createSHA256 } from 'hash-wasm'
 import { AppError, toAppError } from '../protocol/errors'
 import type { ModelRef, Progress } from '../engines/types'
+import { toModelRef } from './catalog'
 import { blobSource, isGgufMagic, validateGguf } from './gguf'
 import { hubFileBlob, hubFileInfo } from './hub-client'
 import { deleteStoredModel, putStoredModel, type StoredModel } from './manifest'
@@ -18,7 +19,8 @@ export interface DownloadOptions {
 }
 
 /** @throws AppError 'model_not_found' | 'download_failed' | 'integrity_failed' | 'invalid_model_file' | 'truncated_model_file' | 'storage_quota' | 'aborted' */
-export async function downloadModel(ref: ModelRef, opts: DownloadOptions): Promise<StoredModel> {
+export async function downloadModel(model: ModelRef, opts: DownloadOptions): Promise<StoredModel> {
+  const ref = toModelRef(model)
   const info = await hubFileInfo(ref, opts.hubUrl)
   await ensureSpace(info.sizeBytes)
   const blob = await hubFileBlob(ref, opts.hubUrl)

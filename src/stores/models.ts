@@ -2,7 +2,7 @@ import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import { inferenceClient } from '../engines/inference'
 import type { ModelRef, Progress } from '../engines/types'
-import { PUBLIC_CATALOG, catalogEntry, type CatalogEntry } from '../models/catalog'
+import { PUBLIC_CATALOG, catalogEntry, toModelRef, type CatalogEntry } from '../models/catalog'
 import { downloadModel } from '../models/downloader'
 import { deleteStoredModel, listStoredModels, type StoredModel } from '../models/manifest'
 import { deleteModelFile } from '../models/opfs-store'
@@ -123,7 +123,7 @@ export const useModelsStore = defineStore('models', () => {
       if (!entry)
         throw new AppError('model_not_found', 'This model is not downloaded yet. Press Download first.')
       loaded.value = null
-      loaded.value = await inferenceClient().call('load', { model: ref, fileName: entry.fileName, nCtx: settings.nCtx })
+      loaded.value = await inferenceClient().call('load', { model: toModelRef(ref), fileName: entry.fileName, nCtx: settings.nCtx })
       localStorage.setItem(LAST_MODEL_KEY, ref.id)
     })
   }

@@ -10,7 +10,9 @@ export async function openApp(page: Page): Promise<void> {
 }
 
 export async function setGreedy(page: Page, maxTokens = 64): Promise<void> {
-  await page.getByText('Settings').click()
+  const settings = page.locator('details.settings-form')
+  if (await settings.getAttribute('open') === null)
+    await settings.locator('summary').click()
   await page.getByTestId('setting-temperature').fill('0')
   await page.getByTestId('setting-max-tokens').fill(String(maxTokens))
 }

@@ -2,7 +2,7 @@
  * llama.cpp in WebAssembly through wllama, inside the inference worker. The GGUF is read straight from its OPFS
  * file (a disk-backed File), so there is no second copy in memory or in wllama's own cache.
  */
-import { Wllama, type LoadModelParams } from '@wllama/wllama/esm/index.js'
+import { LoggerWithoutDebug, Wllama, type LoadModelParams } from '@wllama/wllama/esm/index.js'
 import wasmUrl from '@wllama/wllama/esm/wasm/wllama.wasm?url'
 import { AppError, toAppError } from '../../protocol/errors'
 import type { LoadedModel, LoadRequest } from '../../protocol/messages'
@@ -31,7 +31,7 @@ export class WllamaEngine implements WorkerEngine {
     await this.unload()
     const started = performance.now()
     const file = await openModelFile(req.fileName)
-    const wllama = new Wllama({ default: wasmUrl }, { suppressNativeLog: true })
+    const wllama = new Wllama({ default: wasmUrl }, { suppressNativeLog: true, logger: LoggerWithoutDebug })
     // No compat build from a CDN: this app never fetches code from third parties.
     wllama.setCompat(null)
     try {
