@@ -10,7 +10,9 @@
  */
 import { AppError, toAppError } from '../protocol/errors'
 
-export type Priority = 'interactive' | 'background'
+import type { Priority } from '../protocol/messages'
+
+export type { Priority }
 
 /** What a job's `run` receives when it starts. */
 export interface RunContext {

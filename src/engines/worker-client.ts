@@ -3,7 +3,7 @@
  * detection. The only place that creates the worker.
  */
 import { AppError, deserializeError } from '../protocol/errors'
-import type { CallType, Calls, WorkerEvent, WorkerRequest } from '../protocol/messages'
+import type { CallType, Calls, QueueState, WorkerEvent, WorkerRequest } from '../protocol/messages'
 import type { ChatChunk, Progress } from './types'
 
 /** Anything that speaks postMessage: a Worker, or a MessagePort in tests (comlink's Endpoint). */
@@ -31,11 +31,20 @@ export function createInferenceWorker(): Worker {
   return new Worker(new URL('../../workers/inference.worker.ts', import.meta.url), { type: 'module', name: 'inference' })
 }
 
+export interface ClientEvents {
+  /** The worker died; every pending call was rejected with `reason` and the endpoint is closed. */
+  onCrash?: (reason: AppError) => void
+  /** The worker's queue changed. */
+  onQueue?: (state: QueueState) => void
+  /** The worker unloaded its model by itself. */
+  onUnloaded?: (info: { modelId: string, reason: 'idle' }) => void
+}
+
 export class WorkerClient {
   private pending = new Map<string, Pending>()
   private nextId = 0
 
-  constructor(private readonly endpoint: Endpoint) {
+  constructor(private readonly endpoint: Endpoint, private readonly events: ClientEvents = {}) {
     endpoint.addEventListener('message', this.onMessage)
     endpoint.addEventListener('error', this.onCrash)
     endpoint.addEventListener('messageerror', this.onCrash)
@@ -77,17 +86,24 @@ export class WorkerClient {
     yield { type: 'done', summary: await result }
   }
 
-  /** Stops the worker; every pending call rejects with `worker_crashed`. */
-  dispose(): void {
+  /** Stops the worker; every pending call rejects with `reason` (default `worker_crashed`). */
+  dispose(reason = new AppError('worker_crashed', 'The inference worker was stopped.')): void {
     this.endpoint.removeEventListener('message', this.onMessage)
     this.endpoint.removeEventListener('error', this.onCrash)
     this.endpoint.removeEventListener('messageerror', this.onCrash)
     this.endpoint.terminate?.()
-    this.rejectAll(new AppError('worker_crashed', 'The inference worker was stopped.'))
+    this.rejectAll(reason)
   }
 
   private onMessage = (ev: Event) => {
     const msg = (ev as MessageEvent<WorkerEvent>).data
+    if (msg.type === 'queue' || msg.type === 'unloaded') {
+      if (msg.type === 'queue')
+        this.events.onQueue?.(msg.payload)
+      else
+        this.events.onUnloaded?.(msg.payload)
+      return
+    }
     const p = this.pending.get(msg.id)
     if (!p)
       return
@@ -100,8 +116,10 @@ export class WorkerClient {
   }
 
   private onCrash = (ev: Event) => {
-    const detail = ev instanceof ErrorEvent ? `: ${ev.message}` : ''
-    this.rejectAll(new AppError('worker_crashed', `The inference worker stopped unexpectedly${detail}.`))
+    const detail = typeof ErrorEvent !== 'undefined' && ev instanceof ErrorEvent && ev.message ? `: ${ev.message}` : ''
+    const reason = new AppError('worker_crashed', `The inference worker stopped unexpectedly${detail}.`)
+    this.dispose(reason)
+    this.events.onCrash?.(reason)
   }
 
   private settle(id: string, p: Pending): void {

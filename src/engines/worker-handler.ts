@@ -3,8 +3,8 @@
  * or over a MessageChannel. Every call goes through one request queue; each request is answered exactly once.
  */
 import { AppError, serializeError } from '../protocol/errors'
-import type { WorkerEvent, WorkerRequest } from '../protocol/messages'
-import { RequestQueue } from './request-queue'
+import type { QueueState, WorkerEvent, WorkerRequest } from '../protocol/messages'
+import { RequestQueue, type QueueSnapshot } from './request-queue'
 import type { WorkerEngine } from './worker-engine'
 
 export type Handler = (msg: WorkerRequest, post: (event: WorkerEvent) => void) => void
@@ -15,7 +15,14 @@ export interface HandlerOptions {
 
 export function createWorkerHandler(engine: WorkerEngine, opts: HandlerOptions = {}): Handler {
   const queue = opts.queue ?? new RequestQueue()
+  let broadcast: ((event: WorkerEvent) => void) | null = null
+  const idle = idleUnloader(engine, queue, event => broadcast?.(event))
+  queue.onChange((s) => {
+    broadcast?.({ id: '', type: 'queue', payload: toQueueState(s) })
+    idle.onQueueChange()
+  })
   return (msg, post) => {
+    broadcast = post
     if (msg.type === 'abort') {
       queue.abort(msg.target)
       return
@@ -29,6 +36,7 @@ export function createWorkerHandler(engine: WorkerEngine, opts: HandlerOptions =
         answer(Promise.resolve(workerEnvironment()))
         break
       case 'load':
+        idle.setTimeout(msg.payload.idleUnloadMs ?? 0)
         answer(queue.enqueue(() => engine.load(msg.payload), { id: msg.id }))
         break
       case 'unload':
@@ -39,9 +47,10 @@ export function createWorkerHandler(engine: WorkerEngine, opts: HandlerOptions =
         answer(queue.enqueue(({ signal, waitMs }) => {
           if (engine.model?.model.id !== modelId)
             throw new AppError('model_not_loaded', `The model "${modelId}" is not loaded in the worker.`)
-          const onDelta = (text: string) => post({ id: msg.id, type: 'chunk', payload: { type: 'delta', text } })
+          // After an abort or timeout the request is answered; an engine still winding down must not post more.
+          const onDelta = (text: string) => signal.aborted || post({ id: msg.id, type: 'chunk', payload: { type: 'delta', text } })
           return engine.chat(req, { signal, queueWaitMs: waitMs, onDelta })
-        }, { id: msg.id, priority: 'interactive' }))
+        }, { id: msg.id, priority: msg.payload.priority ?? 'interactive', timeoutMs: msg.payload.timeoutMs }))
         break
       }
     }
@@ -53,5 +62,38 @@ function workerEnvironment() {
     isCrossOriginIsolated: globalThis.crossOriginIsolated === true,
     hardwareConcurrency: globalThis.navigator?.hardwareConcurrency ?? 1,
     hasWebGpu: !!(globalThis.navigator as { gpu?: unknown } | undefined)?.gpu,
+  }
+}
+
+function toQueueState(s: QueueSnapshot): QueueState {
+  const row = (j: QueueSnapshot['running'][number]) => ({ id: j.id, priority: j.priority, waitMs: j.waitMs })
+  return { running: s.running.map(row), waiting: s.waiting.map(row) }
+}
+
+/**
+ * Unloads the model after `idleMs` without requests, so an idle tab gives its memory back. The next chat finds no
+ * model and the connection reloads it (engines/inference-connection.ts).
+ */
+function idleUnloader(engine: WorkerEngine, queue: RequestQueue, broadcast: (event: WorkerEvent) => void) {
+  let idleMs = 0
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let seq = 0
+  const unload = () => {
+    const modelId = engine.model?.model.id
+    if (!modelId || queue.size > 0)
+      return
+    queue.enqueue(async () => { await engine.unload(); return null }, { id: `idle-unload-${++seq}`, priority: 'background' })
+      .then(() => broadcast({ id: '', type: 'unloaded', payload: { modelId, reason: 'idle' } }))
+      .catch((err: unknown) => console.warn('Idle unload failed; the model stays loaded', err))
+  }
+  return {
+    setTimeout(ms: number) {
+      idleMs = ms
+    },
+    onQueueChange() {
+      clearTimeout(timer)
+      if (idleMs > 0 && queue.size === 0 && engine.model)
+        timer = setTimeout(unload, idleMs)
+    },
   }
 }

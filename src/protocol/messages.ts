@@ -12,6 +12,7 @@
  *   { id, type: 'abort',  target }    ───────────────▶  stops request `target`; it answers error code 'aborted'
  *   { id, type: 'unload', payload }   ───────────────▶  frees the model          ◀── result | error
  *   { id, type: 'env',    payload }   ───────────────▶  reports isolation, cores, WebGPU  ◀── result
+ *                                     ◀───────────────  { id: '', type: 'queue', payload }  whenever the queue changes
  *
  * Every request is answered by exactly one `result` or `error` with its id. Errors cross as SerializedError and are
  * rebuilt into AppError on the UI side.
@@ -27,8 +28,12 @@ export interface LoadRequest {
   nCtx?: number
   /** CPU threads; unset lets the engine choose. */
   nThreads?: number
-  /** Layers on the GPU; 0 is CPU only. Unset means all when WebGPU is available. */
+  /** Layers on the GPU; 0 is CPU only. Unset means all when WebGPU is usable. */
   nGpuLayers?: number
+  /** A chat template for a GGUF that has none (a llama.cpp template name such as `chatml`, or Jinja). */
+  chatTemplate?: string
+  /** Unload after this long without requests, in ms, to give memory back; the next request reloads. 0 = never. */
+  idleUnloadMs?: number
 }
 
 export interface LoadedModel {
@@ -38,13 +43,33 @@ export interface LoadedModel {
   nCtx: number
   nCtxTrain: number
   threads: number
+  /** How the thread count was chosen: a setting, measured now, measured before (cached), or 1 without isolation. */
+  threadSource: 'setting' | 'measured' | 'cached' | 'single'
+  /** Decode speed at each thread count tried, when measured. */
+  threadSamples?: Array<{ threads: number, tokensPerSecond: number }>
   isMultithread: boolean
+  backend: 'cpu' | 'webgpu'
+  gpuLayers: number
+  /** What the user should know about how the model was loaded (fallbacks, reduced context). */
+  notes: string[]
   loadMs: number
 }
+
+export type Priority = 'interactive' | 'background'
 
 export interface ChatCall extends ChatRequest {
   /** The model the request is for, so a restarted worker can reload it. */
   modelId: string
+  /** Interactive requests (the chat) run before background ones (benchmarks, summaries). Default interactive. */
+  priority?: Priority
+  /** Deadline from the moment the worker receives the request, waiting included, in ms. Default none. */
+  timeoutMs?: number
+}
+
+/** The worker's request queue, as the UI shows it. Times in milliseconds. */
+export interface QueueState {
+  running: Array<{ id: string, priority: Priority, waitMs: number }>
+  waiting: Array<{ id: string, priority: Priority, waitMs: number }>
 }
 
 /** What the worker sees of its environment. */
@@ -74,6 +99,10 @@ export type WorkerEvent =
   | { id: string, type: 'error', error: SerializedError }
   | { id: string, type: 'chunk', payload: Extract<ChatChunk, { type: 'delta' }> }
   | { id: string, type: 'progress', payload: Progress }
+  /** Broadcast, not an answer: the queue changed. */
+  | { id: '', type: 'queue', payload: QueueState }
+  /** Broadcast: the worker unloaded its model by itself (idle timeout); the next request reloads it. */
+  | { id: '', type: 'unloaded', payload: { modelId: string, reason: 'idle' } }
 
 /** What posts messages: a Worker, `self` in a worker, or a MessagePort in tests. */
 export type Post<T> = (message: T, transfer?: Transferable[]) => void

@@ -1,8 +1,8 @@
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
-import { inferenceClient } from '../engines/inference'
 import type { ChatMessage, ChatSummary, RequestMetrics } from '../engines/types'
 import { AppError, toAppError } from '../protocol/errors'
+import { useEngineStore } from './engine'
 import { useModelsStore } from './models'
 import { useSettingsStore } from './settings'
 
@@ -44,7 +44,8 @@ export const useChatStore = defineStore('chat', () => {
     abort = new AbortController()
     isGenerating.value = true
     try {
-      const stream = inferenceClient().chat({
+      const engine = useEngineStore()
+      const stream = engine.connection().chat({
         modelId: model.model.id,
         messages: history,
         sampling: { temperature: settings.temperature, maxTokens: settings.maxTokens },
@@ -55,6 +56,7 @@ export const useChatStore = defineStore('chat', () => {
         else {
           answer.mode = chunk.summary.mode
           lastMetrics.value = chunk.summary.metrics
+          engine.recordMetrics(chunk.summary.metrics)
         }
       }
     }

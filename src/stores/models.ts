@@ -1,13 +1,13 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import { inferenceClient } from '../engines/inference'
 import type { ModelRef, Progress } from '../engines/types'
 import { PUBLIC_CATALOG, catalogEntry, toModelRef, type CatalogEntry } from '../models/catalog'
 import { downloadModel } from '../models/downloader'
 import { deleteStoredModel, listStoredModels, type StoredModel } from '../models/manifest'
 import { deleteModelFile } from '../models/opfs-store'
-import type { LoadedModel, WorkerEnvironment } from '../protocol/messages'
+import type { LoadedModel } from '../protocol/messages'
 import { AppError, toAppError } from '../protocol/errors'
+import { useEngineStore } from './engine'
 import { useSettingsStore } from './settings'
 
 interface ServerConfig {
@@ -24,6 +24,7 @@ export type ModelPhase = 'idle' | 'downloading' | 'loading' | 'ready' | 'error'
 /** The catalog, what is stored in this browser, the download in progress and the loaded model. */
 export const useModelsStore = defineStore('models', () => {
   const settings = useSettingsStore()
+  const engine = useEngineStore()
   const catalog = ref<CatalogEntry[]>(PUBLIC_CATALOG)
   const defaultModelId = ref<string | undefined>(PUBLIC_CATALOG[0]?.id)
   const stored = ref<StoredModel[]>([])
@@ -32,7 +33,6 @@ export const useModelsStore = defineStore('models', () => {
   const progress = ref<Progress | null>(null)
   const error = ref<AppError | null>(null)
   const loaded = ref<LoadedModel | null>(null)
-  const workerEnv = ref<WorkerEnvironment | null>(null)
   let downloadAbort: AbortController | null = null
 
   const defaultModel = computed(() => catalog.value.find(m => m.id === defaultModelId.value))
@@ -46,7 +46,7 @@ export const useModelsStore = defineStore('models', () => {
 
   /** Reads the server's config and what is stored, then reloads the last used model from OPFS. */
   async function init(): Promise<void> {
-    await Promise.all([readServerConfig(), refreshStored(), readWorkerEnv()])
+    await Promise.all([readServerConfig(), refreshStored(), engine.readEnv()])
     const last = localStorage.getItem(LAST_MODEL_KEY)
     const entry = last ? storedById.value.get(last) : undefined
     if (entry)
@@ -71,10 +71,6 @@ export const useModelsStore = defineStore('models', () => {
       catalog.value = config.models.map(m => catalogEntry(m.repo, m.file, m.sizeBytes))
       defaultModelId.value = config.defaultModel && `${config.defaultModel.repo}/${config.defaultModel.file}`
     }
-  }
-
-  async function readWorkerEnv(): Promise<void> {
-    workerEnv.value = await inferenceClient().call('env', null)
   }
 
   async function refreshStored(): Promise<void> {
@@ -123,7 +119,15 @@ export const useModelsStore = defineStore('models', () => {
       if (!entry)
         throw new AppError('model_not_found', 'This model is not downloaded yet. Press Download first.')
       loaded.value = null
-      loaded.value = await inferenceClient().call('load', { model: toModelRef(ref), fileName: entry.fileName, nCtx: settings.nCtx })
+      loaded.value = await engine.connection().load({
+        model: toModelRef(ref),
+        fileName: entry.fileName,
+        nCtx: settings.nCtx,
+        ...(settings.nThreads > 0 && { nThreads: settings.nThreads }),
+        ...(settings.gpuMode === 'cpu' && { nGpuLayers: 0 }),
+        ...(settings.chatTemplate && { chatTemplate: settings.chatTemplate }),
+        idleUnloadMs: settings.idleUnloadMinutes * 60_000,
+      })
       localStorage.setItem(LAST_MODEL_KEY, ref.id)
     })
   }
@@ -138,7 +142,7 @@ export const useModelsStore = defineStore('models', () => {
   async function remove(ref: ModelRef): Promise<void> {
     const entry = storedById.value.get(ref.id)
     if (loaded.value?.model.id === ref.id) {
-      await inferenceClient().call('unload', null)
+      await engine.connection().unload()
       loaded.value = null
     }
     if (entry)
@@ -147,5 +151,5 @@ export const useModelsStore = defineStore('models', () => {
     await refreshStored()
   }
 
-  return { catalog, offered, defaultModel, stored, storedById, phase, activeId, progress, error, loaded, workerEnv, init, download, cancelDownload, load, addCustom, remove }
+  return { catalog, offered, defaultModel, stored, storedById, phase, activeId, progress, error, loaded, init, download, cancelDownload, load, addCustom, remove }
 })

@@ -14,9 +14,17 @@ interface UserSettings {
   temperature: number
   /** Most tokens an answer may have. Default 256. */
   maxTokens: number
+  /** CPU threads; 0 lets the app measure the fastest count on first load. Default 0. */
+  nThreads: number
+  /** Run on the GPU when WebGPU is usable, or always on the CPU. Default 'auto'. */
+  gpuMode: 'auto' | 'cpu'
+  /** Unload the model after this many minutes without use, to free memory; 0 = never. Default 15. */
+  idleUnloadMinutes: number
+  /** Chat template for models without one (e.g. `chatml`); empty = the model's own, or plain completion. */
+  chatTemplate: string
 }
 
-const DEFAULTS: UserSettings = { nCtx: 2048, temperature: 0.7, maxTokens: 256 }
+const DEFAULTS: UserSettings = { nCtx: 2048, temperature: 0.7, maxTokens: 256, nThreads: 0, gpuMode: 'auto', idleUnloadMinutes: 15, chatTemplate: '' }
 
 function readSaved(): Partial<UserSettings> {
   try {
@@ -36,13 +44,21 @@ export const useSettingsStore = defineStore('settings', () => {
   const nCtx = ref(saved.nCtx)
   const temperature = ref(saved.temperature)
   const maxTokens = ref(saved.maxTokens)
+  const nThreads = ref(saved.nThreads)
+  const gpuMode = ref(saved.gpuMode)
+  const idleUnloadMinutes = ref(saved.idleUnloadMinutes)
+  const chatTemplate = ref(saved.chatTemplate)
 
   const hubUrl = computed(() => hubUrlOverride.value ?? serverHubUrl.value ?? PUBLIC_HUB_URL)
 
-  watch([hubUrlOverride, nCtx, temperature, maxTokens], () => {
-    const s: UserSettings = { hubUrl: hubUrlOverride.value, nCtx: nCtx.value, temperature: temperature.value, maxTokens: maxTokens.value }
+  const all = { nCtx, temperature, maxTokens, nThreads, gpuMode, idleUnloadMinutes, chatTemplate }
+  watch([hubUrlOverride, ...Object.values(all)], () => {
+    const s: UserSettings = {
+      hubUrl: hubUrlOverride.value, nCtx: nCtx.value, temperature: temperature.value, maxTokens: maxTokens.value,
+      nThreads: nThreads.value, gpuMode: gpuMode.value, idleUnloadMinutes: idleUnloadMinutes.value, chatTemplate: chatTemplate.value,
+    }
     localStorage.setItem(STORAGE_KEY, JSON.stringify(s))
   })
 
-  return { hubUrl, hubUrlOverride, serverHubUrl, nCtx, temperature, maxTokens }
+  return { hubUrl, hubUrlOverride, serverHubUrl, ...all }
 })

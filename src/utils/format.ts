@@ -3,13 +3,15 @@ export function formatBytes(bytes: number): string {
   if (bytes < 1024)
     return `${bytes} B`
   const units = ['KiB', 'MiB', 'GiB', 'TiB']
+  const shown = (v: number) => Number(v.toFixed(v < 10 ? 1 : 0))
   let value = bytes / 1024
   let unit = 0
-  while (value >= 1024 && unit < units.length - 1) {
+  // Round first, so 1048575 B reads "1.0 MiB", not "1024 KiB".
+  while (shown(value) >= 1024 && unit < units.length - 1) {
     value /= 1024
     unit++
   }
-  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`
+  return `${shown(value).toFixed(shown(value) < 10 ? 1 : 0)} ${units[unit]}`
 }
 
 export function formatRate(bytesPerSecond: number): string {

@@ -6,18 +6,20 @@ import { LoggerWithoutDebug, Wllama, type LoadModelParams } from '@wllama/wllama
 import wasmUrl from '@wllama/wllama/esm/wasm/wllama.wasm?url'
 import { AppError, toAppError } from '../../protocol/errors'
 import type { LoadedModel, LoadRequest } from '../../protocol/messages'
+import { blobSource, validateGguf, type ModelSummary } from '../../models/gguf'
 import { openModelFile } from '../../models/opfs-store'
-import type { ChatRequest, ChatSummary, FinishReason, RequestMetrics } from '../types'
+import type { ChatRequest, ChatSummary } from '../types'
+import { probeWebGpu } from '../webllm/variants'
 import type { ChatRun, WorkerEngine } from '../worker-engine'
+import { assertFits, chooseBackend, degradationLadder, isOutOfMemory, type LoadAttempt } from './load-plan'
 import { completionPrompt, resolveMode, samplingParams } from './prompt'
+import { readStream, type StreamChunk } from './stream'
+import { cachedChoice, maxProbeThreads, probeKey, probeThreads, saveChoice, type ThreadChoice } from './thread-probe'
 
 export const DEFAULT_N_CTX = 2048
-
-interface StreamChunk {
-  choices: Array<{ text?: string, delta?: { content?: string | null }, finish_reason: string | null }>
-  usage?: { prompt_tokens: number, completion_tokens: number, prompt_tokens_details?: { cached_tokens: number } } | null
-  timings?: { cache_n: number, prompt_n: number, prompt_ms: number, predicted_n: number, predicted_ms: number }
-}
+/** Context used while timing thread counts: small, so each probe load is quick. */
+const PROBE_N_CTX = 256
+const PROBE_TOKENS = 24
 
 export class WllamaEngine implements WorkerEngine {
   private wllama: Wllama | null = null
@@ -31,24 +33,26 @@ export class WllamaEngine implements WorkerEngine {
     await this.unload()
     const started = performance.now()
     const file = await openModelFile(req.fileName)
-    const wllama = new Wllama({ default: wasmUrl }, { suppressNativeLog: true, logger: LoggerWithoutDebug })
-    // No compat build from a CDN: this app never fetches code from third parties.
-    wllama.setCompat(null)
-    try {
-      await wllama.loadModel([file], await loadParams(req))
-    }
-    catch (err) {
-      await wllama.exit().catch(() => undefined) // the load error is the one to report
-      throw classifyLoadError(err)
-    }
+    const summary = await readSummary(file)
+    const nCtx = req.nCtx ?? DEFAULT_N_CTX
+    assertFits({ fileBytes: file.size, nCtx, ...summary, deviceMemoryGiB: (navigator as { deviceMemory?: number }).deviceMemory })
+    const backend = chooseBackend(req.nGpuLayers, await probeWebGpu())
+    const threads = await chooseThreads(req, file, backend.gpuLayers)
+    const { wllama, attempt, changes } = await loadWithLadder(file, nCtx, backend.gpuLayers, threads.threads, req.chatTemplate)
     this.wllama = wllama
+    const info = wllama.getLoadedContextInfo()
     this.loaded = {
       model: req.model,
-      hasChatTemplate: !!wllama.getChatTemplate(),
-      nCtx: wllama.getLoadedContextInfo().n_ctx,
-      nCtxTrain: wllama.getLoadedContextInfo().n_ctx_train,
+      hasChatTemplate: !!(req.chatTemplate ?? wllama.getChatTemplate()),
+      nCtx: info.n_ctx,
+      nCtxTrain: info.n_ctx_train,
       threads: wllama.getNumThreads(),
+      threadSource: threads.source,
+      threadSamples: threads.samples,
       isMultithread: wllama.isMultithread(),
+      backend: attempt.gpuLayers > 0 ? 'webgpu' : 'cpu',
+      gpuLayers: attempt.gpuLayers,
+      notes: [...(backend.note ? [backend.note] : []), ...changes],
       loadMs: performance.now() - started,
     }
     return this.loaded
@@ -60,33 +64,21 @@ export class WllamaEngine implements WorkerEngine {
     if (!wllama || !loaded)
       throw new AppError('model_not_loaded')
     const mode = resolveMode(req.mode, loaded.hasChatTemplate)
-    const common = { ...samplingParams(req.sampling), stream: true as const, abortSignal: run.signal }
+    // cache_prompt: a follow-up turn reuses the KV cache of the shared prefix instead of processing it again.
+    const common = { ...samplingParams(req.sampling), stream: true as const, abortSignal: run.signal, cache_prompt: true }
     const started = performance.now()
-    let text = ''
-    let firstTokenAt = 0
-    let last: StreamChunk | undefined
     try {
       const stream = mode === 'chat'
-        ? await wllama.createChatCompletion({ ...common, messages: req.messages.map(toWllamaMessage), cache_prompt: true })
+        ? await wllama.createChatCompletion({ ...common, messages: req.messages.map(toWllamaMessage) })
         : await wllama.createCompletion({ ...common, prompt: completionPrompt(req.messages) })
-      for await (const chunk of stream as AsyncIterable<StreamChunk>) {
-        const choice = chunk.choices[0]
-        const delta = choice?.text ?? choice?.delta?.content ?? ''
-        if (delta) {
-          firstTokenAt ||= performance.now()
-          text += delta
-          run.onDelta(delta)
-        }
-        last = chunk
-      }
+      const result = await readStream(stream as AsyncIterable<StreamChunk>, run.onDelta)
+      if (run.signal.aborted)
+        throw new AppError('aborted')
+      return { ...result.summary(loaded, run.queueWaitMs, started), mode }
     }
     catch (err) {
-      throw toAppError(err, 'inference_failed')
+      throw run.signal.aborted ? new AppError('aborted') : toAppError(err, 'inference_failed')
     }
-    if (run.signal.aborted)
-      throw new AppError('aborted')
-    const finish: FinishReason = last?.choices[0]?.finish_reason === 'length' ? 'length' : 'stop'
-    return { text, finishReason: finish, mode, metrics: metricsOf(last, loaded, run.queueWaitMs, started, firstTokenAt) }
   }
 
   async unload(): Promise<void> {
@@ -98,54 +90,83 @@ export class WllamaEngine implements WorkerEngine {
 }
 
 function toWllamaMessage(m: ChatRequest['messages'][number]) {
-  // Tool results are shown to template-less paths as user text; the agent issue brings native tool messages.
+  // Tool results are shown as user text; the agent issue brings native tool messages.
   return m.role === 'tool' ? { role: 'user' as const, content: m.content } : { role: m.role, content: m.content }
 }
 
-async function loadParams(req: LoadRequest): Promise<LoadModelParams> {
-  return {
-    n_ctx: req.nCtx ?? DEFAULT_N_CTX,
-    n_threads: req.nThreads ?? 1,
-    n_gpu_layers: req.nGpuLayers ?? (await hasWebGpuAdapter() ? 99999 : 0),
-    // One conversation at a time: one slot keeps the whole context for it and its prompt cache.
-    n_parallel: 1,
-  }
+async function readSummary(file: File): Promise<Partial<ModelSummary>> {
+  const check = await validateGguf(blobSource(file))
+  if (!check.ok)
+    throw new AppError(check.code, check.message)
+  return check.summary
 }
 
-async function hasWebGpuAdapter(): Promise<boolean> {
-  const gpu = (navigator as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu
-  if (!gpu)
-    return false
+async function createWllama(file: File, params: LoadModelParams): Promise<Wllama> {
+  const wllama = new Wllama({ default: wasmUrl }, { suppressNativeLog: true, logger: LoggerWithoutDebug })
+  // No compat build from a CDN: this app never fetches code from third parties.
+  wllama.setCompat(null)
   try {
-    return !!(await gpu.requestAdapter())
+    // One conversation at a time: one slot keeps the whole context and its prompt cache.
+    await wllama.loadModel([file], { n_parallel: 1, ...params })
+    return wllama
   }
   catch (err) {
-    console.warn('WebGPU adapter probe failed; using the CPU', err)
-    return false
+    await wllama.exit().catch(() => undefined) // the load error is the one to report
+    throw err
   }
 }
 
-function classifyLoadError(err: unknown): AppError {
-  const message = err instanceof Error ? err.message : String(err)
-  if (/memory|alloc|OOM/i.test(message))
-    return new AppError('out_of_memory', `Loading ran out of memory: ${message}`, { cause: err })
-  return new AppError('load_failed', `The model could not be loaded: ${message}`, { cause: err })
+/** Loads with the request, then smaller contexts, fewer GPU layers, the CPU, while memory is what fails. */
+async function loadWithLadder(file: File, nCtx: number, gpuLayers: number, threads: number, chatTemplate?: string) {
+  let lastError: unknown
+  for (const attempt of degradationLadder(nCtx, gpuLayers)) {
+    try {
+      const wllama = await createWllama(file, paramsFor(attempt, threads, chatTemplate))
+      return { wllama, attempt, changes: attempt.change ? [`Not enough memory: ${attempt.change}.`] : [] }
+    }
+    catch (err) {
+      if (!isOutOfMemory(err))
+        throw new AppError('load_failed', `The model could not be loaded: ${errorText(err)}`, { cause: err })
+      lastError = err
+    }
+  }
+  throw new AppError('out_of_memory', `Even the smallest settings ran out of memory: ${errorText(lastError)}`, { cause: lastError })
 }
 
-function metricsOf(last: StreamChunk | undefined, loaded: LoadedModel, queueWaitMs: number, started: number, firstTokenAt: number): RequestMetrics {
-  const t = last?.timings
-  const promptTokens = last?.usage?.prompt_tokens ?? t?.prompt_n ?? 0
-  const completionTokens = last?.usage?.completion_tokens ?? t?.predicted_n ?? 0
-  return {
-    engine: 'wllama',
-    threads: loaded.threads,
-    queueWaitMs,
-    timeToFirstTokenMs: firstTokenAt ? firstTokenAt - started : 0,
-    promptTokens,
-    cachedTokens: t?.cache_n ?? last?.usage?.prompt_tokens_details?.cached_tokens ?? 0,
-    completionTokens,
-    prefillTokensPerSecond: t && t.prompt_ms > 0 ? (t.prompt_n / t.prompt_ms) * 1000 : 0,
-    decodeTokensPerSecond: t && t.predicted_ms > 0 ? (t.predicted_n / t.predicted_ms) * 1000 : 0,
-    totalMs: performance.now() - started,
+function paramsFor(a: LoadAttempt, threads: number, chatTemplate?: string): LoadModelParams {
+  return { n_ctx: a.nCtx, n_gpu_layers: a.gpuLayers, n_threads: threads, ...(chatTemplate && { chat_template: chatTemplate }) }
+}
+
+async function chooseThreads(req: LoadRequest, file: File, gpuLayers: number): Promise<ThreadChoice> {
+  if (req.nThreads)
+    return { threads: req.nThreads, source: 'setting' }
+  const cores = navigator.hardwareConcurrency ?? 1
+  if (!globalThis.crossOriginIsolated || cores < 2)
+    return { threads: 1, source: 'single' }
+  const key = probeKey(cores, req.fileName, file.size)
+  const cached = await cachedChoice(key)
+  if (cached)
+    return cached
+  const choice = await probeThreads(maxProbeThreads(cores), t => measureDecode(file, t, gpuLayers))
+  if (choice.source === 'measured')
+    await saveChoice(key, choice)
+  return choice
+}
+
+/** Decode tokens/s at `threads`, on a small context, after a short warm-up. */
+async function measureDecode(file: File, threads: number, gpuLayers: number): Promise<number> {
+  const wllama = await createWllama(file, { n_ctx: PROBE_N_CTX, n_gpu_layers: gpuLayers, n_threads: threads })
+  try {
+    const run = (n: number) => wllama.createCompletion({ prompt: 'Once upon a time', max_tokens: n, temperature: 0, ignore_eos: true })
+    await run(4)
+    const r = await run(PROBE_TOKENS)
+    return r.timings?.predicted_per_second ?? 0
   }
+  finally {
+    await wllama.exit()
+  }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
 }

@@ -1,0 +1,97 @@
+/**
+ * The app's connection to the inference worker. It survives the worker: when the worker dies (uncaught error, wasm
+ * abort, terminate), every pending call rejects with `worker_crashed`, a new worker starts, and the next chat
+ * reloads the model the user had loaded. The same path reloads a model the worker unloaded when it was idle.
+ */
+import { AppError } from '../protocol/errors'
+import type { Calls, LoadRequest, QueueState } from '../protocol/messages'
+import type { ChatChunk, Progress } from './types'
+import { WorkerClient, createInferenceWorker, type Endpoint } from './worker-client'
+
+export interface ConnectionEvents {
+  /** The worker died and a new one was started; `reason` is the crash error. */
+  onRestart?: (reason: AppError) => void
+  /** Queue length and waits changed in the worker. */
+  onQueue?: (state: QueueState) => void
+  /** The worker unloaded the model after its idle timeout. */
+  onUnloaded?: (info: { modelId: string, reason: 'idle' }) => void
+  /** The model was reloaded in the worker before a request (after a crash or an idle unload). */
+  onReload?: (loaded: Calls['load']['out']) => void
+}
+
+export class InferenceConnection {
+  private client!: WorkerClient
+  private lastLoad: LoadRequest | null = null
+  private restarts = 0
+
+  constructor(private readonly createEndpoint: () => Endpoint = createInferenceWorker, private readonly events: ConnectionEvents = {}) {
+    this.start()
+  }
+
+  /** How many times the worker was replaced after dying. */
+  get restartCount(): number {
+    return this.restarts
+  }
+
+  env(): Promise<Calls['env']['out']> {
+    return this.client.call('env', null)
+  }
+
+  async load(req: LoadRequest, opts: { signal?: AbortSignal, onProgress?: (p: Progress) => void } = {}): Promise<Calls['load']['out']> {
+    this.lastLoad = req
+    return this.client.call('load', req, opts)
+  }
+
+  async unload(): Promise<void> {
+    this.lastLoad = null
+    await this.client.call('unload', null)
+  }
+
+  /** Streams a chat; if the worker no longer has the model (new worker, idle unload), reloads it and retries once. */
+  async* chat(payload: Calls['chat']['in'], opts: { signal?: AbortSignal } = {}): AsyncIterable<ChatChunk> {
+    let hasYielded = false
+    try {
+      for await (const chunk of this.client.chat(payload, opts)) {
+        hasYielded = true
+        yield chunk
+      }
+    }
+    catch (err) {
+      if (hasYielded || !(err instanceof AppError) || err.code !== 'model_not_loaded')
+        throw err
+      await this.reload(payload.modelId, opts.signal)
+      yield* this.client.chat(payload, opts)
+    }
+  }
+
+  /** Kills the worker now (a stuck engine, or a test of recovery); pending calls reject with `worker_crashed`. */
+  restart(reason = new AppError('worker_crashed', 'The inference engine was restarted.')): void {
+    this.client.dispose(reason)
+    this.replace(reason)
+  }
+
+  private replace(reason: AppError): void {
+    this.restarts++
+    this.start()
+    this.events.onRestart?.(reason)
+  }
+
+  dispose(): void {
+    this.client.dispose()
+  }
+
+  private async reload(modelId: string, signal?: AbortSignal): Promise<void> {
+    if (this.lastLoad?.model.id !== modelId)
+      throw new AppError('model_not_loaded', `The model "${modelId}" is not loaded. Load it from the model list.`)
+    const loaded = await this.client.call('load', this.lastLoad, { signal })
+    this.events.onReload?.(loaded)
+  }
+
+  private start(): void {
+    this.client = new WorkerClient(this.createEndpoint(), {
+      onCrash: reason => this.replace(reason),
+      onQueue: state => this.events.onQueue?.(state),
+      onUnloaded: info => this.events.onUnloaded?.(info),
+    })
+  }
+}

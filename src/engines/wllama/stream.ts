@@ -1,0 +1,47 @@
+/** Reads wllama's OpenAI-shaped stream (chat or raw completion) into deltas and a summary with metrics. */
+import type { LoadedModel } from '../../protocol/messages'
+import type { ChatSummary, FinishReason, RequestMetrics } from '../types'
+
+export interface StreamChunk {
+  choices: Array<{ text?: string, delta?: { content?: string | null }, finish_reason: string | null }>
+  usage?: { prompt_tokens: number, completion_tokens: number, prompt_tokens_details?: { cached_tokens: number } } | null
+  timings?: { cache_n: number, prompt_n: number, prompt_ms: number, predicted_n: number, predicted_ms: number }
+}
+
+export async function readStream(stream: AsyncIterable<StreamChunk>, onDelta: (text: string) => void) {
+  let text = ''
+  let firstTokenAt = 0
+  let last: StreamChunk | undefined
+  for await (const chunk of stream) {
+    const choice = chunk.choices[0]
+    const delta = choice?.text ?? choice?.delta?.content ?? ''
+    if (delta) {
+      firstTokenAt ||= performance.now()
+      text += delta
+      onDelta(delta)
+    }
+    last = chunk
+  }
+  return {
+    summary(loaded: LoadedModel, queueWaitMs: number, started: number): Omit<ChatSummary, 'mode'> {
+      const finishReason: FinishReason = last?.choices[0]?.finish_reason === 'length' ? 'length' : 'stop'
+      return { text, finishReason, metrics: metricsOf(last, loaded, queueWaitMs, started, firstTokenAt) }
+    },
+  }
+}
+
+export function metricsOf(last: StreamChunk | undefined, loaded: LoadedModel, queueWaitMs: number, started: number, firstTokenAt: number): RequestMetrics {
+  const t = last?.timings
+  return {
+    engine: 'wllama',
+    threads: loaded.threads,
+    queueWaitMs,
+    timeToFirstTokenMs: firstTokenAt ? firstTokenAt - started : 0,
+    promptTokens: (t ? t.prompt_n + t.cache_n : undefined) ?? last?.usage?.prompt_tokens ?? 0,
+    cachedTokens: t?.cache_n ?? last?.usage?.prompt_tokens_details?.cached_tokens ?? 0,
+    completionTokens: last?.usage?.completion_tokens ?? t?.predicted_n ?? 0,
+    prefillTokensPerSecond: t && t.prompt_ms > 0 ? (t.prompt_n / t.prompt_ms) * 1000 : 0,
+    decodeTokensPerSecond: t && t.predicted_ms > 0 ? (t.predicted_n / t.predicted_ms) * 1000 : 0,
+    totalMs: performance.now() - started,
+  }
+}

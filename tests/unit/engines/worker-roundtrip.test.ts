@@ -1,0 +1,536 @@
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { AppError } from '../../../src/protocol/errors'
+import type { ErrorCode } from '../../../src/protocol/errors'
+import type { ChatCall, LoadedModel, LoadRequest, WorkerEvent, WorkerRequest } from '../../../src/protocol/messages'
+import { RequestQueue } from '../../../src/engines/request-queue'
+import type { ChatChunk, ChatRequest, ChatSummary, ModelRef } from '../../../src/engines/types'
+import { WorkerClient } from '../../../src/engines/worker-client'
+import type { Endpoint } from '../../../src/engines/worker-client'
+import type { ChatRun, WorkerEngine } from '../../../src/engines/worker-engine'
+import { createWorkerHandler } from '../../../src/engines/worker-handler'
+
+const STORIES: ModelRef = { id: 'ggml-org/models/stories260K.gguf', repo: 'ggml-org/models', file: 'stories260K.gguf' }
+const LOAD: LoadRequest = { model: STORIES, fileName: 'stories260K.gguf', nCtx: 512 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// A scripted engine: what it streams and when it stops is decided per prompt (the last message's content).
+// ---------------------------------------------------------------------------------------------------------------
+
+interface Turn {
+  deltas: string[]
+  /** Stop after this many deltas until `release(prompt)` or the signal aborts. */
+  holdAfter?: number
+  /** Keep holding when the signal aborts (an engine that breaks the contract); only `release` ends the hold. */
+  ignoresAbort?: boolean
+  /** Thrown after the deltas. */
+  failWith?: AppError
+}
+
+const DEFAULT_TURN: Turn = { deltas: ['Once', ' upon', ' a', ' time'] }
+
+/** Resolves after `ms`, or rejects with AppError 'aborted' as soon as `signal` aborts. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted)
+      return reject(new AppError('aborted'))
+    const onAbort = () => {
+      clearTimeout(timer)
+      reject(new AppError('aborted'))
+    }
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+}
+
+class ScriptedEngine implements WorkerEngine {
+  model: LoadedModel | null = null
+  readonly turns = new Map<string, Turn>()
+  /** Every chat the engine was asked to run, in order, with the queue wait it was given. */
+  readonly seen: Array<{ prompt: string, queueWaitMs: number }> = []
+  /** How each chat ended inside the engine: 'done' or the error code. */
+  readonly outcomes: Array<{ prompt: string, outcome: string }> = []
+  /** The summaries the engine returned, in order. */
+  readonly summaries: ChatSummary[] = []
+  private readonly releases = new Map<string, () => void>()
+
+  async load(req: LoadRequest): Promise<LoadedModel> {
+    await new Promise(r => setTimeout(r, 1))
+    const loaded: LoadedModel = {
+      model: req.model,
+      hasChatTemplate: false,
+      nCtx: req.nCtx ?? 2048,
+      nCtxTrain: 512,
+      threads: 1,
+      threadSource: 'single',
+      isMultithread: false,
+      backend: 'cpu',
+      gpuLayers: 0,
+      notes: [],
+      loadMs: 7,
+    }
+    this.model = loaded
+    return loaded
+  }
+
+  async chat(req: ChatRequest, run: ChatRun): Promise<ChatSummary> {
+    const prompt = req.messages.at(-1)?.content ?? ''
+    const turn = this.turns.get(prompt) ?? DEFAULT_TURN
+    this.seen.push({ prompt, queueWaitMs: run.queueWaitMs })
+    try {
+      const summary = await this.play(prompt, turn, run)
+      this.outcomes.push({ prompt, outcome: 'done' })
+      this.summaries.push(summary)
+      return summary
+    }
+    catch (err) {
+      this.outcomes.push({ prompt, outcome: err instanceof AppError ? err.code : String(err) })
+      throw err
+    }
+  }
+
+  async unload(): Promise<void> {
+    this.model = null
+  }
+
+  /** Lets a held turn go on. */
+  release(prompt: string): void {
+    const release = this.releases.get(prompt)
+    if (!release)
+      throw new Error(`"${prompt}" is not held`)
+    this.releases.delete(prompt)
+    release()
+  }
+
+  isHolding(prompt: string): boolean {
+    return this.releases.has(prompt)
+  }
+
+  private async play(prompt: string, turn: Turn, run: ChatRun): Promise<ChatSummary> {
+    for (const [i, text] of turn.deltas.entries()) {
+      if (i === turn.holdAfter)
+        await this.hold(prompt, turn, run.signal)
+      await pause(2, run.signal)
+      run.onDelta(text)
+    }
+    if (turn.holdAfter === turn.deltas.length)
+      await this.hold(prompt, turn, run.signal)
+    if (turn.failWith)
+      throw turn.failWith
+    return {
+      text: turn.deltas.join(''),
+      finishReason: 'length',
+      mode: 'completion',
+      metrics: {
+        engine: 'wllama',
+        threads: 1,
+        queueWaitMs: run.queueWaitMs,
+        timeToFirstTokenMs: 3,
+        promptTokens: 5,
+        cachedTokens: 0,
+        completionTokens: turn.deltas.length,
+        prefillTokensPerSecond: 500,
+        decodeTokensPerSecond: 250,
+        totalMs: 20,
+      },
+    }
+  }
+
+  private hold(prompt: string, turn: Turn, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.releases.set(prompt, resolve)
+      if (!turn.ignoresAbort)
+        signal.addEventListener('abort', () => reject(new AppError('aborted')), { once: true })
+    })
+  }
+}
+
+function chatCall(prompt: string, modelId = STORIES.id): ChatCall {
+  return { modelId, messages: [{ role: 'user', content: prompt }], sampling: { temperature: 0, maxTokens: 8 } }
+}
+
+/** The error a promise rejects with; fails the test when it resolves. */
+async function rejection(promise: Promise<unknown>): Promise<AppError> {
+  try {
+    await promise
+  }
+  catch (err) {
+    expect(err).toBeInstanceOf(AppError)
+    return err as AppError
+  }
+  throw new Error('expected a rejection, got a result')
+}
+
+async function collect(stream: AsyncIterable<ChatChunk>): Promise<ChatChunk[]> {
+  const chunks: ChatChunk[] = []
+  for await (const chunk of stream)
+    chunks.push(chunk)
+  return chunks
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Client and handler joined by a MessageChannel.
+// ---------------------------------------------------------------------------------------------------------------
+
+interface Harness {
+  client: WorkerClient
+  engine: ScriptedEngine
+  queue: RequestQueue
+  /** The client's side of the channel, as a Worker object would be: the place 'error' events come from. */
+  port: MessagePort
+  isTerminated: () => boolean
+  /** The clock the worker's queue reads, in milliseconds. */
+  clock: { ms: number }
+}
+
+const openPorts: MessagePort[] = []
+
+afterEach(() => {
+  for (const port of openPorts.splice(0))
+    port.close()
+  vi.unstubAllGlobals()
+})
+
+function connect(): Harness {
+  const engine = new ScriptedEngine()
+  const clock = { ms: 1000 }
+  const queue = new RequestQueue({ now: () => clock.ms })
+  const handler = createWorkerHandler(engine, { queue })
+  const { port1, port2 } = new MessageChannel()
+  openPorts.push(port1, port2)
+
+  // Worker side: what workers/inference.worker.ts does with `self`.
+  port2.addEventListener('message', (ev) => {
+    handler((ev as MessageEvent<WorkerRequest>).data, (event: WorkerEvent) => port2.postMessage(event))
+  })
+  port2.start()
+
+  // UI side: a MessagePort as a Worker-like Endpoint. Node's ports only deliver to addEventListener after start().
+  let terminated = false
+  const endpoint: Endpoint = {
+    postMessage: (message, transfer) => port1.postMessage(message, transfer ?? []),
+    addEventListener: (type, listener) => {
+      port1.addEventListener(type, listener)
+      port1.start()
+    },
+    removeEventListener: (type, listener) => port1.removeEventListener(type, listener),
+    terminate: () => {
+      terminated = true
+      port1.close()
+    },
+  }
+  return { client: new WorkerClient(endpoint), engine, queue, port: port1, isTerminated: () => terminated, clock }
+}
+
+async function connectLoaded(): Promise<Harness> {
+  const h = connect()
+  await h.client.call('load', LOAD)
+  return h
+}
+
+/**
+ * Node 20 has no global ErrorEvent, and WorkerClient's crash handler evaluates `ev instanceof ErrorEvent`.
+ * Browsers and workers always have it; this minimal one lets the crash path run in Node.
+ */
+function ensureErrorEvent(): typeof ErrorEvent {
+  if (typeof globalThis.ErrorEvent === 'undefined') {
+    class NodeErrorEvent extends Event {
+      readonly message: string
+      constructor(type: string, init: ErrorEventInit = {}) {
+        super(type, init)
+        this.message = init.message ?? ''
+      }
+    }
+    vi.stubGlobal('ErrorEvent', NodeErrorEvent)
+  }
+  return globalThis.ErrorEvent
+}
+
+describe('WorkerClient <-> createWorkerHandler over a MessageChannel', () => {
+  it('answers env with the worker environment', async () => {
+    const { client } = connect()
+    const env = await client.call('env', null)
+    expect(env).toEqual({
+      isCrossOriginIsolated: expect.any(Boolean),
+      hardwareConcurrency: expect.any(Number),
+      hasWebGpu: expect.any(Boolean),
+    })
+    expect(env.hardwareConcurrency).toBeGreaterThanOrEqual(1)
+    expect(client.pendingCount).toBe(0)
+  })
+
+  it('loads a model and returns what the engine loaded', async () => {
+    const { client, engine } = connect()
+    const loaded = await client.call('load', LOAD)
+    expect(loaded).toEqual(engine.model)
+    expect(loaded.model).toEqual(STORIES)
+    expect(loaded.nCtx).toBe(512)
+  })
+
+  it('streams the deltas in order and ends with done carrying the engine summary', async () => {
+    const { client, engine } = await connectLoaded()
+    engine.turns.set('Tell a story', { deltas: ['Lily', ' had', ' a', ' red', ' ball', '.'] })
+
+    const chunks = await collect(client.chat(chatCall('Tell a story')))
+
+    expect(chunks.slice(0, -1)).toEqual(['Lily', ' had', ' a', ' red', ' ball', '.'].map(text => ({ type: 'delta', text })))
+    const last = chunks.at(-1)
+    expect(last?.type).toBe('done')
+    expect(engine.summaries).toHaveLength(1)
+    expect(last).toEqual({ type: 'done', summary: engine.summaries[0] })
+    expect(engine.summaries[0]?.text).toBe('Lily had a red ball.')
+    expect(client.pendingCount).toBe(0)
+  })
+
+  it('passes the time a chat waited in the queue to the engine and into the summary', async () => {
+    const { client, engine, queue, clock } = await connectLoaded()
+    engine.turns.set('first', { deltas: ['a', 'b'], holdAfter: 1 })
+    engine.turns.set('second', { deltas: ['c'] })
+
+    const first = collect(client.chat(chatCall('first')))
+    await vi.waitFor(() => expect(engine.isHolding('first')).toBe(true))
+    clock.ms = 2000
+    const second = collect(client.chat(chatCall('second')))
+    await vi.waitFor(() => expect(queue.snapshot().waiting.map(j => j.id)).toEqual(['chat-3']))
+    clock.ms = 2250
+    engine.release('first')
+
+    const firstChunks = await first
+    const secondChunks = await second
+    expect(engine.seen).toEqual([{ prompt: 'first', queueWaitMs: 0 }, { prompt: 'second', queueWaitMs: 250 }])
+    const firstDone = firstChunks.at(-1)
+    const secondDone = secondChunks.at(-1)
+    expect(firstDone?.type === 'done' && firstDone.summary.metrics.queueWaitMs).toBe(0)
+    expect(secondDone?.type === 'done' && secondDone.summary.metrics.queueWaitMs).toBe(250)
+  })
+
+  it('rejects a chat for a model other than the loaded one with model_not_loaded', async () => {
+    const { client, engine } = await connectLoaded()
+    const err = await rejection(collect(client.chat(chatCall('hello', 'someone/other-model.gguf'))))
+    expect(err.code).toBe('model_not_loaded')
+    expect(err.message).toContain('someone/other-model.gguf')
+    expect(engine.seen).toEqual([])
+  })
+
+  it('rejects a chat with model_not_loaded before any load', async () => {
+    const { client, engine } = connect()
+    const err = await rejection(client.call('chat', chatCall('hello')))
+    expect(err.code).toBe('model_not_loaded')
+    expect(engine.seen).toEqual([])
+  })
+
+  it('stops a streaming chat on abort with an AbortError, and the next chat works', async () => {
+    const { client, engine } = await connectLoaded()
+    engine.turns.set('long story', { deltas: ['One', ' two', ' three', ' four'], holdAfter: 2 })
+    const controller = new AbortController()
+    const received: string[] = []
+
+    const err = await rejection((async () => {
+      for await (const chunk of client.chat(chatCall('long story'), { signal: controller.signal })) {
+        if (chunk.type === 'done')
+          throw new Error('the aborted chat finished')
+        received.push(chunk.text)
+        if (received.length === 2)
+          controller.abort()
+      }
+    })())
+
+    expect(err.code).toBe('aborted')
+    expect(err.name).toBe('AbortError')
+    expect(received).toEqual(['One', ' two'])
+    await vi.waitFor(() => expect(engine.outcomes).toEqual([{ prompt: 'long story', outcome: 'aborted' }]))
+
+    const next = await collect(client.chat(chatCall('again')))
+    expect(next.map(c => c.type === 'delta' ? c.text : 'DONE')).toEqual(['Once', ' upon', ' a', ' time', 'DONE'])
+    expect(client.pendingCount).toBe(0)
+  })
+
+  it('rejects at once, without posting, when the signal is already aborted', async () => {
+    const { client, engine } = await connectLoaded()
+    const err = await rejection(client.call('chat', chatCall('never'), { signal: AbortSignal.abort() }))
+    expect(err.code).toBe('aborted')
+    expect(client.pendingCount).toBe(0)
+    await collect(client.chat(chatCall('after')))
+    expect(engine.seen.map(s => s.prompt)).toEqual(['after'])
+  })
+
+  it('aborts a queued chat without the engine ever seeing it', async () => {
+    const { client, engine, queue } = await connectLoaded()
+    engine.turns.set('running', { deltas: ['x', 'y'], holdAfter: 1 })
+    engine.turns.set('queued', { deltas: ['never'] })
+
+    const running = collect(client.chat(chatCall('running')))
+    await vi.waitFor(() => expect(engine.isHolding('running')).toBe(true))
+    const controller = new AbortController()
+    const queued = rejection(collect(client.chat(chatCall('queued'), { signal: controller.signal })))
+    await vi.waitFor(() => expect(queue.snapshot().waiting).toHaveLength(1))
+    controller.abort()
+
+    const err = await queued
+    expect(err.code).toBe('aborted')
+    expect(err.name).toBe('AbortError')
+    expect(queue.snapshot().waiting).toHaveLength(0)
+
+    engine.release('running')
+    const chunks = await running
+    expect(chunks.at(-1)?.type).toBe('done')
+    expect(engine.seen.map(s => s.prompt)).toEqual(['running'])
+  })
+
+  it('carries an engine inference_failed error across as an AppError with that code', async () => {
+    const { client, engine } = await connectLoaded()
+    engine.turns.set('crash me', { deltas: ['half'], failWith: new AppError('inference_failed', 'llama_decode returned -3') })
+    const received: string[] = []
+
+    const err = await rejection((async () => {
+      for await (const chunk of client.chat(chatCall('crash me'))) {
+        if (chunk.type === 'delta')
+          received.push(chunk.text)
+      }
+    })())
+
+    expect(err.code).toBe('inference_failed')
+    expect(err.message).toBe('llama_decode returned -3')
+    expect(err.name).toBe('AppError')
+    expect(received).toEqual(['half'])
+  })
+
+  it('rejects every pending call with worker_crashed when the worker reports an error', async () => {
+    const { client, engine, port } = await connectLoaded()
+    engine.turns.set('running', { deltas: ['x'], holdAfter: 0 })
+    const running = rejection(client.call('chat', chatCall('running')))
+    const waiting = rejection(client.call('chat', chatCall('waiting')))
+    await vi.waitFor(() => expect(engine.isHolding('running')).toBe(true))
+    expect(client.pendingCount).toBe(2)
+
+    const ErrorEventCtor = ensureErrorEvent()
+    port.dispatchEvent(new ErrorEventCtor('error', { message: 'RuntimeError: memory access out of bounds' }))
+
+    const [a, b] = await Promise.all([running, waiting])
+    for (const err of [a, b]) {
+      expect(err.code).toBe('worker_crashed')
+      expect(err.message).toContain('memory access out of bounds')
+    }
+    expect(client.pendingCount).toBe(0)
+  })
+
+  it('rejects pending calls with worker_crashed on a messageerror', async () => {
+    const { client, engine, port } = await connectLoaded()
+    engine.turns.set('running', { deltas: ['x'], holdAfter: 0 })
+    const running = rejection(client.call('chat', chatCall('running')))
+    await vi.waitFor(() => expect(engine.isHolding('running')).toBe(true))
+
+    ensureErrorEvent()
+    port.dispatchEvent(new Event('messageerror'))
+
+    expect((await running).code).toBe('worker_crashed')
+    expect(client.pendingCount).toBe(0)
+  })
+
+  it('rejects pending calls with worker_crashed on dispose and terminates the worker', async () => {
+    const h = await connectLoaded()
+    h.engine.turns.set('running', { deltas: ['x'], holdAfter: 0 })
+    const running = rejection(h.client.call('chat', chatCall('running')))
+    await vi.waitFor(() => expect(h.engine.isHolding('running')).toBe(true))
+
+    h.client.dispose()
+
+    const err = await running
+    expect(err.code).toBe('worker_crashed')
+    expect(h.isTerminated()).toBe(true)
+    expect(h.client.pendingCount).toBe(0)
+  })
+})
+
+// ---------------------------------------------------------------------------------------------------------------
+// The handler alone, with a fake `post`.
+// ---------------------------------------------------------------------------------------------------------------
+
+describe('createWorkerHandler with a fake post', () => {
+  it('answers every request id with exactly one result or error', async () => {
+    const engine = new ScriptedEngine()
+    engine.turns.set('held', { deltas: ['p', 'q'], holdAfter: 1 })
+    engine.turns.set('stubborn', { deltas: ['s'], holdAfter: 1, ignoresAbort: true })
+    engine.turns.set('broken', { deltas: ['b'], failWith: new AppError('inference_failed') })
+    const handler = createWorkerHandler(engine)
+    const events: WorkerEvent[] = []
+    const post = (event: WorkerEvent) => events.push(structuredClone(event))
+    const send = (msg: WorkerRequest) => handler(structuredClone(msg), post)
+
+    const expected: Record<string, 'result' | ErrorCode> = {
+      'env-1': 'result',
+      'load-1': 'result',
+      'chat-ok': 'result',
+      'chat-wrong-model': 'model_not_loaded',
+      'chat-held': 'aborted',
+      'chat-stubborn': 'aborted',
+      'chat-broken': 'inference_failed',
+      'unload-1': 'result',
+      'chat-after-unload': 'model_not_loaded',
+    }
+
+    send({ id: 'env-1', type: 'env', payload: null })
+    send({ id: 'load-1', type: 'load', payload: LOAD })
+    send({ id: 'chat-ok', type: 'chat', payload: chatCall('ok') })
+    send({ id: 'chat-wrong-model', type: 'chat', payload: chatCall('ok', 'other/model.gguf') })
+    send({ id: 'chat-held', type: 'chat', payload: chatCall('held') })
+    send({ id: 'chat-stubborn', type: 'chat', payload: chatCall('stubborn') })
+    send({ id: 'chat-broken', type: 'chat', payload: chatCall('broken') })
+    send({ id: 'unload-1', type: 'unload', payload: null })
+    send({ id: 'chat-after-unload', type: 'chat', payload: chatCall('ok') })
+
+    await vi.waitFor(() => expect(engine.isHolding('held')).toBe(true))
+    send({ id: 'abort-held', type: 'abort', target: 'chat-held' })
+    await vi.waitFor(() => expect(engine.isHolding('stubborn')).toBe(true))
+    send({ id: 'abort-stubborn', type: 'abort', target: 'chat-stubborn' })
+    // Aborting what has already finished is a no-op, not a second answer.
+    send({ id: 'abort-ok-again', type: 'abort', target: 'chat-ok' })
+
+    const terminal = () => events.filter(e => e.type === 'result' || e.type === 'error')
+    await vi.waitFor(() => expect(terminal()).toHaveLength(Object.keys(expected).length))
+
+    // The engine that ignored its signal finishes late; its result must not become a second answer.
+    engine.release('stubborn')
+    await vi.waitFor(() => expect(engine.outcomes.map(o => o.prompt)).toContain('stubborn'))
+    await new Promise(r => setTimeout(r, 20))
+
+    const answers = terminal()
+    expect(answers).toHaveLength(Object.keys(expected).length)
+    for (const [id, outcome] of Object.entries(expected)) {
+      const forId = answers.filter(e => e.id === id)
+      expect(forId, id).toHaveLength(1)
+      const answer = forId[0]!
+      expect(answer.type === 'error' ? answer.error.code : answer.type, id).toBe(outcome)
+    }
+    expect(events.filter(e => e.id.startsWith('abort-'))).toEqual([])
+    expect(engine.seen.map(s => s.prompt)).toEqual(['ok', 'held', 'stubborn', 'broken'])
+
+    // Chunks come before their answer, in order.
+    const okEvents = events.filter(e => e.id === 'chat-ok')
+    expect(okEvents.map(e => e.type)).toEqual(['chunk', 'chunk', 'chunk', 'chunk', 'result'])
+    expect(okEvents.flatMap(e => e.type === 'chunk' ? [e.payload.text] : [])).toEqual(['Once', ' upon', ' a', ' time'])
+    const heldEvents = events.filter(e => e.id === 'chat-held')
+    expect(heldEvents.map(e => e.type)).toEqual(['chunk', 'error'])
+  })
+
+  it('refuses a second request with an id still pending, answering the duplicate once', async () => {
+    const engine = new ScriptedEngine()
+    engine.turns.set('held', { deltas: ['p'], holdAfter: 0 })
+    const handler = createWorkerHandler(engine)
+    const events: WorkerEvent[] = []
+    const post = (event: WorkerEvent) => events.push(event)
+    handler({ id: 'load-1', type: 'load', payload: LOAD }, post)
+    handler({ id: 'chat-1', type: 'chat', payload: chatCall('held') }, post)
+    handler({ id: 'chat-1', type: 'chat', payload: chatCall('held') }, post)
+
+    await vi.waitFor(() => expect(events.filter(e => e.id === 'chat-1')).toHaveLength(1))
+    const duplicate = events.find(e => e.id === 'chat-1')
+    expect(duplicate?.type === 'error' && duplicate.error.code).toBe('unknown')
+
+    await vi.waitFor(() => expect(engine.isHolding('held')).toBe(true))
+    engine.release('held')
+    await vi.waitFor(() => expect(events.filter(e => e.id === 'chat-1' && e.type === 'result')).toHaveLength(1))
+  })
+})
