@@ -3,7 +3,8 @@
  * or over a MessageChannel. Every call goes through one request queue; each request is answered exactly once.
  */
 import { AppError, serializeError } from '../protocol/errors'
-import type { QueueState, WorkerEvent, WorkerRequest } from '../protocol/messages'
+import type { QueueState, WorkerEnvironment, WorkerEvent, WorkerRequest } from '../protocol/messages'
+import { probeWebGpu } from './webllm/variants'
 import { RequestQueue, type QueueSnapshot } from './request-queue'
 import type { WorkerEngine } from './worker-engine'
 
@@ -33,7 +34,7 @@ export function createWorkerHandler(engine: WorkerEngine, opts: HandlerOptions =
     )
     switch (msg.type) {
       case 'env':
-        answer(Promise.resolve(workerEnvironment()))
+        answer(workerEnvironment())
         break
       case 'load':
         idle.setTimeout(msg.payload.idleUnloadMs ?? 0)
@@ -57,11 +58,13 @@ export function createWorkerHandler(engine: WorkerEngine, opts: HandlerOptions =
   }
 }
 
-function workerEnvironment() {
+async function workerEnvironment(): Promise<WorkerEnvironment> {
+  const nav = globalThis.navigator as { hardwareConcurrency?: number, deviceMemory?: number } | undefined
   return {
     isCrossOriginIsolated: globalThis.crossOriginIsolated === true,
-    hardwareConcurrency: globalThis.navigator?.hardwareConcurrency ?? 1,
-    hasWebGpu: !!(globalThis.navigator as { gpu?: unknown } | undefined)?.gpu,
+    hardwareConcurrency: nav?.hardwareConcurrency ?? 1,
+    deviceMemoryGiB: nav?.deviceMemory,
+    gpu: await probeWebGpu(),
   }
 }
 

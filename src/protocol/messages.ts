@@ -19,6 +19,7 @@
  */
 import type { ChatChunk, ChatRequest, ChatSummary, ModelRef, Progress } from '../engines/types'
 import type { SerializedError } from './errors'
+import type { GpuProbe } from '../engines/webllm/variants'
 
 export interface LoadRequest {
   model: ModelRef
@@ -77,7 +78,10 @@ export interface WorkerEnvironment {
   /** SharedArrayBuffer is usable, so wllama can run threads. */
   isCrossOriginIsolated: boolean
   hardwareConcurrency: number
-  hasWebGpu: boolean
+  /** navigator.deviceMemory in GiB, when the browser tells (Chrome caps it at 8). */
+  deviceMemoryGiB?: number
+  /** The WebGPU adapter as the worker sees it: features (e.g. shader-f16) and limits. */
+  gpu: GpuProbe
 }
 
 /** One row per call: payload in, result out. */

@@ -39,3 +39,38 @@ export async function opfsModelFiles(page: Page): Promise<string[]> {
     return names
   })
 }
+
+/** Downloads the default model (stories260K) and waits until it is loaded. */
+export async function downloadStories(page: Page): Promise<void> {
+  const card = storiesCard(page)
+  await card.getByTestId('download').click()
+  await expect(card.getByTestId('model-state')).toHaveText('Loaded')
+}
+
+/** Opens Settings and fills one field by its test id. */
+export async function setSetting(page: Page, testId: string, value: string): Promise<void> {
+  const settings = page.locator('details.settings-form')
+  if (await settings.getAttribute('open') === null)
+    await settings.locator('summary').click()
+  const field = page.getByTestId(testId)
+  if (await field.evaluate(el => el.tagName === 'SELECT'))
+    await field.selectOption(value)
+  else
+    await field.fill(value)
+}
+
+/** Reloads the page; the app reloads the last model from OPFS with the current settings. */
+export async function reloadAndWaitLoaded(page: Page): Promise<void> {
+  await page.reload()
+  await expect(storiesCard(page).getByTestId('model-state')).toHaveText('Loaded')
+}
+
+/** Starts a long answer and waits until tokens are streaming. */
+export async function startLongAnswer(page: Page): Promise<void> {
+  await setSetting(page, 'setting-max-tokens', '4000')
+  await setSetting(page, 'setting-temperature', '1')
+  await page.getByTestId('prompt').fill('Once upon a time')
+  await page.getByTestId('send').click()
+  const answer = page.locator('[data-testid=chat-message][data-role=assistant]').last()
+  await expect(answer.getByTestId('message-content')).not.toHaveText(/^\s*▍?\s*$/)
+}

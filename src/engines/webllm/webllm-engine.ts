@@ -2,7 +2,8 @@
  * MLC models on WebGPU through web-llm, inside the inference worker, behind the same {@link WorkerEngine} contract
  * as wllama. The model is chosen by its MLC model id (`LoadRequest.model.id`, e.g. `Llama-3.2-1B-Instruct-q4f32_1-MLC`)
  * and looked up in the app config's `model_list`; web-llm downloads and caches the weights itself, so
- * `LoadRequest.fileName`, `nCtx`, `nThreads` and `nGpuLayers` are ignored.
+ * `LoadRequest.fileName`, `nThreads`, `nGpuLayers` and `chatTemplate` mean nothing here. The model runs with its
+ * record's context size; a different `nCtx` only adds a note.
  *
  * web-llm is ~7 MB of JavaScript, so the default factory and config import it on first load: a worker that only ever
  * runs wllama never fetches it.
@@ -18,6 +19,7 @@ import type {
 import { AppError, toAppError } from '../../protocol/errors'
 import type { LoadedModel, LoadRequest } from '../../protocol/messages'
 import type { ChatRequest, ChatSummary, Progress, RequestMetrics, SamplingSettings } from '../types'
+import { ALL_LAYERS } from '../wllama/load-plan'
 import { samplingParams } from '../wllama/prompt'
 import type { ChatRun, WorkerEngine } from '../worker-engine'
 import { checkModelSupported, probeWebGpu, type GpuProbe } from './variants'
@@ -201,7 +203,24 @@ function toMlcMessage(m: ChatRequest['messages'][number]): ChatCompletionMessage
 
 function loadedModelOf(req: LoadRequest, record: ModelRecord, loadMs: number): LoadedModel {
   const nCtx = record.overrides?.context_window_size ?? DEFAULT_CONTEXT_TOKENS
-  return { model: req.model, hasChatTemplate: true, nCtx, nCtxTrain: nCtx, threads: 0, isMultithread: false, loadMs }
+  const notes = req.nCtx !== undefined && req.nCtx !== nCtx
+    ? [`WebLLM runs this model with its own context of ${nCtx} tokens; the context size setting applies to GGUF models.`]
+    : []
+  return {
+    model: req.model,
+    hasChatTemplate: true,
+    nCtx,
+    nCtxTrain: nCtx,
+    // No CPU threads run the model; 'single' is the closest ThreadSource (the union has no "not applicable").
+    threads: 0,
+    threadSource: 'single',
+    isMultithread: false,
+    // The whole model runs on WebGPU; web-llm has no partial offload.
+    backend: 'webgpu',
+    gpuLayers: ALL_LAYERS,
+    notes,
+    loadMs,
+  }
 }
 
 /** web-llm's own errors, by name, that mean the device cannot run the model at all. */

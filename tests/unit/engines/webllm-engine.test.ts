@@ -307,14 +307,25 @@ describe('WebLlmEngine.load', () => {
       { phase: 'load', loadedBytes: 250, totalBytes: 1000, bytesPerSecond: 0 },
       { phase: 'load', loadedBytes: 1000, totalBytes: 1000, bytesPerSecond: 0 },
     ])
-    expect(loaded).toMatchObject({ model: loadRequest(F32_ID).model, hasChatTemplate: true, nCtx: 4096, nCtxTrain: 4096, threads: 0, isMultithread: false })
+    expect(loaded).toMatchObject({
+      model: loadRequest(F32_ID).model,
+      hasChatTemplate: true,
+      nCtx: 4096,
+      nCtxTrain: 4096,
+      threads: 0,
+      isMultithread: false,
+      backend: 'webgpu',
+      notes: [],
+    })
     expect(loaded.loadMs).toBeGreaterThanOrEqual(0)
     expect(engine.model).toBe(loaded)
   })
 
-  it('takes the context size from the model record', async () => {
+  it('takes the context size from the model record and notes a different requested size', async () => {
     const { engine } = harness(NO_F16)
-    expect((await engine.load(loadRequest('gemma-2-2b-it-q4f32_1-MLC-1k'))).nCtx).toBe(1024)
+    const loaded = await engine.load({ ...loadRequest('gemma-2-2b-it-q4f32_1-MLC-1k'), nCtx: 2048 })
+    expect(loaded.nCtx).toBe(1024)
+    expect(loaded.notes).toEqual(['WebLLM runs this model with its own context of 1024 tokens; the context size setting applies to GGUF models.'])
   })
 
   it('rejects an unknown id with model_not_found, using web-llm\'s own list by default', async () => {

@@ -1,0 +1,89 @@
+/**
+ * The inference worker on the real parts: thread measurement, crash recovery, prompt reuse and idle unload, with
+ * real wllama on stories260K.gguf in Chromium.
+ */
+import { expect, test } from '@playwright/test'
+import { ask, downloadStories, openApp, reloadAndWaitLoaded, setGreedy, setSetting, startLongAnswer } from './helpers'
+
+const LILY = 'there was a little girl named Lily'
+
+test('the thread count is measured on first load, cached after, and a setting overrides it', async ({ page }) => {
+  await openApp(page)
+  const cores = await page.evaluate(() => navigator.hardwareConcurrency)
+  test.skip(cores < 2, 'Measuring threads needs at least 2 cores') // this machine and CI have 2
+  await downloadStories(page)
+  const backend = page.getByTestId('engine-backend')
+  await expect(backend).toHaveAttribute('data-thread-source', 'measured')
+  await expect(backend).toHaveAttribute('data-thread-samples', String(Math.min(cores, 8)))
+  await expect(backend).toContainText(/1: \d+ tok\/s, 2: \d+ tok\/s/)
+
+  await reloadAndWaitLoaded(page)
+  await expect(backend).toHaveAttribute('data-thread-source', 'cached')
+
+  // Two threads by setting: the output is the same greedy story.
+  await setSetting(page, 'setting-threads', '2')
+  await reloadAndWaitLoaded(page)
+  await expect(backend).toHaveAttribute('data-thread-source', 'setting')
+  await expect(backend).toHaveAttribute('data-threads', '2')
+  await setGreedy(page)
+  expect(await ask(page, 'Once upon a time')).toContain(LILY)
+  await expect(page.getByTestId('metrics')).toHaveAttribute('data-threads', '2')
+})
+
+test('a worker that dies mid-generation fails the request with worker_crashed, restarts, and the next prompt reloads the model', async ({ page }) => {
+  await openApp(page)
+  await downloadStories(page)
+  await startLongAnswer(page)
+  const worker = page.workers().find(w => w.url().includes('inference.worker'))
+  expect(worker, 'the inference worker is running').toBeDefined()
+  // An uncaught error in the worker, as a wasm abort or a bug would raise.
+  await worker!.evaluate(() => { setTimeout(() => { throw new Error('simulated crash') }) })
+  await expect(page.getByTestId('error')).toHaveAttribute('data-code', 'worker_crashed')
+  await expect(page.getByTestId('engine-restarted')).toBeVisible()
+  await setGreedy(page)
+  expect(await ask(page, 'Once upon a time')).toContain(LILY)
+})
+
+test('Restart engine terminates a running generation and the next prompt works', async ({ page }) => {
+  await openApp(page)
+  await downloadStories(page)
+  await startLongAnswer(page)
+  const before = page.workers().find(w => w.url().includes('inference.worker'))
+  await page.getByTestId('restart-engine').click()
+  await expect(page.getByTestId('error')).toHaveAttribute('data-code', 'worker_crashed')
+  await setGreedy(page)
+  expect(await ask(page, 'Once upon a time')).toContain(LILY)
+  const inferenceWorkers = page.workers().filter(w => w.url().includes('inference.worker'))
+  expect(inferenceWorkers).toHaveLength(1)
+  expect(inferenceWorkers[0]).not.toBe(before)
+})
+
+test('a follow-up turn reuses the conversation\'s KV cache instead of processing the history again', async ({ page }) => {
+  await openApp(page)
+  await downloadStories(page)
+  // stories260K has no chat template; give it ChatML so the chat path (with history) runs.
+  await setSetting(page, 'setting-chat-template', 'chatml')
+  await reloadAndWaitLoaded(page)
+  await setGreedy(page, 16)
+  await ask(page, 'Tell me a story about a cat.')
+  const metrics = page.getByTestId('metrics')
+  const firstPrompt = Number(await metrics.getAttribute('data-prompt-tokens'))
+  expect(firstPrompt).toBeGreaterThan(5)
+  await ask(page, 'And then?')
+  const secondPrompt = Number(await metrics.getAttribute('data-prompt-tokens'))
+  const reused = Number(await metrics.getAttribute('data-cached-tokens'))
+  expect(secondPrompt).toBeGreaterThan(firstPrompt)
+  // The whole first turn's prompt is reused; only the new turn is processed.
+  expect(reused).toBeGreaterThanOrEqual(firstPrompt)
+})
+
+test('after the idle timeout the model is unloaded, and the next message reloads it', async ({ page }) => {
+  await openApp(page)
+  await downloadStories(page)
+  await setSetting(page, 'setting-idle-minutes', '0.02') // 1.2 s
+  await reloadAndWaitLoaded(page)
+  await expect(page.getByTestId('idle-unloaded')).toBeVisible({ timeout: 15_000 })
+  await setGreedy(page)
+  expect(await ask(page, 'Once upon a time')).toContain(LILY)
+  await expect(page.getByTestId('idle-unloaded')).toBeHidden()
+})
