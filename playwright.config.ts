@@ -1,5 +1,5 @@
 import { defineConfig } from '@playwright/test'
-import { CHROMIUM_ARGS, chromiumPath } from './tests/e2e/chromium'
+import { CHROMIUM_ARGS, WEBGPU_ARGS, chromiumPath } from './tests/e2e/chromium'
 import { prepareModelsDir } from './tests/e2e/models-fixture'
 
 const port = Number(process.env.E2E_PORT ?? 4183)
@@ -21,6 +21,15 @@ export default defineConfig({
     launchOptions: { executablePath: chromiumPath(), args: CHROMIUM_ARGS },
     trace: 'retain-on-failure',
   },
+  projects: [
+    { name: 'chromium', testIgnore: /webgpu\.spec\.ts/ },
+    {
+      // Chromium's SwiftShader adapter: a real WebGPU path on a machine without a GPU.
+      name: 'webgpu',
+      testMatch: /webgpu\.spec\.ts/,
+      use: { launchOptions: { executablePath: chromiumPath(), args: [...CHROMIUM_ARGS, ...WEBGPU_ARGS] } },
+    },
+  ],
   webServer: {
     // The built app, served the way `npm start` serves it (vite preview with the mirror plugin).
     command: `npx vite preview --port ${port} --strictPort`,

@@ -1,6 +1,6 @@
 /** What the worker handler needs from an engine that runs inside the worker (wllama, WebLLM). */
 import type { LoadedModel, LoadRequest } from '../protocol/messages'
-import type { ChatRequest, ChatSummary } from './types'
+import type { ChatRequest, ChatSummary, Progress } from './types'
 
 /** One running chat request, as the queue hands it to the engine. */
 export interface ChatRun {
@@ -13,7 +13,7 @@ export interface ChatRun {
 export interface WorkerEngine {
   readonly model: LoadedModel | null
   /** @throws AppError 'load_failed' | 'out_of_memory' | 'model_not_found' */
-  load(req: LoadRequest): Promise<LoadedModel>
+  load(req: LoadRequest, opts?: { onProgress?: (p: Progress) => void }): Promise<LoadedModel>
   /** @throws AppError 'model_not_loaded' | 'inference_failed' | 'aborted' */
   chat(req: ChatRequest, run: ChatRun): Promise<ChatSummary>
   unload(): Promise<void>

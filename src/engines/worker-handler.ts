@@ -38,7 +38,9 @@ export function createWorkerHandler(engine: WorkerEngine, opts: HandlerOptions =
         break
       case 'load':
         idle.setTimeout(msg.payload.idleUnloadMs ?? 0)
-        answer(queue.enqueue(() => engine.load(msg.payload), { id: msg.id }))
+        answer(queue.enqueue(() => engine.load(msg.payload, {
+          onProgress: payload => post({ id: msg.id, type: 'progress', payload }),
+        }), { id: msg.id }))
         break
       case 'unload':
         answer(queue.enqueue(async () => { await engine.unload(); return null }, { id: msg.id }))

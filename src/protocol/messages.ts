@@ -22,6 +22,8 @@ import type { SerializedError } from './errors'
 import type { GpuProbe } from '../engines/webllm/variants'
 
 export interface LoadRequest {
+  /** Which engine in the worker runs the model. Default `wllama` (GGUF); `webllm` takes an MLC model id as `model.id`. */
+  engine?: 'wllama' | 'webllm'
   model: ModelRef
   /** Name of the GGUF file in the app's OPFS models folder. */
   fileName: string

@@ -35,6 +35,11 @@ export const useModelsStore = defineStore('models', () => {
   const loaded = ref<LoadedModel | null>(null)
   let downloadAbort: AbortController | null = null
 
+  engine.whenTakenOver(() => {
+    loaded.value = null
+    phase.value = 'idle'
+  })
+
   const defaultModel = computed(() => catalog.value.find(m => m.id === defaultModelId.value))
   const storedById = computed(() => new Map(stored.value.map(s => [s.ref.id, s])))
   /** The catalog, plus every stored model it does not list (so a download never disappears from view). */
@@ -118,6 +123,7 @@ export const useModelsStore = defineStore('models', () => {
     return run(ref.id, 'loading', async () => {
       if (!entry)
         throw new AppError('model_not_found', 'This model is not downloaded yet. Press Download first.')
+      await engine.claim()
       loaded.value = null
       loaded.value = await engine.connection().load({
         model: toModelRef(ref),
@@ -130,6 +136,12 @@ export const useModelsStore = defineStore('models', () => {
       })
       localStorage.setItem(LAST_MODEL_KEY, ref.id)
     })
+  }
+
+  /** Moves the engine from another tab to this one, then loads `ref` here. */
+  async function takeOverAndLoad(ref: ModelRef): Promise<boolean> {
+    await engine.takeOver()
+    return load(ref)
   }
 
   /** Offers any GGUF file of any hub repo. */
@@ -151,5 +163,5 @@ export const useModelsStore = defineStore('models', () => {
     await refreshStored()
   }
 
-  return { catalog, offered, defaultModel, stored, storedById, phase, activeId, progress, error, loaded, init, download, cancelDownload, load, addCustom, remove }
+  return { catalog, offered, defaultModel, stored, storedById, phase, activeId, progress, error, loaded, init, download, cancelDownload, load, takeOverAndLoad, addCustom, remove }
 })

@@ -78,16 +78,64 @@ export function kvCacheBytes(f: FitInput): number {
   return 2 * 2 * f.nCtx * f.blockCount * f.embeddingLength * kvRatio
 }
 
-/** @throws AppError 'unsupported_device' when the model cannot fit in this device's or WebAssembly's memory. */
-export function assertFits(f: FitInput): void {
-  const needed = f.fileBytes + kvCacheBytes(f)
-  const deviceBytes = f.deviceMemoryGiB ? f.deviceMemoryGiB * 2 ** 30 : Infinity
-  // Leave half of the device to the browser and the OS.
-  const limit = Math.min(WASM_MAX_BYTES, deviceBytes / 2)
-  if (needed > limit) {
-    const gib = (n: number) => (n / 2 ** 30).toFixed(1)
-    throw new AppError('unsupported_device', `This model needs about ${gib(needed)} GiB with a ${f.nCtx}-token context, but this device can give it about ${gib(limit)} GiB. Pick a smaller model (fewer parameters or a smaller quantization) or a smaller context.`)
+/** Memory this device can give one model, in bytes: half of the device (the rest is the browser's), at most wasm's cap. */
+export function memoryLimitBytes(deviceMemoryGiB?: number): number {
+  const deviceBytes = deviceMemoryGiB ? deviceMemoryGiB * 2 ** 30 : Infinity
+  return Math.min(WASM_MAX_BYTES, deviceBytes / 2)
+}
+
+const gib = (n: number) => (n / 2 ** 30).toFixed(1)
+
+/**
+ * Refuses a model that cannot fit even with the smallest context, before anything is loaded.
+ * @throws AppError 'unsupported_device'
+ */
+export function assertFits(f: FitInput, minCtx = 256): void {
+  const needed = f.fileBytes + kvCacheBytes({ ...f, nCtx: Math.min(f.nCtx, minCtx) })
+  const limit = memoryLimitBytes(f.deviceMemoryGiB)
+  if (needed > limit)
+    throw new AppError('unsupported_device', `This model needs at least ${gib(needed)} GiB of memory, but this device can give it about ${gib(limit)} GiB. Pick a smaller model (fewer parameters or a smaller quantization).`)
+}
+
+/** The largest context, at most the requested one, whose KV cache fits next to the weights. */
+export function fittingContext(f: FitInput, minCtx = 256): number {
+  const perToken = kvCacheBytes({ ...f, nCtx: 1 })
+  if (perToken === 0)
+    return f.nCtx
+  const room = memoryLimitBytes(f.deviceMemoryGiB) - f.fileBytes
+  const fits = Math.floor(room / perToken)
+  return Math.max(minCtx, Math.min(f.nCtx, fits))
+}
+
+export interface LadderResult<T> {
+  value: T
+  attempt: LoadAttempt
+  /** What was given up, in words for the user. */
+  changes: string[]
+}
+
+/**
+ * Tries each attempt in order while the failure is memory; any other failure ends the ladder at once.
+ * @throws AppError 'load_failed' (not memory) | 'out_of_memory' (every attempt)
+ */
+export async function climbDown<T>(attempts: LoadAttempt[], create: (a: LoadAttempt) => Promise<T>): Promise<LadderResult<T>> {
+  let lastError: unknown
+  for (const attempt of attempts) {
+    try {
+      const value = await create(attempt)
+      return { value, attempt, changes: attempt.change ? [`Not enough memory: ${attempt.change}.`] : [] }
+    }
+    catch (err) {
+      if (!isOutOfMemory(err))
+        throw new AppError('load_failed', `The model could not be loaded: ${errorText(err)}`, { cause: err })
+      lastError = err
+    }
   }
+  throw new AppError('out_of_memory', `Even the smallest settings ran out of memory: ${errorText(lastError)}`, { cause: lastError })
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
 }
 
 export function isOutOfMemory(err: unknown): boolean {

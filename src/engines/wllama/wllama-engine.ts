@@ -11,7 +11,7 @@ import { openModelFile } from '../../models/opfs-store'
 import type { ChatRequest, ChatSummary } from '../types'
 import { probeWebGpu } from '../webllm/variants'
 import type { ChatRun, WorkerEngine } from '../worker-engine'
-import { assertFits, chooseBackend, degradationLadder, isOutOfMemory, type LoadAttempt } from './load-plan'
+import { assertFits, chooseBackend, climbDown, degradationLadder, fittingContext, type LoadAttempt } from './load-plan'
 import { completionPrompt, resolveMode, samplingParams } from './prompt'
 import { readStream, type StreamChunk } from './stream'
 import { cachedChoice, maxProbeThreads, probeKey, probeThreads, saveChoice, type ThreadChoice } from './thread-probe'
@@ -34,11 +34,18 @@ export class WllamaEngine implements WorkerEngine {
     const started = performance.now()
     const file = await openModelFile(req.fileName)
     const summary = await readSummary(file)
-    const nCtx = req.nCtx ?? DEFAULT_N_CTX
-    assertFits({ fileBytes: file.size, nCtx, ...summary, deviceMemoryGiB: (navigator as { deviceMemory?: number }).deviceMemory })
+    const requestedCtx = req.nCtx ?? DEFAULT_N_CTX
+    const fit = { fileBytes: file.size, nCtx: requestedCtx, ...summary, deviceMemoryGiB: (navigator as { deviceMemory?: number }).deviceMemory }
+    assertFits(fit)
+    const nCtx = fittingContext(fit)
     const backend = chooseBackend(req.nGpuLayers, await probeWebGpu())
     const threads = await chooseThreads(req, file, backend.gpuLayers)
-    const { wllama, attempt, changes } = await loadWithLadder(file, nCtx, backend.gpuLayers, threads.threads, req.chatTemplate)
+    const { value: wllama, attempt, changes } = await climbDown(
+      degradationLadder(nCtx, backend.gpuLayers),
+      a => createWllama(file, paramsFor(a, threads.threads, req.chatTemplate)),
+    )
+    if (nCtx < requestedCtx)
+      changes.unshift(`The context was reduced from ${requestedCtx} to ${nCtx} tokens to fit this device's memory.`)
     this.wllama = wllama
     const info = wllama.getLoadedContextInfo()
     this.loaded = {
@@ -116,23 +123,6 @@ async function createWllama(file: File, params: LoadModelParams): Promise<Wllama
   }
 }
 
-/** Loads with the request, then smaller contexts, fewer GPU layers, the CPU, while memory is what fails. */
-async function loadWithLadder(file: File, nCtx: number, gpuLayers: number, threads: number, chatTemplate?: string) {
-  let lastError: unknown
-  for (const attempt of degradationLadder(nCtx, gpuLayers)) {
-    try {
-      const wllama = await createWllama(file, paramsFor(attempt, threads, chatTemplate))
-      return { wllama, attempt, changes: attempt.change ? [`Not enough memory: ${attempt.change}.`] : [] }
-    }
-    catch (err) {
-      if (!isOutOfMemory(err))
-        throw new AppError('load_failed', `The model could not be loaded: ${errorText(err)}`, { cause: err })
-      lastError = err
-    }
-  }
-  throw new AppError('out_of_memory', `Even the smallest settings ran out of memory: ${errorText(lastError)}`, { cause: lastError })
-}
-
 function paramsFor(a: LoadAttempt, threads: number, chatTemplate?: string): LoadModelParams {
   return { n_ctx: a.nCtx, n_gpu_layers: a.gpuLayers, n_threads: threads, ...(chatTemplate && { chat_template: chatTemplate }) }
 }
@@ -165,8 +155,4 @@ async function measureDecode(file: File, threads: number, gpuLayers: number): Pr
   finally {
     await wllama.exit()
   }
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err)
 }
