@@ -55,6 +55,8 @@ export interface LoadedModel {
   gpuLayers: number
   /** What the user should know about how the model was loaded (fallbacks, reduced context). */
   notes: string[]
+  /** Weights plus KV cache at the loaded context, in bytes: what the model adds to memory, before compute buffers. */
+  estimatedMemoryBytes: number
   loadMs: number
 }
 

@@ -6,6 +6,18 @@ import type { RequestMetrics } from '../engines/types'
 import { AppError } from '../protocol/errors'
 import type { LoadedModel, QueueState, WorkerEnvironment } from '../protocol/messages'
 
+interface UaMemory {
+  bytes: number
+  breakdown: Array<{ bytes: number, attribution: Array<{ url?: string, scope?: string }> }>
+}
+
+/** How long a memory measurement may take before the UI gives up on it, in ms. */
+const MEASURE_TIMEOUT_MS = 10_000
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T | null> {
+  return Promise.race([work, new Promise<null>(resolve => setTimeout(() => resolve(null), ms))])
+}
+
 /** How many past requests' metrics the UI keeps. */
 const METRICS_KEPT = 50
 
@@ -69,10 +81,43 @@ export const useEngineStore = defineStore('engine', () => {
     onTakenOver = listener
   }
 
+  /**
+   * The page's memory, workers included, as the browser measures it (`performance.measureUserAgentSpecificMemory`,
+   * which needs cross-origin isolation and may wait for the next garbage collection). Null where unsupported.
+   */
+  const measuredMemory = ref<{ bytes: number, workerBytes: number, measuredAt: number } | null>(null)
+  /** Why the last measurement gave no number. */
+  const memoryError = ref<string | null>(null)
+  const isMeasuringMemory = ref(false)
+  async function measureMemory(timeoutMs = MEASURE_TIMEOUT_MS): Promise<void> {
+    const perf = performance as Performance & { measureUserAgentSpecificMemory?: () => Promise<UaMemory> }
+    if (!globalThis.crossOriginIsolated || !perf.measureUserAgentSpecificMemory)
+      return
+    isMeasuringMemory.value = true
+    memoryError.value = null
+    measuredMemory.value = null
+    try {
+      const m = await withTimeout(perf.measureUserAgentSpecificMemory(), timeoutMs)
+      if (!m) {
+        // Chromium waits for every worker to reach its event loop; wllama's worker stays inside WebAssembly while a
+        // model is loaded, so the measurement cannot finish then.
+        memoryError.value = 'The browser could not measure memory while the model is loaded. Unload it and measure again, or use the estimate.'
+        return
+      }
+      const workerBytes = m.breakdown
+        .filter(b => b.attribution.some(a => a.scope === 'DedicatedWorkerGlobalScope'))
+        .reduce((sum, b) => sum + b.bytes, 0)
+      measuredMemory.value = { bytes: m.bytes, workerBytes, measuredAt: Date.now() }
+    }
+    finally {
+      isMeasuringMemory.value = false
+    }
+  }
+
   /** Replaces the worker now; used by "Restart engine" when the engine is stuck. */
   function restart(): void {
     connection().restart()
   }
 
-  return { env, queue, lastRestart, lastReload, isIdleUnloaded, wasTakenOver, metrics, connection, readEnv, recordMetrics, restart, claim, takeOver, whenTakenOver }
+  return { env, queue, lastRestart, lastReload, isIdleUnloaded, wasTakenOver, metrics, connection, readEnv, recordMetrics, restart, claim, takeOver, whenTakenOver, measuredMemory, memoryError, isMeasuringMemory, measureMemory }
 })

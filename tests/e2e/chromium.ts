@@ -14,6 +14,9 @@ export const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
   '--no-first-run',
+  // measureUserAgentSpecificMemory() normally waits for a natural garbage collection (up to minutes when idle);
+  // this makes it measure at once, so the memory test does not wait on GC timing.
+  '--enable-blink-features=ForceEagerMeasureMemory',
 ]
 
 /** SwiftShader's WebGPU adapter: a real WebGPU path without a GPU (no shader-f16, 1 GiB max buffer). */

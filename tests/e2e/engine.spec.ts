@@ -87,3 +87,30 @@ test('after the idle timeout the model is unloaded, and the next message reloads
   expect(await ask(page, 'Once upon a time')).toContain(LILY)
   await expect(page.getByTestId('idle-unloaded')).toBeHidden()
 })
+
+test('a context larger than the model and the device allow is reduced, and the user is told', async ({ page }) => {
+  await openApp(page)
+  await downloadStories(page)
+  await setSetting(page, 'setting-n-ctx', '16000000')
+  await reloadAndWaitLoaded(page)
+  // stories260K was trained on 2048 tokens.
+  await expect(page.getByTestId('engine-note').filter({ hasText: 'context was reduced from 16000000 to 2048 tokens: the model was trained on 2048 tokens' })).toHaveCount(1)
+  await expect(page.getByTestId('engine-backend')).toContainText('context 2048 tokens')
+  await setGreedy(page)
+  expect(await ask(page, 'Once upon a time')).toContain(LILY)
+})
+
+test('memory: the browser measures the page and its workers, and the loaded model shows its estimate', async ({ page }) => {
+  await openApp(page)
+  await page.getByTestId('measure-memory').click()
+  const measured = page.getByTestId('measured-memory')
+  await expect(measured).toBeVisible()
+  expect(Number(await measured.getAttribute('data-bytes'))).toBeGreaterThan(0)
+
+  await downloadStories(page)
+  await expect(page.getByTestId('engine-memory')).toContainText(/Model needs about \d\.\d MiB/)
+  // With wllama inside WebAssembly the browser may not finish; the UI must come back either way.
+  await page.getByTestId('measure-memory').click()
+  await expect(page.getByTestId('measure-memory')).toHaveText('Measure memory', { timeout: 20_000 })
+  await expect(page.getByTestId('measured-memory').or(page.getByTestId('memory-error'))).toBeVisible()
+})

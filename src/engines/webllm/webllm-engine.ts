@@ -219,6 +219,8 @@ function loadedModelOf(req: LoadRequest, record: ModelRecord, loadMs: number): L
     backend: 'webgpu',
     gpuLayers: ALL_LAYERS,
     notes,
+    // web-llm's record states the GPU memory the model needs, in MB.
+    estimatedMemoryBytes: (record.vram_required_MB ?? 0) * 2 ** 20,
     loadMs,
   }
 }

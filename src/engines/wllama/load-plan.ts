@@ -66,6 +66,8 @@ export interface FitInput {
   embeddingLength?: number
   headCount?: number
   headCountKv?: number
+  /** The context the model was trained with, in tokens. */
+  contextLength?: number
   /** navigator.deviceMemory, in GiB (Chrome reports at most 8). */
   deviceMemoryGiB?: number
 }
@@ -97,14 +99,23 @@ export function assertFits(f: FitInput, minCtx = 256): void {
     throw new AppError('unsupported_device', `This model needs at least ${gib(needed)} GiB of memory, but this device can give it about ${gib(limit)} GiB. Pick a smaller model (fewer parameters or a smaller quantization).`)
 }
 
-/** The largest context, at most the requested one, whose KV cache fits next to the weights. */
-export function fittingContext(f: FitInput, minCtx = 256): number {
+/**
+ * The context to load with: at most the model's trained context (beyond it a model without rope scaling writes
+ * nonsense), and small enough that the KV cache takes at most half the memory left after the weights (compute
+ * buffers need the rest). `reason` says why it is smaller than asked.
+ */
+export function planContext(f: FitInput, minCtx = 256): { nCtx: number, reason?: string } {
+  if (f.contextLength && f.nCtx > f.contextLength)
+    return capByMemory({ ...f, nCtx: f.contextLength }, minCtx, `the model was trained on ${f.contextLength} tokens`)
+  return capByMemory(f, minCtx)
+}
+
+function capByMemory(f: FitInput, minCtx: number, reason?: string): { nCtx: number, reason?: string } {
   const perToken = kvCacheBytes({ ...f, nCtx: 1 })
-  if (perToken === 0)
-    return f.nCtx
-  const room = memoryLimitBytes(f.deviceMemoryGiB) - f.fileBytes
-  const fits = Math.floor(room / perToken)
-  return Math.max(minCtx, Math.min(f.nCtx, fits))
+  const room = (memoryLimitBytes(f.deviceMemoryGiB) - f.fileBytes) / 2
+  if (perToken === 0 || f.nCtx * perToken <= room)
+    return { nCtx: f.nCtx, reason }
+  return { nCtx: Math.max(minCtx, Math.floor(room / perToken)), reason: 'a larger one would not fit in this device\'s memory' }
 }
 
 export interface LadderResult<T> {

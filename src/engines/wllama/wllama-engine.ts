@@ -11,7 +11,7 @@ import { openModelFile } from '../../models/opfs-store'
 import type { ChatRequest, ChatSummary } from '../types'
 import { probeWebGpu } from '../webllm/variants'
 import type { ChatRun, WorkerEngine } from '../worker-engine'
-import { assertFits, chooseBackend, climbDown, degradationLadder, fittingContext, type LoadAttempt } from './load-plan'
+import { assertFits, chooseBackend, climbDown, degradationLadder, kvCacheBytes, planContext, type LoadAttempt } from './load-plan'
 import { completionPrompt, resolveMode, samplingParams } from './prompt'
 import { readStream, type StreamChunk } from './stream'
 import { cachedChoice, maxProbeThreads, probeKey, probeThreads, saveChoice, type ThreadChoice } from './thread-probe'
@@ -37,15 +37,15 @@ export class WllamaEngine implements WorkerEngine {
     const requestedCtx = req.nCtx ?? DEFAULT_N_CTX
     const fit = { fileBytes: file.size, nCtx: requestedCtx, ...summary, deviceMemoryGiB: (navigator as { deviceMemory?: number }).deviceMemory }
     assertFits(fit)
-    const nCtx = fittingContext(fit)
+    const { nCtx, reason } = planContext(fit)
     const backend = chooseBackend(req.nGpuLayers, await probeWebGpu())
     const threads = await chooseThreads(req, file, backend.gpuLayers)
     const { value: wllama, attempt, changes } = await climbDown(
       degradationLadder(nCtx, backend.gpuLayers),
       a => createWllama(file, paramsFor(a, threads.threads, req.chatTemplate)),
     )
-    if (nCtx < requestedCtx)
-      changes.unshift(`The context was reduced from ${requestedCtx} to ${nCtx} tokens to fit this device's memory.`)
+    if (reason)
+      changes.unshift(`The context was reduced from ${requestedCtx} to ${nCtx} tokens: ${reason}.`)
     this.wllama = wllama
     const info = wllama.getLoadedContextInfo()
     this.loaded = {
@@ -60,6 +60,7 @@ export class WllamaEngine implements WorkerEngine {
       backend: attempt.gpuLayers > 0 ? 'webgpu' : 'cpu',
       gpuLayers: attempt.gpuLayers,
       notes: [...(backend.note ? [backend.note] : []), ...changes],
+      estimatedMemoryBytes: file.size + kvCacheBytes({ ...fit, nCtx: info.n_ctx }),
       loadMs: performance.now() - started,
     }
     return this.loaded

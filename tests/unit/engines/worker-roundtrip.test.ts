@@ -69,6 +69,7 @@ class ScriptedEngine implements WorkerEngine {
       backend: 'cpu',
       gpuLayers: 0,
       notes: [],
+      estimatedMemoryBytes: 1_185_376,
       loadMs: 7,
     }
     this.model = loaded

@@ -1,0 +1,227 @@
+/**
+ * InferenceConnection over "workers" made of a MessageChannel and a real createWorkerHandler. Every createEndpoint
+ * call builds a new channel, handler and engine, as a new Worker would start empty.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { InferenceConnection, type ConnectionEvents } from '../../../src/engines/inference-connection'
+import type { LoadRequest, QueueState } from '../../../src/protocol/messages'
+import type { ChatChunk } from '../../../src/engines/types'
+import { DEFAULT_DELTAS, LOAD, STORIES, chatCall, closeFakeWorkers, collect, fakeWorker, rejection, texts, type FakeWorker } from './fakes'
+
+const connections: InferenceConnection[] = []
+
+afterEach(() => {
+  for (const c of connections.splice(0))
+    c.dispose()
+  closeFakeWorkers()
+})
+
+function connect(events: ConnectionEvents = {}) {
+  const workers: FakeWorker[] = []
+  const connection = new InferenceConnection(() => {
+    const worker = fakeWorker()
+    workers.push(worker)
+    return worker.endpoint
+  }, events)
+  connections.push(connection)
+  return { connection, workers, worker: (i: number) => workers[i]! }
+}
+
+/** Runs a chat in the background, keeping the deltas as they arrive. */
+function runChat(connection: InferenceConnection, prompt: string) {
+  const deltas: string[] = []
+  const done = (async () => {
+    const chunks: ChatChunk[] = []
+    for await (const chunk of connection.chat(chatCall(prompt))) {
+      chunks.push(chunk)
+      if (chunk.type === 'delta')
+        deltas.push(chunk.text)
+    }
+    return chunks
+  })()
+  return { deltas, done }
+}
+
+describe('InferenceConnection', () => {
+  it('loads a model and streams a chat from it', async () => {
+    const { connection, workers, worker } = connect()
+    const loaded = await connection.load(LOAD)
+    expect(loaded.model).toEqual(STORIES)
+    expect(worker(0).engine.loads).toEqual([LOAD])
+
+    const chunks = await collect(connection.chat(chatCall('hello')))
+    expect(texts(chunks)).toEqual([...DEFAULT_DELTAS, 'DONE'])
+    expect(worker(0).engine.seen.map(s => s.prompt)).toEqual(['hello'])
+    expect(workers).toHaveLength(1)
+    expect(connection.restartCount).toBe(0)
+  })
+
+  it('on a crash, rejects the running chat with worker_crashed, starts a new worker, and the next chat reloads the model there', async () => {
+    const onRestart = vi.fn()
+    const onReload = vi.fn()
+    const { connection, workers, worker } = connect({ onRestart, onReload })
+    await connection.load(LOAD)
+    worker(0).engine.turns.set('running', { deltas: ['One', ' two'], holdAfter: 1 })
+
+    const running = runChat(connection, 'running')
+    const failed = rejection(running.done)
+    await vi.waitFor(() => {
+      expect(worker(0).engine.isHolding('running')).toBe(true)
+      expect(running.deltas).toEqual(['One'])
+    })
+    // A Worker fires 'error' on an uncaught exception or a wasm abort; Node 20 has no ErrorEvent, so a plain Event.
+    worker(0).port.dispatchEvent(new Event('error'))
+
+    const err = await failed
+    expect(err.code).toBe('worker_crashed')
+    expect(err.message).toBe('The inference worker stopped unexpectedly.')
+    expect(onRestart).toHaveBeenCalledTimes(1)
+    expect(onRestart).toHaveBeenCalledWith(err)
+    expect(connection.restartCount).toBe(1)
+    expect(workers).toHaveLength(2)
+    expect(worker(0).isTerminated()).toBe(true)
+    expect(worker(1).engine.loads).toEqual([])
+
+    const chunks = await collect(connection.chat(chatCall('after the crash')))
+
+    expect(texts(chunks)).toEqual([...DEFAULT_DELTAS, 'DONE'])
+    expect(worker(1).engine.loads).toEqual([LOAD])
+    expect(worker(1).engine.seen.map(s => s.prompt)).toEqual(['after the crash'])
+    expect(onReload).toHaveBeenCalledTimes(1)
+    expect(onReload.mock.calls[0]?.[0]).toEqual(worker(1).engine.model)
+    expect(connection.restartCount).toBe(1)
+  })
+
+  it('rejects a chat for a model that was never loaded with model_not_loaded, without loading anything', async () => {
+    const onReload = vi.fn()
+    const { connection, worker } = connect({ onReload })
+    const err = await rejection(collect(connection.chat(chatCall('hello'))))
+    expect(err.code).toBe('model_not_loaded')
+    // The connection's own refusal, not the worker's: it had nothing to reload.
+    expect(err.message).toBe(`The model "${STORIES.id}" is not loaded. Load it from the model list.`)
+    expect(worker(0).engine.loads).toEqual([])
+    expect(onReload).not.toHaveBeenCalled()
+  })
+
+  it('does not reload a different model than the one asked for', async () => {
+    const { connection, worker } = connect()
+    await connection.load(LOAD)
+    const err = await rejection(collect(connection.chat(chatCall('hello', 'someone/other.gguf'))))
+    expect(err.code).toBe('model_not_loaded')
+    expect(err.message).toContain('someone/other.gguf')
+    expect(worker(0).engine.loads).toEqual([LOAD])
+    expect(worker(0).engine.seen).toEqual([])
+  })
+
+  it('does not reload after an explicit unload', async () => {
+    const { connection, worker } = connect()
+    await connection.load(LOAD)
+    await connection.unload()
+    const err = await rejection(collect(connection.chat(chatCall('hello'))))
+    expect(err.code).toBe('model_not_loaded')
+    expect(worker(0).engine.unloadCount).toBe(1)
+    expect(worker(0).engine.loads).toHaveLength(1)
+  })
+
+  it('hears the worker unload an idle model, and reloads it for the next chat', async () => {
+    const onUnloaded = vi.fn()
+    const onReload = vi.fn()
+    const { connection, workers, worker } = connect({ onUnloaded, onReload })
+    const idleLoad: LoadRequest = { ...LOAD, idleUnloadMs: 50 }
+    const loadedAt = Date.now()
+    await connection.load(idleLoad)
+    expect(worker(0).engine.model).not.toBeNull()
+
+    await vi.waitFor(() => expect(onUnloaded).toHaveBeenCalledTimes(1), { timeout: 2000, interval: 10 })
+    expect(Date.now() - loadedAt).toBeGreaterThanOrEqual(45)
+    expect(onUnloaded).toHaveBeenCalledWith({ modelId: STORIES.id, reason: 'idle' })
+    expect(worker(0).engine.model).toBeNull()
+    expect(worker(0).engine.unloadCount).toBe(1)
+
+    const chunks = await collect(connection.chat(chatCall('wake up')))
+
+    expect(texts(chunks)).toEqual([...DEFAULT_DELTAS, 'DONE'])
+    expect(onReload).toHaveBeenCalledTimes(1)
+    expect(worker(0).engine.loads).toEqual([idleLoad, idleLoad])
+    expect(workers).toHaveLength(1)
+    expect(connection.restartCount).toBe(0)
+  })
+
+  it('keeps the model loaded when no idle timeout is set', async () => {
+    const onUnloaded = vi.fn()
+    const { connection, worker } = connect({ onUnloaded })
+    await connection.load(LOAD)
+    await new Promise(r => setTimeout(r, 100))
+    expect(onUnloaded).not.toHaveBeenCalled()
+    expect(worker(0).engine.unloadCount).toBe(0)
+    expect(worker(0).engine.model).not.toBeNull()
+  })
+
+  it('does not unload while a chat runs longer than the idle timeout, and restarts the timeout after it', async () => {
+    const onUnloaded = vi.fn()
+    const { connection, worker } = connect({ onUnloaded })
+    await connection.load({ ...LOAD, idleUnloadMs: 80 })
+    worker(0).engine.turns.set('slow', { deltas: ['a', 'b'], holdAfter: 1 })
+
+    const slow = runChat(connection, 'slow')
+    await vi.waitFor(() => expect(worker(0).engine.isHolding('slow')).toBe(true))
+    await new Promise(r => setTimeout(r, 200))
+    expect(onUnloaded).not.toHaveBeenCalled()
+    expect(worker(0).engine.model).not.toBeNull()
+
+    worker(0).engine.release('slow')
+    expect(texts(await slow.done)).toEqual(['a', 'b', 'DONE'])
+    // The timeout counts from the end of the chat, so no unload is queued behind it.
+    expect(worker(0).engine.unloadCount).toBe(0)
+    // Idle again: now it goes.
+    await vi.waitFor(() => expect(onUnloaded).toHaveBeenCalledTimes(1), { timeout: 2000, interval: 10 })
+  })
+
+  it('restart() rejects pending calls with worker_crashed and replaces the worker', async () => {
+    const onRestart = vi.fn()
+    const { connection, workers, worker } = connect({ onRestart })
+    await connection.load(LOAD)
+    worker(0).engine.turns.set('stuck', { deltas: ['x'], holdAfter: 0 })
+    const stuck = rejection(collect(connection.chat(chatCall('stuck'))))
+    await vi.waitFor(() => expect(worker(0).engine.isHolding('stuck')).toBe(true))
+
+    connection.restart()
+
+    const err = await stuck
+    expect(err.code).toBe('worker_crashed')
+    expect(err.message).toBe('The inference engine was restarted.')
+    expect(onRestart).toHaveBeenCalledTimes(1)
+    expect(onRestart).toHaveBeenCalledWith(err)
+    expect(connection.restartCount).toBe(1)
+    expect(workers).toHaveLength(2)
+    expect(worker(0).isTerminated()).toBe(true)
+
+    const chunks = await collect(connection.chat(chatCall('again')))
+    expect(texts(chunks)).toEqual([...DEFAULT_DELTAS, 'DONE'])
+    expect(worker(1).engine.loads).toEqual([LOAD])
+  })
+
+  it('passes queue broadcasts to onQueue while chats run and wait', async () => {
+    const states: QueueState[] = []
+    const { connection, worker } = connect({ onQueue: s => states.push(s) })
+    await connection.load(LOAD)
+    worker(0).engine.turns.set('first', { deltas: ['x'], holdAfter: 0 })
+
+    const first = runChat(connection, 'first')
+    await vi.waitFor(() => expect(worker(0).engine.isHolding('first')).toBe(true))
+    const second = runChat(connection, 'second')
+
+    // Ids are the client's: load-1, then chat-2 and chat-3.
+    await vi.waitFor(() => {
+      const last = states.at(-1)
+      expect(last?.running.map(j => [j.id, j.priority])).toEqual([['chat-2', 'interactive']])
+      expect(last?.waiting.map(j => [j.id, j.priority])).toEqual([['chat-3', 'interactive']])
+    })
+
+    worker(0).engine.release('first')
+    await first.done
+    await second.done
+    await vi.waitFor(() => expect(states.at(-1)).toEqual({ running: [], waiting: [] }))
+    expect(states.some(s => s.running.length === 1 && s.running[0]?.id === 'chat-3' && s.waiting.length === 0)).toBe(true)
+  })
+})

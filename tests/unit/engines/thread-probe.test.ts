@@ -1,0 +1,88 @@
+/**
+ * The pure parts of the thread probe. cachedChoice/saveChoice need IndexedDB, and fake-indexeddb is not installed,
+ * so the cache is covered by tests/e2e/engine.spec.ts ("measured on first load, cached after") instead.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { fastest, maxProbeThreads, probeKey, probeThreads } from '../../../src/engines/wllama/thread-probe'
+
+afterEach(() => {
+  vi.restoreAllMocks()
+})
+
+describe('maxProbeThreads', () => {
+  it('tries every core, at least 1 and at most 8', () => {
+    expect(maxProbeThreads(1)).toBe(1)
+    expect(maxProbeThreads(2)).toBe(2)
+    expect(maxProbeThreads(6)).toBe(6)
+    expect(maxProbeThreads(16)).toBe(8)
+    expect(maxProbeThreads(0)).toBe(1)
+  })
+})
+
+describe('fastest', () => {
+  it('picks the highest decode speed', () => {
+    expect(fastest([{ threads: 1, tokensPerSecond: 40 }, { threads: 2, tokensPerSecond: 75 }, { threads: 3, tokensPerSecond: 60 }]))
+      .toEqual({ threads: 2, tokensPerSecond: 75 })
+  })
+
+  it('gives a tie to fewer threads', () => {
+    expect(fastest([{ threads: 1, tokensPerSecond: 100 }, { threads: 2, tokensPerSecond: 100 }, { threads: 3, tokensPerSecond: 100 }]).threads).toBe(1)
+    expect(fastest([{ threads: 1, tokensPerSecond: 50 }, { threads: 2, tokensPerSecond: 90 }, { threads: 4, tokensPerSecond: 90 }]).threads).toBe(2)
+  })
+
+  it('refuses an empty list', () => {
+    expect(() => fastest([])).toThrow('at least one sample')
+  })
+})
+
+describe('probeThreads', () => {
+  it('measures 1..max in order and keeps the fastest (the 2-core machine: 1 thread beats 2)', async () => {
+    const speeds: Record<number, number> = { 1: 125, 2: 60 }
+    const measure = vi.fn(async (t: number) => speeds[t]!)
+    const choice = await probeThreads(2, measure)
+    expect(choice).toEqual({
+      threads: 1,
+      source: 'measured',
+      samples: [{ threads: 1, tokensPerSecond: 125 }, { threads: 2, tokensPerSecond: 60 }],
+    })
+    expect(measure.mock.calls.map(([t]) => t)).toEqual([1, 2])
+  })
+
+  it('picks more threads when they are faster', async () => {
+    const choice = await probeThreads(4, async t => [0, 30, 55, 80, 70][t]!)
+    expect(choice.threads).toBe(3)
+    expect(choice.samples?.map(s => s.threads)).toEqual([1, 2, 3, 4])
+  })
+
+  it('skips a thread count whose measurement fails', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+    const choice = await probeThreads(3, async (t) => {
+      if (t === 2)
+        throw new Error('probe load ran out of memory')
+      return t === 1 ? 40 : 90
+    })
+    expect(choice).toEqual({
+      threads: 3,
+      source: 'measured',
+      samples: [{ threads: 1, tokensPerSecond: 40 }, { threads: 3, tokensPerSecond: 90 }],
+    })
+    expect(warn).toHaveBeenCalledTimes(1)
+    expect(warn.mock.calls[0]?.[0]).toContain('2 threads')
+  })
+
+  it('falls back to 1 thread, source single, when every measurement fails', async () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+    const measure = vi.fn(async (): Promise<number> => {
+      throw new Error('no SharedArrayBuffer')
+    })
+    expect(await probeThreads(4, measure)).toEqual({ threads: 1, source: 'single' })
+    expect(measure).toHaveBeenCalledTimes(4)
+  })
+})
+
+describe('probeKey', () => {
+  it('keys the cache by core count, file name and file size', () => {
+    expect(probeKey(2, 'stories260K.gguf', 1_185_376)).toBe('2:stories260K.gguf:1185376')
+    expect(probeKey(4, 'stories260K.gguf', 1_185_376)).not.toBe(probeKey(2, 'stories260K.gguf', 1_185_376))
+  })
+})
