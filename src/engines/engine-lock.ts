@@ -12,6 +12,7 @@ export type LockState = 'free' | 'held' | 'held-elsewhere' | 'lost'
 export class EngineLock {
   private release: (() => void) | null = null
   private lostListener: (() => void) | null = null
+  private pending: Promise<'held' | 'held-elsewhere'> | null = null
 
   constructor(private readonly locks: LockManagerLike | undefined = globalThis.navigator?.locks, private readonly name = ENGINE_LOCK_NAME) {}
 
@@ -28,7 +29,9 @@ export class EngineLock {
   async acquire(): Promise<'held' | 'held-elsewhere'> {
     if (this.isHeld || !this.locks)
       return 'held'
-    return this.hold({ ifAvailable: true })
+    // Two loads at once in this tab share one request, or the second would see this tab's own lock as another's.
+    this.pending ??= this.hold({ ifAvailable: true }).finally(() => { this.pending = null })
+    return this.pending
   }
 
   /** Takes the lock from the tab that holds it; that tab is told through its `onLost`. */

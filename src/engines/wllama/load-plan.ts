@@ -28,14 +28,16 @@ export const ALL_LAYERS = 999
  * the CPU silently (https://github.com/ggml-org/llama.cpp, ggml-webgpu requires FeatureName::ShaderF16). Choosing
  * here makes the fallback visible.
  */
-export function chooseBackend(requestedLayers: number | undefined, gpu: GpuInfo): BackendChoice {
+export function chooseBackend(requestedLayers: number | undefined, gpu: GpuInfo, blockCount?: number): BackendChoice {
   if (requestedLayers === 0)
     return { backend: 'cpu', gpuLayers: 0 }
   if (!gpu.hasAdapter)
     return { backend: 'cpu', gpuLayers: 0, note: 'No WebGPU adapter: running on the CPU.' }
   if (!gpu.features.includes('shader-f16'))
     return { backend: 'cpu', gpuLayers: 0, note: 'This GPU lacks 16-bit float shaders (shader-f16), which llama.cpp\'s WebGPU backend needs: running on the CPU.' }
-  return { backend: 'webgpu', gpuLayers: requestedLayers ?? ALL_LAYERS }
+  // The real count (blocks + the output layer), so "half the layers" in the memory ladder means half.
+  const all = blockCount ? blockCount + 1 : ALL_LAYERS
+  return { backend: 'webgpu', gpuLayers: Math.min(requestedLayers ?? all, all) }
 }
 
 export interface LoadAttempt {
@@ -50,11 +52,12 @@ export function degradationLadder(nCtx: number, gpuLayers: number, minCtx = 256)
   const attempts: LoadAttempt[] = [{ nCtx, gpuLayers }]
   for (let ctx = Math.floor(nCtx / 2); ctx >= minCtx; ctx = Math.floor(ctx / 2))
     attempts.push({ nCtx: ctx, gpuLayers, change: `context reduced from ${nCtx} to ${ctx} tokens` })
-  const smallest = Math.max(minCtx, Math.min(nCtx, minCtx))
-  if (gpuLayers > 0) {
-    attempts.push({ nCtx: smallest, gpuLayers: Math.floor(gpuLayers / 2), change: `context reduced to ${smallest} tokens and half the layers moved to the CPU` })
-    attempts.push({ nCtx: smallest, gpuLayers: 0, change: `context reduced to ${smallest} tokens and the model moved to the CPU` })
-  }
+  const smallest = Math.min(nCtx, minCtx)
+  const ctxChange = smallest < nCtx ? `context reduced to ${smallest} tokens and ` : ''
+  if (gpuLayers > 1)
+    attempts.push({ nCtx: smallest, gpuLayers: Math.floor(gpuLayers / 2), change: `${ctxChange}half the layers moved to the CPU` })
+  if (gpuLayers > 0)
+    attempts.push({ nCtx: smallest, gpuLayers: 0, change: `${ctxChange}the model moved to the CPU` })
   return attempts
 }
 
@@ -151,5 +154,5 @@ function errorText(err: unknown): string {
 
 export function isOutOfMemory(err: unknown): boolean {
   const message = err instanceof Error ? `${err.name} ${err.message}` : String(err)
-  return /out of memory|memory access out of bounds|failed to allocate|alloc|OOM|Cannot enlarge memory/i.test(message)
+  return /out of memory|memory access out of bounds|failed to allocate|could not allocate|allocation failed|\bOOM\b|Cannot enlarge memory/i.test(message)
 }

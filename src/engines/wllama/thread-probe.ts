@@ -29,7 +29,9 @@ export function maxProbeThreads(hardwareConcurrency: number): number {
 export function fastest(samples: ThreadSample[]): ThreadSample {
   if (!samples.length)
     throw new Error('fastest() needs at least one sample')
-  return samples.reduce((best, s) => (s.tokensPerSecond > best.tokensPerSecond ? s : best))
+  const isBetter = (s: ThreadSample, best: ThreadSample) =>
+    s.tokensPerSecond > best.tokensPerSecond || (s.tokensPerSecond === best.tokensPerSecond && s.threads < best.threads)
+  return samples.reduce((best, s) => (isBetter(s, best) ? s : best))
 }
 
 /**

@@ -38,7 +38,7 @@ export class WllamaEngine implements WorkerEngine {
     const fit = { fileBytes: file.size, nCtx: requestedCtx, ...summary, deviceMemoryGiB: (navigator as { deviceMemory?: number }).deviceMemory }
     assertFits(fit)
     const { nCtx, reason } = planContext(fit)
-    const backend = chooseBackend(req.nGpuLayers, await probeWebGpu())
+    const backend = chooseBackend(req.nGpuLayers, await probeWebGpu(), summary.blockCount)
     const threads = await chooseThreads(req, file, backend.gpuLayers)
     const { value: wllama, attempt, changes } = await climbDown(
       degradationLadder(nCtx, backend.gpuLayers),

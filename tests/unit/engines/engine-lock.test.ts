@@ -173,3 +173,10 @@ describe('EngineLock without Web Locks', () => {
     expect(await second.takeOver()).toBe('held')
   })
 })
+
+describe('EngineLock, two loads at once in one tab', () => {
+  it('shares one lock request, so neither sees its own tab as another', async () => {
+    const lock = new EngineLock(new FakeLockManager())
+    expect(await Promise.all([lock.acquire(), lock.acquire()])).toEqual(['held', 'held'])
+  })
+})

@@ -241,3 +241,24 @@ describe('isOutOfMemory', () => {
     expect(isOutOfMemory('tokenizer error')).toBe(false)
   })
 })
+
+describe('fixes found in review', () => {
+  it('does not take a model named "bloom" or an "allocator" message for out-of-memory', () => {
+    expect(isOutOfMemory(new Error('unknown model architecture: \'bloom\''))).toBe(false)
+    expect(isOutOfMemory(new Error('custom allocator missing'))).toBe(false)
+    expect(isOutOfMemory(new Error('OOM while loading'))).toBe(true)
+  })
+
+  it('never raises a small context on the GPU steps, and says only what changed', () => {
+    const ladder = degradationLadder(128, 6)
+    expect(ladder.every(a => a.nCtx === 128)).toBe(true)
+    expect(ladder.map(a => a.change)).toEqual([undefined, 'half the layers moved to the CPU', 'the model moved to the CPU'])
+  })
+
+  it('offloads the real layer count (blocks + output), so halving it means half', () => {
+    const gpu = { hasAdapter: true, features: ['shader-f16'] }
+    expect(chooseBackend(undefined, gpu, 5)).toEqual({ backend: 'webgpu', gpuLayers: 6 })
+    expect(chooseBackend(3, gpu, 5)).toEqual({ backend: 'webgpu', gpuLayers: 3 })
+    expect(chooseBackend(undefined, gpu)).toEqual({ backend: 'webgpu', gpuLayers: ALL_LAYERS })
+  })
+})

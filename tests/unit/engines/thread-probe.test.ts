@@ -86,3 +86,9 @@ describe('probeKey', () => {
     expect(probeKey(4, 'stories260K.gguf', 1_185_376)).not.toBe(probeKey(2, 'stories260K.gguf', 1_185_376))
   })
 })
+
+describe('fastest with unsorted samples', () => {
+  it('gives a tie to fewer threads whatever the order', () => {
+    expect(fastest([{ threads: 4, tokensPerSecond: 50 }, { threads: 2, tokensPerSecond: 50 }]).threads).toBe(2)
+  })
+})
