@@ -45,8 +45,7 @@ export const useChatStore = defineStore('chat', () => {
     isGenerating.value = true
     try {
       const engine = useEngineStore()
-      const stream = engine.connection().chat({
-        modelId: model.model.id,
+      const stream = engine.localService().chat({
         messages: history,
         sampling: { temperature: settings.temperature, maxTokens: settings.maxTokens },
       }, { signal: abort.signal })

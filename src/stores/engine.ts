@@ -2,6 +2,7 @@ import { defineStore } from 'pinia'
 import { ref, shallowRef } from 'vue'
 import { EngineLock } from '../engines/engine-lock'
 import { InferenceConnection } from '../engines/inference-connection'
+import { WorkerService, type LoadOptions } from '../engines/worker-service'
 import type { RequestMetrics } from '../engines/types'
 import { AppError } from '../protocol/errors'
 import type { LoadedModel, QueueState, WorkerEnvironment } from '../protocol/messages'
@@ -39,7 +40,7 @@ export const useEngineStore = defineStore('engine', () => {
   const lock = new EngineLock()
   lock.onLost(() => {
     wasTakenOver.value = true
-    void connection().unload().catch((err: unknown) => console.warn('Unloading after a takeover failed', err))
+    void localService().dispose().catch((err: unknown) => console.warn('Unloading after a takeover failed', err))
     onTakenOver?.()
   })
   let onTakenOver: (() => void) | undefined
@@ -52,6 +53,18 @@ export const useEngineStore = defineStore('engine', () => {
       onUnloaded: () => { isIdleUnloaded.value = true },
     })
     return conn
+  }
+
+  let service: WorkerService | null = null
+  let loadOptions: () => LoadOptions = () => ({})
+  /** The local model service (wllama in the worker) behind the AIService contract. */
+  function localService(): WorkerService {
+    service ??= new WorkerService('wllama', connection(), () => loadOptions())
+    return service
+  }
+  /** Where the service reads load settings (context, threads, GPU, idle timeout) from. */
+  function useLoadOptions(read: () => LoadOptions): void {
+    loadOptions = read
   }
 
   async function readEnv(): Promise<void> {
@@ -119,5 +132,5 @@ export const useEngineStore = defineStore('engine', () => {
     connection().restart()
   }
 
-  return { env, queue, lastRestart, lastReload, isIdleUnloaded, wasTakenOver, metrics, connection, readEnv, recordMetrics, restart, claim, takeOver, whenTakenOver, measuredMemory, memoryError, isMeasuringMemory, measureMemory }
+  return { localService, useLoadOptions, env, queue, lastRestart, lastReload, isIdleUnloaded, wasTakenOver, metrics, connection, readEnv, recordMetrics, restart, claim, takeOver, whenTakenOver, measuredMemory, memoryError, isMeasuringMemory, measureMemory }
 })

@@ -35,6 +35,14 @@ export const useModelsStore = defineStore('models', () => {
   const loaded = ref<LoadedModel | null>(null)
   let downloadAbort: AbortController | null = null
 
+  engine.useLoadOptions(() => ({
+    nCtx: settings.nCtx,
+    ...(settings.nThreads > 0 && { nThreads: settings.nThreads }),
+    ...(settings.gpuMode === 'cpu' && { nGpuLayers: 0 }),
+    ...(settings.chatTemplate && { chatTemplate: settings.chatTemplate }),
+    idleUnloadMs: settings.idleUnloadMinutes * 60_000,
+  }))
+
   engine.whenTakenOver(() => {
     loaded.value = null
     phase.value = 'idle'
@@ -125,15 +133,9 @@ export const useModelsStore = defineStore('models', () => {
         throw new AppError('model_not_found', 'This model is not downloaded yet. Press Download first.')
       await engine.claim()
       loaded.value = null
-      loaded.value = await engine.connection().load({
-        model: toModelRef(ref),
-        fileName: entry.fileName,
-        nCtx: settings.nCtx,
-        ...(settings.nThreads > 0 && { nThreads: settings.nThreads }),
-        ...(settings.gpuMode === 'cpu' && { nGpuLayers: 0 }),
-        ...(settings.chatTemplate && { chatTemplate: settings.chatTemplate }),
-        idleUnloadMs: settings.idleUnloadMinutes * 60_000,
-      })
+      const service = engine.localService()
+      await service.initialize(toModelRef(ref))
+      loaded.value = service.loadedModel
       localStorage.setItem(LAST_MODEL_KEY, ref.id)
     })
   }
@@ -154,7 +156,7 @@ export const useModelsStore = defineStore('models', () => {
   async function remove(ref: ModelRef): Promise<void> {
     const entry = storedById.value.get(ref.id)
     if (loaded.value?.model.id === ref.id) {
-      await engine.connection().unload()
+      await engine.localService().dispose()
       loaded.value = null
     }
     if (entry)

@@ -1,0 +1,94 @@
+/**
+ * The local engines (wllama, WebLLM) in the inference worker, behind the AIService contract every backend shares,
+ * so the UI and the agent never know which side they talk to (as web-llm's WebWorkerMLCEngine mirrors MLCEngine).
+ */
+import { getStoredModel } from '../models/manifest'
+import { AppError, toAppError } from '../protocol/errors'
+import type { LoadedModel, LoadRequest } from '../protocol/messages'
+import type { InferenceConnection } from './inference-connection'
+import type { AIService, Capabilities, ChatChunk, ChatRequest, ModelRef, Progress, ServiceStatus, Support } from './types'
+
+export type LocalServiceId = 'wllama' | 'webllm'
+
+/** Load settings a caller may pass through to the worker. */
+export type LoadOptions = Omit<LoadRequest, 'model' | 'fileName' | 'engine'>
+
+export class WorkerService implements AIService {
+  readonly capabilities: Capabilities
+  private state: ServiceStatus = { state: 'idle' }
+  private loaded: LoadedModel | null = null
+
+  constructor(
+    readonly id: LocalServiceId,
+    private readonly connection: InferenceConnection,
+    private readonly loadOptions: () => LoadOptions = () => ({}),
+  ) {
+    // Native tool calls arrive with the agent issue; the context is known once a model is loaded.
+    this.capabilities = { isLocal: true, hasNativeToolCalls: false, maxContextTokens: 0 }
+  }
+
+  async isSupported(): Promise<Support> {
+    try {
+      const env = await this.connection.env()
+      if (this.id === 'webllm' && !env.gpu.hasAdapter)
+        return { isSupported: false, reason: env.gpu.reason ?? 'WebLLM needs WebGPU, which this browser does not offer.' }
+      return { isSupported: true }
+    }
+    catch (err) {
+      return { isSupported: false, reason: toAppError(err).message }
+    }
+  }
+
+  /** @throws AppError 'model_not_found' (not downloaded) | 'load_failed' | 'out_of_memory' | 'unsupported_device' | 'aborted' */
+  async initialize(model: ModelRef, opts: { signal?: AbortSignal, onProgress?: (p: Progress) => void } = {}): Promise<void> {
+    this.state = { state: 'loading', model }
+    try {
+      const fileName = this.id === 'wllama' ? await storedFileName(model) : ''
+      this.loaded = null
+      const loaded = await this.connection.load({ ...this.loadOptions(), engine: this.id, model, fileName }, opts)
+      this.loaded = loaded
+      this.capabilities.maxContextTokens = loaded.nCtx
+      this.state = { state: 'ready', model }
+    }
+    catch (err) {
+      const e = toAppError(err, 'load_failed')
+      this.state = { state: 'error', model, errorCode: e.code }
+      throw e
+    }
+  }
+
+  async* chat(req: ChatRequest, opts: { signal?: AbortSignal } = {}): AsyncIterable<ChatChunk> {
+    const model = this.state.model
+    if (!model || this.state.state === 'loading')
+      throw new AppError('model_not_loaded')
+    this.state = { state: 'busy', model }
+    try {
+      yield* this.connection.chat({ ...req, modelId: model.id }, opts)
+    }
+    finally {
+      this.state = { state: 'ready', model }
+    }
+  }
+
+  /** How the model was loaded (threads, backend, notes), or null. */
+  get loadedModel(): LoadedModel | null {
+    return this.loaded
+  }
+
+  status(): ServiceStatus {
+    return { ...this.state }
+  }
+
+  async dispose(): Promise<void> {
+    this.state = { state: 'idle' }
+    this.loaded = null
+    await this.connection.unload()
+  }
+}
+
+async function storedFileName(model: ModelRef): Promise<string> {
+  const stored = await getStoredModel(model.id)
+  if (stored?.state !== 'ready')
+    throw new AppError('model_not_found', `"${model.file}" is not downloaded in this browser yet. Download it first.`)
+  return stored.fileName
+}
