@@ -4,7 +4,7 @@
  */
 import { AppError, serializeError } from '../protocol/errors'
 import type { QueueState, WorkerEnvironment, WorkerEvent, WorkerRequest } from '../protocol/messages'
-import { probeWebGpu } from './webllm/variants'
+import { probeWebGpu } from './webgpu-probe'
 import { RequestQueue, type QueueSnapshot } from './request-queue'
 import type { WorkerEngine } from './worker-engine'
 

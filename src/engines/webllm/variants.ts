@@ -7,31 +7,10 @@
  * the WebGPU feature `shader-f16`; `f32` variants run on any WebGPU adapter.
  */
 import type { ModelRecord } from '@mlc-ai/web-llm'
+import type { GpuProbe } from '../webgpu-probe'
 
-/** What the GPU offers, as far as WebGPU tells. */
-export interface GpuProbe {
-  /** `navigator.gpu.requestAdapter()` returned an adapter. */
-  hasAdapter: boolean
-  /** Adapter features, e.g. `shader-f16`, `subgroups`. */
-  features: string[]
-  /** Adapter `limits.maxBufferSize`, in bytes. */
-  maxBufferSizeBytes?: number
-  /** Adapter `limits.maxStorageBufferBindingSize`, in bytes. */
-  maxStorageBufferBindingSizeBytes?: number
-  /** Adapter `info.vendor`, e.g. `nvidia`; may be empty. */
-  vendor?: string
-  /** Adapter `info.architecture`, e.g. `ampere`; may be empty. */
-  architecture?: string
-  /**
-   * GPU memory the caller allows a model, in MB. WebGPU does not report VRAM, so the probe never sets this; a caller
-   * that knows (a setting, a benchmark) does, and models whose `vram_required_MB` exceeds it are dropped.
-   */
-  vramBudgetMB?: number
-  /** Why there is no adapter, in words a user understands. Set only when `hasAdapter` is false. */
-  reason?: string
-}
+export { probeWebGpu, type GpuAdapterLike, type GpuLike, type GpuProbe } from '../webgpu-probe'
 
-/** The fields of web-llm's `ModelRecord` these checks read; a full `ModelRecord` fits. */
 export type ModelRecordLike = Pick<ModelRecord, 'model_id'> & Partial<Pick<ModelRecord,
   'model' | 'model_lib' | 'vram_required_MB' | 'low_resource_required' | 'buffer_size_required_bytes'
   | 'required_features' | 'model_type' | 'overrides'>>
@@ -39,16 +18,6 @@ export type ModelRecordLike = Pick<ModelRecord, 'model_id'> & Partial<Pick<Model
 export type SupportVerdict = { ok: true } | { ok: false, code: 'unsupported_device', message: string }
 
 /** The WebGPU surface {@link probeWebGpu} uses; `navigator.gpu` fits, and so does a test fake. */
-export interface GpuLike {
-  requestAdapter(options?: { powerPreference?: 'low-power' | 'high-performance' }): Promise<GpuAdapterLike | null>
-}
-
-export interface GpuAdapterLike {
-  features: Iterable<string>
-  limits: { maxBufferSize?: number, maxStorageBufferBindingSize?: number }
-  info?: { vendor?: string, architecture?: string }
-}
-
 const SHADER_F16 = 'shader-f16'
 const MIB = 2 ** 20
 /**
@@ -58,34 +27,6 @@ const MIB = 2 ** 20
  */
 const WEBLLM_BINDING_BYTES = { preferred: 1024 * MIB, fallback: 128 * MIB }
 const WEBLLM_MIN_BUFFER_BYTES = 256 * MIB
-
-/**
- * Asks the browser for a high-performance adapter and reads its features, limits and info. Never throws: without
- * WebGPU it returns `hasAdapter: false` and a `reason`.
- */
-export async function probeWebGpu(
-  gpu: GpuLike | undefined = (globalThis.navigator as { gpu?: GpuLike } | undefined)?.gpu,
-): Promise<GpuProbe> {
-  if (!gpu)
-    return { hasAdapter: false, features: [], reason: 'This browser does not offer WebGPU (navigator.gpu is missing).' }
-  let adapter: GpuAdapterLike | null
-  try {
-    adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' })
-  }
-  catch (err) {
-    return { hasAdapter: false, features: [], reason: `The WebGPU adapter request failed: ${messageOf(err)}` }
-  }
-  if (!adapter)
-    return { hasAdapter: false, features: [], reason: 'WebGPU found no usable GPU adapter (the GPU may be blocklisted or disabled).' }
-  return {
-    hasAdapter: true,
-    features: [...adapter.features].sort(),
-    maxBufferSizeBytes: adapter.limits.maxBufferSize,
-    maxStorageBufferBindingSizeBytes: adapter.limits.maxStorageBufferBindingSize,
-    vendor: adapter.info?.vendor,
-    architecture: adapter.info?.architecture,
-  }
-}
 
 /** The quantization segment of an MLC model id, e.g. `q4f16_1`; undefined when the id has none. */
 export function quantizationOf(modelId: string): string | undefined {
@@ -176,6 +117,3 @@ function toMB(bytes: number): number {
   return Math.round(bytes / MIB)
 }
 
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err)
-}
