@@ -19,7 +19,7 @@
  */
 import type { ChatChunk, ChatRequest, ChatSummary, ModelRef, Progress } from '../engines/types'
 import type { SerializedError } from './errors'
-import type { GpuProbe } from '../engines/webllm/variants'
+import type { GpuProbe } from '../engines/webgpu-probe'
 
 export interface LoadRequest {
   /** Which engine in the worker runs the model. Default `wllama` (GGUF); `webllm` takes an MLC model id as `model.id`. */

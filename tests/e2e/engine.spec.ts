@@ -3,7 +3,7 @@
  * real wllama on stories260K.gguf in Chromium.
  */
 import { expect, test } from '@playwright/test'
-import { ask, downloadStories, openApp, reloadAndWaitLoaded, setGreedy, setSetting, startLongAnswer } from './helpers'
+import { ask, downloadStories, openApp, reloadAndWaitLoaded, setGreedy, setSetting, startLongAnswer, storiesCard } from './helpers'
 
 const LILY = 'there was a little girl named Lily'
 
@@ -113,4 +113,19 @@ test('memory: the browser measures the page and its workers, and the loaded mode
   await page.getByTestId('measure-memory').click()
   await expect(page.getByTestId('measure-memory')).toHaveText('Measure memory', { timeout: 20_000 })
   await expect(page.getByTestId('measured-memory').or(page.getByTestId('memory-error'))).toBeVisible()
+})
+
+test('switching models unloads the first: one model is loaded at a time', async ({ page }) => {
+  await openApp(page)
+  await downloadStories(page)
+  const tiny = storiesCard(page, 'llama-2-tiny-random.gguf')
+  await tiny.getByTestId('download').click()
+  await expect(tiny.getByTestId('model-state')).toHaveText('Loaded')
+  await expect(storiesCard(page).getByTestId('model-state')).toHaveText('Downloaded')
+  await expect(page.locator('[data-testid=model-state]', { hasText: /^Loaded$/ })).toHaveCount(1)
+  // Back to stories: the greedy story again, from the model that was unloaded.
+  await storiesCard(page).getByTestId('load').click()
+  await expect(storiesCard(page).getByTestId('model-state')).toHaveText('Loaded')
+  await setGreedy(page)
+  expect(await ask(page, 'Once upon a time')).toContain(LILY)
 })

@@ -74,3 +74,14 @@ export async function startLongAnswer(page: Page): Promise<void> {
   const answer = page.locator('[data-testid=chat-message][data-role=assistant]').last()
   await expect(answer.getByTestId('message-content')).not.toHaveText(/^\s*▍?\s*$/)
 }
+
+/** Top-level entries of this origin's OPFS. */
+export async function opfsRootEntries(page: Page): Promise<string[]> {
+  return page.evaluate(async () => {
+    const root = await navigator.storage.getDirectory()
+    const names: string[] = []
+    for await (const key of (root as unknown as { keys(): AsyncIterable<string> }).keys())
+      names.push(key)
+    return names.sort()
+  })
+}
