@@ -38,8 +38,11 @@ export class InferenceConnection {
   }
 
   async load(req: LoadRequest, opts: { signal?: AbortSignal, onProgress?: (p: Progress) => void } = {}): Promise<Calls['load']['out']> {
+    // Remembered only once loaded: a restarted worker must not retry a load that failed.
+    this.lastLoad = null
+    const loaded = await this.client.call('load', req, opts)
     this.lastLoad = req
-    return this.client.call('load', req, opts)
+    return loaded
   }
 
   async unload(): Promise<void> {

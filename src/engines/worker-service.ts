@@ -17,6 +17,7 @@ export class WorkerService implements AIService {
   readonly capabilities: Capabilities
   private state: ServiceStatus = { state: 'idle' }
   private loaded: LoadedModel | null = null
+  private running = 0
 
   constructor(
     readonly id: LocalServiceId,
@@ -42,9 +43,10 @@ export class WorkerService implements AIService {
   /** @throws AppError 'model_not_found' (not downloaded) | 'load_failed' | 'out_of_memory' | 'unsupported_device' | 'aborted' */
   async initialize(model: ModelRef, opts: { signal?: AbortSignal, onProgress?: (p: Progress) => void } = {}): Promise<void> {
     this.state = { state: 'loading', model }
+    this.loaded = null
+    this.capabilities.maxContextTokens = 0
     try {
       const fileName = this.id === 'wllama' ? await storedFileName(model) : ''
-      this.loaded = null
       const loaded = await this.connection.load({ ...this.loadOptions(), engine: this.id, model, fileName }, opts)
       this.loaded = loaded
       this.capabilities.maxContextTokens = loaded.nCtx
@@ -59,14 +61,17 @@ export class WorkerService implements AIService {
 
   async* chat(req: ChatRequest, opts: { signal?: AbortSignal } = {}): AsyncIterable<ChatChunk> {
     const model = this.state.model
-    if (!model || this.state.state === 'loading')
+    if (!model || (this.state.state !== 'ready' && this.state.state !== 'busy'))
       throw new AppError('model_not_loaded')
     this.state = { state: 'busy', model }
+    this.running++
     try {
       yield* this.connection.chat({ ...req, modelId: model.id }, opts)
     }
     finally {
-      this.state = { state: 'ready', model }
+      // Back to ready only if nothing else changed the state (a dispose or a new load) and no other chat runs.
+      if (--this.running === 0 && this.state.state === 'busy' && this.state.model === model)
+        this.state = { state: 'ready', model }
     }
   }
 
