@@ -53,9 +53,10 @@ test('Restart engine terminates a running generation and the next prompt works',
   await expect(page.getByTestId('error')).toHaveAttribute('data-code', 'worker_crashed')
   await setGreedy(page)
   expect(await ask(page, 'Once upon a time')).toContain(LILY)
-  const inferenceWorkers = page.workers().filter(w => w.url().includes('inference.worker'))
-  expect(inferenceWorkers).toHaveLength(1)
-  expect(inferenceWorkers[0]).not.toBe(before)
+  // The old worker was terminated (its close reaches Playwright asynchronously); one new worker remains.
+  const inferenceWorkers = () => page.workers().filter(w => w.url().includes('inference.worker'))
+  await expect.poll(() => inferenceWorkers().length).toBe(1)
+  expect(inferenceWorkers()[0]).not.toBe(before)
 })
 
 test('a follow-up turn reuses the conversation\'s KV cache instead of processing the history again', async ({ page }) => {
