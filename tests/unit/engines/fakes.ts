@@ -1,7 +1,6 @@
 /**
  * Shared fakes for the engine tests: a scripted WorkerEngine and a worker made of a MessageChannel and a real
- * `createWorkerHandler`. Copied from worker-roundtrip.test.ts (which keeps its own copies), with two additions to
- * the engine: it records every load request and counts unloads.
+ * `createWorkerHandler`. The one copy every engine test uses.
  */
 import { expect } from 'vitest'
 import { AppError } from '../../../src/protocol/errors'
@@ -21,6 +20,8 @@ export interface Turn {
   holdAfter?: number
   /** Thrown after the deltas. */
   failWith?: AppError
+  /** Keep holding when the signal aborts (an engine that breaks the contract); only `release` ends the hold. */
+  ignoresAbort?: boolean
 }
 
 export const DEFAULT_DELTAS = ['Once', ' upon', ' a', ' time']
@@ -51,6 +52,10 @@ export class ScriptedEngine implements WorkerEngine {
   /** Every chat the engine was asked to run, in order. */
   readonly seen: Array<{ prompt: string, queueWaitMs: number }> = []
   unloadCount = 0
+  /** How each chat ended inside the engine: 'done' or the error code. */
+  readonly outcomes: Array<{ prompt: string, outcome: string }> = []
+  /** The summaries the engine returned, in order. */
+  readonly summaries: ChatSummary[] = []
   private readonly releases = new Map<string, () => void>()
 
   async load(req: LoadRequest): Promise<LoadedModel> {
@@ -77,14 +82,27 @@ export class ScriptedEngine implements WorkerEngine {
     const prompt = req.messages.at(-1)?.content ?? ''
     const turn = this.turns.get(prompt) ?? { deltas: DEFAULT_DELTAS }
     this.seen.push({ prompt, queueWaitMs: run.queueWaitMs })
+    try {
+      const summary = await this.play(prompt, turn, run)
+      this.outcomes.push({ prompt, outcome: 'done' })
+      this.summaries.push(summary)
+      return summary
+    }
+    catch (err) {
+      this.outcomes.push({ prompt, outcome: err instanceof AppError ? err.code : String(err) })
+      throw err
+    }
+  }
+
+  private async play(prompt: string, turn: Turn, run: ChatRun): Promise<ChatSummary> {
     for (const [i, text] of turn.deltas.entries()) {
       if (i === turn.holdAfter)
-        await this.hold(prompt, run.signal)
+        await this.hold(prompt, turn, run.signal)
       await pause(2, run.signal)
       run.onDelta(text)
     }
     if (turn.holdAfter === turn.deltas.length)
-      await this.hold(prompt, run.signal)
+      await this.hold(prompt, turn, run.signal)
     if (turn.failWith)
       throw turn.failWith
     return summaryOf(turn.deltas, run.queueWaitMs)
@@ -108,10 +126,11 @@ export class ScriptedEngine implements WorkerEngine {
     return this.releases.has(prompt)
   }
 
-  private hold(prompt: string, signal: AbortSignal): Promise<void> {
+  private hold(prompt: string, turn: Turn, signal: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {
       this.releases.set(prompt, resolve)
-      signal.addEventListener('abort', () => reject(new AppError('aborted')), { once: true })
+      if (!turn.ignoresAbort)
+        signal.addEventListener('abort', () => reject(new AppError('aborted')), { once: true })
     })
   }
 }
@@ -182,8 +201,8 @@ export function closeFakeWorkers(): void {
 }
 
 /** A "worker": a MessageChannel whose far side runs a real createWorkerHandler over `engine`. */
-export function fakeWorker(engine = new ScriptedEngine()): FakeWorker {
-  const handler = createWorkerHandler(engine, { queue: new RequestQueue() })
+export function fakeWorker(engine = new ScriptedEngine(), queue = new RequestQueue()): FakeWorker {
+  const handler = createWorkerHandler(engine, { queue })
   const { port1, port2 } = new MessageChannel()
   openPorts.push(port1, port2)
 

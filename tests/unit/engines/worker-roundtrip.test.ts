@@ -1,178 +1,14 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { AppError } from '../../../src/protocol/errors'
 import type { ErrorCode } from '../../../src/protocol/errors'
-import type { ChatCall, LoadedModel, LoadRequest, WorkerEvent, WorkerRequest } from '../../../src/protocol/messages'
+import type { WorkerEvent, WorkerRequest } from '../../../src/protocol/messages'
 import { RequestQueue } from '../../../src/engines/request-queue'
-import type { ChatChunk, ChatRequest, ChatSummary, ModelRef } from '../../../src/engines/types'
 import { WorkerClient } from '../../../src/engines/worker-client'
-import type { Endpoint } from '../../../src/engines/worker-client'
-import type { ChatRun, WorkerEngine } from '../../../src/engines/worker-engine'
 import { createWorkerHandler } from '../../../src/engines/worker-handler'
-
-const STORIES: ModelRef = { id: 'ggml-org/models/stories260K.gguf', repo: 'ggml-org/models', file: 'stories260K.gguf' }
-const LOAD: LoadRequest = { model: STORIES, fileName: 'stories260K.gguf', nCtx: 512 }
+import { LOAD, STORIES, ScriptedEngine, chatCall, closeFakeWorkers, collect, fakeWorker, rejection } from './fakes'
 
 // ---------------------------------------------------------------------------------------------------------------
-// A scripted engine: what it streams and when it stops is decided per prompt (the last message's content).
-// ---------------------------------------------------------------------------------------------------------------
-
-interface Turn {
-  deltas: string[]
-  /** Stop after this many deltas until `release(prompt)` or the signal aborts. */
-  holdAfter?: number
-  /** Keep holding when the signal aborts (an engine that breaks the contract); only `release` ends the hold. */
-  ignoresAbort?: boolean
-  /** Thrown after the deltas. */
-  failWith?: AppError
-}
-
-const DEFAULT_TURN: Turn = { deltas: ['Once', ' upon', ' a', ' time'] }
-
-/** Resolves after `ms`, or rejects with AppError 'aborted' as soon as `signal` aborts. */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted)
-      return reject(new AppError('aborted'))
-    const onAbort = () => {
-      clearTimeout(timer)
-      reject(new AppError('aborted'))
-    }
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    signal.addEventListener('abort', onAbort, { once: true })
-  })
-}
-
-class ScriptedEngine implements WorkerEngine {
-  model: LoadedModel | null = null
-  readonly turns = new Map<string, Turn>()
-  /** Every chat the engine was asked to run, in order, with the queue wait it was given. */
-  readonly seen: Array<{ prompt: string, queueWaitMs: number }> = []
-  /** How each chat ended inside the engine: 'done' or the error code. */
-  readonly outcomes: Array<{ prompt: string, outcome: string }> = []
-  /** The summaries the engine returned, in order. */
-  readonly summaries: ChatSummary[] = []
-  private readonly releases = new Map<string, () => void>()
-
-  async load(req: LoadRequest): Promise<LoadedModel> {
-    await new Promise(r => setTimeout(r, 1))
-    const loaded: LoadedModel = {
-      model: req.model,
-      hasChatTemplate: false,
-      nCtx: req.nCtx ?? 2048,
-      nCtxTrain: 512,
-      threads: 1,
-      threadSource: 'single',
-      isMultithread: false,
-      backend: 'cpu',
-      gpuLayers: 0,
-      notes: [],
-      estimatedMemoryBytes: 1_185_376,
-      loadMs: 7,
-    }
-    this.model = loaded
-    return loaded
-  }
-
-  async chat(req: ChatRequest, run: ChatRun): Promise<ChatSummary> {
-    const prompt = req.messages.at(-1)?.content ?? ''
-    const turn = this.turns.get(prompt) ?? DEFAULT_TURN
-    this.seen.push({ prompt, queueWaitMs: run.queueWaitMs })
-    try {
-      const summary = await this.play(prompt, turn, run)
-      this.outcomes.push({ prompt, outcome: 'done' })
-      this.summaries.push(summary)
-      return summary
-    }
-    catch (err) {
-      this.outcomes.push({ prompt, outcome: err instanceof AppError ? err.code : String(err) })
-      throw err
-    }
-  }
-
-  async unload(): Promise<void> {
-    this.model = null
-  }
-
-  /** Lets a held turn go on. */
-  release(prompt: string): void {
-    const release = this.releases.get(prompt)
-    if (!release)
-      throw new Error(`"${prompt}" is not held`)
-    this.releases.delete(prompt)
-    release()
-  }
-
-  isHolding(prompt: string): boolean {
-    return this.releases.has(prompt)
-  }
-
-  private async play(prompt: string, turn: Turn, run: ChatRun): Promise<ChatSummary> {
-    for (const [i, text] of turn.deltas.entries()) {
-      if (i === turn.holdAfter)
-        await this.hold(prompt, turn, run.signal)
-      await pause(2, run.signal)
-      run.onDelta(text)
-    }
-    if (turn.holdAfter === turn.deltas.length)
-      await this.hold(prompt, turn, run.signal)
-    if (turn.failWith)
-      throw turn.failWith
-    return {
-      text: turn.deltas.join(''),
-      finishReason: 'length',
-      mode: 'completion',
-      metrics: {
-        engine: 'wllama',
-        threads: 1,
-        queueWaitMs: run.queueWaitMs,
-        timeToFirstTokenMs: 3,
-        promptTokens: 5,
-        cachedTokens: 0,
-        completionTokens: turn.deltas.length,
-        prefillTokensPerSecond: 500,
-        decodeTokensPerSecond: 250,
-        totalMs: 20,
-      },
-    }
-  }
-
-  private hold(prompt: string, turn: Turn, signal: AbortSignal): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.releases.set(prompt, resolve)
-      if (!turn.ignoresAbort)
-        signal.addEventListener('abort', () => reject(new AppError('aborted')), { once: true })
-    })
-  }
-}
-
-function chatCall(prompt: string, modelId = STORIES.id): ChatCall {
-  return { modelId, messages: [{ role: 'user', content: prompt }], sampling: { temperature: 0, maxTokens: 8 } }
-}
-
-/** The error a promise rejects with; fails the test when it resolves. */
-async function rejection(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise
-  }
-  catch (err) {
-    expect(err).toBeInstanceOf(AppError)
-    return err as AppError
-  }
-  throw new Error('expected a rejection, got a result')
-}
-
-async function collect(stream: AsyncIterable<ChatChunk>): Promise<ChatChunk[]> {
-  const chunks: ChatChunk[] = []
-  for await (const chunk of stream)
-    chunks.push(chunk)
-  return chunks
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Client and handler joined by a MessageChannel.
+// Client and handler joined by a MessageChannel (tests/unit/engines/fakes.ts), with a clock the queue reads.
 // ---------------------------------------------------------------------------------------------------------------
 
 interface Harness {
@@ -186,43 +22,16 @@ interface Harness {
   clock: { ms: number }
 }
 
-const openPorts: MessagePort[] = []
-
 afterEach(() => {
-  for (const port of openPorts.splice(0))
-    port.close()
+  closeFakeWorkers()
   vi.unstubAllGlobals()
 })
 
 function connect(): Harness {
-  const engine = new ScriptedEngine()
   const clock = { ms: 1000 }
   const queue = new RequestQueue({ now: () => clock.ms })
-  const handler = createWorkerHandler(engine, { queue })
-  const { port1, port2 } = new MessageChannel()
-  openPorts.push(port1, port2)
-
-  // Worker side: what workers/inference.worker.ts does with `self`.
-  port2.addEventListener('message', (ev) => {
-    handler((ev as MessageEvent<WorkerRequest>).data, (event: WorkerEvent) => port2.postMessage(event))
-  })
-  port2.start()
-
-  // UI side: a MessagePort as a Worker-like Endpoint. Node's ports only deliver to addEventListener after start().
-  let terminated = false
-  const endpoint: Endpoint = {
-    postMessage: (message, transfer) => port1.postMessage(message, transfer ?? []),
-    addEventListener: (type, listener) => {
-      port1.addEventListener(type, listener)
-      port1.start()
-    },
-    removeEventListener: (type, listener) => port1.removeEventListener(type, listener),
-    terminate: () => {
-      terminated = true
-      port1.close()
-    },
-  }
-  return { client: new WorkerClient(endpoint), engine, queue, port: port1, isTerminated: () => terminated, clock }
+  const worker = fakeWorker(new ScriptedEngine(), queue)
+  return { client: new WorkerClient(worker.endpoint), engine: worker.engine, queue, port: worker.port, isTerminated: worker.isTerminated, clock }
 }
 
 async function connectLoaded(): Promise<Harness> {
