@@ -5,7 +5,7 @@ import { InferenceConnection } from '../engines/inference-connection'
 import { WorkerService, type LoadOptions } from '../engines/worker-service'
 import type { RequestMetrics } from '../engines/types'
 import { AppError } from '../protocol/errors'
-import type { LoadedModel, QueueState, WorkerEnvironment } from '../protocol/messages'
+import type { QueueState, WorkerEnvironment } from '../protocol/messages'
 
 interface UaMemory {
   bytes: number
@@ -30,7 +30,6 @@ export const useEngineStore = defineStore('engine', () => {
   const env = ref<WorkerEnvironment | null>(null)
   const queue = ref<QueueState>({ running: [], waiting: [] })
   const lastRestart = shallowRef<AppError | null>(null)
-  const lastReload = shallowRef<LoadedModel | null>(null)
   /** The worker unloaded the model to free memory; it reloads with the next message. */
   const isIdleUnloaded = ref(false)
   const metrics = ref<RequestMetrics[]>([])
@@ -49,7 +48,7 @@ export const useEngineStore = defineStore('engine', () => {
     conn ??= new InferenceConnection(undefined, {
       onQueue: (s) => { queue.value = s },
       onRestart: (reason) => { lastRestart.value = reason },
-      onReload: (loaded) => { lastReload.value = loaded; isIdleUnloaded.value = false },
+      onReload: () => { isIdleUnloaded.value = false },
       onUnloaded: () => { isIdleUnloaded.value = true },
     })
     return conn
@@ -132,5 +131,5 @@ export const useEngineStore = defineStore('engine', () => {
     connection().restart()
   }
 
-  return { localService, useLoadOptions, env, queue, lastRestart, lastReload, isIdleUnloaded, wasTakenOver, metrics, connection, readEnv, recordMetrics, restart, claim, takeOver, whenTakenOver, measuredMemory, memoryError, isMeasuringMemory, measureMemory }
+  return { localService, useLoadOptions, env, queue, lastRestart, isIdleUnloaded, wasTakenOver, metrics, connection, readEnv, recordMetrics, restart, claim, takeOver, whenTakenOver, measuredMemory, memoryError, isMeasuringMemory, measureMemory }
 })

@@ -127,10 +127,8 @@ export const useModelsStore = defineStore('models', () => {
 
   /** Loads a stored model in the inference worker. */
   async function load(ref: ModelRef): Promise<boolean> {
-    const entry = storedById.value.get(ref.id)
     return run(ref.id, 'loading', async () => {
-      if (!entry)
-        throw new AppError('model_not_found', 'This model is not downloaded yet. Press Download first.')
+      // The service finds the file in the manifest and refuses a model that is not downloaded.
       await engine.claim()
       loaded.value = null
       const service = engine.localService()

@@ -1,5 +1,7 @@
 import { defineStore } from 'pinia'
 import { computed, ref, watch } from 'vue'
+import { DEFAULT_N_CTX } from '../engines/wllama/load-plan'
+import { DEFAULT_MAX_TOKENS, DEFAULT_TEMPERATURE } from '../engines/wllama/prompt'
 import { PUBLIC_HUB_URL } from '../models/hub-client'
 
 const STORAGE_KEY = 'local-ai:settings'
@@ -24,7 +26,7 @@ interface UserSettings {
   chatTemplate: string
 }
 
-const DEFAULTS: UserSettings = { nCtx: 2048, temperature: 0.7, maxTokens: 256, nThreads: 0, gpuMode: 'auto', idleUnloadMinutes: 15, chatTemplate: '' }
+const DEFAULTS: UserSettings = { nCtx: DEFAULT_N_CTX, temperature: DEFAULT_TEMPERATURE, maxTokens: DEFAULT_MAX_TOKENS, nThreads: 0, gpuMode: 'auto', idleUnloadMinutes: 15, chatTemplate: '' }
 
 function readSaved(): Partial<UserSettings> {
   try {

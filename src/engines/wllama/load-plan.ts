@@ -4,6 +4,9 @@
  */
 import { AppError } from '../../protocol/errors'
 
+/** Context size when the user has not chosen one, in tokens. */
+export const DEFAULT_N_CTX = 2048
+
 /** wllama's WebAssembly memory is capped at 65536 pages of 64 KiB (its glue's `maximum`). */
 export const WASM_MAX_BYTES = 4 * 2 ** 30
 

@@ -11,12 +11,11 @@ import { openModelFile } from '../../models/opfs-store'
 import type { ChatRequest, ChatSummary } from '../types'
 import { probeWebGpu } from '../webgpu-probe'
 import type { ChatRun, WorkerEngine } from '../worker-engine'
-import { assertFits, chooseBackend, climbDown, degradationLadder, kvCacheBytes, planContext, type LoadAttempt } from './load-plan'
+import { DEFAULT_N_CTX, assertFits, chooseBackend, climbDown, degradationLadder, kvCacheBytes, planContext, type LoadAttempt } from './load-plan'
 import { completionPrompt, resolveMode, samplingParams } from './prompt'
 import { readStream, type StreamChunk } from './stream'
 import { cachedChoice, maxProbeThreads, probeKey, probeThreads, saveChoice, type ThreadChoice } from './thread-probe'
 
-export const DEFAULT_N_CTX = 2048
 /** Context used while timing thread counts: small, so each probe load is quick. */
 const PROBE_N_CTX = 256
 const PROBE_TOKENS = 24
