@@ -34,9 +34,28 @@ export interface Support {
   reason?: string
 }
 
+/** A tool call in the OpenAI chat shape. `arguments` is the JSON text the model wrote (may be malformed). */
+export interface ToolCall {
+  id: string
+  type: 'function'
+  function: { name: string, arguments: string }
+}
+
+/** A tool offered to the model, in the OpenAI chat shape. `parameters` is a JSON Schema object. */
+export interface ToolDefinition {
+  type: 'function'
+  function: { name: string, description: string, parameters: Record<string, unknown> }
+}
+
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant' | 'tool'
   content: string
+  /** Assistant turns that called tools. */
+  tool_calls?: ToolCall[]
+  /** Tool turns: which call this result answers. */
+  tool_call_id?: string
+  /** Tool turns: the tool's name. */
+  name?: string
 }
 
 /** Sampling settings; unset fields take the engine's defaults. */
@@ -60,6 +79,10 @@ export interface ChatRequest {
   messages: ChatMessage[]
   sampling?: SamplingSettings
   mode?: PromptMode
+  /** Tools the model may call natively (backends with `hasNativeToolCalls`). */
+  tools?: ToolDefinition[]
+  /** Constrain the output to JSON matching this schema (llama.cpp compiles it to a grammar). */
+  responseSchema?: Record<string, unknown>
 }
 
 /** Timings of one request, published to the UI. Times in milliseconds; rates in tokens per second. */
@@ -85,6 +108,8 @@ export interface ChatSummary {
   /** How the prompt was built: with the chat template or as a plain completion. */
   mode: Exclude<PromptMode, 'auto'>
   metrics: RequestMetrics
+  /** Native tool calls the model made, if any. */
+  toolCalls?: ToolCall[]
 }
 
 export type ChatChunk =
