@@ -26,6 +26,10 @@ export interface Capabilities {
   hasNativeToolCalls: boolean
   /** Largest context the backend accepts, in tokens. */
   maxContextTokens: number
+  /** Tokens arrive as they are written (every backend here streams). Default true. */
+  isStreaming?: boolean
+  /** The backend can constrain output to a JSON Schema (`ChatRequest.responseSchema`). Default false. */
+  hasSchemaOutput?: boolean
 }
 
 export interface Support {

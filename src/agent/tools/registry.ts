@@ -1,0 +1,104 @@
+/**
+ * The tools the model may call. Arguments are validated against each tool's JSON Schema with ajv (the maintained,
+ * standard JSON Schema validator) before the tool runs; each call has a time limit; a tool with side effects runs only
+ * after the user confirms. Every failure comes back as an error observation for the model, never as an exception.
+ */
+import { Ajv, type ValidateFunction } from 'ajv'
+import type { ToolDefinition } from '../../engines/types'
+import { calculatorTool } from './calculator'
+import { dateTimeTool } from './datetime'
+import { saveNoteTool, searchNotesTool } from './notes'
+import type { Tool } from './tool'
+import { unitsTool } from './units'
+
+/** Default per-call time limit, in milliseconds. */
+export const DEFAULT_TOOL_TIMEOUT_MS = 10_000
+
+/** The built-in tools, in the order the model sees them. */
+export function builtinTools(): Tool[] {
+  return [calculatorTool, dateTimeTool(), unitsTool, saveNoteTool, searchNotesTool]
+}
+
+/** Asked before a tool with side effects runs; resolve false to refuse. */
+export type ConfirmTool = (request: { name: string, args: Record<string, unknown> }) => Promise<boolean>
+
+/** What a call produced: the observation text for the model, and whether it is an error. */
+export interface ToolResult {
+  content: string
+  isError: boolean
+}
+
+export interface RegistryOptions {
+  /** Names of the tools switched on; undefined means all. */
+  enabled?: readonly string[]
+  /** Per-call limit in milliseconds. Default {@link DEFAULT_TOOL_TIMEOUT_MS}. */
+  timeoutMs?: number
+}
+
+export class ToolRegistry {
+  private readonly tools = new Map<string, { tool: Tool, validate: ValidateFunction }>()
+  private readonly timeoutMs: number
+
+  constructor(tools: Tool[] = builtinTools(), opts: RegistryOptions = {}) {
+    const ajv = new Ajv({ allErrors: true, strict: false })
+    for (const tool of tools) {
+      if (!opts.enabled || opts.enabled.includes(tool.name))
+        this.tools.set(tool.name, { tool, validate: ajv.compile(tool.parameters) })
+    }
+    this.timeoutMs = opts.timeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS
+  }
+
+  /** Names of the tools switched on. */
+  get names(): string[] {
+    return [...this.tools.keys()]
+  }
+
+  get(name: string): Tool | undefined {
+    return this.tools.get(name)?.tool
+  }
+
+  /** The tools in the OpenAI chat shape, for backends with native tool calls. */
+  definitions(): ToolDefinition[] {
+    return [...this.tools.values()].map(({ tool }) => ({ type: 'function', function: { name: tool.name, description: tool.description, parameters: tool.parameters } }))
+  }
+
+  /** Validates, confirms, runs with a time limit. Never throws, except AppError 'aborted' when `signal` fires. */
+  async execute(name: string, args: unknown, opts: { signal?: AbortSignal, confirm?: ConfirmTool } = {}): Promise<ToolResult> {
+    const entry = this.tools.get(name)
+    if (!entry)
+      return fail(`There is no tool "${name}". Available: ${this.names.join(', ') || 'none'}.`)
+    if (!entry.validate(args))
+      return fail(`Invalid arguments for ${name}: ${entry.validate.errors?.map(e => `${e.instancePath || '(root)'} ${e.message}`).join('; ')}.`)
+    const valid = args as Record<string, unknown>
+    if (entry.tool.hasSideEffects && !(await opts.confirm?.({ name, args: valid })))
+      return fail(`The user did not allow ${name} to run.`)
+    return this.runWithTimeout(entry.tool, valid, opts.signal)
+  }
+
+  private async runWithTimeout(tool: Tool, args: Record<string, unknown>, outer?: AbortSignal): Promise<ToolResult> {
+    const timeoutMs = tool.timeoutMs ?? this.timeoutMs
+    const controller = new AbortController()
+    const onAbort = () => controller.abort()
+    outer?.addEventListener('abort', onAbort, { once: true })
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const timedOut = new Promise<ToolResult>((resolve) => {
+      timer = setTimeout(() => {
+        controller.abort()
+        resolve(fail(`${tool.name} did not finish within ${timeoutMs} ms.`))
+      }, timeoutMs)
+    })
+    try {
+      const ran = Promise.resolve().then(() => tool.run(args, { signal: controller.signal }))
+        .then(content => ({ content, isError: false }), (err: unknown) => fail(`${tool.name} failed: ${err instanceof Error ? err.message : String(err)}`))
+      return await Promise.race([ran, timedOut])
+    }
+    finally {
+      clearTimeout(timer)
+      outer?.removeEventListener('abort', onAbort)
+    }
+  }
+}
+
+function fail(content: string): ToolResult {
+  return { content, isError: true }
+}
