@@ -1,0 +1,37 @@
+/** OpenAICompatService (fetch + SSE) against the OpenAI-protocol fixture server. */
+import { describe, expect, it } from 'vitest'
+import { cloudModel } from '../../../src/engines/cloud-common'
+import { OpenAICompatService } from '../../../src/engines/openai-compat/openai-compat-service'
+import { openai, startOpenAIServer } from '../../fixtures/openai-server'
+import { cloudServiceCases, collect } from './cloud-service-cases'
+
+const fast = { attempts: 3, baseDelayMs: 5, maxDelayMs: 2000 }
+
+describe('OpenAICompatService', () => {
+  cloudServiceCases({
+    start: startOpenAIServer,
+    create: o => new OpenAICompatService({ ...o, retry: fast }),
+    text: openai.text,
+    keyHeader: h => h.authorization as string | undefined,
+  })
+
+  it('sends tools and reassembles tool_calls streamed in fragments', async () => {
+    const server = await startOpenAIServer()
+    try {
+      server.script.push({ kind: 'stream', calls: [{ name: 'calculator', args: '{"expression":"6*7"}' }, { name: 'datetime', args: '{"timeZone":"UTC"}' }] })
+      const service = new OpenAICompatService({ baseUrl: server.url })
+      await service.initialize(cloudModel('qwen'))
+      const tools = [{ type: 'function' as const, function: { name: 'calculator', description: 'math', parameters: { type: 'object' } } }]
+      const out = await collect(service, { messages: [{ role: 'user', content: 'q' }], tools })
+      expect(out.done?.summary.toolCalls).toEqual([
+        { id: 'call_0', type: 'function', function: { name: 'calculator', arguments: '{"expression":"6*7"}' } },
+        { id: 'call_1', type: 'function', function: { name: 'datetime', arguments: '{"timeZone":"UTC"}' } },
+      ])
+      expect(server.received[0]!.body).toMatchObject({ model: 'qwen', stream: true, tools, messages: [{ role: 'user', content: 'q' }] })
+      expect(server.received[0]!.headers.authorization).toBeUndefined()
+    }
+    finally {
+      await server.close()
+    }
+  })
+})
