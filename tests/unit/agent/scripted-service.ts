@@ -1,6 +1,6 @@
 /** A scripted AIService for the agent tests: each request gets the next scripted reply; every request is recorded. */
 import { AppError } from '../../../src/protocol/errors'
-import type { AIService, Capabilities, ChatChunk, ChatRequest, ModelRef, ServiceId, ServiceStatus, Support, ToolCall } from '../../../src/engines/types'
+import type { AIService, Capabilities, ChatChunk, ChatRequest, ModelRef, Progress, ServiceId, ServiceStatus, Support, ToolCall } from '../../../src/engines/types'
 
 export interface ScriptedReply {
   text?: string
@@ -29,7 +29,7 @@ export class ScriptedService implements AIService {
     return { isSupported: true }
   }
 
-  async initialize(model: ModelRef): Promise<void> {
+  async initialize(model: ModelRef, _opts?: { signal?: AbortSignal, onProgress?: (p: Progress) => void }): Promise<void> {
     this.model = model
   }
 

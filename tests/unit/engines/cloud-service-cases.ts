@@ -77,7 +77,7 @@ export function cloudServiceCases(h: CloudHarness): void {
     expect(err.code).toBe('api_key_rejected')
     expect(err.message).not.toContain(KEY)
     expect(JSON.stringify(err)).not.toContain(KEY)
-    expect(String((err as Error).stack)).not.toContain(KEY)
+    expect(String((err as unknown as Error).stack)).not.toContain(KEY)
   })
 
   it('honours Retry-After on 429, then succeeds', async () => {
