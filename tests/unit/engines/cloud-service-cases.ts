@@ -2,7 +2,7 @@
  * The fault and secret cases every cloud service must pass, run against its protocol fixture server (real HTTP on
  * loopback; the production SDK/fetch code, only the base URL differs). Used by gemini.test.ts and openai-compat.test.ts.
  */
-import { afterEach, beforeEach, expect, it } from 'vitest'
+import { afterEach, beforeEach, expect, it, vi } from 'vitest'
 import { cloudModel } from '../../../src/engines/cloud-common'
 import type { RetryInfo } from '../../../src/engines/retry'
 import type { AIService, ChatChunk, ChatRequest } from '../../../src/engines/types'
@@ -71,7 +71,16 @@ export function cloudServiceCases(h: CloudHarness): void {
     expect(JSON.stringify(req.body)).not.toContain(KEY)
   })
 
-  it('never puts the key in an error message, even when the server echoes it', async () => {
+  it('never puts the key in an error message or a log line, even when the server echoes it', async () => {
+    const logged: unknown[] = []
+    const spies = (['log', 'info', 'warn', 'error', 'debug'] as const).map(level => vi.spyOn(console, level).mockImplementation((...args) => { logged.push(args) }))
+    server.fallback = () => ({ kind: 'status', status: 500, body: `echo ${KEY}` })
+    const transient = await failure(collect(service, HI))
+    server.fallback = undefined
+    spies.forEach(s => s.mockRestore())
+    expect(transient.code).toBe('service_unavailable')
+    expect(JSON.stringify(logged)).not.toContain(KEY)
+    expect(transient.message).not.toContain(KEY)
     server.script.push({ kind: 'status', status: 401, body: JSON.stringify({ error: { code: 401, message: `API key ${KEY} not valid` } }) })
     const err = await failure(collect(service, HI))
     expect(err.code).toBe('api_key_rejected')
