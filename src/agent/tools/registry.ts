@@ -10,6 +10,7 @@ import { dateTimeTool } from './datetime'
 import { saveNoteTool, searchNotesTool } from './notes'
 import type { Tool } from './tool'
 import { unitsTool } from './units'
+import { PRECOMPILED } from './validators'
 
 /** Default per-call time limit, in milliseconds. */
 export const DEFAULT_TOOL_TIMEOUT_MS = 10_000
@@ -18,6 +19,9 @@ export const DEFAULT_TOOL_TIMEOUT_MS = 10_000
 export function builtinTools(): Tool[] {
   return [calculatorTool, dateTimeTool(), unitsTool, saveNoteTool, searchNotesTool]
 }
+
+/** The built-in tools' schemas by name: a tool gets its precompiled validator only if its schema is this one. */
+const BUILTIN_SCHEMAS = new Map(builtinTools().map(t => [t.name, t.parameters]))
 
 /** Asked before a tool with side effects runs; resolve false to refuse. */
 export type ConfirmTool = (request: { name: string, args: Record<string, unknown> }) => Promise<boolean>
@@ -38,12 +42,20 @@ export interface RegistryOptions {
 export class ToolRegistry {
   private readonly tools = new Map<string, { tool: Tool, validate: ValidateFunction }>()
   private readonly timeoutMs: number
+  /** Tools whose validator was compiled at runtime (not precompiled); empty for the built-in tools. */
+  readonly compiledAtRuntime: string[] = []
 
   constructor(tools: Tool[] = builtinTools(), opts: RegistryOptions = {}) {
-    const ajv = new Ajv({ allErrors: true, strict: false })
+    let ajv: Ajv | undefined
     for (const tool of tools) {
-      if (!opts.enabled || opts.enabled.includes(tool.name))
-        this.tools.set(tool.name, { tool, validate: ajv.compile(tool.parameters) })
+      if (opts.enabled && !opts.enabled.includes(tool.name))
+        continue
+      const builtin = BUILTIN_SCHEMAS.get(tool.name) === tool.parameters ? PRECOMPILED[tool.name] : undefined
+      if (!builtin)
+        this.compiledAtRuntime.push(tool.name)
+      // Runtime compilation uses `new Function`: fine in Node and for tools added in tests, blocked by the app's CSP.
+      const validate = builtin ?? (ajv ??= new Ajv({ allErrors: true, strict: false })).compile(tool.parameters)
+      this.tools.set(tool.name, { tool, validate })
     }
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS
   }
