@@ -13,6 +13,7 @@ import { expect, test, type Page } from '@playwright/test'
 import { Ajv } from 'ajv'
 import type { AgentTurn } from '../../src/agent/react-loop'
 import type { ChatRequest } from '../../src/engines/types'
+import { gemini, startGeminiServer } from '../fixtures/gemini-server'
 import { HARNESS_OUT_DIR } from './harness/vite.config'
 import { prepareModelsDir } from './models-fixture'
 
@@ -110,4 +111,31 @@ test('cancel stops a turn on real wllama', async ({ page }) => {
   const r = await run(page, { strategy: 'schema', prompt: 'What is 2 + 3?', stepLimit: 6, abortAfterMs: 30 })
   expect(r.turn.outcome).toBe('aborted')
   expect(r.exchanges.length).toBeLessThan(6)
+})
+
+test('in the browser: a local turn, a switch to Gemini with the history, then a local failure mid-turn falls back to Gemini', async ({ page }) => {
+  const gem = await startGeminiServer()
+  try {
+    gem.script.push(gemini.text('Gemini sees the history.'), gemini.text('Gemini finished the failed turn.'))
+    await openHarness(page)
+    const r = await page.evaluate(url => window.agentHarness.managerScenario(url), gem.url)
+    expect(r.first.backend).toBe('wllama')
+    expect(r.second).toMatchObject({ backend: 'gemini', fellBack: false, answer: 'Gemini sees the history.' })
+    expect(r.third).toMatchObject({ backend: 'gemini', fellBack: true, answer: 'Gemini finished the failed turn.' })
+    expect(r.events.some(e => /^fallback:wllama->gemini:/.test(e))).toBe(true)
+    // Gemini got the whole conversation, the local turn included, and the key only in its header.
+    const contents = (gem.received[0]!.body as { contents: Array<{ role: string, parts: Array<{ text?: string }> }> }).contents
+    expect(contents[0]).toEqual({ role: 'user', parts: [{ text: 'What is 2 + 3?' }] })
+    expect(contents.at(-1)).toEqual({ role: 'user', parts: [{ text: 'And on Gemini?' }] })
+    expect(contents.length).toBeGreaterThanOrEqual(3)
+    const third = (gem.received[1]!.body as { contents: Array<{ parts: Array<{ text?: string }> }> }).contents
+    expect(third.at(-1)!.parts[0]!.text).toBe('Back to local.')
+    for (const req of gem.received) {
+      expect(req.headers['x-goog-api-key']).toBe('AIza-browser-test-key')
+      expect(req.url).not.toContain('AIza')
+    }
+  }
+  finally {
+    await gem.close()
+  }
 })

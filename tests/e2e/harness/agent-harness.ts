@@ -8,6 +8,8 @@ import { runAgentTurn, type AgentTurn } from '../../../src/agent/react-loop'
 import type { StrategyKind } from '../../../src/agent/strategies'
 import { builtinTools, ToolRegistry } from '../../../src/agent/tools/registry'
 import type { AIService, ChatChunk, ChatRequest, ModelRef } from '../../../src/engines/types'
+import { DEFAULT_MANAGER_CONFIG } from '../../../src/engines/manager-config'
+import { ModelManager, type ManagerEvent } from '../../../src/engines/model-manager'
 import { WllamaEngine } from '../../../src/engines/wllama/wllama-engine'
 import { createModelWritable } from '../../../src/models/opfs-store'
 import { AppError } from '../../../src/protocol/errors'
@@ -27,10 +29,35 @@ class EngineService implements AIService {
   }
 
   async initialize() {}
+  private crashed = false
+  private readonly running = new Set<AbortController>()
+
+  /** Stops the engine's generation and fails it with `worker_crashed`, as WorkerService reports a dead worker. */
+  crash(): void {
+    this.crashed = true
+    for (const c of this.running) c.abort()
+  }
+
   async* chat(req: ChatRequest, opts: { signal?: AbortSignal } = {}): AsyncIterable<ChatChunk> {
+    if (this.crashed)
+      throw new AppError('worker_crashed')
     const deltas: string[] = []
-    const signal = opts.signal ?? new AbortController().signal
-    const summary = await this.engine.chat(req, { signal, queueWaitMs: 0, onDelta: d => deltas.push(d) })
+    const inner = new AbortController()
+    opts.signal?.addEventListener('abort', () => inner.abort(), { once: true })
+    this.running.add(inner)
+    const signal = inner.signal
+    let summary: Awaited<ReturnType<WllamaEngine['chat']>>
+    try {
+      summary = await this.engine.chat(req, { signal, queueWaitMs: 0, onDelta: d => deltas.push(d) })
+    }
+    catch (err) {
+      throw this.crashed ? new AppError('worker_crashed') : err
+    }
+    finally {
+      this.running.delete(inner)
+    }
+    if (this.crashed)
+      throw new AppError('worker_crashed')
     exchanges.push({ req, text: summary.text })
     for (const text of deltas) yield { type: 'delta', text }
     if (signal.aborted)
@@ -81,12 +108,41 @@ async function run(o: RunOptions): Promise<{ turn: AgentTurn, exchanges: typeof 
   return { turn: JSON.parse(JSON.stringify(turn)) as AgentTurn, exchanges: JSON.parse(JSON.stringify(exchanges)) as typeof exchanges }
 }
 
+/**
+ * The ModelManager in the browser with the real Gemini SDK (web build) against the fixture server: a turn on local
+ * wllama, a switch to Gemini with the history, then a local turn whose engine is torn down mid-turn, which falls
+ * back to Gemini.
+ */
+async function managerScenario(geminiUrl: string) {
+  const events: ManagerEvent[] = []
+  const local = new EngineService(engine)
+  const manager = new ModelManager({
+    local: { wllama: local },
+    config: () => ({ ...DEFAULT_MANAGER_CONFIG, geminiApiKey: 'AIza-browser-test-key', geminiBaseUrl: geminiUrl, geminiModel: 'gemini-e2e', isFallbackEnabled: true, enabledTools: ['calculator'] }),
+  })
+  manager.on(e => events.push(e))
+  await manager.select('wllama', MODEL)
+  const history: Parameters<typeof manager.runTurn>[0]['messages'] = [{ role: 'user', content: 'What is 2 + 3?' }]
+  const first = await manager.runTurn({ messages: history })
+  history.push(...first.messages, { role: 'user', content: 'And on Gemini?' })
+  await manager.select('gemini', 'gemini-e2e')
+  const second = await manager.runTurn({ messages: history })
+  history.push(...second.messages, { role: 'user', content: 'Back to local.' })
+  await manager.select('wllama', MODEL)
+  const crashing = manager.runTurn({ messages: history })
+  await new Promise(resolve => setTimeout(resolve, 20))
+  local.crash() // the local engine dies mid-turn
+  const third = await crashing
+  const summary = (t: typeof first) => ({ backend: t.backend, fellBack: t.fellBack, outcome: t.outcome, answer: t.answer, steps: t.steps.length })
+  return { first: summary(first), second: summary(second), third: summary(third), events: events.filter(e => e.type !== 'progress').map(e => (e.type === 'status' ? `status:${e.status}` : e.type === 'fallback' ? `fallback:${e.from}->${e.to}:${e.reason.code}` : e.type)) }
+}
+
 declare global {
-  interface Window { agentHarness: { run: typeof run } }
+  interface Window { agentHarness: { run: typeof run, managerScenario: typeof managerScenario } }
 }
 
 setup().then(() => {
-  window.agentHarness = { run }
+  window.agentHarness = { run, managerScenario }
   document.getElementById('state')!.textContent = 'ready'
 }, (err: unknown) => {
   document.getElementById('state')!.textContent = `error: ${err instanceof Error ? err.message : String(err)}`
