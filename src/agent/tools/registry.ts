@@ -74,7 +74,7 @@ export class ToolRegistry {
     return [...this.tools.values()].map(({ tool }) => ({ type: 'function', function: { name: tool.name, description: tool.description, parameters: tool.parameters } }))
   }
 
-  /** Validates, confirms, runs with a time limit. Never throws, except AppError 'aborted' when `signal` fires. */
+  /** Validates, confirms, runs with a time limit. Never throws: every failure is an error observation. */
   async execute(name: string, args: unknown, opts: { signal?: AbortSignal, confirm?: ConfirmTool } = {}): Promise<ToolResult> {
     const entry = this.tools.get(name)
     if (!entry)

@@ -89,6 +89,18 @@ describe('ModelManager', () => {
     expect(manager.serviceId).toBe('wllama')
   })
 
+  it('a model that failed to load: the next turn goes to Gemini', async () => {
+    local.initialize = async () => { throw new AppError('load_failed') }
+    const chat = local.chat.bind(local)
+    local.chat = req => local.status().state === 'ready' ? chat(req) : (async function* () { throw new AppError('model_not_loaded') })()
+    local.status = () => ({ state: 'error', errorCode: 'load_failed' })
+    await expect(manager.select('wllama', STORIES)).rejects.toMatchObject({ code: 'load_failed' })
+    server.script.push(gemini.text('Gemini instead.'))
+    const result = await manager.runTurn({ messages: ask('hello') })
+    expect(result).toMatchObject({ backend: 'gemini', fellBack: true, answer: 'Gemini instead.' })
+    expect(events.find(e => e.type === 'fallback')).toMatchObject({ reason: { code: 'model_not_loaded' } })
+  })
+
   it.each([
     ['fallback is off', (c: ManagerConfig) => ({ ...c, isFallbackEnabled: false })],
     ['there is no key', (c: ManagerConfig) => ({ ...c, geminiApiKey: '' })],
