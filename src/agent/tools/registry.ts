@@ -90,19 +90,26 @@ export class ToolRegistry {
   private async runWithTimeout(tool: Tool, args: Record<string, unknown>, outer?: AbortSignal): Promise<ToolResult> {
     const timeoutMs = tool.timeoutMs ?? this.timeoutMs
     const controller = new AbortController()
-    const onAbort = () => controller.abort()
-    outer?.addEventListener('abort', onAbort, { once: true })
     let timer: ReturnType<typeof setTimeout> | undefined
-    const timedOut = new Promise<ToolResult>((resolve) => {
+    let onAbort = () => {}
+    // Whichever comes first ends the call: the tool, its time limit, or the turn being cancelled.
+    const stopped = new Promise<ToolResult>((resolve) => {
       timer = setTimeout(() => {
         controller.abort()
         resolve(fail(`${tool.name} did not finish within ${timeoutMs} ms.`))
       }, timeoutMs)
+      onAbort = () => {
+        controller.abort()
+        resolve(fail(`${tool.name} was cancelled.`))
+      }
+      if (outer?.aborted)
+        onAbort()
+      outer?.addEventListener('abort', onAbort, { once: true })
     })
     try {
       const ran = Promise.resolve().then(() => tool.run(args, { signal: controller.signal }))
         .then(content => ({ content, isError: false }), (err: unknown) => fail(`${tool.name} failed: ${err instanceof Error ? err.message : String(err)}`))
-      return await Promise.race([ran, timedOut])
+      return await Promise.race([ran, stopped])
     }
     finally {
       clearTimeout(timer)

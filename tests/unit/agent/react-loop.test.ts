@@ -130,6 +130,16 @@ describe('runAgentTurn', () => {
     expect(s.requests).toHaveLength(1)
   })
 
+  it('cancel during a tool that ignores its signal does not wait for the tool\'s time limit', async () => {
+    const controller = new AbortController()
+    const stuck: Tool = { name: 'stuck', description: '', parameters: { type: 'object' }, timeoutMs: 60_000, run: () => new Promise<string>(() => {}) }
+    const s = new ScriptedService('gemini')
+    s.script.push({ calls: [{ name: 'stuck', args: '{}' }] })
+    const turn = runAgentTurn(USER, { service: s, tools: new ToolRegistry([stuck]), signal: controller.signal, onStep: (x) => { if (x.kind === 'tool_call') setTimeout(() => controller.abort(), 10) } })
+    const outcome = await Promise.race([turn.then(t => t.outcome), new Promise(resolve => setTimeout(() => resolve('still waiting'), 5_000))])
+    expect(outcome).toBe('aborted')
+  })
+
   it('a side-effect tool asks first; refusing becomes an observation', async () => {
     const s = new ScriptedService('gemini')
     s.script.push({ calls: [{ name: 'save_note', args: '{"text":"x"}' }] }, { text: 'ok' })
