@@ -119,7 +119,7 @@ class TurnContext {
       return undefined
     }
     const calls = parsed.filter((p): p is Extract<ParsedStep, { kind: 'call' }> => p.kind === 'call')
-    const toolCalls: ToolCall[] = calls.map(c => ({ id: `call_${++this.calls}`, type: 'function', function: { name: c.name, arguments: c.argsText } }))
+    const toolCalls: ToolCall[] = calls.map(c => ({ id: `call_${++this.calls}`, type: 'function', function: { name: c.name, arguments: c.argsText }, ...(c.signature && { signature: c.signature }) }))
     this.turn.messages.push({ role: 'assistant', content: thought?.kind === 'call' ? thought.thought : '', tool_calls: toolCalls })
     for (const [i, call] of calls.entries()) {
       if (await this.runCall(call, toolCalls[i]!.id) === 'repeated_call')

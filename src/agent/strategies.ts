@@ -7,7 +7,7 @@
  * The history is always OpenAI-shaped messages (assistant `tool_calls`, `tool` results), so a conversation can move
  * between backends and strategies at any turn.
  */
-import type { Capabilities, ChatMessage, ChatRequest, ChatSummary, SamplingSettings } from '../engines/types'
+import type { Capabilities, ChatMessage, ChatRequest, ChatSummary, SamplingSettings, ToolCall } from '../engines/types'
 import { FINAL, parseStepText, stepFromJson, type ParsedStep } from './text-parser'
 import type { ToolRegistry } from './tools/registry'
 
@@ -86,7 +86,7 @@ export function parseReply(kind: StrategyKind, summary: ChatSummary): ParsedStep
   if (kind === 'native') {
     if (!summary.toolCalls?.length)
       return [{ kind: 'answer', thought: '', text: summary.text }]
-    return summary.toolCalls.map(c => parseNativeCall(c.function.name, c.function.arguments, summary.text))
+    return summary.toolCalls.map(c => parseNativeCall(c, summary.text))
   }
   if (kind === 'schema') {
     try {
@@ -99,11 +99,13 @@ export function parseReply(kind: StrategyKind, summary: ChatSummary): ParsedStep
   return [parseStepText(summary.text)]
 }
 
-function parseNativeCall(name: string, argsText: string, thought: string): ParsedStep {
+function parseNativeCall(call: ToolCall, thought: string): ParsedStep {
+  const { name, arguments: argsText } = call.function
+  const signature = call.signature ? { signature: call.signature } : {}
   try {
-    return { kind: 'call', thought, name, args: JSON.parse(argsText || '{}'), argsText }
+    return { kind: 'call', thought, name, args: JSON.parse(argsText || '{}'), argsText, ...signature }
   }
   catch (err) {
-    return { kind: 'call', thought, name, args: undefined, argsText, argsError: `The arguments are not valid JSON (${(err as Error).message}).` }
+    return { kind: 'call', thought, name, args: undefined, argsText, argsError: `The arguments are not valid JSON (${(err as Error).message}).`, ...signature }
   }
 }

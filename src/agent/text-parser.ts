@@ -6,7 +6,7 @@
 
 /** What a model's text says to do. */
 export type ParsedStep =
-  | { kind: 'call', thought: string, name: string, args: unknown, argsText: string, argsError?: string }
+  | { kind: 'call', thought: string, name: string, args: unknown, argsText: string, argsError?: string, signature?: string }
   | { kind: 'answer', thought: string, text: string }
   | { kind: 'malformed', raw: string, reason: string }
 

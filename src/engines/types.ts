@@ -43,6 +43,8 @@ export interface ToolCall {
   id: string
   type: 'function'
   function: { name: string, arguments: string }
+  /** Opaque data the backend wants echoed back with this call in the history (Gemini's thought signature). */
+  signature?: string
 }
 
 /** A tool offered to the model, in the OpenAI chat shape. `parameters` is a JSON Schema object. */

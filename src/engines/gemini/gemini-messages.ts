@@ -35,7 +35,7 @@ function partsOf(m: ChatMessage): Part[] {
     return [{ functionResponse: { id: m.tool_call_id, name: m.name ?? 'tool', response: { result: m.content } } }]
   const parts: Part[] = m.content ? [{ text: m.content }] : []
   for (const call of m.tool_calls ?? [])
-    parts.push({ functionCall: { id: call.id, name: call.function.name, args: parseArgs(call.function.arguments) } })
+    parts.push({ functionCall: { id: call.id, name: call.function.name, args: parseArgs(call.function.arguments) }, ...(call.signature && { thoughtSignature: call.signature }) })
   return parts.length ? parts : [{ text: '' }]
 }
 
@@ -54,12 +54,17 @@ export function toFunctionDeclarations(tools: ToolDefinition[]): FunctionDeclara
   return tools.map(t => ({ name: t.function.name, description: t.function.description, parametersJsonSchema: t.function.parameters }))
 }
 
-/** A Gemini `functionCall` part as an OpenAI-shaped tool call; `n` numbers calls that come without an id. */
-export function fromFunctionCall(part: NonNullable<Part['functionCall']>, n: number): ToolCall {
-  const args = part.args
+/**
+ * A Gemini `functionCall` part as an OpenAI-shaped tool call; `n` numbers calls that come without an id. The part's
+ * thought signature rides along: thinking models refuse a history whose function calls lost theirs.
+ */
+export function fromFunctionCall(part: Part, n: number): ToolCall {
+  const call = part.functionCall ?? {}
+  const args = call.args
   return {
-    id: part.id ?? `call_${n}`,
+    id: call.id ?? `call_${n}`,
     type: 'function',
-    function: { name: part.name ?? '', arguments: typeof args === 'string' ? args : JSON.stringify(args ?? {}) },
+    function: { name: call.name ?? '', arguments: typeof args === 'string' ? args : JSON.stringify(args ?? {}) },
+    ...(part.thoughtSignature && { signature: part.thoughtSignature }),
   }
 }

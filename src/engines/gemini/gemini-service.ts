@@ -97,7 +97,7 @@ export class GeminiService implements AIService {
       finish = candidate?.finishReason ?? finish
       for (const part of candidate?.content?.parts ?? []) {
         if (part.functionCall)
-          calls.push(fromFunctionCall(part.functionCall, calls.length))
+          calls.push(fromFunctionCall(part, calls.length))
         else if (part.text && !part.thought) {
           firstTokenAt ||= performance.now()
           text += part.text

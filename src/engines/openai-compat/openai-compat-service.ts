@@ -106,7 +106,7 @@ export class OpenAICompatService implements AIService {
   private async post(model: ModelRef, req: ChatRequest, signal?: AbortSignal): Promise<Response> {
     const body = {
       model: model.id,
-      messages: req.messages,
+      messages: req.messages.map(toWireMessage),
       stream: true,
       stream_options: { include_usage: true },
       temperature: req.sampling?.temperature,
@@ -149,4 +149,11 @@ function mergeToolCalls(calls: ToolCall[], deltas: Delta['tool_calls']): void {
     call.function.name += d.function?.name ?? ''
     call.function.arguments += d.function?.arguments ?? ''
   }
+}
+
+/** Messages as the OpenAI API takes them: backend-private fields (a Gemini signature) are left out. */
+function toWireMessage(m: ChatRequest['messages'][number]) {
+  if (!m.tool_calls)
+    return m
+  return { ...m, tool_calls: m.tool_calls.map(({ id, type, function: fn }) => ({ id, type, function: fn })) }
 }

@@ -1,5 +1,8 @@
 /** GeminiService through the real @google/genai SDK against the Gemini-protocol fixture server. */
+import 'fake-indexeddb/auto'
 import { describe, expect, it } from 'vitest'
+import { runAgentTurn } from '../../../src/agent/react-loop'
+import { builtinTools, ToolRegistry } from '../../../src/agent/tools/registry'
 import { cloudModel } from '../../../src/engines/cloud-common'
 import { GeminiService } from '../../../src/engines/gemini/gemini-service'
 import { gemini, startGeminiServer } from '../../fixtures/gemini-server'
@@ -30,7 +33,7 @@ describe('GeminiService', () => {
         ],
         tools: [{ type: 'function', function: { name: 'calculator', description: 'math', parameters: { type: 'object', properties: { expression: { type: 'string' } } } } }],
       })
-      expect(out.done?.summary.toolCalls).toEqual([{ id: 'call_0', type: 'function', function: { name: 'calculator', arguments: '{"expression":"6*7"}' } }])
+      expect(out.done?.summary.toolCalls).toEqual([{ id: 'call_0', type: 'function', function: { name: 'calculator', arguments: '{"expression":"6*7"}' }, signature: 'sig-calculator' }])
       const req = server.received[0]!
       expect(req.url).toBe('/v1beta/models/gemini-test:streamGenerateContent?alt=sse')
       const body = req.body as { contents: unknown[], systemInstruction: unknown, tools: unknown[] }
@@ -41,6 +44,22 @@ describe('GeminiService', () => {
         { role: 'user', parts: [{ functionResponse: { id: 'c1', name: 'calculator', response: { result: '42' } } }] },
       ])
       expect(body.tools).toEqual([{ functionDeclarations: [{ name: 'calculator', description: 'math', parametersJsonSchema: { type: 'object', properties: { expression: { type: 'string' } } } }] }])
+    }
+    finally {
+      await server.close()
+    }
+  })
+
+  it('a function call\'s thought signature goes back with the call in the next request', async () => {
+    const server = await startGeminiServer()
+    try {
+      server.script.push(gemini.call('calculator', { expression: '1+1' }), gemini.text('2'))
+      const service = new GeminiService({ apiKey: KEY, baseUrl: server.url })
+      await service.initialize(cloudModel('gemini-test'))
+      const turn = await runAgentTurn([{ role: 'user', content: '1+1?' }], { service, tools: new ToolRegistry(builtinTools(), { enabled: ['calculator'] }) })
+      expect(turn.answer).toBe('2')
+      const contents = (server.received[1]!.body as { contents: Array<{ role: string, parts: Array<Record<string, unknown>> }> }).contents
+      expect(contents[1]).toEqual({ role: 'model', parts: [{ functionCall: { id: 'call_1', name: 'calculator', args: { expression: '1+1' } }, thoughtSignature: 'sig-calculator' }] })
     }
     finally {
       await server.close()

@@ -15,6 +15,21 @@ describe('OpenAICompatService', () => {
     keyHeader: h => h.authorization as string | undefined,
   })
 
+  it('leaves backend-private fields (a Gemini signature) out of the messages it sends', async () => {
+    const server = await startOpenAIServer()
+    try {
+      server.script.push(openai.text('ok'))
+      const service = new OpenAICompatService({ baseUrl: server.url })
+      await service.initialize(cloudModel('m'))
+      const call = { id: 'c1', type: 'function' as const, function: { name: 'calculator', arguments: '{}' } }
+      await collect(service, { messages: [{ role: 'user', content: 'q' }, { role: 'assistant', content: '', tool_calls: [{ ...call, signature: 'sig' }] }, { role: 'tool', tool_call_id: 'c1', content: '2' }] })
+      expect((server.received[0]!.body as { messages: unknown[] }).messages[1]).toEqual({ role: 'assistant', content: '', tool_calls: [call] })
+    }
+    finally {
+      await server.close()
+    }
+  })
+
   it('sends tools and reassembles tool_calls streamed in fragments', async () => {
     const server = await startOpenAIServer()
     try {
