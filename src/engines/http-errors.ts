@@ -27,7 +27,7 @@ export function codeForStatus(status: number): ErrorCode {
     return 'service_unavailable'
   if (status === 404)
     return 'model_not_found'
-  return 'api_key_rejected'
+  return 'request_rejected'
 }
 
 /** `Retry-After` as milliseconds: either delay-seconds or an HTTP date (RFC 9110 section 10.2.3). */

@@ -55,7 +55,7 @@ export class GeminiService implements AIService {
     this.state = { state: 'ready', model }
   }
 
-  /** @throws AppError 'model_not_loaded' | 'offline' | 'rate_limited' | 'service_unavailable' | 'api_key_rejected' | 'bad_response' | 'aborted' */
+  /** @throws AppError 'model_not_loaded' | 'offline' | 'rate_limited' | 'service_unavailable' | 'request_rejected' | 'bad_response' | 'aborted' */
   async* chat(req: ChatRequest, opts: { signal?: AbortSignal } = {}): AsyncIterable<ChatChunk> {
     const model = this.state.model
     if (!model)

@@ -25,7 +25,12 @@ export interface OpenAICompatOptions {
 }
 
 interface Delta { content?: string | null, tool_calls?: Array<{ index: number, id?: string, function?: { name?: string, arguments?: string } }> }
-interface StreamEvent { choices?: Array<{ delta?: Delta, finish_reason?: string | null }>, usage?: { prompt_tokens?: number, completion_tokens?: number } | null }
+interface StreamEvent {
+  choices?: Array<{ delta?: Delta, finish_reason?: string | null }>
+  usage?: { prompt_tokens?: number, completion_tokens?: number } | null
+  /** llama-server and vLLM report failures inside the stream this way. */
+  error?: { code?: number, message?: string }
+}
 
 export class OpenAICompatService implements AIService {
   readonly id = 'openai-compat' as const
@@ -51,7 +56,7 @@ export class OpenAICompatService implements AIService {
     this.state = { state: 'ready', model }
   }
 
-  /** @throws AppError 'model_not_loaded' | 'offline' | 'rate_limited' | 'service_unavailable' | 'api_key_rejected' | 'bad_response' | 'aborted' */
+  /** @throws AppError 'model_not_loaded' | 'offline' | 'rate_limited' | 'service_unavailable' | 'request_rejected' | 'bad_response' | 'aborted' */
   async* chat(req: ChatRequest, opts: { signal?: AbortSignal } = {}): AsyncIterable<ChatChunk> {
     const model = this.state.model
     if (!model)
@@ -82,6 +87,8 @@ export class OpenAICompatService implements AIService {
         if (data === '[DONE]')
           break
         const event = parseEvent<StreamEvent>(NAME, data)
+        if (event.error)
+          throw httpError(NAME, typeof event.error.code === 'number' ? event.error.code : 500, event.error.message ?? '', null, [this.opts.apiKey])
         usage = event.usage ?? usage
         const choice = event.choices?.[0]
         finish = choice?.finish_reason ?? finish

@@ -83,7 +83,7 @@ export function cloudServiceCases(h: CloudHarness): void {
     expect(transient.message).not.toContain(KEY)
     server.script.push({ kind: 'status', status: 401, body: JSON.stringify({ error: { code: 401, message: `API key ${KEY} not valid` } }) })
     const err = await failure(collect(service, HI))
-    expect(err.code).toBe('api_key_rejected')
+    expect(err.code).toBe('request_rejected')
     expect(err.message).not.toContain(KEY)
     expect(JSON.stringify(err)).not.toContain(KEY)
     expect(String((err as unknown as Error).stack)).not.toContain(KEY)
@@ -105,9 +105,9 @@ export function cloudServiceCases(h: CloudHarness): void {
 
   it.each([400, 401, 403])('never retries %i', async (status) => {
     server.script.push({ kind: 'status', status }, h.text('must not be reached'))
-    expect((await failure(collect(service, HI))).code).toBe('api_key_rejected')
+    expect((await failure(collect(service, HI))).code).toBe('request_rejected')
     expect(server.received).toHaveLength(1)
-    expect(service.status()).toMatchObject({ state: 'error', errorCode: 'api_key_rejected' })
+    expect(service.status()).toMatchObject({ state: 'error', errorCode: 'request_rejected' })
   })
 
   it('gives up after the attempts with the last transient code', async () => {

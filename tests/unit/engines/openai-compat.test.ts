@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { cloudModel } from '../../../src/engines/cloud-common'
 import { OpenAICompatService } from '../../../src/engines/openai-compat/openai-compat-service'
 import { openai, startOpenAIServer } from '../../fixtures/openai-server'
+import { startScriptedServer } from '../../fixtures/scripted-server'
 import { cloudServiceCases, collect } from './cloud-service-cases'
 
 const fast = { attempts: 3, baseDelayMs: 5, maxDelayMs: 2000 }
@@ -24,6 +25,20 @@ describe('OpenAICompatService', () => {
       const call = { id: 'c1', type: 'function' as const, function: { name: 'calculator', arguments: '{}' } }
       await collect(service, { messages: [{ role: 'user', content: 'q' }, { role: 'assistant', content: '', tool_calls: [{ ...call, signature: 'sig' }] }, { role: 'tool', tool_call_id: 'c1', content: '2' }] })
       expect((server.received[0]!.body as { messages: unknown[] }).messages[1]).toEqual({ role: 'assistant', content: '', tool_calls: [call] })
+    }
+    finally {
+      await server.close()
+    }
+  })
+
+  it('an error reported inside the stream (llama-server, vLLM) keeps its status code', async () => {
+    const server = await startScriptedServer(() => () => ['data: {"error":{"code":400,"message":"the request exceeds the available context size"}}\n\n'])
+    try {
+      const service = new OpenAICompatService({ baseUrl: server.url, retry: { attempts: 3, baseDelayMs: 1 } })
+      await service.initialize(cloudModel('m'))
+      server.fallback = () => ({ kind: 'stream' })
+      await expect(collect(service, { messages: [{ role: 'user', content: 'q' }] })).rejects.toMatchObject({ code: 'request_rejected', message: expect.stringMatching(/context size/) })
+      expect(server.received).toHaveLength(1)
     }
     finally {
       await server.close()

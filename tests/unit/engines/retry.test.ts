@@ -28,7 +28,7 @@ describe('backoff', () => {
 
   it('maps statuses: 429 rate limit, 5xx/408 transient, 400/401/403 the caller\'s', () => {
     expect([429, 500, 503, 408, 400, 401, 403].map(codeForStatus)).toEqual(
-      ['rate_limited', 'service_unavailable', 'service_unavailable', 'service_unavailable', 'api_key_rejected', 'api_key_rejected', 'api_key_rejected'],
+      ['rate_limited', 'service_unavailable', 'service_unavailable', 'service_unavailable', 'request_rejected', 'request_rejected', 'request_rejected'],
     )
   })
 
@@ -48,7 +48,7 @@ describe('withRetry', () => {
 
   it('does not retry a rejected key', async () => {
     let calls = 0
-    await expect(withRetry(async () => { calls++; throw new ServiceError('api_key_rejected', 'x', 401) }, { policy: fast })).rejects.toMatchObject({ code: 'api_key_rejected' })
+    await expect(withRetry(async () => { calls++; throw new ServiceError('request_rejected', 'x', 401) }, { policy: fast })).rejects.toMatchObject({ code: 'request_rejected' })
     expect(calls).toBe(1)
   })
 
