@@ -6,7 +6,7 @@
  */
 import { AppError } from '../protocol/errors'
 import type { AIService, ChatMessage, ChatSummary, RequestMetrics, SamplingSettings, ToolCall } from '../engines/types'
-import { buildRequest, chooseStrategy, parseReply, type StrategyKind } from './strategies'
+import { buildRequest, chooseStrategy, parseReply, type StepBounds, type StrategyKind } from './strategies'
 import type { ParsedStep } from './text-parser'
 import type { ConfirmTool, ToolRegistry } from './tools/registry'
 import type { AgentStep, TurnOutcome } from './types'
@@ -28,6 +28,8 @@ export interface AgentOptions {
   /** Answer text as it streams (native strategy only: prompted strategies stream JSON). */
   onDelta?: (text: string) => void
   sampling?: SamplingSettings
+  /** String bounds of a schema step. Default DEFAULT_STEP_BOUNDS. */
+  stepBounds?: StepBounds
 }
 
 /** A finished turn. */
@@ -74,7 +76,7 @@ export async function runAgentTurn(history: ChatMessage[], opts: AgentOptions): 
 }
 
 async function ask(opts: AgentOptions, strategy: StrategyKind, messages: ChatMessage[]): Promise<ChatSummary> {
-  const req = buildRequest(strategy, messages, opts.tools, opts.sampling)
+  const req = buildRequest(strategy, messages, opts.tools, opts.sampling, opts.stepBounds)
   for await (const chunk of opts.service.chat(req, { signal: opts.signal })) {
     if (chunk.type === 'done')
       return chunk.summary

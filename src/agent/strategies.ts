@@ -20,15 +20,23 @@ export function chooseStrategy(c: Capabilities): StrategyKind {
   return c.hasSchemaOutput ? 'schema' : 'text'
 }
 
-/** Bounds that make a grammar-constrained step end even when a tiny model rambles, in characters. */
-const MAX_THOUGHT = 160
-const MAX_ANSWER = 400
-/** Enough tokens for a bounded step. */
-const PROMPTED_MAX_TOKENS = 512
+/**
+ * Longest strings a schema step may hold, in characters: the grammar then forces the step to end even when a tiny
+ * model rambles. Tiny models want small bounds (the harness uses 160/400); real models need room for an answer.
+ */
+export interface StepBounds {
+  maxThoughtChars: number
+  maxAnswerChars: number
+}
+
+export const DEFAULT_STEP_BOUNDS: StepBounds = { maxThoughtChars: 300, maxAnswerChars: 2000 }
+
+/** Tokens for one prompted step unless the caller sets `maxTokens`: room for a bounded answer. */
+const PROMPTED_MAX_TOKENS = 1024
 
 /** The JSON Schema of one step: a call to one of the tools (with its own argument schema) or a final answer. */
-export function stepSchema(registry: ToolRegistry): Record<string, unknown> {
-  const thought = { type: 'string', maxLength: MAX_THOUGHT }
+export function stepSchema(registry: ToolRegistry, bounds: StepBounds = DEFAULT_STEP_BOUNDS): Record<string, unknown> {
+  const thought = { type: 'string', maxLength: bounds.maxThoughtChars }
   const calls = registry.definitions().map(d => ({
     type: 'object',
     properties: { thought, tool: { const: d.function.name }, arguments: d.function.parameters },
@@ -37,7 +45,7 @@ export function stepSchema(registry: ToolRegistry): Record<string, unknown> {
   }))
   const answer = {
     type: 'object',
-    properties: { thought, tool: { const: FINAL }, answer: { type: 'string', maxLength: MAX_ANSWER } },
+    properties: { thought, tool: { const: FINAL }, answer: { type: 'string', maxLength: bounds.maxAnswerChars } },
     required: ['thought', 'tool', 'answer'],
     additionalProperties: false,
   }
@@ -45,11 +53,11 @@ export function stepSchema(registry: ToolRegistry): Record<string, unknown> {
 }
 
 /** The request for one step. */
-export function buildRequest(kind: StrategyKind, history: ChatMessage[], registry: ToolRegistry, sampling?: SamplingSettings): ChatRequest {
+export function buildRequest(kind: StrategyKind, history: ChatMessage[], registry: ToolRegistry, sampling?: SamplingSettings, bounds?: StepBounds): ChatRequest {
   if (kind === 'native')
     return { messages: history, sampling, ...(registry.names.length && { tools: registry.definitions() }) }
   const prompted: ChatRequest = { messages: [{ role: 'user', content: promptFor(history, registry) }], sampling: { maxTokens: PROMPTED_MAX_TOKENS, ...sampling } }
-  return kind === 'schema' ? { ...prompted, responseSchema: stepSchema(registry) } : prompted
+  return kind === 'schema' ? { ...prompted, responseSchema: stepSchema(registry, bounds) } : prompted
 }
 
 /**

@@ -19,7 +19,7 @@ import { GeminiService } from './gemini/gemini-service'
 import type { ManagerConfig } from './manager-config'
 import { OpenAICompatService } from './openai-compat/openai-compat-service'
 import type { RetryInfo } from './retry'
-import type { AIService, ChatMessage, ModelRef, Progress, ServiceId } from './types'
+import type { AIService, ChatMessage, ModelRef, Progress, SamplingSettings, ServiceId } from './types'
 
 export type ManagerStatus = 'idle' | 'downloading' | 'loading' | 'ready' | 'generating' | 'error'
 
@@ -56,6 +56,8 @@ export interface TurnRequest {
   onDelta?: (text: string) => void
   /** Asked before a tool with side effects (saving a note) runs. */
   confirm?: ConfirmTool
+  /** Temperature, max tokens... from the settings; unset fields take each backend's defaults. */
+  sampling?: SamplingSettings
 }
 
 /** One turn's result: the agent turn plus who answered. */
@@ -172,7 +174,8 @@ export class ModelManager {
   private agent(service: AIService, req: TurnRequest): Promise<AgentTurn> {
     const config = this.opts.config()
     const tools = new ToolRegistry(this.opts.tools?.() ?? builtinTools(), { enabled: config.enabledTools, timeoutMs: config.toolTimeoutMs })
-    return runAgentTurn(req.messages, { service, tools, stepLimit: config.stepLimit, signal: req.signal, confirm: req.confirm, onStep: req.onStep, onDelta: req.onDelta })
+    const { messages, signal, confirm, onStep, onDelta, sampling } = req
+    return runAgentTurn(messages, { service, tools, stepLimit: config.stepLimit, signal, confirm, onStep, onDelta, sampling })
   }
 
   /** The service for an id; cloud services are rebuilt when their settings change. */

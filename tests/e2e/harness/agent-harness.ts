@@ -104,6 +104,8 @@ async function run(o: RunOptions): Promise<{ turn: AgentTurn, exchanges: typeof 
     stepLimit: o.stepLimit,
     signal: controller.signal,
     sampling: { temperature: 0.8, seed: o.seed ?? 1, ...(o.maxTokens && { maxTokens: o.maxTokens }) },
+    // stories260K is tiny: small bounds keep its steps short.
+    stepBounds: { maxThoughtChars: 160, maxAnswerChars: 400 },
   })
   return { turn: JSON.parse(JSON.stringify(turn)) as AgentTurn, exchanges: JSON.parse(JSON.stringify(exchanges)) as typeof exchanges }
 }

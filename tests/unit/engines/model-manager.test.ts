@@ -150,7 +150,8 @@ describe('ModelManager', () => {
     config = { ...config, enabledTools: ['calculator'] }
     await manager.select('gemini', 'gemini-test')
     server.script.push(gemini.text('ok'))
-    await manager.runTurn({ messages: ask('hello') })
+    await manager.runTurn({ messages: ask('hello'), sampling: { temperature: 0.1, maxTokens: 77 } })
+    expect((server.received[0]!.body as { generationConfig: unknown }).generationConfig).toMatchObject({ temperature: 0.1, maxOutputTokens: 77 })
     const tools = (server.received[0]!.body as { tools: Array<{ functionDeclarations: Array<{ name: string }> }> }).tools
     expect(tools[0]!.functionDeclarations.map(d => d.name)).toEqual(['calculator'])
   })
