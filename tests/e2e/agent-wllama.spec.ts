@@ -139,3 +139,11 @@ test('in the browser: a local turn, a switch to Gemini with the history, then a 
     await gem.close()
   }
 })
+
+test('with a chat template, the schema goes through wllama\'s chat path (response_format) and the steps stay well-formed', async ({ page }) => {
+  await openHarness(page)
+  await page.evaluate(() => window.agentHarness.reload('chatml'))
+  const r = await run(page, { strategy: 'schema', prompt: 'What is 2 + 3?', stepLimit: 2 })
+  expectWellFormed(r)
+  expect(r.exchanges.length).toBeGreaterThan(0)
+})

@@ -79,11 +79,18 @@ async function setup(): Promise<void> {
   const writable = await createModelWritable(FILE)
   await writable.write(bytes)
   await writable.close()
-  await engine.load({ model: MODEL, fileName: FILE, nCtx: 2048, nThreads: 1, nGpuLayers: 0 })
+  await reload()
+}
+
+/** (Re)loads stories260K, optionally with a chat template so requests take wllama's chat path. */
+async function reload(chatTemplate?: string): Promise<void> {
+  await engine.load({ model: MODEL, fileName: FILE, nCtx: 2048, nThreads: 1, nGpuLayers: 0, ...(chatTemplate && { chatTemplate }) })
 }
 
 interface RunOptions {
   strategy: StrategyKind
+  /** Tool names offered. Default calculator and convert_units. */
+  tools?: string[]
   prompt: string
   stepLimit?: number
   maxTokens?: number
@@ -99,7 +106,7 @@ async function run(o: RunOptions): Promise<{ turn: AgentTurn, exchanges: typeof 
     setTimeout(() => controller.abort(), o.abortAfterMs)
   const turn = await runAgentTurn([{ role: 'user', content: o.prompt }], {
     service: new EngineService(engine),
-    tools: new ToolRegistry(builtinTools(), { enabled: ['calculator', 'convert_units'] }),
+    tools: new ToolRegistry(builtinTools(), { enabled: o.tools ?? ['calculator', 'convert_units'] }),
     strategy: o.strategy,
     stepLimit: o.stepLimit,
     signal: controller.signal,
@@ -140,11 +147,11 @@ async function managerScenario(geminiUrl: string) {
 }
 
 declare global {
-  interface Window { agentHarness: { run: typeof run, managerScenario: typeof managerScenario } }
+  interface Window { agentHarness: { run: typeof run, managerScenario: typeof managerScenario, reload: typeof reload } }
 }
 
 setup().then(() => {
-  window.agentHarness = { run, managerScenario }
+  window.agentHarness = { run, managerScenario, reload }
   document.getElementById('state')!.textContent = 'ready'
 }, (err: unknown) => {
   document.getElementById('state')!.textContent = `error: ${err instanceof Error ? err.message : String(err)}`
