@@ -4,7 +4,7 @@
  * SDK's fetch is wrapped so HTTP failures become ServiceErrors carrying `Retry-After`; retries are ours
  * (src/engines/retry.ts), the SDK's are off.
  */
-import { GoogleGenAI, type GenerateContentConfig, type GenerateContentResponse } from '@google/genai'
+import type { GenerateContentConfig, GenerateContentResponse, GoogleGenAI } from '@google/genai'
 import { AppError, toAppError } from '../../protocol/errors'
 import { assertOnline, browserIsOnline, cloudMetrics, networkError } from '../cloud-common'
 import { httpError, redact, ServiceError } from '../http-errors'
@@ -29,15 +29,20 @@ export class GeminiService implements AIService {
   readonly id = 'gemini' as const
   readonly capabilities: Capabilities = { isLocal: false, hasNativeToolCalls: true, maxContextTokens: 1_000_000, isStreaming: true, hasSchemaOutput: true }
   private state: ServiceStatus = { state: 'idle' }
-  private readonly client: GoogleGenAI
+  private clientPromise: Promise<GoogleGenAI> | undefined
   private readonly isOnline: () => boolean
 
   constructor(private readonly opts: GeminiOptions) {
     this.isOnline = opts.isOnline ?? browserIsOnline
-    this.client = new GoogleGenAI({
-      apiKey: opts.apiKey,
-      httpOptions: { ...(opts.baseUrl && { baseUrl: opts.baseUrl }), fetch: (input, init) => this.fetch(input, init) },
-    })
+  }
+
+  /** The SDK is loaded on first use: users who never pick Gemini never download it. */
+  private client(): Promise<GoogleGenAI> {
+    this.clientPromise ??= import('@google/genai').then(({ GoogleGenAI }) => new GoogleGenAI({
+      apiKey: this.opts.apiKey,
+      httpOptions: { ...(this.opts.baseUrl && { baseUrl: this.opts.baseUrl }), fetch: (input, init) => this.fetch(input, init) },
+    }))
+    return this.clientPromise
   }
 
   async isSupported(): Promise<Support> {
@@ -85,7 +90,8 @@ export class GeminiService implements AIService {
   private async* streamOnce(model: ModelRef, req: ChatRequest, signal?: AbortSignal): AsyncGenerator<ChatChunk> {
     const started = performance.now()
     const prompt = toGeminiPrompt(req.messages)
-    const stream = await this.client.models.generateContentStream({ model: model.id, contents: prompt.contents, config: configOf(req, prompt.systemInstruction, signal) })
+    const client = await this.client()
+    const stream = await client.models.generateContentStream({ model: model.id, contents: prompt.contents, config: configOf(req, prompt.systemInstruction, signal) })
     let text = ''
     let firstTokenAt = 0
     let finish: string | undefined
