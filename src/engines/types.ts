@@ -26,6 +26,10 @@ export interface Capabilities {
   hasNativeToolCalls: boolean
   /** Largest context the backend accepts, in tokens. */
   maxContextTokens: number
+  /** Tokens arrive as they are written (every backend here streams). Default true. */
+  isStreaming?: boolean
+  /** The backend can constrain output to a JSON Schema (`ChatRequest.responseSchema`). Default false. */
+  hasSchemaOutput?: boolean
 }
 
 export interface Support {
@@ -39,6 +43,8 @@ export interface ToolCall {
   id: string
   type: 'function'
   function: { name: string, arguments: string }
+  /** Opaque data the backend wants echoed back with this call in the history (Gemini's thought signature). */
+  signature?: string
 }
 
 /** A tool offered to the model, in the OpenAI chat shape. `parameters` is a JSON Schema object. */

@@ -24,8 +24,10 @@ export class WorkerService implements AIService {
     private readonly connection: InferenceConnection,
     private readonly loadOptions: () => LoadOptions = () => ({}),
   ) {
-    // Native tool calls arrive with the agent issue; the context is known once a model is loaded.
-    this.capabilities = { isLocal: true, hasNativeToolCalls: false, maxContextTokens: 0 }
+    // Tools go through a JSON Schema step that llama.cpp compiles to a grammar (the agent's `schema` strategy):
+    // native tool calls need a jinja template with tool support, which wllama does not report. WebLLM uses the
+    // tolerant text parser until its schema output is wired and tested. The context is known once a model is loaded.
+    this.capabilities = { isLocal: true, hasNativeToolCalls: false, maxContextTokens: 0, isStreaming: true, hasSchemaOutput: id === 'wllama' }
   }
 
   async isSupported(): Promise<Support> {

@@ -23,6 +23,12 @@ export const ERROR_CODES = [
   'inference_failed',
   'busy_elsewhere',
   'unknown',
+  'offline',
+  'missing_api_key',
+  'request_rejected',
+  'rate_limited',
+  'service_unavailable',
+  'bad_response',
 ] as const
 
 export type ErrorCode = (typeof ERROR_CODES)[number]
@@ -47,6 +53,12 @@ export const ERROR_HELP: Record<ErrorCode, { title: string, action: string }> = 
   inference_failed: { title: 'The model failed while writing its answer.', action: 'Try again; if it repeats, reload the model.' },
   busy_elsewhere: { title: 'The model is open in another tab.', action: 'Close the other tab, or take over the model here.' },
   unknown: { title: 'Something went wrong.', action: 'Reload the page; if it repeats, see Troubleshooting.' },
+  offline: { title: 'You are offline, so the cloud model cannot be reached.', action: 'Reconnect, or switch to a model on this device.' },
+  missing_api_key: { title: 'No API key is set for this service.', action: 'Add your key in Settings, or switch to a model on this device.' },
+  request_rejected: { title: 'The service refused the request: the API key, the model name or the request itself.', action: 'Check the key and the model name in Settings; the message says which.' },
+  rate_limited: { title: 'The service is receiving too many requests from you.', action: 'Wait a minute and send the message again.' },
+  service_unavailable: { title: 'The service could not answer right now.', action: 'Try again in a moment, or switch to a model on this device.' },
+  bad_response: { title: 'The service sent an answer the app could not read.', action: 'Try again; check the server address in Settings if it repeats.' },
 }
 
 /** The shape an error has while it crosses `postMessage`. */

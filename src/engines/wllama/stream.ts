@@ -1,19 +1,32 @@
 /** Reads wllama's OpenAI-shaped stream (chat or raw completion) into deltas and a summary with metrics. */
 import type { LoadedModel } from '../../protocol/messages'
-import type { ChatSummary, FinishReason, RequestMetrics } from '../types'
+import type { ChatSummary, FinishReason, RequestMetrics, ToolCall } from '../types'
 
 export interface StreamChunk {
-  choices: Array<{ text?: string, delta?: { content?: string | null }, finish_reason: string | null }>
+  choices: Array<{ text?: string, delta?: { content?: string | null, tool_calls?: ToolCallDelta[] }, finish_reason: string | null }>
   usage?: { prompt_tokens: number, completion_tokens: number, prompt_tokens_details?: { cached_tokens: number } } | null
   timings?: { cache_n: number, prompt_n: number, prompt_ms: number, predicted_n: number, predicted_ms: number }
+}
+
+/** OpenAI streams send a call's id and name once, then its arguments in fragments, keyed by `index`. */
+interface ToolCallDelta { index: number, id?: string, function?: { name?: string, arguments?: string } }
+
+function mergeToolCalls(calls: ToolCall[], deltas: ToolCallDelta[] | undefined): void {
+  for (const d of deltas ?? []) {
+    const call = calls[d.index] ??= { id: d.id ?? `call_${d.index}`, type: 'function', function: { name: '', arguments: '' } }
+    call.function.name += d.function?.name ?? ''
+    call.function.arguments += d.function?.arguments ?? ''
+  }
 }
 
 export async function readStream(stream: AsyncIterable<StreamChunk>, onDelta: (text: string) => void) {
   let text = ''
   let firstTokenAt = 0
   let last: StreamChunk | undefined
+  const toolCalls: ToolCall[] = []
   for await (const chunk of stream) {
     const choice = chunk.choices[0]
+    mergeToolCalls(toolCalls, choice?.delta?.tool_calls)
     const delta = choice?.text ?? choice?.delta?.content ?? ''
     if (delta) {
       firstTokenAt ||= performance.now()
@@ -25,7 +38,7 @@ export async function readStream(stream: AsyncIterable<StreamChunk>, onDelta: (t
   return {
     summary(loaded: LoadedModel, queueWaitMs: number, started: number): Omit<ChatSummary, 'mode'> {
       const finishReason: FinishReason = last?.choices[0]?.finish_reason === 'length' ? 'length' : 'stop'
-      return { text, finishReason, metrics: metricsOf(last, loaded, queueWaitMs, started, firstTokenAt) }
+      return { text, finishReason, metrics: metricsOf(last, loaded, queueWaitMs, started, firstTokenAt), ...(toolCalls.length && { toolCalls }) }
     },
   }
 }

@@ -12,7 +12,7 @@ import type { ChatRequest, ChatSummary } from '../types'
 import { probeWebGpu } from '../webgpu-probe'
 import type { ChatRun, WorkerEngine } from '../worker-engine'
 import { DEFAULT_N_CTX, assertFits, chooseBackend, climbDown, degradationLadder, kvCacheBytes, planContext, type LoadAttempt } from './load-plan'
-import { completionPrompt, resolveMode, samplingParams } from './prompt'
+import { completionPrompt, constraintParams, resolveMode, samplingParams, toWllamaMessage } from './prompt'
 import { readStream, type StreamChunk } from './stream'
 import { cachedChoice, maxProbeThreads, probeKey, probeThreads, saveChoice, type ThreadChoice } from './thread-probe'
 
@@ -75,9 +75,11 @@ export class WllamaEngine implements WorkerEngine {
     const common = { ...samplingParams(req.sampling), stream: true as const, abortSignal: run.signal, cache_prompt: true }
     const started = performance.now()
     try {
+      const constraints = constraintParams(req, mode)
+      const isNative = !!req.tools?.length
       const stream = mode === 'chat'
-        ? await wllama.createChatCompletion({ ...common, messages: req.messages.map(toWllamaMessage) })
-        : await wllama.createCompletion({ ...common, prompt: completionPrompt(req.messages) })
+        ? await wllama.createChatCompletion({ ...common, ...constraints, messages: req.messages.map(m => toWllamaMessage(m, isNative)) })
+        : await wllama.createCompletion({ ...common, ...constraints, prompt: completionPrompt(req.messages) })
       const result = await readStream(stream as AsyncIterable<StreamChunk>, run.onDelta)
       if (run.signal.aborted)
         throw new AppError('aborted')
@@ -94,11 +96,6 @@ export class WllamaEngine implements WorkerEngine {
     this.loaded = null
     await wllama?.exit()
   }
-}
-
-function toWllamaMessage(m: ChatRequest['messages'][number]) {
-  // Tool results are shown as user text; the agent issue brings native tool messages.
-  return m.role === 'tool' ? { role: 'user' as const, content: m.content } : { role: m.role, content: m.content }
 }
 
 async function readSummary(file: File): Promise<Partial<ModelSummary>> {

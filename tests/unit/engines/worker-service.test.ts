@@ -113,7 +113,7 @@ describe('WorkerService.initialize', () => {
 
     expect(worker(0).engine.loads).toEqual([expectedLoad(options)])
     expect(service.status()).toEqual({ state: 'ready', model: STORIES })
-    expect(service.capabilities).toEqual({ isLocal: true, hasNativeToolCalls: false, maxContextTokens: 1024 })
+    expect(service.capabilities).toEqual({ isLocal: true, hasNativeToolCalls: false, maxContextTokens: 1024, isStreaming: true, hasSchemaOutput: true })
     expect(service.loadedModel).toEqual(worker(0).engine.model)
     expect(service.loadedModel?.nCtx).toBe(1024)
     expect(service.loadedModel?.model).toEqual(STORIES)

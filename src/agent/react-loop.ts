@@ -1,0 +1,161 @@
+/**
+ * The ReAct loop, one implementation for every backend: ask the model for a step, run the tool it calls, feed the
+ * observation back, repeat until it answers. Bounded by a step limit; a call repeated with the same arguments is
+ * not run again (and ends the turn the second time); cancellation is honoured before and during every step.
+ * The transcript (AgentStep[]) has the same shape whichever backend or strategy answered.
+ */
+import { AppError } from '../protocol/errors'
+import type { AIService, ChatMessage, ChatSummary, RequestMetrics, SamplingSettings, ToolCall } from '../engines/types'
+import { buildRequest, chooseStrategy, parseReply, type StepBounds, type StrategyKind } from './strategies'
+import type { ParsedStep } from './text-parser'
+import type { ConfirmTool, ToolRegistry } from './tools/registry'
+import type { AgentStep, TurnOutcome } from './types'
+
+export const DEFAULT_STEP_LIMIT = 6
+
+export interface AgentOptions {
+  service: AIService
+  tools: ToolRegistry
+  /** Default: chosen from the service's capabilities. */
+  strategy?: StrategyKind
+  /** Model requests per turn. Default {@link DEFAULT_STEP_LIMIT}. */
+  stepLimit?: number
+  signal?: AbortSignal
+  /** Asked before a tool with side effects runs. Without it, such tools are refused. */
+  confirm?: ConfirmTool
+  /** Each step as it happens, for the UI. */
+  onStep?: (step: AgentStep) => void
+  /** Answer text as it streams (native strategy only: prompted strategies stream JSON). */
+  onDelta?: (text: string) => void
+  sampling?: SamplingSettings
+  /** String bounds of a schema step. Default DEFAULT_STEP_BOUNDS. */
+  stepBounds?: StepBounds
+}
+
+/** A finished turn. */
+export interface AgentTurn {
+  steps: AgentStep[]
+  /** The final answer; empty unless `outcome` is 'answered'. */
+  answer: string
+  outcome: TurnOutcome
+  /** The messages this turn adds to the conversation (tool calls and results included), OpenAI-shaped. */
+  messages: ChatMessage[]
+  strategy: StrategyKind
+  /** One entry per model request. */
+  metrics: RequestMetrics[]
+}
+
+/**
+ * Runs one turn. Expected endings (answer, step limit, repeated call, cancel) are values in `outcome`.
+ * @throws AppError from the service (load, network, crash...) so a caller can fall back to another backend.
+ */
+export async function runAgentTurn(history: ChatMessage[], opts: AgentOptions): Promise<AgentTurn> {
+  const strategy = opts.strategy ?? chooseStrategy(opts.service.capabilities)
+  const turn: AgentTurn = { steps: [], answer: '', outcome: 'step_limit', messages: [], strategy, metrics: [] }
+  const ctx = new TurnContext(turn, opts)
+  try {
+    for (let step = 0; step < (opts.stepLimit ?? DEFAULT_STEP_LIMIT); step++) {
+      ctx.assertLive()
+      const summary = await ask(opts, strategy, [...history, ...turn.messages])
+      turn.metrics.push(summary.metrics)
+      const outcome = await ctx.apply(parseReply(strategy, summary), summary.text)
+      if (outcome) {
+        turn.outcome = outcome
+        return turn
+      }
+    }
+    return turn
+  }
+  catch (err) {
+    if (opts.signal?.aborted || (err instanceof AppError && err.code === 'aborted')) {
+      turn.outcome = 'aborted'
+      return turn
+    }
+    throw err
+  }
+}
+
+async function ask(opts: AgentOptions, strategy: StrategyKind, messages: ChatMessage[]): Promise<ChatSummary> {
+  const req = buildRequest(strategy, messages, opts.tools, opts.sampling, opts.stepBounds)
+  for await (const chunk of opts.service.chat(req, { signal: opts.signal })) {
+    if (chunk.type === 'done')
+      return chunk.summary
+    if (strategy === 'native')
+      opts.onDelta?.(chunk.text)
+  }
+  throw new AppError('inference_failed', 'The model stopped without finishing its answer.')
+}
+
+/** The state of one turn: transcript, new messages, calls seen so far. */
+class TurnContext {
+  private readonly seen = new Map<string, string>()
+  private repeats = 0
+  private calls = 0
+
+  constructor(private readonly turn: AgentTurn, private readonly opts: AgentOptions) {}
+
+  assertLive(): void {
+    if (this.opts.signal?.aborted)
+      throw new AppError('aborted')
+  }
+
+  private emit(step: AgentStep): void {
+    this.turn.steps.push(step)
+    this.opts.onStep?.(step)
+  }
+
+  /** Applies the model's reply; returns an outcome when the turn is over. */
+  async apply(parsed: ParsedStep[], raw: string): Promise<TurnOutcome | undefined> {
+    const thought = parsed.find(p => p.kind !== 'malformed' && p.thought)
+    if (thought && thought.kind !== 'malformed')
+      this.emit({ kind: 'thought', text: thought.thought })
+    const first = parsed[0]
+    if (first?.kind === 'answer') {
+      this.emit({ kind: 'answer', text: first.text })
+      this.turn.answer = first.text
+      this.turn.messages.push({ role: 'assistant', content: first.text })
+      return 'answered'
+    }
+    if (!first || first.kind === 'malformed') {
+      this.rejectStep(raw, first?.kind === 'malformed' ? first.reason : 'The reply was empty.')
+      return undefined
+    }
+    const calls = parsed.filter((p): p is Extract<ParsedStep, { kind: 'call' }> => p.kind === 'call')
+    const toolCalls: ToolCall[] = calls.map(c => ({ id: `call_${++this.calls}`, type: 'function', function: { name: c.name, arguments: c.argsText }, ...(c.signature && { signature: c.signature }) }))
+    this.turn.messages.push({ role: 'assistant', content: thought?.kind === 'call' ? thought.thought : '', tool_calls: toolCalls })
+    for (const [i, call] of calls.entries()) {
+      if (await this.runCall(call, toolCalls[i]!.id) === 'repeated_call')
+        return 'repeated_call'
+    }
+    return undefined
+  }
+
+  private async runCall(call: Extract<ParsedStep, { kind: 'call' }>, id: string): Promise<TurnOutcome | undefined> {
+    this.emit({ kind: 'tool_call', callId: id, name: call.name, arguments: call.args ?? call.argsText })
+    const key = `${call.name}\u0000${call.argsText && call.args !== undefined ? JSON.stringify(call.args) : call.argsText}`
+    const previous = this.seen.get(key)
+    if (previous !== undefined) {
+      this.observe(id, call.name, `You already called ${call.name} with these arguments; the result was: ${previous}. Use it and answer.`, true)
+      return ++this.repeats >= 2 ? 'repeated_call' : undefined
+    }
+    const result = call.argsError
+      ? { content: call.argsError, isError: true }
+      : await this.opts.tools.execute(call.name, call.args, { signal: this.opts.signal, confirm: this.opts.confirm })
+    this.assertLive()
+    this.seen.set(key, result.content)
+    this.observe(id, call.name, result.content, result.isError)
+    return undefined
+  }
+
+  private observe(callId: string, name: string, content: string, isError: boolean): void {
+    this.emit({ kind: 'observation', callId, name, content, isError })
+    this.turn.messages.push({ role: 'tool', tool_call_id: callId, name, content })
+  }
+
+  /** A reply that is no step at all: the model is told why, and the turn goes on (within the step limit). */
+  private rejectStep(raw: string, reason: string): void {
+    const callId = `invalid_${++this.calls}`
+    this.emit({ kind: 'observation', callId, name: 'invalid_step', content: reason, isError: true })
+    this.turn.messages.push({ role: 'assistant', content: raw }, { role: 'user', content: `That reply was not a valid step: ${reason} Reply with one valid step.` })
+  }
+}

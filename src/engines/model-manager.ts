@@ -1,0 +1,227 @@
+/**
+ * ModelManager: the one place that knows which backend answers. A framework-free core (the Pinia store in
+ * src/stores/manager.ts is a thin shell over it) with a status state machine the UI renders through events:
+ *
+ *   idle -> downloading -> loading -> ready <-> generating
+ *     \___________________\__________\___________\-> error (-> loading again on the next select)
+ *
+ * The conversation belongs to the caller and is passed to every turn, so switching backend or model mid-conversation
+ * keeps all of it, tool steps included. When a local turn fails (load error, out of memory, crash, unsupported
+ * device) and fallback is on with a key, the same turn is run again on Gemini and a `fallback` event says so.
+ */
+import { runAgentTurn, type AgentTurn } from '../agent/react-loop'
+import { builtinTools, ToolRegistry, type ConfirmTool } from '../agent/tools/registry'
+import type { Tool } from '../agent/tools/tool'
+import type { AgentStep } from '../agent/types'
+import { AppError, toAppError, type ErrorCode } from '../protocol/errors'
+import { browserIsOnline, cloudModel } from './cloud-common'
+import { GeminiService } from './gemini/gemini-service'
+import type { ManagerConfig } from './manager-config'
+import { OpenAICompatService } from './openai-compat/openai-compat-service'
+import type { RetryInfo } from './retry'
+import type { AIService, ChatMessage, ModelRef, Progress, SamplingSettings, ServiceId } from './types'
+
+export type ManagerStatus = 'idle' | 'downloading' | 'loading' | 'ready' | 'generating' | 'error'
+
+/** What the UI hears. */
+export type ManagerEvent =
+  | { type: 'status', status: ManagerStatus, serviceId: ServiceId | null, model?: ModelRef, error?: AppError }
+  | { type: 'progress', progress: Progress }
+  /** A local failure was handed to Gemini; the UI shows a notice with `reason`. */
+  | { type: 'fallback', from: ServiceId, to: 'gemini', reason: AppError }
+  /** A cloud request failed transiently and is retried after `delayMs`. */
+  | { type: 'retry', serviceId: ServiceId, info: RetryInfo }
+
+/** Local failures worth handing to Gemini. Aborts and bad input are not. */
+export const FALLBACK_CODES: readonly ErrorCode[] = ['load_failed', 'out_of_memory', 'worker_crashed', 'unsupported_device', 'inference_failed', 'model_not_loaded']
+
+export interface ManagerOptions {
+  /** The local services (WorkerService for wllama and WebLLM); cloud services are built from the config. */
+  local: Partial<Record<'wllama' | 'webllm', AIService>>
+  config: () => ManagerConfig
+  /** Default `navigator.onLine`. */
+  isOnline?: () => boolean
+  /** Default: the built-in tools. */
+  tools?: () => Tool[]
+  /** Builds a cloud service; tests and the app use the default. */
+  createCloud?: typeof createCloudService
+}
+
+/** One turn's request. */
+export interface TurnRequest {
+  /** The whole conversation so far, the new user message last. */
+  messages: ChatMessage[]
+  signal?: AbortSignal
+  onStep?: (step: AgentStep) => void
+  onDelta?: (text: string) => void
+  /** Asked before a tool with side effects (saving a note) runs. */
+  confirm?: ConfirmTool
+  /** Temperature, max tokens... from the settings; unset fields take each backend's defaults. */
+  sampling?: SamplingSettings
+}
+
+/** One turn's result: the agent turn plus who answered. */
+export interface TurnResult extends AgentTurn {
+  backend: ServiceId
+  model: ModelRef
+  /** The local backend failed and Gemini answered instead. */
+  fellBack: boolean
+}
+
+type Listener = (event: ManagerEvent) => void
+
+export class ModelManager {
+  private statusValue: ManagerStatus = 'idle'
+  private currentId: ServiceId | null = null
+  private currentModel: ModelRef | undefined
+  private readonly cloud = new Map<string, AIService>()
+  private readonly listeners = new Set<Listener>()
+  private readonly isOnline: () => boolean
+
+  constructor(private readonly opts: ManagerOptions) {
+    this.isOnline = opts.isOnline ?? browserIsOnline
+  }
+
+  get status(): ManagerStatus {
+    return this.statusValue
+  }
+
+  get serviceId(): ServiceId | null {
+    return this.currentId
+  }
+
+  get model(): ModelRef | undefined {
+    return this.currentModel
+  }
+
+  /** Subscribes to events; returns the unsubscribe function. */
+  on(listener: Listener): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  /**
+   * Makes `serviceId` with `model` answer the next turns (a ModelRef for local models, a model name for cloud ones).
+   * The conversation is untouched. @throws AppError from the service's initialize ('load_failed', 'missing_api_key'...)
+   */
+  async select(serviceId: ServiceId, model: ModelRef | string, opts: { signal?: AbortSignal } = {}): Promise<void> {
+    const ref = typeof model === 'string' ? cloudModel(model) : model
+    this.currentId = serviceId
+    this.currentModel = ref
+    const service = this.service(serviceId)
+    this.setStatus(service.capabilities.isLocal ? 'loading' : 'ready')
+    try {
+      await service.initialize(ref, { signal: opts.signal, onProgress: p => this.onProgress(p) })
+      this.setStatus('ready')
+    }
+    catch (err) {
+      const e = toAppError(err, 'load_failed')
+      this.setStatus(e.code === 'aborted' ? 'idle' : 'error', e)
+      throw e
+    }
+  }
+
+  /**
+   * Runs one agent turn on the selected backend, falling back to Gemini when allowed.
+   * @throws AppError 'model_not_loaded' when nothing is selected; the backend's error when there is no fallback.
+   */
+  async runTurn(req: TurnRequest): Promise<TurnResult> {
+    const id = this.currentId
+    const model = this.currentModel
+    if (!id || !model)
+      throw new AppError('model_not_loaded')
+    const service = this.service(id)
+    this.setStatus('generating')
+    try {
+      const turn = await this.agent(service, req)
+      this.setStatus('ready')
+      return { ...turn, backend: id, model, fellBack: false }
+    }
+    catch (err) {
+      const e = toAppError(err, 'inference_failed')
+      if (!this.canFallBack(service, e)) {
+        this.setStatus('error', e)
+        throw e
+      }
+      return this.fallBack(id, e, req)
+    }
+  }
+
+  private async fallBack(from: ServiceId, reason: AppError, req: TurnRequest): Promise<TurnResult> {
+    this.emit({ type: 'fallback', from, to: 'gemini', reason })
+    const config = this.opts.config()
+    const gemini = this.service('gemini')
+    const model = cloudModel(config.geminiModel)
+    try {
+      await gemini.initialize(model)
+      const turn = await this.agent(gemini, req)
+      // The local backend keeps the selection: the next turn tries it again (a crashed worker restarts).
+      this.setStatus(this.service(from).status().state === 'error' ? 'error' : 'ready')
+      return { ...turn, backend: 'gemini', model, fellBack: true }
+    }
+    catch (err) {
+      const e = toAppError(err, 'service_unavailable')
+      this.setStatus('error', e)
+      throw e
+    }
+  }
+
+  private canFallBack(service: AIService, err: AppError): boolean {
+    const config = this.opts.config()
+    return service.capabilities.isLocal && config.isFallbackEnabled && !!config.geminiApiKey && this.isOnline() && FALLBACK_CODES.includes(err.code)
+  }
+
+  private agent(service: AIService, req: TurnRequest): Promise<AgentTurn> {
+    const config = this.opts.config()
+    const tools = new ToolRegistry(this.opts.tools?.() ?? builtinTools(), { enabled: config.enabledTools, timeoutMs: config.toolTimeoutMs })
+    const { messages, signal, confirm, onStep, onDelta, sampling } = req
+    return runAgentTurn(messages, { service, tools, stepLimit: config.stepLimit, signal, confirm, onStep, onDelta, sampling })
+  }
+
+  /** The service for an id; cloud services are rebuilt when their settings change. */
+  service(id: ServiceId): AIService {
+    if (id === 'wllama' || id === 'webllm') {
+      const local = this.opts.local[id]
+      if (!local)
+        throw new AppError('unsupported_device', `${id === 'wllama' ? 'wllama' : 'WebLLM'} is not available in this app.`)
+      return local
+    }
+    const config = this.opts.config()
+    const key = id === 'gemini' ? `${id}|${config.geminiApiKey}|${config.geminiBaseUrl}` : `${id}|${config.openaiBaseUrl}|${config.openaiApiKey}`
+    let service = this.cloud.get(key)
+    if (!service) {
+      for (const k of this.cloud.keys()) {
+        if (k.startsWith(`${id}|`))
+          this.cloud.delete(k)
+      }
+      const onRetry = (info: RetryInfo) => this.emit({ type: 'retry', serviceId: id, info })
+      service = (this.opts.createCloud ?? createCloudService)(id, config, { onRetry, isOnline: this.isOnline })
+      this.cloud.set(key, service)
+    }
+    return service
+  }
+
+  private onProgress(p: Progress): void {
+    this.emit({ type: 'progress', progress: p })
+    const status = p.phase === 'download' ? 'downloading' : 'loading'
+    if (status !== this.statusValue)
+      this.setStatus(status)
+  }
+
+  private setStatus(status: ManagerStatus, error?: AppError): void {
+    this.statusValue = status
+    this.emit({ type: 'status', status, serviceId: this.currentId, model: this.currentModel, ...(error && { error }) })
+  }
+
+  private emit(event: ManagerEvent): void {
+    for (const listener of this.listeners)
+      listener(event)
+  }
+}
+
+/** The production cloud services, from the config. */
+export function createCloudService(id: 'gemini' | 'openai-compat', config: ManagerConfig, hooks: { onRetry: (info: RetryInfo) => void, isOnline: () => boolean }): AIService {
+  if (id === 'gemini')
+    return new GeminiService({ apiKey: config.geminiApiKey, baseUrl: config.geminiBaseUrl || undefined, ...hooks })
+  return new OpenAICompatService({ baseUrl: config.openaiBaseUrl, apiKey: config.openaiApiKey || undefined, ...hooks })
+}

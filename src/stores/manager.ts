@@ -1,0 +1,75 @@
+/**
+ * A thin Pinia shell over the framework-free ModelManager core (src/engines/model-manager.ts): it mirrors the core's
+ * events into refs the UI renders and forwards calls. Wiring, for the chat store and settings:
+ *
+ * ```ts
+ * const manager = useModelManagerStore()
+ * manager.init({ local: { wllama: wllamaService, webllm: webllmService }, config: () => settings.managerConfig })
+ * await manager.select('wllama', modelRef)            // or select('gemini', 'gemini-2.5-flash')
+ * const r = await manager.runTurn({ messages, signal, onStep, onDelta, confirm })
+ * // r: { steps, answer, outcome, messages, backend, model, metrics, fellBack }; append r.messages to the chat.
+ * ```
+ */
+import { defineStore } from 'pinia'
+import { markRaw, ref, shallowRef } from 'vue'
+import type { AgentStep } from '../agent/types'
+import { ModelManager, type ManagerOptions, type ManagerStatus, type TurnRequest, type TurnResult } from '../engines/model-manager'
+import type { ModelRef, Progress, ServiceId } from '../engines/types'
+import { AppError } from '../protocol/errors'
+
+export const useModelManagerStore = defineStore('modelManager', () => {
+  const status = ref<ManagerStatus>('idle')
+  const serviceId = ref<ServiceId | null>(null)
+  const model = shallowRef<ModelRef | undefined>()
+  const error = shallowRef<AppError | null>(null)
+  const progress = shallowRef<Progress | null>(null)
+  /** Shown when Gemini took over a failed local turn; cleared by the UI or the next turn. */
+  const notice = ref<string | null>(null)
+  /** Steps of the turn in progress, for the UI to render as they happen. */
+  const liveSteps = ref<AgentStep[]>([])
+  let core: ModelManager | null = null
+
+  /** Builds the core once; later calls replace it (tests, a new worker connection). */
+  function init(opts: ManagerOptions): ModelManager {
+    core = markRaw(new ModelManager(opts))
+    core.on((e) => {
+      if (e.type === 'status') {
+        status.value = e.status
+        serviceId.value = e.serviceId
+        model.value = e.model
+        error.value = e.error ?? null
+      }
+      else if (e.type === 'progress') {
+        progress.value = e.progress
+      }
+      else if (e.type === 'fallback') {
+        notice.value = `The local model failed (${e.reason.message}). Gemini answered this message instead.`
+      }
+    })
+    return core
+  }
+
+  function requireCore(): ModelManager {
+    if (!core)
+      throw new AppError('model_not_loaded', 'The model manager is not initialised yet.')
+    return core
+  }
+
+  /** Picks the backend and model for the next turns; the conversation is kept. @throws AppError from the backend */
+  async function select(id: ServiceId, m: ModelRef | string, opts?: { signal?: AbortSignal }): Promise<void> {
+    await requireCore().select(id, m, opts)
+  }
+
+  /** Runs one agent turn (tools included) on the selected backend, with fallback to Gemini when allowed. */
+  async function runTurn(req: TurnRequest): Promise<TurnResult> {
+    notice.value = null
+    liveSteps.value = []
+    return requireCore().runTurn({ ...req, onStep: (s) => { liveSteps.value.push(s); req.onStep?.(s) } })
+  }
+
+  function dismissNotice(): void {
+    notice.value = null
+  }
+
+  return { status, serviceId, model, error, progress, notice, liveSteps, init, select, runTurn, dismissNotice }
+})

@@ -1,0 +1,162 @@
+/**
+ * The fault and secret cases every cloud service must pass, run against its protocol fixture server (real HTTP on
+ * loopback; the production SDK/fetch code, only the base URL differs). Used by gemini.test.ts and openai-compat.test.ts.
+ */
+import { afterEach, beforeEach, expect, it, vi } from 'vitest'
+import { cloudModel } from '../../../src/engines/cloud-common'
+import type { RetryInfo } from '../../../src/engines/retry'
+import type { AIService, ChatChunk, ChatRequest } from '../../../src/engines/types'
+import type { Reply, ScriptedServer } from '../../fixtures/scripted-server'
+
+export const KEY = 'AIzaSy-TEST-SECRET-0123456789'
+
+export interface CloudHarness {
+  start(): Promise<ScriptedServer>
+  create(opts: { baseUrl: string, apiKey: string, isOnline?: () => boolean, onRetry?: (i: RetryInfo) => void }): AIService
+  text(...t: string[]): Reply
+  /** Where the key travels in a request, or undefined. */
+  keyHeader(headers: Record<string, string | string[] | undefined>): string | undefined
+}
+
+export async function collect(service: AIService, req: ChatRequest, signal?: AbortSignal): Promise<{ deltas: string[], done?: Extract<ChatChunk, { type: 'done' }> }> {
+  const deltas: string[] = []
+  let done: Extract<ChatChunk, { type: 'done' }> | undefined
+  for await (const c of service.chat(req, { signal })) {
+    if (c.type === 'delta')
+      deltas.push(c.text)
+    else
+      done = c
+  }
+  return { deltas, done }
+}
+
+export async function failure(p: Promise<unknown>): Promise<{ code: string, message: string }> {
+  try {
+    await p
+  }
+  catch (err) {
+    return err as { code: string, message: string }
+  }
+  throw new Error('expected a failure')
+}
+
+const HI: ChatRequest = { messages: [{ role: 'user', content: 'hi' }] }
+
+export function cloudServiceCases(h: CloudHarness): void {
+  let server: ScriptedServer
+  let retries: RetryInfo[]
+  let service: AIService
+  beforeEach(async () => {
+    server = await h.start()
+    retries = []
+    service = h.create({ baseUrl: server.url, apiKey: KEY, onRetry: i => retries.push(i) })
+    await service.initialize(cloudModel('test-model'))
+  })
+  afterEach(() => server.close())
+
+  it('streams deltas and a summary', async () => {
+    server.script.push(h.text('Hel', 'lo'))
+    const out = await collect(service, HI)
+    expect(out.deltas).toEqual(['Hel', 'lo'])
+    expect(out.done?.summary.text).toBe('Hello')
+    expect(service.status().state).toBe('ready')
+  })
+
+  it('sends the key in a header, never in the URL', async () => {
+    server.script.push(h.text('ok'))
+    await collect(service, HI)
+    const req = server.received[0]!
+    expect(h.keyHeader(req.headers)).toContain(KEY)
+    expect(req.url).not.toContain(KEY)
+    expect(JSON.stringify(req.body)).not.toContain(KEY)
+  })
+
+  it('never puts the key in an error message or a log line, even when the server echoes it', async () => {
+    const logged: unknown[] = []
+    const spies = (['log', 'info', 'warn', 'error', 'debug'] as const).map(level => vi.spyOn(console, level).mockImplementation((...args) => { logged.push(args) }))
+    server.fallback = () => ({ kind: 'status', status: 500, body: `echo ${KEY}` })
+    const transient = await failure(collect(service, HI))
+    server.fallback = undefined
+    spies.forEach(s => s.mockRestore())
+    expect(transient.code).toBe('service_unavailable')
+    expect(JSON.stringify(logged)).not.toContain(KEY)
+    expect(transient.message).not.toContain(KEY)
+    server.script.push({ kind: 'status', status: 401, body: JSON.stringify({ error: { code: 401, message: `API key ${KEY} not valid` } }) })
+    const err = await failure(collect(service, HI))
+    expect(err.code).toBe('request_rejected')
+    expect(err.message).not.toContain(KEY)
+    expect(JSON.stringify(err)).not.toContain(KEY)
+    expect(String((err as unknown as Error).stack)).not.toContain(KEY)
+  })
+
+  it('honours Retry-After on 429, then succeeds', async () => {
+    server.script.push({ kind: 'status', status: 429, retryAfter: '1' }, h.text('after wait'))
+    const out = await collect(service, HI)
+    expect(out.done?.summary.text).toBe('after wait')
+    expect(retries.map(r => [r.error.code, r.delayMs])).toEqual([['rate_limited', 1000]])
+  })
+
+  it('retries 500 with backoff, then succeeds', async () => {
+    server.script.push({ kind: 'status', status: 500 }, { kind: 'status', status: 503 }, h.text('up'))
+    expect((await collect(service, HI)).done?.summary.text).toBe('up')
+    expect(retries.map(r => r.error.code)).toEqual(['service_unavailable', 'service_unavailable'])
+    expect(server.received).toHaveLength(3)
+  })
+
+  it.each([400, 401, 403])('never retries %i', async (status) => {
+    server.script.push({ kind: 'status', status }, h.text('must not be reached'))
+    expect((await failure(collect(service, HI))).code).toBe('request_rejected')
+    expect(server.received).toHaveLength(1)
+    expect(service.status()).toMatchObject({ state: 'error', errorCode: 'request_rejected' })
+  })
+
+  it('gives up after the attempts with the last transient code', async () => {
+    server.fallback = () => ({ kind: 'status', status: 500 })
+    expect((await failure(collect(service, HI))).code).toBe('service_unavailable')
+    expect(server.received).toHaveLength(3) // the harness allows 3 attempts
+  })
+
+  it('reports malformed JSON as bad_response', async () => {
+    server.script.push({ kind: 'malformed' })
+    expect((await failure(collect(service, HI))).code).toBe('bad_response')
+  })
+
+  it('a stream cut mid-way fails after the text already shown, and is not replayed', async () => {
+    server.script.push({ kind: 'stream', text: ['one ', 'two ', 'three'], cutAfter: 2 }, h.text('must not be reached'))
+    const deltas: string[] = []
+    const err = await failure((async () => {
+      for await (const c of service.chat(HI)) {
+        if (c.type === 'delta')
+          deltas.push(c.text)
+      }
+    })())
+    expect(err.code).toBe('service_unavailable')
+    expect(deltas.length).toBeGreaterThan(0)
+    expect(deltas.join('')).not.toContain('three')
+    expect(server.received).toHaveLength(1)
+  })
+
+  it('cancel stops a slow stream', async () => {
+    server.script.push({ kind: 'stream', text: Array.from({ length: 50 }, (_, i) => `${i} `), delayMs: 100 })
+    const controller = new AbortController()
+    const deltas: string[] = []
+    const err = await failure((async () => {
+      for await (const c of service.chat(HI, { signal: controller.signal })) {
+        if (c.type === 'delta' && deltas.push(c.text) === 2)
+          controller.abort()
+      }
+    })())
+    expect(err.code).toBe('aborted')
+    expect(deltas.length).toBeLessThan(50)
+  })
+
+  it('offline fails at once with a clear code and sends nothing', async () => {
+    const offline = h.create({ baseUrl: server.url, apiKey: KEY, isOnline: () => false })
+    await offline.initialize(cloudModel('test-model'))
+    const err = await failure(collect(offline, HI))
+    expect(err.code).toBe('offline')
+    expect(err.message).toMatch(/offline/)
+    expect(server.received).toHaveLength(0)
+    expect((await offline.isSupported()).isSupported).toBe(false)
+  })
+}
