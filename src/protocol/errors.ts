@@ -23,6 +23,7 @@ export const ERROR_CODES = [
   'inference_failed',
   'busy_elsewhere',
   'unknown',
+  'model_evicted',
 ] as const
 
 export type ErrorCode = (typeof ERROR_CODES)[number]
@@ -47,6 +48,7 @@ export const ERROR_HELP: Record<ErrorCode, { title: string, action: string }> = 
   inference_failed: { title: 'The model failed while writing its answer.', action: 'Try again; if it repeats, reload the model.' },
   busy_elsewhere: { title: 'The model is open in another tab.', action: 'Close the other tab, or take over the model here.' },
   unknown: { title: 'Something went wrong.', action: 'Reload the page; if it repeats, see Troubleshooting.' },
+  model_evicted: { title: 'The browser removed this model\'s file to free space.', action: 'Press Download again; ask the browser to keep the site\'s data (persistent storage) to avoid it.' },
 }
 
 /** The shape an error has while it crosses `postMessage`. */
