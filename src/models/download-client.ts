@@ -42,6 +42,8 @@ export function startDownload(ref: ModelRef, opts: DownloadOptions): Promise<Sto
         opts.onProgress?.(e.payload)
       else if (e.type === 'notice')
         opts.onNotice?.(e.message)
+      else if (e.type === 'plan')
+        opts.onPlan?.(e.totalBytes)
       else if (e.type === 'result')
         settle(() => resolve(e.payload))
       else

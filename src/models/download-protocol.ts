@@ -21,6 +21,7 @@ export type DownloadRequest =
 export type DownloadEvent =
   | { id: string, type: 'progress', payload: Progress }
   | { id: string, type: 'notice', message: string }
+  | { id: string, type: 'plan', totalBytes: number }
   | { id: string, type: 'result', payload: StoredModel }
   | { id: string, type: 'error', error: SerializedError }
 
@@ -38,6 +39,7 @@ export function createDownloadHandler(run: typeof downloadModel = downloadModel)
       hubUrl: msg.hubUrl, signal: abort.signal,
       onProgress: payload => post({ id: msg.id, type: 'progress', payload }),
       onNotice: message => post({ id: msg.id, type: 'notice', message }),
+      onPlan: totalBytes => post({ id: msg.id, type: 'plan', totalBytes }),
     }).then(
       payload => post({ id: msg.id, type: 'result', payload }),
       (err: unknown) => post({ id: msg.id, type: 'error', error: serializeError(err, 'download_failed') }),

@@ -27,6 +27,8 @@ export interface DownloadOptions {
   onProgress?: (p: Progress) => void
   /** Something the user should read while the download goes on, e.g. "download corrupted …, downloading again". */
   onNotice?: (message: string) => void
+  /** The total size, in bytes, as the hub reports it, once known (before the space check). */
+  onPlan?: (totalBytes: number) => void
 }
 
 type PlannedFile = StoredFile & { url: string }
@@ -53,6 +55,7 @@ async function downloadOnce(model: ModelRef, opts: DownloadOptions): Promise<Sto
   const resumable = previous?.state === 'partial' && previous.files?.length ? previous : undefined
   const { revision, files } = resumable ? { revision: resumable.revision, files: withUrls(ref, resumable, opts.hubUrl) } : await plan(ref, opts.hubUrl)
   const total = files.reduce((n, f) => n + f.sizeBytes, 0)
+  opts.onPlan?.(total)
   const onDisk = (await Promise.all(files.map(f => modelFileSize(f.fileName)))).reduce<number>((n, s) => n + (s ?? 0), 0)
   await ensureSpace(total - onDisk)
   await requestPersist()

@@ -12,6 +12,8 @@ export const NOT_GGUF = 'not-a-model.gguf'
 export const TRUNCATED = 'truncated-stories.gguf'
 
 export function prepareModelsDir(): string {
+  // The e2e server's mirror accepts test-only faults (server/mirror-faults.ts); Playwright passes process.env on.
+  process.env.MIRROR_FAULTS = '1'
   const source = resolveModelsDir({ MODELS_DIR: process.env.SOURCE_MODELS_DIR })
   if (!source || !existsSync(join(source, STORIES)))
     throw new Error(`The test models were not found (looked for ${STORIES} in ../shared/models and /work/shared/models); set SOURCE_MODELS_DIR.`)
