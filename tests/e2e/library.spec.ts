@@ -218,3 +218,32 @@ test('the library shows the GGUF header facts of a downloaded model', async ({ p
   await expect(card.getByTestId('model-state')).toHaveText('Loaded')
   await expect(card.getByTestId('model-facts')).toHaveText(/llama · 0\.29M params · ctx 2048 · .*no chat template/)
 })
+
+test('malformed GGUFs through the local-file import: each refused clearly, nothing stored, page and worker alive', async ({ page }) => {
+  await openApp(page)
+  const u32 = (n: number) => { const b = Buffer.alloc(4); b.writeUInt32LE(n); return b }
+  const u64 = (n: bigint) => { const b = Buffer.alloc(8); b.writeBigUInt64LE(n); return b }
+  const cases: Array<[string, Buffer, string]> = [
+    ['wrong-magic.gguf', Buffer.concat([Buffer.from('GGML'), storiesBytes.subarray(4)]), 'invalid_model_file'],
+    ['version-1.gguf', Buffer.concat([storiesBytes.subarray(0, 4), u32(1), storiesBytes.subarray(8)]), 'invalid_model_file'],
+    ['truncated-header.gguf', storiesBytes.subarray(0, 3_000), 'truncated_model_file'],
+    ['absurd-counts.gguf', Buffer.concat([Buffer.from('GGUF'), u32(3), u64(2n ** 62n), u64(2n ** 62n), Buffer.alloc(64)]), 'invalid_model_file'],
+    ['giant-string.gguf', Buffer.concat([Buffer.from('GGUF'), u32(3), u64(0n), u64(1n), u64(2n ** 60n), Buffer.from('key')]), 'invalid_model_file'],
+    ['short-data.gguf', storiesBytes.subarray(0, storiesBytes.length - 10_000), 'truncated_model_file'],
+  ]
+  for (const [name, buffer, code] of cases) {
+    await page.getByTestId('pick-local-file').setInputFiles({ name, mimeType: 'application/octet-stream', buffer })
+    await expect(page.getByTestId('error')).toHaveAttribute('data-code', code)
+    await expect(page.getByTestId('error')).toContainText(name)
+  }
+  expect(await opfsModelFiles(page)).toEqual([])
+  console.log(`local import: ${cases.length} malformed GGUFs refused, 0 stored`)
+
+  // Still alive: a good file imports, verifies and runs in the inference worker.
+  await page.getByTestId('pick-local-file').setInputFiles({ name: 'my-stories.gguf', mimeType: 'application/octet-stream', buffer: storiesBytes })
+  const card = page.locator('[data-testid=model-card][data-model-id="local-file/my-stories.gguf"]')
+  await expect(card.getByTestId('model-state')).toHaveText('Downloaded')
+  expect(await manifestEntry(page, 'local-file/my-stories.gguf')).toMatchObject({ state: 'ready', sha256: STORIES_SHA256 })
+  await card.getByTestId('load').click()
+  await expect(card.getByTestId('model-state')).toHaveText('Loaded')
+})
