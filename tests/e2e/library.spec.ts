@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test'
-import { E2E_MODELS_DIR, STORIES } from './models-fixture'
+import { E2E_MODELS_DIR, SPLIT_PARTS, STORIES } from './models-fixture'
 import { opfsModelFiles, openApp, storiesCard } from './helpers'
 
 const storiesBytes = readFileSync(join(E2E_MODELS_DIR, STORIES))
@@ -25,7 +25,7 @@ async function seen(request: APIRequestContext, path = STORIES): Promise<FaultLo
 }
 
 /** The manifest entry as the app stored it in IndexedDB. */
-async function manifestEntry(page: Page, id = `local/models/${STORIES}`): Promise<{ state: string, sha256: string, revision?: string, verifiedAt?: number } | undefined> {
+async function manifestEntry(page: Page, id = `local/models/${STORIES}`): Promise<{ state: string, sha256: string, revision?: string, verifiedAt?: number, files?: Array<{ sha256: string }> } | undefined> {
   return page.evaluate(async (key) => {
     const db = await new Promise<IDBDatabase>((resolve, reject) => {
       const open = indexedDB.open('local-ai-models')
@@ -246,4 +246,19 @@ test('malformed GGUFs through the local-file import: each refused clearly, nothi
   expect(await manifestEntry(page, 'local-file/my-stories.gguf')).toMatchObject({ state: 'ready', sha256: STORIES_SHA256 })
   await card.getByTestId('load').click()
   await expect(card.getByTestId('model-state')).toHaveText('Loaded')
+})
+
+test('a split GGUF: listed once, both parts downloaded in parallel and verified, loaded as one model', async ({ page, request }) => {
+  await openApp(page)
+  await expect(storiesCard(page, SPLIT_PARTS[1]!)).toHaveCount(0)
+  const card = storiesCard(page, SPLIT_PARTS[0]!)
+  await card.getByTestId('download').click()
+  await expect(card.getByTestId('model-state')).toHaveText('Loaded')
+  for (const part of SPLIT_PARTS)
+    expect(await seen(request, part)).toHaveLength(1)
+  expect((await opfsModelFiles(page)).sort()).toEqual(SPLIT_PARTS.map(p => `local--models--${p}`))
+  const entry = await manifestEntry(page, `local/models/${SPLIT_PARTS[0]}`)
+  const sha = (name: string) => createHash('sha256').update(readFileSync(join(E2E_MODELS_DIR, name))).digest('hex')
+  expect(entry?.state).toBe('ready')
+  expect(entry?.files?.map(f => f.sha256)).toEqual(SPLIT_PARTS.map(sha))
 })
