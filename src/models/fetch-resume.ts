@@ -46,7 +46,13 @@ export async function fetchToOpfs(target: FetchTarget, opts: FetchOptions = {}):
   const retries = opts.retries ?? 3
   for (let attempt = 0; offset < target.sizeBytes; attempt++) {
     try {
+      const before = offset
       offset = await fetchFrom(target, offset, hasher, opts)
+      // A body that ended early is a dropped connection; one that brought nothing is a server that has no more.
+      if (offset === before)
+        throw wrongSize(target, offset)
+      if (offset < target.sizeBytes)
+        throw new TypeError(`The connection closed after ${offset} of ${target.sizeBytes} bytes.`)
     }
     catch (err) {
       if (opts.signal?.aborted)
