@@ -13,7 +13,7 @@ import { isPresent, verifyStoredModel } from '../models/library-checks'
 import { importLocalFile } from '../models/local-import'
 import { filesOf, listStoredModels, type StoredModel } from '../models/manifest'
 import { deleteModelFile, listModelFiles, modelFileSize, storageEstimate } from '../models/opfs-store'
-import { lruSuggestion } from '../models/storage'
+import { lruSuggestion, requestPersist } from '../models/storage'
 import { AppError, toAppError } from '../protocol/errors'
 
 /** What the library knows of a model in this browser. */
@@ -87,6 +87,8 @@ export const useLibraryStore = defineStore('library', () => {
   /** Downloads, or resumes a partial download of, `model`; true when it is verified and ready. */
   async function download(model: ModelRef & { sizeBytes?: number }, hubUrl: string): Promise<boolean> {
     neededBytes.value = model.sizeBytes ?? 0
+    // persist() exists on the page only, not in the download worker: ask before the first download starts.
+    await requestPersist()
     const done = await guarded(model.id, signal => startDownload(toModelRef(model), {
       hubUrl, signal, onProgress: (p) => { progress.value = p }, onNotice: (m) => { notice.value = m },
       onPlan: (bytes) => { neededBytes.value = bytes },

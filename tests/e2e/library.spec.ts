@@ -135,11 +135,19 @@ test('a model that cannot fit is refused before it starts, with a least-recently
   expect(await opfsModelFiles(page)).toEqual([STORIES_OPFS])
 })
 
-test('delete frees the space in the estimate; clear all empties the library', async ({ page }) => {
+test('persistent storage is requested before the first download; delete frees the space in the estimate; clear all empties the library', async ({ page }) => {
+  await page.addInitScript(() => {
+    const w = window as unknown as { persistCalls: number }
+    w.persistCalls = 0
+    const original = navigator.storage.persist.bind(navigator.storage)
+    navigator.storage.persist = () => { w.persistCalls++; return original() }
+  })
   await openApp(page)
+  expect(await page.evaluate(() => (window as unknown as { persistCalls: number }).persistCalls)).toBe(0)
   const before = await usageBytes(page)
   await storiesCard(page).getByTestId('download').click()
   await expect(storiesCard(page).getByTestId('model-state')).toHaveText('Loaded')
+  expect(await page.evaluate(() => (window as unknown as { persistCalls: number }).persistCalls)).toBe(1)
   await expect.poll(() => usageBytes(page)).toBeGreaterThanOrEqual(before + storiesBytes.length)
   const withModel = await usageBytes(page)
   await storiesCard(page).getByTestId('delete').click()
