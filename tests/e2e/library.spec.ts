@@ -304,3 +304,20 @@ test('add by repo with the quantization picker, and by direct URL', async ({ pag
   await expect(card.getByTestId('model-state')).toHaveText('Loaded')
   expect(await manifestEntry(page, `url/${url}`)).toMatchObject({ state: 'ready', sha256: STORIES_SHA256, revision: 'url' })
 })
+
+test('a tab closed mid-download (no cancel): the next start finds the partial file and Resume completes it', async ({ page, context, request }) => {
+  await openApp(page)
+  const cdp = await context.newCDPSession(page)
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: 128 * 1024, uploadThroughput: -1 })
+  await storiesCard(page).getByTestId('download').click()
+  await expect(storiesCard(page).getByTestId('download-stats')).toHaveText(/ · [1-9]\d?% · /)
+  // A reload tears down the page and its download worker mid-write, as closing the tab or a crash would.
+  await page.reload()
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 }).catch(() => undefined)
+  const card = storiesCard(page)
+  await expect(card.getByTestId('model-state')).toHaveText(/^Paused at [1-9]\d*%$/)
+  await card.getByTestId('download').click()
+  await expect(card.getByTestId('model-state')).toHaveText('Loaded')
+  expect((await seen(request)).some(r => /^bytes=[1-9]\d*-$/.test(r.range ?? ''))).toBe(true)
+  expect(await manifestEntry(page)).toMatchObject({ state: 'ready', sha256: STORIES_SHA256 })
+})

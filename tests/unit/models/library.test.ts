@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import type { ModelRef } from '../../../src/engines/types'
+import { PUBLIC_CATALOG } from '../../../src/models/catalog'
 import { createDownloadHandler, type DownloadEvent } from '../../../src/models/download-protocol'
 import type { DownloadOptions } from '../../../src/models/downloader'
 import { templateSupportsTools, type StoredModel } from '../../../src/models/manifest'
@@ -99,5 +100,23 @@ describe('download worker handler', () => {
     const events: DownloadEvent[] = []
     createDownloadHandler()({ id: 'x', type: 'nonsense' } as never, e => events.push(e))
     expect(events).toMatchObject([{ id: 'x', type: 'error' }])
+  })
+})
+
+describe('the public catalog (data)', () => {
+  it('lists the recommended small instruct GGUFs with every fact the library shows', () => {
+    expect(PUBLIC_CATALOG.length).toBeGreaterThanOrEqual(7)
+    for (const m of PUBLIC_CATALOG) {
+      expect(m.repo).toMatch(/^[\w.-]+\/[\w.-]+$/)
+      expect(m.file).toMatch(/\.gguf$/)
+      expect(m.id).toBe(`${m.repo}/${m.file}`)
+      expect(m.quantization && m.license && m.label).toBeTruthy()
+      expect(m.sizeBytes! > 1e8 && m.ramBytes! > m.sizeBytes!).toBe(true)
+      expect(typeof m.hasToolSupport).toBe('boolean')
+    }
+    expect(PUBLIC_CATALOG.map(m => m.label)).toEqual(expect.arrayContaining([
+      'SmolLM2 135M Instruct', 'SmolLM2 360M Instruct', 'Qwen2.5 0.5B Instruct', 'Qwen2.5 1.5B Instruct',
+      'Llama 3.2 1B Instruct', 'Gemma 3 270M it', 'Gemma 3 1B it',
+    ]))
   })
 })
