@@ -53,7 +53,10 @@ async function downloadOnce(model: ModelRef, opts: DownloadOptions): Promise<Sto
   const ref = toModelRef(model)
   const previous = await getStoredModel(ref.id)
   const resumable = previous?.state === 'partial' && previous.files?.length ? previous : undefined
-  const { revision, files } = resumable ? { revision: resumable.revision, files: withUrls(ref, resumable, opts.hubUrl) } : await plan(ref, opts.hubUrl)
+  const { revision, files } = resumable ? { revision: resumable.revision ?? 'main', files: withUrls(ref, resumable, opts.hubUrl) } : await plan(ref, opts.hubUrl)
+  // Not a resume: whatever is on disk under these names (a damaged copy, an old revision's partial) is not a prefix.
+  if (!resumable)
+    await Promise.all(files.flatMap(f => [deleteModelFile(f.fileName), deleteCheckpoint(f.fileName)]))
   const total = files.reduce((n, f) => n + f.sizeBytes, 0)
   opts.onPlan?.(total)
   const onDisk = (await Promise.all(files.map(f => modelFileSize(f.fileName)))).reduce<number>((n, s) => n + (s ?? 0), 0)

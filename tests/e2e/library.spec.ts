@@ -321,3 +321,23 @@ test('a tab closed mid-download (no cancel): the next start finds the partial fi
   expect((await seen(request)).some(r => /^bytes=[1-9]\d*-$/.test(r.range ?? ''))).toBe(true)
   expect(await manifestEntry(page)).toMatchObject({ state: 'ready', sha256: STORIES_SHA256 })
 })
+
+test('a stored file cut short behind the app\'s back is offered again and downloaded from scratch', async ({ page, request }) => {
+  await openApp(page)
+  await storiesCard(page).getByTestId('download').click()
+  await expect(storiesCard(page).getByTestId('model-state')).toHaveText('Loaded')
+  await page.evaluate(async (name) => {
+    const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('models')
+    const w = await (await dir.getFileHandle(name)).createWritable({ keepExistingData: true })
+    await w.truncate(400_000)
+    await w.close()
+  }, STORIES_OPFS)
+  await page.reload()
+  const card = storiesCard(page)
+  await expect(card.getByTestId('download')).toHaveText('Download again')
+  await request.delete('/__mirror/faults')
+  await card.getByTestId('download').click()
+  await expect(card.getByTestId('model-state')).toHaveText('Loaded')
+  expect((await seen(request)).map(r => r.range)).toEqual([undefined])
+  expect(await manifestEntry(page)).toMatchObject({ state: 'ready', sha256: STORIES_SHA256 })
+})
