@@ -10,11 +10,13 @@ import { modelFileSize, openModelFile } from './opfs-store'
 
 const CHUNK_BYTES = 4 * 2 ** 20
 
-/** True when every file of a ready model is in OPFS with its recorded size. */
-export async function isPresent(entry: StoredModel): Promise<boolean> {
+/** Whether every file of a ready model is in OPFS with its recorded size: `missing` (evicted) or `damaged` if not. */
+export async function presenceOf(entry: StoredModel): Promise<'present' | 'missing' | 'damaged'> {
   const files = filesOf(entry)
   const sizes = await Promise.all(files.map(f => modelFileSize(f.fileName)))
-  return sizes.every((size, i) => size === files[i]!.sizeBytes)
+  if (sizes.some(size => size === undefined))
+    return 'missing'
+  return sizes.every((size, i) => size === files[i]!.sizeBytes) ? 'present' : 'damaged'
 }
 
 /**

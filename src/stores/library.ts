@@ -9,7 +9,7 @@ import type { ModelRef, Progress } from '../engines/types'
 import { toModelRef } from '../models/catalog'
 import { startDownload } from '../models/download-client'
 import { discardModel } from '../models/downloader'
-import { isPresent, verifyStoredModel } from '../models/library-checks'
+import { presenceOf, verifyStoredModel } from '../models/library-checks'
 import { importLocalFile } from '../models/local-import'
 import { filesOf, listStoredModels, type StoredModel } from '../models/manifest'
 import { deleteModelFile, listModelFiles, modelFileSize, storageEstimate } from '../models/opfs-store'
@@ -17,7 +17,7 @@ import { lruSuggestion, requestPersist } from '../models/storage'
 import { AppError, toAppError } from '../protocol/errors'
 
 /** What the library knows of a model in this browser. */
-export type LibraryState = 'ready' | 'partial' | 'evicted'
+export type LibraryState = 'ready' | 'partial' | 'evicted' | 'damaged'
 
 async function bytesOnDisk(entry: StoredModel): Promise<number> {
   const sizes = await Promise.all(filesOf(entry).map(f => modelFileSize(f.fileName)))
@@ -26,7 +26,8 @@ async function bytesOnDisk(entry: StoredModel): Promise<number> {
 
 export const useLibraryStore = defineStore('library', () => {
   const entries = ref<StoredModel[]>([])
-  const evicted = ref<Set<string>>(new Set())
+  /** Ready models whose files are gone (evicted, deleted) or no longer have their verified size. */
+  const evicted = ref<Map<string, 'missing' | 'damaged'>>(new Map())
   /** Bytes on disk of each partial download. */
   const partialBytes = ref<Map<string, number>>(new Map())
   const estimate = ref<{ usageBytes: number, quotaBytes: number } | null>(null)
@@ -46,18 +47,18 @@ export const useLibraryStore = defineStore('library', () => {
     if (!e)
       return undefined
     if (e.state === 'ready')
-      return evicted.value.has(id) ? 'evicted' : 'ready'
+      return evicted.value.get(id) === 'damaged' ? 'damaged' : evicted.value.has(id) ? 'evicted' : 'ready'
     return 'partial'
   }
 
   /** Re-reads the manifest, notices evicted files and removes orphan files no entry owns, then the estimate. */
   async function refresh(): Promise<void> {
     const all = await listStoredModels()
-    const presence = await Promise.all(all.map(e => e.state === 'ready' ? isPresent(e) : Promise.resolve(true)))
+    const presence = await Promise.all(all.map(e => e.state === 'ready' ? presenceOf(e) : Promise.resolve('present' as const)))
     const partial = await Promise.all(all.map(async e => e.state === 'ready' ? 0 : bytesOnDisk(e)))
     entries.value = all
     partialBytes.value = new Map(all.map((e, i) => [e.ref.id, partial[i]!]))
-    evicted.value = new Set(all.filter((_, i) => !presence[i]).map(e => e.ref.id))
+    evicted.value = new Map(all.flatMap((e, i) => presence[i] === 'present' ? [] : [[e.ref.id, presence[i]!] as const]))
     estimate.value = await storageEstimate().catch(() => null)
   }
 

@@ -334,6 +334,7 @@ test('a stored file cut short behind the app\'s back is offered again and downlo
   }, STORIES_OPFS)
   await page.reload()
   const card = storiesCard(page)
+  await expect(card.getByTestId('model-state')).toHaveText('Damaged on disk')
   await expect(card.getByTestId('download')).toHaveText('Download again')
   await request.delete('/__mirror/faults')
   await card.getByTestId('download').click()
