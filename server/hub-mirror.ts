@@ -19,6 +19,9 @@ import { createReadStream } from 'node:fs'
 import { readdir, stat } from 'node:fs/promises'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { join } from 'node:path'
+import {
+  advertisedSize, createFaultState, faultStatus, faultTransform, handleFaultControl, logRequest, type FaultState,
+} from './mirror-faults.ts'
 
 /** One file the mirror serves. */
 export interface MirrorFile {
@@ -36,6 +39,11 @@ export interface HubMirrorOptions {
   repo?: string
   /** Tree entries per page; more files add a `Link: <...>; rel="next"` header, as on the Hub. @default 1000 */
   treePageSize?: number
+  /**
+   * Test-only: serve the `/__mirror/faults` control (see `./mirror-faults.ts`). Never on in `npm start`.
+   * @default process.env.MIRROR_FAULTS === '1'
+   */
+  faultControl?: boolean
 }
 
 export interface HubMirror {
@@ -87,20 +95,23 @@ export function createHubMirror(opts: HubMirrorOptions): HubMirror {
   const pageSize = opts.treePageSize ?? 1000
   const hashOf = createHashCache()
   const snapshot = () => loadSnapshot(opts.modelsDir, hashOf)
+  const faults = (opts.faultControl ?? process.env.MIRROR_FAULTS === '1') ? createFaultState() : undefined
 
   async function dispatch(route: Route, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const snap = await snapshot()
     if (route.kind === 'resolve')
-      return serveResolve(route, req, res, snap)
+      return serveResolve(route, req, res, snap, faults)
     if (route.kind === 'tree')
-      return serveTree(route, req, res, snap, pageSize)
+      return serveTree(route, req, res, snap, pageSize, faults)
     if (route.kind === 'paths-info')
-      return servePathsInfo(req, res, snap)
+      return servePathsInfo(req, res, snap, faults)
     sendJson(res, 200, modelInfoJson(repo, snap))
   }
 
   function middleware(req: IncomingMessage, res: ServerResponse, next: () => void): void {
     const method = req.method ?? 'GET'
+    if (faults && handleFaultControl(faults, req, res))
+      return
     const route = parseRoute(req.url ?? '/', method)
     if (!route)
       return next()
@@ -201,18 +212,23 @@ async function loadSnapshot(dir: string, hashOf: HashCache): Promise<Snapshot> {
   return { files, commit: sha1(listing), lastModified: new Date(newestMs).toISOString() }
 }
 
-function serveResolve(route: Route, req: IncomingMessage, res: ServerResponse, snap: Snapshot): void {
+function serveResolve(route: Route, req: IncomingMessage, res: ServerResponse, snap: Snapshot, faults?: FaultState): void {
   const name = route.rest.length === 1 ? route.rest[0] : undefined
   const file = snap.files.find(f => f.path === name)
-  if (!file)
+  if (faults && name !== undefined)
+    logRequest(faults, req, name)
+  const injected = name === undefined ? undefined : faultStatus(faults, name)
+  if (!file || injected === 404)
     return sendError(res, 404, 'EntryNotFound', 'Entry not found')
+  if (injected !== undefined)
+    return sendError(res, injected, 'InjectedFault', `Injected fault: status ${injected}`)
   const size = file.sizeBytes
   const headers: Record<string, string> = {
     'Content-Type': 'application/octet-stream',
     'Accept-Ranges': 'bytes',
     'ETag': `"${file.sha256}"`,
     'X-Linked-ETag': `"${file.sha256}"`,
-    'X-Linked-Size': String(size),
+    'X-Linked-Size': String(advertisedSize(faults, file.path, size)),
     'X-Repo-Commit': snap.commit,
     'Cross-Origin-Resource-Policy': 'cross-origin',
   }
@@ -230,7 +246,11 @@ function serveResolve(route: Route, req: IncomingMessage, res: ServerResponse, s
   const stream = createReadStream(file.absPath, { start, end })
   stream.on('error', err => res.destroy(err))
   res.on('close', () => stream.destroy())
-  stream.pipe(res)
+  const fault = faultTransform(faults, file.path, start, res)
+  if (fault)
+    stream.pipe(fault).pipe(res)
+  else
+    stream.pipe(res)
 }
 
 /**
@@ -254,7 +274,7 @@ function parseRange(header: string | undefined, size: number): { start: number, 
   return { start, end: last === '' ? size - 1 : Math.min(Number(last), size - 1) }
 }
 
-function serveTree(route: Route, req: IncomingMessage, res: ServerResponse, snap: Snapshot, pageSize: number): void {
+function serveTree(route: Route, req: IncomingMessage, res: ServerResponse, snap: Snapshot, pageSize: number, faults?: FaultState): void {
   // There are no folders: only the root can be listed.
   if (route.rest.join('/') !== '')
     return sendError(res, 404, 'EntryNotFound', 'Entry not found')
@@ -265,7 +285,7 @@ function serveTree(route: Route, req: IncomingMessage, res: ServerResponse, snap
   const expand = query.get('expand') === 'true'
   if (offset + pageSize < snap.files.length)
     res.setHeader('Link', `<${pageUrl(req, offset + pageSize)}>; rel="next"`)
-  sendJson(res, 200, snap.files.slice(offset, offset + pageSize).map(f => treeEntry(f, snap, expand)))
+  sendJson(res, 200, snap.files.slice(offset, offset + pageSize).map(f => treeEntry(f, snap, expand, faults)))
 }
 
 /** The absolute URL of the next page: `@huggingface/hub` only follows `http(s)://` links. */
@@ -276,12 +296,12 @@ function pageUrl(req: IncomingMessage, cursor: number): string {
   return url.href
 }
 
-async function servePathsInfo(req: IncomingMessage, res: ServerResponse, snap: Snapshot): Promise<void> {
+async function servePathsInfo(req: IncomingMessage, res: ServerResponse, snap: Snapshot, faults?: FaultState): Promise<void> {
   const request = parsePathsRequest(await readBody(req))
   if (!request)
     return sendError(res, 400, 'BadRequest', 'Expected a JSON body { "paths": string[], "expand"?: boolean }')
   const wanted = new Set(request.paths)
-  sendJson(res, 200, snap.files.filter(f => wanted.has(f.path)).map(f => treeEntry(f, snap, request.expand)))
+  sendJson(res, 200, snap.files.filter(f => wanted.has(f.path)).map(f => treeEntry(f, snap, request.expand, faults)))
 }
 
 function parsePathsRequest(body: string | undefined): { paths: string[], expand: boolean } | undefined {
@@ -311,14 +331,15 @@ async function readBody(req: IncomingMessage): Promise<string | undefined> {
 }
 
 /** A tree / paths-info entry as the Hub gives it for an LFS file: `oid` is the git blob id of the LFS pointer. */
-function treeEntry(file: LocalFile, snap: Snapshot, expand: boolean) {
-  const pointer = `version https://git-lfs.github.com/spec/v1\noid sha256:${file.sha256}\nsize ${file.sizeBytes}\n`
+function treeEntry(file: LocalFile, snap: Snapshot, expand: boolean, faults?: FaultState) {
+  const size = advertisedSize(faults, file.path, file.sizeBytes)
+  const pointer = `version https://git-lfs.github.com/spec/v1\noid sha256:${file.sha256}\nsize ${size}\n`
   return {
     type: 'file',
     oid: sha1(`blob ${pointer.length}\0${pointer}`),
-    size: file.sizeBytes,
+    size,
     path: file.path,
-    lfs: { oid: file.sha256, size: file.sizeBytes, pointerSize: pointer.length },
+    lfs: { oid: file.sha256, size, pointerSize: pointer.length },
     ...(expand && { lastCommit: { id: snap.commit, title: COMMIT_TITLE, date: snap.lastModified } }),
   }
 }

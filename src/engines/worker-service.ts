@@ -2,7 +2,7 @@
  * The local engines (wllama, WebLLM) in the inference worker, behind the AIService contract every backend shares,
  * so the UI and the agent never know which side they talk to (as web-llm's WebWorkerMLCEngine mirrors MLCEngine).
  */
-import { getStoredModel } from '../models/manifest'
+import { filesOf, getStoredModel, touchStoredModel } from '../models/manifest'
 import { AppError, toAppError } from '../protocol/errors'
 import type { LoadedModel, LoadRequest } from '../protocol/messages'
 import type { InferenceConnection } from './inference-connection'
@@ -48,8 +48,10 @@ export class WorkerService implements AIService {
     this.loaded = null
     this.capabilities.maxContextTokens = 0
     try {
-      const fileName = this.id === 'wllama' ? await storedFileName(model) : ''
-      const loaded = await this.connection.load({ ...this.loadOptions(), engine: this.id, model, fileName }, opts)
+      const files = this.id === 'wllama' ? await storedFiles(model) : { fileName: '' }
+      const loaded = await this.connection.load({ ...this.loadOptions(), engine: this.id, model, ...files }, opts)
+      if (this.id === 'wllama')
+        await touchStoredModel(model.id)
       this.loaded = loaded
       this.capabilities.maxContextTokens = loaded.nCtx
       this.state = { state: 'ready', model }
@@ -93,9 +95,13 @@ export class WorkerService implements AIService {
   }
 }
 
-async function storedFileName(model: ModelRef): Promise<string> {
+/** The model's OPFS files in load order and their verified sizes, which the engine checks before every load. */
+async function storedFiles(model: ModelRef): Promise<Pick<LoadRequest, 'fileName' | 'fileNames' | 'fileSizes'>> {
   const stored = await getStoredModel(model.id)
   if (stored?.state !== 'ready')
     throw new AppError('model_not_found', `"${model.file}" is not downloaded in this browser yet. Download it first.`)
-  return stored.fileName
+  const files = filesOf(stored)
+  if (files.length === 1)
+    return { fileName: stored.fileName, fileSizes: [files[0]!.sizeBytes] }
+  return { fileName: files[0]!.fileName, fileNames: files.map(f => f.fileName), fileSizes: files.map(f => f.sizeBytes) }
 }

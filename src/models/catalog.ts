@@ -1,13 +1,24 @@
 /**
- * Models the app offers. The server may provide its own list (`/app-config.json`, served by `npm start` from the
- * local mirror); otherwise these public Hugging Face files are offered.
+ * Models the app offers. The recommended public models are data (`./catalog.json`): repo, file, quantization,
+ * approximate size, license, a RAM estimate and whether the chat template supports tool calls. The exact size and
+ * SHA-256 are read from the hub when a download starts, pinned to that commit. The server may provide its own list
+ * (`/app-config.json`, served by `npm start` from the local mirror), shown first.
  */
 import type { ModelRef } from '../engines/types'
+import catalogData from './catalog.json'
 
 export interface CatalogEntry extends ModelRef {
   label: string
-  /** Download size, in bytes, when known before asking the hub. */
+  /** Download size, in bytes, when known before asking the hub (approximate for the public catalog). */
   sizeBytes?: number
+  /** llama.cpp quantization, e.g. `Q4_K_M`. */
+  quantization?: string
+  /** SPDX-like license id from the model card, e.g. `apache-2.0`, `gemma`, `llama3.2`. */
+  license?: string
+  /** Memory the model needs at a 2k context, in bytes (weights + KV cache + buffers, rounded up). */
+  ramBytes?: number
+  /** The model's chat template handles tool definitions and tool calls. */
+  hasToolSupport?: boolean
 }
 
 export function modelRef(repo: string, file: string, revision = 'main'): ModelRef {
@@ -24,8 +35,6 @@ export function catalogEntry(repo: string, file: string, sizeBytes?: number): Ca
   return { ...modelRef(repo, file), label, sizeBytes }
 }
 
-/** Offered when the server has no list of its own. */
-export const PUBLIC_CATALOG: CatalogEntry[] = [
-  catalogEntry('ggml-org/models', 'tinyllamas/stories260K.gguf', 1_185_376),
-  catalogEntry('ggml-org/models', 'tinyllamas/stories15M-q4_0.gguf'),
-]
+/** Offered when the server has no list of its own, and after its list otherwise. */
+export const PUBLIC_CATALOG: CatalogEntry[] = (catalogData as Array<Omit<CatalogEntry, 'id'>>)
+  .map(e => ({ ...e, ...modelRef(e.repo, e.file) }))

@@ -1,93 +1,181 @@
 /**
- * Streams a GGUF from the hub into OPFS: progress (bytes, percent, speed), SHA-256 on the fly, GGUF checks, and
- * nothing half-done: on any failure the partial file and its manifest entry are removed.
+ * Downloads a model into OPFS: the hub revision pinned to a commit when the download starts, sizes and SHA-256s from
+ * the hub's file metadata, every part of a split GGUF in parallel, resume from the bytes on disk, and the manifest
+ * entry marked `ready` only after every hash matched and the GGUF header checked out.
+ *
+ * What happens to the partial files on failure: a cancel, a dropped connection that outlasted the retries, or a full
+ * disk keep them (state `partial`, resumable); a corrupt, wrong-size or non-GGUF file is deleted with its entry.
  */
-import { createSHA256 } from 'hash-wasm'
 import { AppError, toAppError } from '../protocol/errors'
 import type { ModelRef, Progress } from '../engines/types'
 import { toModelRef } from './catalog'
-import { blobSource, isGgufMagic, validateGguf } from './gguf'
-import { hubFileBlob, hubFileInfo } from './hub-client'
-import { deleteStoredModel, putStoredModel, type StoredModel } from './manifest'
-import { createModelWritable, deleteModelFile, fileNameFor, openModelFile, storageEstimate } from './opfs-store'
+import { fetchToOpfs } from './fetch-resume'
+import { blobSource, validateGguf } from './gguf'
+import { hubCommit, hubFilesInfo, hubFileUrl } from './hub-client'
+import { deleteCheckpoint, deleteStoredModel, filesOf, getStoredModel, putStoredModel, templateSupportsTools, type ModelFacts, type StoredFile, type StoredModel } from './manifest'
+import { deleteModelFile, fileNameFor, modelFileSize, openModelFile } from './opfs-store'
 import { SpeedMeter } from './speed-meter'
+import { splitParts } from './split'
+import { ensureSpace, requestPersist } from './storage'
+
+/** `repo` of a model added by direct URL; its `file` is the URL. */
+export const URL_REPO = 'url'
 
 export interface DownloadOptions {
   hubUrl: string
   signal?: AbortSignal
   onProgress?: (p: Progress) => void
+  /** Something the user should read while the download goes on, e.g. "download corrupted …, downloading again". */
+  onNotice?: (message: string) => void
+  /** The total size, in bytes, as the hub reports it, once known (before the space check). */
+  onPlan?: (totalBytes: number) => void
 }
 
-/** @throws AppError 'model_not_found' | 'download_failed' | 'integrity_failed' | 'invalid_model_file' | 'truncated_model_file' | 'storage_quota' | 'aborted' */
+type PlannedFile = StoredFile & { url: string }
+
+/**
+ * Downloads (or resumes) a model and verifies it; a corrupt download is deleted, reported and retried once.
+ * @throws AppError 'model_not_found' | 'download_failed' | 'integrity_failed' | 'invalid_model_file' | 'truncated_model_file' | 'storage_quota' | 'aborted'
+ */
 export async function downloadModel(model: ModelRef, opts: DownloadOptions): Promise<StoredModel> {
+  try {
+    return await downloadOnce(model, opts)
+  }
+  catch (err) {
+    if (!(err instanceof AppError && err.code === 'integrity_failed' && err.message.startsWith('download corrupted')))
+      throw err
+    opts.onNotice?.(`${err.message} Downloading it again.`)
+    return downloadOnce(model, opts)
+  }
+}
+
+async function downloadOnce(model: ModelRef, opts: DownloadOptions): Promise<StoredModel> {
   const ref = toModelRef(model)
-  const info = await hubFileInfo(ref, opts.hubUrl)
-  await ensureSpace(info.sizeBytes)
-  const blob = await hubFileBlob(ref, opts.hubUrl)
-  const fileName = fileNameFor(ref)
+  const previous = await getStoredModel(ref.id)
+  const resumable = previous?.state === 'partial' && previous.files?.length ? previous : undefined
+  const { revision, files } = resumable ? { revision: resumable.revision ?? 'main', files: withUrls(ref, resumable, opts.hubUrl) } : await plan(ref, opts.hubUrl)
+  // Not a resume: whatever is on disk under these names (a damaged copy, an old revision's partial) is not a prefix.
+  if (!resumable)
+    await Promise.all(files.flatMap(f => [deleteModelFile(f.fileName), deleteCheckpoint(f.fileName)]))
+  const total = files.reduce((n, f) => n + f.sizeBytes, 0)
+  opts.onPlan?.(total)
+  const onDisk = (await Promise.all(files.map(f => modelFileSize(f.fileName)))).reduce<number>((n, s) => n + (s ?? 0), 0)
+  await ensureSpace(total - onDisk)
+  await requestPersist()
+  const now = Date.now()
+  const entry: StoredModel & { files: StoredFile[] } = {
+    ref, revision, files: files.map(({ url: _url, ...f }) => f), fileName: files[0]!.fileName, sizeBytes: total,
+    sha256: files[0]!.sha256, state: 'partial', hasChatTemplate: false, storedAt: resumable?.storedAt ?? now,
+    verifiedAt: 0, lastUsedAt: now, ...(ref.repo === URL_REPO && { source: ref.file }),
+  }
+  await putStoredModel(entry)
   try {
-    const sha256 = await streamToOpfs(blob, fileName, info.sizeBytes, opts)
-    if (info.sha256 && sha256 !== info.sha256)
-      throw new AppError('integrity_failed', `The file's SHA-256 is ${sha256}, but the hub says ${info.sha256}. It was deleted.`)
-    const check = await validateGguf(blobSource(await openModelFile(fileName)))
-    if (!check.ok)
-      throw new AppError(check.code, check.message)
-    const entry: StoredModel = {
-      ref, fileName, sizeBytes: info.sizeBytes, sha256, state: 'ready',
-      hasChatTemplate: check.summary.hasChatTemplate, storedAt: Date.now(),
+    const hashes = await fetchAll(files, total, opts)
+    files.forEach((f, i) => checkHash(f, hashes[i]!))
+    const facts = await readFacts(entry.fileName)
+    const ready: StoredModel = {
+      ...entry, state: 'ready', verifiedAt: Date.now(), hasChatTemplate: facts.hasChatTemplate, facts,
+      files: entry.files.map((f, i) => ({ ...f, sha256: f.sha256 || hashes[i]! })), sha256: entry.sha256 || hashes[0]!,
     }
-    await putStoredModel(entry)
-    return entry
+    await putStoredModel(ready)
+    await Promise.all(files.map(f => deleteCheckpoint(f.fileName)))
+    return ready
   }
   catch (err) {
-    await Promise.all([deleteModelFile(fileName), deleteStoredModel(ref.id)])
-    throw toAppError(err, 'download_failed')
+    const e = toAppError(err, 'download_failed')
+    if (!isResumable(e))
+      await discardModel(entry)
+    throw e
   }
 }
 
-async function ensureSpace(sizeBytes: number): Promise<void> {
-  const { usageBytes, quotaBytes } = await storageEstimate()
-  if (quotaBytes > 0 && quotaBytes - usageBytes < sizeBytes) {
-    const needMiB = Math.ceil(sizeBytes / 2 ** 20)
-    const freeMiB = Math.floor((quotaBytes - usageBytes) / 2 ** 20)
-    throw new AppError('storage_quota', `This model needs ${needMiB} MiB, but only ${freeMiB} MiB of storage is free.`)
-  }
+function isResumable(err: AppError): boolean {
+  return err.code === 'aborted' || err.code === 'storage_quota' || err.code === 'download_failed'
 }
 
-/** Writes the stream to OPFS and returns its SHA-256 hex. Fails fast on a file that does not start with `GGUF`. */
-async function streamToOpfs(blob: Blob, fileName: string, totalBytes: number, opts: DownloadOptions): Promise<string> {
-  const hasher = await createSHA256()
-  const writable = await createModelWritable(fileName)
-  const reader = blob.stream().getReader()
+/** Deletes a model's files, checkpoints and manifest entry. */
+export async function discardModel(entry: StoredModel): Promise<void> {
+  await Promise.all(filesOf(entry).flatMap(f => [deleteModelFile(f.fileName), deleteCheckpoint(f.fileName)]))
+  await deleteStoredModel(entry.ref.id)
+}
+
+/** Pins the revision to a commit and takes every part's size and SHA-256 from the hub at that commit. */
+async function plan(ref: ModelRef, hubUrl: string): Promise<{ revision: string, files: PlannedFile[] }> {
+  if (ref.repo === URL_REPO)
+    return planUrl(ref)
+  const revision = await hubCommit(ref, hubUrl)
+  const pinned = { ...ref, revision }
+  const paths = splitParts(ref.file)
+  const infos = await hubFilesInfo(pinned, paths, hubUrl)
+  const files = paths.map((path, i) => ({
+    path, fileName: fileNameFor({ repo: ref.repo, file: path }), sizeBytes: infos[i]!.sizeBytes,
+    sha256: infos[i]!.sha256 ?? '', url: hubFileUrl({ ...pinned, file: path }, hubUrl),
+  }))
+  return { revision, files }
+}
+
+/** A direct URL: its size from a HEAD request; no published hash, so the header check is the integrity check. */
+async function planUrl(ref: ModelRef): Promise<{ revision: string, files: PlannedFile[] }> {
+  let res: Response
+  try {
+    res = await fetch(ref.file, { method: 'HEAD', cache: 'no-store' })
+  }
+  catch (err) {
+    throw new AppError('download_failed', `${ref.file} could not be reached (${String(err)}).`, { cause: err })
+  }
+  if (res.status === 404 || res.status === 401)
+    throw new AppError('model_not_found', `The server answered ${res.status}: ${ref.file} was not found.`)
+  const sizeBytes = Number(res.headers.get('content-length'))
+  if (!res.ok || !Number.isSafeInteger(sizeBytes) || sizeBytes <= 0)
+    throw new AppError('download_failed', `${ref.file} answered HTTP ${res.status} without a usable size.`)
+  const etag = res.headers.get('x-linked-etag') ?? res.headers.get('etag') ?? ''
+  const sha256 = /^"?([0-9a-f]{64})"?$/.exec(etag)?.[1] ?? ''
+  return { revision: 'url', files: [{ path: ref.file, fileName: fileNameFor(ref), sizeBytes, sha256, url: ref.file }] }
+}
+
+/** A partial download resumes from the commit it started from. */
+function withUrls(ref: ModelRef, entry: StoredModel, hubUrl: string): PlannedFile[] {
+  return filesOf(entry).map(f => ({
+    ...f, url: ref.repo === URL_REPO ? ref.file : hubFileUrl({ ...ref, revision: entry.revision, file: f.path }, hubUrl),
+  }))
+}
+
+async function fetchAll(files: PlannedFile[], total: number, opts: DownloadOptions): Promise<string[]> {
+  const loaded = files.map(() => 0)
   const meter = new SpeedMeter()
-  const onAbort = () => void reader.cancel().catch(() => undefined) // the abort is reported below
-  opts.signal?.addEventListener('abort', onAbort)
-  let loaded = 0
-  try {
-    for (;;) {
-      if (opts.signal?.aborted)
-        throw new AppError('aborted')
-      const { done, value } = await reader.read()
-      if (done)
-        break
-      if (loaded === 0 && value.byteLength >= 4 && !isGgufMagic(value))
-        throw new AppError('invalid_model_file', 'This file is not a GGUF model: it does not start with "GGUF".')
-      hasher.update(value)
-      await writable.write(value)
-      loaded += value.byteLength
-      if (meter.shouldReport(loaded, totalBytes))
-        opts.onProgress?.({ phase: 'download', loadedBytes: loaded, totalBytes, bytesPerSecond: meter.bytesPerSecond(loaded) })
-    }
-    await writable.close()
+  const report = () => {
+    const sum = loaded.reduce((a, b) => a + b, 0)
+    if (meter.shouldReport(sum, total))
+      opts.onProgress?.({ phase: 'download', loadedBytes: sum, totalBytes: total, bytesPerSecond: meter.bytesPerSecond(sum) })
   }
-  catch (err) {
-    await writable.abort().catch(() => undefined) // the original error matters more than a failed cleanup
-    throw opts.signal?.aborted ? new AppError('aborted') : toAppError(err, 'download_failed')
+  // Split parts download in parallel; the first failure stops the others (they keep their partial bytes).
+  const stop = new AbortController()
+  const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal
+  return Promise.all(files.map((f, i) => fetchToOpfs(f, {
+    signal, onBytes: (bytes) => { loaded[i] = bytes; report() },
+  }).catch((err: unknown) => {
+    stop.abort()
+    throw err
+  })))
+}
+
+function checkHash(file: StoredFile, got: string): void {
+  if (file.sha256 && file.sha256 !== got) {
+    throw new AppError('integrity_failed', `download corrupted (expected ${file.sha256}, got ${got}): `
+      + `${file.path} does not match the hub's SHA-256 and was deleted.`)
   }
-  finally {
-    opts.signal?.removeEventListener('abort', onAbort)
+}
+
+/** The cheap check every load repeats (magic, header, size), and the facts the library shows. */
+export async function readFacts(fileName: string): Promise<ModelFacts> {
+  const check = await validateGguf(blobSource(await openModelFile(fileName)))
+  if (!check.ok)
+    throw new AppError(check.code, check.message)
+  const s = check.summary
+  return {
+    architecture: s.architecture, parameterCount: s.parameterCount, hasChatTemplate: s.hasChatTemplate,
+    hasToolSupport: templateSupportsTools(s.chatTemplate),
+    ...(s.name && { name: s.name }), ...(s.contextLength && { contextLength: s.contextLength }),
+    ...(s.fileType && { quantization: s.fileType }),
   }
-  if (loaded !== totalBytes)
-    throw new AppError('download_failed', `The download stopped at ${loaded} of ${totalBytes} bytes.`)
-  return hasher.digest('hex')
 }

@@ -2,7 +2,7 @@
  * The Hugging Face Hub, or any server that speaks its URL layout (the local mirror in tests and `npm start`),
  * through the official `@huggingface/hub` client. Only the base URL differs between production and tests.
  */
-import { downloadFile, listFiles } from '@huggingface/hub'
+import { downloadFile, listFiles, modelInfo } from '@huggingface/hub'
 import { AppError } from '../protocol/errors'
 import type { ModelRef } from '../engines/types'
 
@@ -21,17 +21,65 @@ function dirname(path: string): string {
 
 /** Size and SHA-256 of a file, from the repo tree listing. @throws AppError 'model_not_found' | 'download_failed' */
 export async function hubFileInfo(ref: ModelRef, hubUrl: string): Promise<HubFileInfo> {
+  const [info] = await hubFilesInfo(ref, [ref.file], hubUrl)
+  return info!
+}
+
+/**
+ * Size and SHA-256 of several files of one folder of `ref.repo` at `ref.revision`, in the order asked.
+ * @throws AppError 'model_not_found' (any file missing) | 'download_failed'
+ */
+export async function hubFilesInfo(ref: ModelRef, paths: string[], hubUrl: string): Promise<HubFileInfo[]> {
+  const found = new Map<string, HubFileInfo>()
   try {
-    const dir = dirname(ref.file)
+    const dir = dirname(paths[0] ?? '')
     for await (const entry of listFiles({ repo: ref.repo, revision: ref.revision, hubUrl, ...(dir && { path: dir }) })) {
-      if (entry.type === 'file' && entry.path === ref.file)
-        return { sizeBytes: entry.lfs?.size ?? entry.size, sha256: entry.lfs?.oid }
+      if (entry.type === 'file' && paths.includes(entry.path))
+        found.set(entry.path, { sizeBytes: entry.lfs?.size ?? entry.size, sha256: entry.lfs?.oid })
     }
   }
   catch (err) {
     throw hubError(err, ref)
   }
-  throw notFound(ref)
+  return paths.map((path) => {
+    const info = found.get(path)
+    if (!info)
+      throw notFound({ ...ref, file: path })
+    return info
+  })
+}
+
+/** The commit `ref.revision` points at now, so a download (and its resume) stays on one version of the file. */
+export async function hubCommit(ref: ModelRef, hubUrl: string): Promise<string> {
+  try {
+    const info = await modelInfo({ name: ref.repo, hubUrl, revision: ref.revision ?? 'main', additionalFields: ['sha'] })
+    return info.sha || (ref.revision ?? 'main')
+  }
+  catch (err) {
+    throw hubError(err, ref)
+  }
+}
+
+/** Every `.gguf` file of a repo, with sizes: the choices of the quantization picker. */
+export async function hubGgufFiles(repo: string, hubUrl: string): Promise<Array<{ path: string, sizeBytes: number }>> {
+  const ref = { id: repo, repo, file: '' }
+  const files: Array<{ path: string, sizeBytes: number }> = []
+  try {
+    for await (const entry of listFiles({ repo, hubUrl, recursive: true })) {
+      if (entry.type === 'file' && entry.path.toLowerCase().endsWith('.gguf'))
+        files.push({ path: entry.path, sizeBytes: entry.lfs?.size ?? entry.size })
+    }
+  }
+  catch (err) {
+    throw hubError(err, ref)
+  }
+  return files
+}
+
+/** The download URL of a file at a revision, as the Hub lays it out. */
+export function hubFileUrl(ref: ModelRef, hubUrl: string): string {
+  const path = ref.file.split('/').map(encodeURIComponent).join('/')
+  return `${hubUrl.replace(/\/+$/, '')}/${ref.repo}/resolve/${encodeURIComponent(ref.revision ?? 'main')}/${path}`
 }
 
 /** A lazily fetched Blob of the file: streaming or slicing it issues (Range) requests. */

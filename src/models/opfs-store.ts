@@ -7,9 +7,12 @@ import type { ModelRef } from '../engines/types'
 
 const MODELS_DIR = 'models'
 
-/** A safe, stable OPFS file name for a hub file: `owner--repo--path--to--file.gguf`. */
+/** Longest OPFS file name we make; browsers allow 255 bytes or more. */
+const MAX_FILE_NAME = 180
+
+/** A safe, stable OPFS file name for a hub file: `owner--repo--path--to--file.gguf` (the tail, if very long). */
 export function fileNameFor(ref: Pick<ModelRef, 'repo' | 'file'>): string {
-  return `${ref.repo}/${ref.file}`.replace(/[^\w.-]+/g, '--')
+  return `${ref.repo}/${ref.file}`.replace(/[^\w.-]+/g, '--').slice(-MAX_FILE_NAME)
 }
 
 async function modelsDir(): Promise<FileSystemDirectoryHandle> {
@@ -32,8 +35,23 @@ export async function openModelFile(fileName: string): Promise<File> {
     return await handle.getFile()
   }
   catch (err) {
-    throw new AppError('model_not_found', `The model file "${fileName}" is not in this browser's storage. Download it again.`, { cause: err })
+    throw new AppError('model_evicted', `The model file "${fileName}" is no longer in this browser's storage (evicted or deleted). Download it again.`, { cause: err })
   }
+}
+
+/** The handle of a model file; `create` makes an empty one if missing. */
+export async function modelFileHandle(fileName: string, create = false): Promise<FileSystemFileHandle> {
+  const dir = await modelsDir()
+  return dir.getFileHandle(fileName, { create })
+}
+
+/** Names of every file in the models folder. */
+export async function listModelFiles(): Promise<string[]> {
+  const dir = await modelsDir() as FileSystemDirectoryHandle & { keys(): AsyncIterable<string> }
+  const names: string[] = []
+  for await (const name of dir.keys())
+    names.push(name)
+  return names
 }
 
 /** A writable for a new download; `keepExistingData` continues a partial file. */

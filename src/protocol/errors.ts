@@ -29,6 +29,7 @@ export const ERROR_CODES = [
   'rate_limited',
   'service_unavailable',
   'bad_response',
+  'model_evicted',
 ] as const
 
 export type ErrorCode = (typeof ERROR_CODES)[number]
@@ -59,6 +60,7 @@ export const ERROR_HELP: Record<ErrorCode, { title: string, action: string }> = 
   rate_limited: { title: 'The service is receiving too many requests from you.', action: 'Wait a minute and send the message again.' },
   service_unavailable: { title: 'The service could not answer right now.', action: 'Try again in a moment, or switch to a model on this device.' },
   bad_response: { title: 'The service sent an answer the app could not read.', action: 'Try again; check the server address in Settings if it repeats.' },
+  model_evicted: { title: 'The browser removed this model\'s file to free space.', action: 'Press Download again; ask the browser to keep the site\'s data (persistent storage) to avoid it.' },
 }
 
 /** The shape an error has while it crosses `postMessage`. */

@@ -25,8 +25,12 @@ export interface LoadRequest {
   /** Which engine in the worker runs the model. Default `wllama` (GGUF); `webllm` takes an MLC model id as `model.id`. */
   engine?: 'wllama' | 'webllm'
   model: ModelRef
-  /** Name of the GGUF file in the app's OPFS models folder. */
+  /** Name of the GGUF file in the app's OPFS models folder (the first part of a split GGUF). */
   fileName: string
+  /** Every part of a split GGUF (`-00001-of-0000N`), in order; unset for a single file. */
+  fileNames?: string[]
+  /** The verified size of each file, in bytes, checked before every load (a shorter file was damaged or evicted). */
+  fileSizes?: number[]
   /** Context size in tokens. Default 2048. */
   nCtx?: number
   /** CPU threads; unset lets the engine choose. */

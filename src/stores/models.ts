@@ -1,13 +1,13 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import type { ModelRef, Progress } from '../engines/types'
-import { PUBLIC_CATALOG, catalogEntry, toModelRef, type CatalogEntry } from '../models/catalog'
-import { downloadModel } from '../models/downloader'
-import { deleteStoredModel, listStoredModels, type StoredModel } from '../models/manifest'
-import { deleteModelFile } from '../models/opfs-store'
+import { PUBLIC_CATALOG, catalogEntry, modelRef, toModelRef, type CatalogEntry } from '../models/catalog'
+import { URL_REPO } from '../models/downloader'
+import { isLaterSplitPart } from '../models/split'
 import type { LoadedModel } from '../protocol/messages'
 import { AppError, toAppError } from '../protocol/errors'
 import { useEngineStore } from './engine'
+import { useLibraryStore } from './library'
 import { useSettingsStore } from './settings'
 
 interface ServerConfig {
@@ -25,15 +25,16 @@ export type ModelPhase = 'idle' | 'downloading' | 'loading' | 'ready' | 'error'
 export const useModelsStore = defineStore('models', () => {
   const settings = useSettingsStore()
   const engine = useEngineStore()
+  const library = useLibraryStore()
   const catalog = ref<CatalogEntry[]>(PUBLIC_CATALOG)
   const defaultModelId = ref<string | undefined>(PUBLIC_CATALOG[0]?.id)
-  const stored = ref<StoredModel[]>([])
   const phase = ref<ModelPhase>('idle')
   const activeId = ref<string | undefined>()
-  const progress = ref<Progress | null>(null)
+  const loadProgress = ref<Progress | null>(null)
+  /** Download or verify progress from the library, else load progress. */
+  const progress = computed(() => library.progress ?? loadProgress.value)
   const error = ref<AppError | null>(null)
   const loaded = ref<LoadedModel | null>(null)
-  let downloadAbort: AbortController | null = null
 
   engine.useLoadOptions(() => ({
     nCtx: settings.nCtx,
@@ -49,17 +50,19 @@ export const useModelsStore = defineStore('models', () => {
   })
 
   const defaultModel = computed(() => catalog.value.find(m => m.id === defaultModelId.value))
+  /** Verified models whose files are present. */
+  const stored = computed(() => library.ready)
   const storedById = computed(() => new Map(stored.value.map(s => [s.ref.id, s])))
-  /** The catalog, plus every stored model it does not list (so a download never disappears from view). */
+  /** The catalog, plus every stored or partial model it does not list (so a download never disappears from view). */
   const offered = computed<CatalogEntry[]>(() => [
     ...catalog.value,
-    ...stored.value.filter(s => !catalog.value.some(c => c.id === s.ref.id))
+    ...library.entries.filter(s => !catalog.value.some(c => c.id === s.ref.id))
       .map(s => ({ ...catalogEntry(s.ref.repo, s.ref.file, s.sizeBytes), ...s.ref })),
   ])
 
   /** Reads the server's config and what is stored, then reloads the last used model from OPFS. */
   async function init(): Promise<void> {
-    await Promise.all([readServerConfig(), refreshStored(), engine.readEnv()])
+    await Promise.all([readServerConfig(), library.refresh(), engine.readEnv()])
     const last = localStorage.getItem(LAST_MODEL_KEY)
     const entry = last ? storedById.value.get(last) : undefined
     if (entry)
@@ -81,20 +84,18 @@ export const useModelsStore = defineStore('models', () => {
     }
     if (config.hubUrl && config.models?.length) {
       settings.serverHubUrl = config.hubUrl
-      catalog.value = config.models.map(m => catalogEntry(m.repo, m.file, m.sizeBytes))
+      // The mirror's models first; a split GGUF is listed once, by its first part.
+      catalog.value = [...config.models.filter(m => !isLaterSplitPart(m.file))
+        .map(m => catalogEntry(m.repo, m.file, m.sizeBytes)), ...PUBLIC_CATALOG]
       defaultModelId.value = config.defaultModel && `${config.defaultModel.repo}/${config.defaultModel.file}`
     }
-  }
-
-  async function refreshStored(): Promise<void> {
-    stored.value = (await listStoredModels()).filter(m => m.state === 'ready')
   }
 
   async function run(id: string, next: ModelPhase, work: () => Promise<void>): Promise<boolean> {
     activeId.value = id
     phase.value = next
     error.value = null
-    progress.value = null
+    loadProgress.value = null
     try {
       await work()
       phase.value = 'ready'
@@ -106,28 +107,26 @@ export const useModelsStore = defineStore('models', () => {
       return false
     }
     finally {
-      progress.value = null
+      loadProgress.value = null
     }
   }
 
-  /** Downloads into OPFS, verifies, then loads. */
+  /** Downloads (or resumes) into OPFS, verifies, then loads. */
   async function download(ref: ModelRef): Promise<boolean> {
-    const abort = new AbortController()
-    downloadAbort = abort
     const ok = await run(ref.id, 'downloading', async () => {
-      await downloadModel(ref, { hubUrl: settings.hubUrl, signal: abort.signal, onProgress: (p) => { progress.value = p } })
-      await refreshStored()
+      if (!await library.download(ref, settings.hubUrl))
+        throw library.error ?? new AppError('aborted')
     })
     return ok && load(ref)
   }
 
   function cancelDownload(): void {
-    downloadAbort?.abort()
+    library.cancel()
   }
 
   /** Loads a stored model in the inference worker. */
   async function load(ref: ModelRef): Promise<boolean> {
-    return run(ref.id, 'loading', async () => {
+    const ok = await run(ref.id, 'loading', async () => {
       // The service finds the file in the manifest and refuses a model that is not downloaded.
       await engine.claim()
       loaded.value = null
@@ -136,6 +135,9 @@ export const useModelsStore = defineStore('models', () => {
       loaded.value = service.loadedModel
       localStorage.setItem(LAST_MODEL_KEY, ref.id)
     })
+    // A failed cheap check (file evicted or damaged) shows on the card; a load also updates last-used.
+    await library.refresh()
+    return ok
   }
 
   /** Moves the engine from another tab to this one, then loads `ref` here. */
@@ -145,23 +147,42 @@ export const useModelsStore = defineStore('models', () => {
   }
 
   /** Offers any GGUF file of any hub repo. */
-  function addCustom(repo: string, file: string): void {
-    const entry = catalogEntry(repo, file)
+  function addCustom(repo: string, file: string, sizeBytes?: number): void {
+    const entry = catalogEntry(repo, file, sizeBytes)
     if (!catalog.value.some(m => m.id === entry.id))
-      catalog.value.push(entry)
+      catalog.value.unshift(entry)
+  }
+
+  /** Offers a GGUF at a direct http(s) URL. */
+  function addUrl(url: string): void {
+    const entry = { ...catalogEntry(URL_REPO, url), ...modelRef(URL_REPO, url, 'url'), label: url.split('/').pop() ?? url }
+    if (!catalog.value.some(m => m.id === entry.id))
+      catalog.value.unshift(entry)
+  }
+
+  /** Copies a picked or dropped `.gguf` into the library. */
+  async function importFile(file: File): Promise<void> {
+    const entry = await library.importFile(file)
+    if (entry)
+      activeId.value = entry.ref.id
   }
 
   async function remove(ref: ModelRef): Promise<void> {
-    const entry = storedById.value.get(ref.id)
     if (loaded.value?.model.id === ref.id) {
       await engine.localService().dispose()
       loaded.value = null
     }
-    if (entry)
-      await deleteModelFile(entry.fileName)
-    await deleteStoredModel(ref.id)
-    await refreshStored()
+    await library.remove(ref.id)
   }
 
-  return { catalog, offered, defaultModel, stored, storedById, phase, activeId, progress, error, loaded, init, download, cancelDownload, load, takeOverAndLoad, addCustom, remove }
+  async function clearAll(): Promise<void> {
+    if (loaded.value) {
+      await engine.localService().dispose()
+      loaded.value = null
+    }
+    localStorage.removeItem(LAST_MODEL_KEY)
+    await library.clearAll()
+  }
+
+  return { catalog, offered, defaultModel, stored, storedById, phase, activeId, progress, error, loaded, init, download, cancelDownload, load, takeOverAndLoad, addCustom, addUrl, importFile, remove, clearAll }
 })

@@ -31,17 +31,20 @@ export class WllamaEngine implements WorkerEngine {
   async load(req: LoadRequest): Promise<LoadedModel> {
     await this.unload()
     const started = performance.now()
-    const file = await openModelFile(req.fileName)
+    // A split GGUF loads as one model: wllama takes the parts in order.
+    const files = await Promise.all((req.fileNames?.length ? req.fileNames : [req.fileName]).map(openModelFile))
+    files.forEach((f, i) => assertSize(f, req.fileSizes?.[i]))
+    const file = files[0]!
     const summary = await readSummary(file)
     const requestedCtx = req.nCtx ?? DEFAULT_N_CTX
-    const fit = { fileBytes: file.size, nCtx: requestedCtx, ...summary, deviceMemoryGiB: (navigator as { deviceMemory?: number }).deviceMemory }
+    const fit = { fileBytes: files.reduce((n, f) => n + f.size, 0), nCtx: requestedCtx, ...summary, deviceMemoryGiB: (navigator as { deviceMemory?: number }).deviceMemory }
     assertFits(fit)
     const { nCtx, reason } = planContext(fit)
     const backend = chooseBackend(req.nGpuLayers, await probeWebGpu(), summary.blockCount)
     const threads = await chooseThreads(req, file, backend.gpuLayers)
     const { value: wllama, attempt, changes } = await climbDown(
       degradationLadder(nCtx, backend.gpuLayers),
-      a => createWllama(file, paramsFor(a, threads.threads, req.chatTemplate)),
+      a => createWllama(files, paramsFor(a, threads.threads, req.chatTemplate)),
     )
     if (reason)
       changes.unshift(`The context was reduced from ${requestedCtx} to ${nCtx} tokens: ${reason}.`)
@@ -98,6 +101,12 @@ export class WllamaEngine implements WorkerEngine {
   }
 }
 
+/** The cheap check before every load: the file still has the size that was verified. */
+function assertSize(file: File, expectedBytes: number | undefined): void {
+  if (expectedBytes !== undefined && file.size !== expectedBytes)
+    throw new AppError('truncated_model_file', `The model file has ${file.size} bytes, but ${expectedBytes} were verified. Delete it and download it again.`)
+}
+
 async function readSummary(file: File): Promise<Partial<ModelSummary>> {
   const check = await validateGguf(blobSource(file))
   if (!check.ok)
@@ -105,13 +114,13 @@ async function readSummary(file: File): Promise<Partial<ModelSummary>> {
   return check.summary
 }
 
-async function createWllama(file: File, params: LoadModelParams): Promise<Wllama> {
+async function createWllama(files: File[], params: LoadModelParams): Promise<Wllama> {
   const wllama = new Wllama({ default: wasmUrl }, { suppressNativeLog: true, logger: LoggerWithoutDebug })
   // No compat build from a CDN: this app never fetches code from third parties.
   wllama.setCompat(null)
   try {
     // One conversation at a time: one slot keeps the whole context and its prompt cache.
-    await wllama.loadModel([file], { n_parallel: 1, ...params })
+    await wllama.loadModel(files, { n_parallel: 1, ...params })
     return wllama
   }
   catch (err) {
@@ -142,7 +151,7 @@ async function chooseThreads(req: LoadRequest, file: File, gpuLayers: number): P
 
 /** Decode tokens/s at `threads`, on a small context, after a short warm-up. */
 async function measureDecode(file: File, threads: number, gpuLayers: number): Promise<number> {
-  const wllama = await createWllama(file, { n_ctx: PROBE_N_CTX, n_gpu_layers: gpuLayers, n_threads: threads })
+  const wllama = await createWllama([file], { n_ctx: PROBE_N_CTX, n_gpu_layers: gpuLayers, n_threads: threads })
   try {
     const run = (n: number) => wllama.createCompletion({ prompt: 'Once upon a time', max_tokens: n, temperature: 0, ignore_eos: true })
     await run(4)

@@ -40,7 +40,7 @@ function setup(id: LocalServiceId = 'wllama', loadOptions: () => LoadOptions = (
 
 /** The load request the worker should receive for the stored model with `options`. */
 function expectedLoad(options: LoadOptions): LoadRequest {
-  return { ...options, engine: 'wllama', model: STORIES, fileName: STORED.fileName }
+  return { ...options, engine: 'wllama', model: STORIES, fileName: STORED.fileName, fileSizes: [STORED.sizeBytes] }
 }
 
 /** A navigator whose WebGPU answers `adapter` (null: no adapter), as the worker's env probe sees it. */

@@ -1,0 +1,188 @@
+/**
+ * One file from an HTTP URL into OPFS, resumable: SHA-256 computed while writing (hash-wasm, because WebCrypto has no
+ * streaming digest), a dropped connection retried with `Range: bytes=<last byte on disk>-`, and the hasher state
+ * checkpointed in IndexedDB (hash-wasm `save()`/`load()`) so a resume after a closed tab continues the hash.
+ *
+ * The disk is the truth: on start the partial file's size is the offset, and the checkpoint is used only for the
+ * bytes it covers; bytes on disk past it are re-hashed from the file.
+ */
+import { createSHA256, type IHasher } from 'hash-wasm'
+import { AppError, toAppError } from '../protocol/errors'
+import { openFileSink, type FileSink } from './file-sink'
+import { isGgufMagic } from './gguf'
+import { deleteCheckpoint, getCheckpoint, putCheckpoint } from './manifest'
+import { modelFileSize, openModelFile } from './opfs-store'
+
+export interface FetchTarget {
+  url: string
+  fileName: string
+  /** Expected size, in bytes. */
+  sizeBytes: number
+}
+
+export interface FetchOptions {
+  signal?: AbortSignal
+  /** Called with the bytes of this file on disk, after each chunk. */
+  onBytes?: (loadedBytes: number) => void
+  /** Retries after a dropped connection or a 5xx, each continuing with a Range request. @default 3 */
+  retries?: number
+  /** Wait before the first retry, doubled after each; ms. @default 500 */
+  retryDelayMs?: number
+}
+
+/** Hasher checkpoints are written after this many bytes, in bytes. */
+const CHECKPOINT_EVERY_BYTES = 8 * 2 ** 20
+const REHASH_CHUNK_BYTES = 4 * 2 ** 20
+
+/**
+ * Downloads (or continues) `target` into OPFS and returns the SHA-256 hex of the whole file.
+ * @throws AppError 'aborted' | 'model_not_found' | 'download_failed' | 'integrity_failed' (wrong size) |
+ *   'invalid_model_file' | 'storage_quota'; the partial file is left on disk for the caller to keep or delete
+ */
+export async function fetchToOpfs(target: FetchTarget, opts: FetchOptions = {}): Promise<string> {
+  const hasher = await createSHA256()
+  let offset = await restoreHasher(hasher, target.fileName)
+  opts.onBytes?.(offset)
+  const retries = opts.retries ?? 3
+  for (let attempt = 0; offset < target.sizeBytes; attempt++) {
+    try {
+      const before = offset
+      offset = await fetchFrom(target, offset, hasher, opts)
+      // A body that ended early is a dropped connection; one that brought nothing is a server that has no more.
+      if (offset === before)
+        throw wrongSize(target, offset)
+      if (offset < target.sizeBytes)
+        throw new TypeError(`The connection closed after ${offset} of ${target.sizeBytes} bytes.`)
+    }
+    catch (err) {
+      if (opts.signal?.aborted)
+        throw new AppError('aborted')
+      if (!isRetriable(err) || attempt >= retries)
+        throw toAppError(err, 'download_failed')
+      await sleep((opts.retryDelayMs ?? 500) * 2 ** attempt, opts.signal)
+      offset = await restoreHasher(hasher, target.fileName)
+    }
+  }
+  if (offset > target.sizeBytes)
+    throw wrongSize(target, offset)
+  return hasher.digest('hex')
+}
+
+/** Sets the hasher to the state after the bytes on disk; returns their count. */
+async function restoreHasher(hasher: IHasher, fileName: string): Promise<number> {
+  hasher.init()
+  const onDisk = (await modelFileSize(fileName)) ?? 0
+  if (onDisk === 0)
+    return 0
+  const checkpoint = await getCheckpoint(fileName)
+  let from = 0
+  if (checkpoint && checkpoint.offsetBytes <= onDisk) {
+    hasher.load(checkpoint.state)
+    from = checkpoint.offsetBytes
+  }
+  const file = await openModelFile(fileName)
+  for (let at = from; at < onDisk; at += REHASH_CHUNK_BYTES)
+    hasher.update(new Uint8Array(await file.slice(at, Math.min(at + REHASH_CHUNK_BYTES, onDisk)).arrayBuffer()))
+  return onDisk
+}
+
+/** One request from `offset`; returns the bytes on disk when the body ended. */
+async function fetchFrom(target: FetchTarget, offset: number, hasher: IHasher, opts: FetchOptions): Promise<number> {
+  const res = await fetch(target.url, { signal: opts.signal, cache: 'no-store', ...(offset > 0 && { headers: { Range: `bytes=${offset}-` } }) })
+  if (offset > 0 && res.status === 416)
+    throw wrongSize(target, offset)
+  if (!res.ok || !res.body)
+    throw httpError(res.status, target)
+  if (offset > 0 && res.status !== 206) {
+    // The server ignored the Range: start over from byte 0.
+    await res.body.cancel()
+    hasher.init()
+    offset = 0
+  }
+  const sink = await openFileSink(target.fileName, offset)
+  try {
+    return await pump(res.body, sink, target, hasher, opts)
+  }
+  finally {
+    await closeAndCheckpoint(sink, target.fileName, hasher)
+  }
+}
+
+async function pump(body: ReadableStream<Uint8Array>, sink: FileSink, target: FetchTarget, hasher: IHasher, opts: FetchOptions): Promise<number> {
+  const reader = body.getReader()
+  let sinceCheckpoint = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done)
+      return sink.sizeBytes
+    if (sink.sizeBytes === 0 && value.byteLength >= 4 && !isGgufMagic(value))
+      throw new AppError('invalid_model_file', 'This file is not a GGUF model: it does not start with "GGUF".')
+    if (sink.sizeBytes + value.byteLength > target.sizeBytes)
+      throw wrongSize(target, sink.sizeBytes + value.byteLength)
+    await sink.write(value).catch((err: unknown) => { throw quotaOr(err) })
+    hasher.update(value)
+    opts.onBytes?.(sink.sizeBytes)
+    sinceCheckpoint += value.byteLength
+    if (sinceCheckpoint >= CHECKPOINT_EVERY_BYTES) {
+      sinceCheckpoint = 0
+      await sink.flush()
+      await putCheckpoint(target.fileName, { offsetBytes: sink.sizeBytes, state: hasher.save() })
+    }
+  }
+}
+
+/** Closing makes the bytes durable; only then does a checkpoint for them make sense. */
+async function closeAndCheckpoint(sink: FileSink, fileName: string, hasher: IHasher): Promise<void> {
+  try {
+    await sink.close()
+    await putCheckpoint(fileName, { offsetBytes: sink.sizeBytes, state: hasher.save() })
+  }
+  catch (err) {
+    // The next start re-hashes from the file; a stale checkpoint beyond the file is ignored.
+    console.warn('Could not checkpoint the partial download', err)
+    await deleteCheckpoint(fileName).catch(() => undefined)
+  }
+}
+
+function quotaOr(err: unknown): unknown {
+  const name = (err as { name?: string } | null)?.name
+  if (name === 'QuotaExceededError')
+    return new AppError('storage_quota', 'Storage filled up during the download. The part already downloaded is kept: free some space, then press Resume.', { cause: err })
+  return err
+}
+
+function wrongSize(target: FetchTarget, bytes: number): AppError {
+  return new AppError('integrity_failed', `Wrong size: the server sent at least ${bytes} bytes of a file the hub said is `
+    + `${target.sizeBytes} bytes. The download was deleted.`)
+}
+
+class HttpError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message)
+  }
+}
+
+function httpError(status: number, target: FetchTarget): Error {
+  if (status === 404 || status === 401)
+    return new AppError('model_not_found', `The server answered ${status}: the file ${target.url} was not found.`)
+  return new HttpError(status, `The server answered HTTP ${status}.`)
+}
+
+/** Dropped connections (fetch's TypeError), 5xx, 408 and 429 are worth another try; nothing else is. */
+function isRetriable(err: unknown): boolean {
+  if (err instanceof AppError)
+    return false
+  if (err instanceof HttpError)
+    return err.status >= 500 || err.status === 408 || err.status === 429
+  return true
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms)
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer)
+      reject(new AppError('aborted'))
+    }, { once: true })
+  })
+}
