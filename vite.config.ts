@@ -1,9 +1,17 @@
+import { readFileSync } from 'node:fs'
 import vue from '@vitejs/plugin-vue'
 import { defineConfig } from 'vite'
 import { VitePWA } from 'vite-plugin-pwa'
 import { ISOLATION_HEADERS, localServerPlugin } from './server/vite-plugin.ts'
 
 const port = Number(process.env.PORT ?? 5173)
+
+/** The app's and its engines' versions, shown in "Copy diagnostics". */
+function appVersions(): Record<string, string> {
+  const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string, dependencies: Record<string, string> }
+  const deps = ['@wllama/wllama', '@mlc-ai/web-llm', '@google/genai', 'vue']
+  return { app: pkg.version, ...Object.fromEntries(deps.map(d => [d, pkg.dependencies[d] ?? '?'])) }
+}
 
 export default defineConfig({
   plugins: [
@@ -32,6 +40,7 @@ export default defineConfig({
       },
     }),
   ],
+  define: { __APP_VERSIONS__: JSON.stringify(appVersions()) },
   worker: { format: 'es' },
   build: { target: 'es2022' },
   server: { port, strictPort: true, headers: ISOLATION_HEADERS },

@@ -1,0 +1,27 @@
+/**
+ * The geometry of the metrics chart: two series (decode tok/s, time to first token) over recent requests, each scaled
+ * to its own axis. Pure functions, so the chart's maths is unit-tested without a DOM.
+ */
+
+/** Chart size in SVG user units; the SVG scales to its box. */
+export const CHART = { width: 320, height: 140, padLeft: 34, padRight: 34, padTop: 10, padBottom: 18 } as const
+
+/** A "nice" upper bound for an axis: 1, 2 or 5 times a power of ten, at least `max`. */
+export function niceMax(max: number): number {
+  if (!(max > 0))
+    return 1
+  const p = 10 ** Math.floor(Math.log10(max))
+  return [1, 2, 5, 10].map(m => m * p).find(v => v >= max)!
+}
+
+/** SVG polyline points for `values`, left to right across the plot, 0 at the bottom and `top` at the top. */
+export function linePoints(values: number[], top: number): string {
+  const w = CHART.width - CHART.padLeft - CHART.padRight
+  const h = CHART.height - CHART.padTop - CHART.padBottom
+  const step = values.length > 1 ? w / (values.length - 1) : 0
+  return values.map((v, i) => {
+    const x = CHART.padLeft + (values.length > 1 ? i * step : w / 2)
+    const y = CHART.padTop + h - (Math.min(Math.max(v, 0), top) / top) * h
+    return `${x.toFixed(1)},${y.toFixed(1)}`
+  }).join(' ')
+}
