@@ -21,6 +21,10 @@ export default defineConfig({
       // Registered by src/composables/service-worker.ts through workbox-window, so the app can show its state.
       injectRegister: false,
       registerType: 'prompt',
+      // Our own service worker (workers/sw.ts): it must add COOP/COEP and the CSP to what it serves.
+      strategies: 'injectManifest',
+      srcDir: 'workers',
+      filename: 'sw.ts',
       manifest: {
         name: 'Local AI Assistant',
         short_name: 'Local AI',
@@ -28,15 +32,21 @@ export default defineConfig({
         theme_color: '#1f2937',
         background_color: '#111827',
         display: 'standalone',
-        icons: [{ src: 'icon.svg', sizes: 'any', type: 'image/svg+xml', purpose: 'any' }],
+        start_url: '.',
+        icons: [
+          { src: 'icon-192.png', sizes: '192x192', type: 'image/png', purpose: 'any' },
+          { src: 'icon-512.png', sizes: '512x512', type: 'image/png', purpose: 'any' },
+          { src: 'icon-maskable-512.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' },
+          { src: 'icon.svg', sizes: 'any', type: 'image/svg+xml', purpose: 'any' },
+        ],
       },
-      workbox: {
-        globPatterns: ['**/*.{js,css,html,svg,wasm,webmanifest}'],
+      injectManifest: {
+        globPatterns: ['**/*.{js,css,html,svg,png,wasm,webmanifest}'],
+        // WebLLM's chunk (lib-*.js, from @mlc-ai/web-llm's lib/index.js) is 6 MB and only needed for WebGPU models:
+        // the service worker caches it on first use instead.
+        globIgnores: ['**/lib-*.js'],
         // wllama's WebAssembly is ~9 MB; it must be precached for offline use.
         maximumFileSizeToCacheInBytes: 32 * 2 ** 20,
-        navigateFallback: 'index.html',
-        // Model files live in OPFS, never in the service worker cache; hub and API requests go to the network.
-        navigateFallbackDenylist: [/^\/api\//, /\/resolve\//, /^\/app-config\.json$/],
       },
     }),
   ],
