@@ -49,10 +49,11 @@ async function runtimeAsset(req: Request): Promise<Response> {
 }
 
 async function respond(req: Request, url: URL): Promise<Response> {
-  const cacheKey = getCacheKeyForURL(url.href)
+  // A folder URL means its index.html, as Workbox's own precache route does (directoryIndex).
+  const precached = url.pathname.endsWith('/') ? new URL('index.html', url).href : url.href
   let res: Response | undefined
-  if (cacheKey)
-    res = await matchPrecache(url.href)
+  if (getCacheKeyForURL(precached))
+    res = await matchPrecache(precached)
   else if (req.mode === 'navigate' && !NOT_PAGES.some(re => re.test(url.pathname)))
     res = await matchPrecache('index.html')
   else if (url.pathname.startsWith('/assets/'))
