@@ -14,14 +14,19 @@ export function niceMax(max: number): number {
   return [1, 2, 5, 10].map(m => m * p).find(v => v >= max)!
 }
 
-/** SVG polyline points for `values`, left to right across the plot, 0 at the bottom and `top` at the top. */
-export function linePoints(values: number[], top: number): string {
+/** Each value's position in the plot, left to right, 0 at the bottom and `top` at the top (values above are clamped). */
+export function chartPoints(values: number[], top: number): Array<[x: number, y: number]> {
   const w = CHART.width - CHART.padLeft - CHART.padRight
   const h = CHART.height - CHART.padTop - CHART.padBottom
   const step = values.length > 1 ? w / (values.length - 1) : 0
   return values.map((v, i) => {
     const x = CHART.padLeft + (values.length > 1 ? i * step : w / 2)
     const y = CHART.padTop + h - (Math.min(Math.max(v, 0), top) / top) * h
-    return `${x.toFixed(1)},${y.toFixed(1)}`
-  }).join(' ')
+    return [Number(x.toFixed(1)), Number(y.toFixed(1))]
+  })
+}
+
+/** The same positions as an SVG polyline `points` attribute. */
+export function linePoints(values: number[], top: number): string {
+  return chartPoints(values, top).map(([x, y]) => `${x},${y}`).join(' ')
 }
