@@ -1,5 +1,5 @@
 /** Screenshots of the main screens, attached to the test report as artifacts (playwright-report/, test-results/). */
-import { expect, test } from '@playwright/test'
+import { expect, test, type Locator, type Page } from '@playwright/test'
 import { ask, downloadStories, openApp, openSettings, setGreedy, storiesCard } from './helpers'
 import { NOT_GGUF } from './models-fixture'
 
@@ -8,7 +8,7 @@ for (const viewport of [{ width: 1280, height: 800 }, { width: 360, height: 740 
     test.use({ viewport })
 
     test('chat, settings drawer, model library and an error state', async ({ page }, testInfo) => {
-      const shot = async (name: string, target = page.locator('body')) => {
+      const shot = async (name: string, target: Locator | Page = page.locator('body')) => {
         const body = await target.screenshot({ animations: 'disabled' })
         expect(body.length).toBeGreaterThan(1000)
         await testInfo.attach(`${name}-${viewport.width}`, { body, contentType: 'image/png' })
@@ -20,7 +20,7 @@ for (const viewport of [{ width: 1280, height: 800 }, { width: 360, height: 740 
       await shot('chat')
       await shot('model-library', page.getByRole('region', { name: 'Models' }))
       await openSettings(page)
-      await shot('settings-drawer')
+      await shot('settings-drawer', page) // the modal drawer fills the viewport
       await page.keyboard.press('Escape')
       await storiesCard(page, NOT_GGUF).getByTestId('download').click()
       await expect(page.getByTestId('error').first()).toHaveAttribute('data-code', 'invalid_model_file')
