@@ -25,8 +25,8 @@ self.addEventListener('message', (event) => {
     void self.skipWaiting()
 })
 
-/** The CSP for this response: the defaults plus the endpoints the user saved (hub, OpenAI-compatible, Gemini). */
-async function currentCsp(): Promise<string> {
+/** The CSP: the defaults plus the endpoints the user saved (hub, OpenAI-compatible, Gemini). */
+async function readCsp(): Promise<string> {
   try {
     return buildCsp(endpointOrigins(await get<EndpointSettings>(SETTINGS_KEY)))
   }
@@ -35,6 +35,15 @@ async function currentCsp(): Promise<string> {
     return buildCsp()
   }
 }
+
+// A new version has new asset hashes: drop the old version's runtime copies (they would never be asked for again).
+// The new WebLLM chunk is cached the next time it is used.
+self.addEventListener('activate', (event) => {
+  event.waitUntil(caches.delete(RUNTIME_CACHE))
+})
+
+/** Read again for every page load, so a newly saved endpoint applies from the next load; reused for its resources. */
+let csp = readCsp()
 
 /** Hashed build assets never change, so the first network copy is kept (the WebLLM chunk is too big to precache). */
 async function runtimeAsset(req: Request): Promise<Response> {
@@ -51,6 +60,8 @@ async function runtimeAsset(req: Request): Promise<Response> {
 async function respond(req: Request, url: URL): Promise<Response> {
   // A folder URL means its index.html, as Workbox's own precache route does (directoryIndex).
   const precached = url.pathname.endsWith('/') ? new URL('index.html', url).href : url.href
+  if (req.mode === 'navigate' || precached.endsWith('/index.html'))
+    csp = readCsp()
   let res: Response | undefined
   if (getCacheKeyForURL(precached))
     res = await matchPrecache(precached)
@@ -59,7 +70,7 @@ async function respond(req: Request, url: URL): Promise<Response> {
   else if (url.pathname.startsWith('/assets/'))
     res = await runtimeAsset(req)
   res ??= await fetch(req)
-  return withAppHeaders(res, await currentCsp())
+  return withAppHeaders(res, await csp)
 }
 
 self.addEventListener('fetch', (event) => {

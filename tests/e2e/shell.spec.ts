@@ -73,13 +73,23 @@ test('the help panel shows the guides offline-bundled and links between them sta
   await expect(page.getByTestId('help-panel')).toBeHidden()
 })
 
-test('first-run guidance shows until dismissed', async ({ page }) => {
+test('first-run guidance shows until dismissed or a model is downloaded', async ({ page }) => {
   await openApp(page)
   await expect(page.getByTestId('first-run')).toBeVisible()
+  await page.getByTestId('first-run').getByRole('button', { name: 'Settings' }).click()
+  await expect(page.getByTestId('settings-drawer')).toBeVisible()
+  await page.keyboard.press('Escape')
   await page.getByTestId('first-run-dismiss').click()
   await expect(page.getByTestId('first-run')).toHaveCount(0)
   await page.reload()
   await expect(page.getByTestId('worker-isolated')).toBeVisible()
+  await expect(page.getByTestId('first-run')).toHaveCount(0)
+})
+
+test('first-run guidance steps aside once a model is downloaded', async ({ page }) => {
+  await openApp(page)
+  await expect(page.getByTestId('first-run')).toBeVisible()
+  await downloadStories(page)
   await expect(page.getByTestId('first-run')).toHaveCount(0)
 })
 
