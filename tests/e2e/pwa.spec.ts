@@ -85,3 +85,22 @@ test('the service worker precaches the app shell and the wllama WebAssembly, not
   expect(cached.some(u => /\/assets\/index-[\w-]+\.js$/.test(u))).toBe(true)
   expect(cached.some(u => /\/assets\/lib-[\w-]+\.js$/.test(u))).toBe(false)
 })
+
+test('the WebLLM chunk is cached the first time it is used, and then loads offline', async ({ page, context }) => {
+  await page.goto('/')
+  await page.evaluate(() => navigator.serviceWorker.ready)
+  await page.reload()
+  expect(await page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true)
+  const chunk = await page.evaluate(async () => {
+    const cache = (await caches.keys()).find(n => n.includes('precache'))!
+    const worker = (await (await caches.open(cache)).keys()).find(r => /inference\.worker-[\w-]+\.js/.test(r.url))!
+    const code = await (await fetch(worker.url)).text()
+    return `/assets/${/lib-[\w-]+\.js/.exec(code)![0]}`
+  })
+  const inRuntimeCache = () => page.evaluate(async url => !!(await (await caches.open('local-ai-runtime-assets')).match(url)), chunk)
+  expect(await inRuntimeCache()).toBe(false)
+  expect(await page.evaluate(url => fetch(url).then(r => r.status), chunk)).toBe(200)
+  expect(await inRuntimeCache()).toBe(true)
+  await context.setOffline(true)
+  expect(await page.evaluate(url => fetch(url).then(r => r.ok), chunk)).toBe(true)
+})
