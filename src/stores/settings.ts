@@ -1,6 +1,6 @@
 import { del, get, set } from 'idb-keyval'
 import { defineStore } from 'pinia'
-import { computed, reactive, ref, shallowRef, toRaw, toRefs, watch } from 'vue'
+import { computed, reactive, ref, shallowRef, toRaw, watch, type WritableComputedRef } from 'vue'
 import { PUBLIC_HUB_URL } from '../models/hub-client'
 import {
   DEFAULT_SETTINGS, RELOAD_FIELDS, sanitizeSettings, validateSettings,
@@ -39,8 +39,9 @@ function readLegacy(): unknown {
 
 /**
  * User settings, validated and saved on the device with idb-keyval. `hydrate()` reads them (moving the old
- * localStorage copy over once); until it resolves the store holds the defaults. Invalid input stays in the form with
- * its message in `errors` but is never saved nor handed to the engines (`snapshot()` has the last valid values).
+ * localStorage copy over once); until it resolves the store holds the defaults. The form edits `values`; invalid input
+ * stays there with its message in `errors` but is never saved nor handed to the engines: the per-field refs
+ * (`settings.nCtx`) and `snapshot()` give the last valid values.
  */
 export const useSettingsStore = defineStore('settings', () => {
   const values = reactive<UserSettings>(structuredClone(DEFAULT_SETTINGS))
@@ -125,12 +126,21 @@ export const useSettingsStore = defineStore('settings', () => {
     return { ...s, geminiApiKey: geminiApiKey.value, effectiveHubUrl: hubUrl.value }
   }
 
+  /**
+   * One field per setting, for code that reads or sets a single value (`settings.temperature`): reading gives the
+   * last valid value, so engines never see what the user is still typing; writing sets it as the form does.
+   */
+  const fields = Object.fromEntries((Object.keys(DEFAULT_SETTINGS) as Array<keyof UserSettings>).map(k => [k, computed({
+    get: () => (errors.value[k] ? valid.value[k] : values[k]),
+    set: (v) => { (values as Record<string, unknown>)[k] = v },
+  })])) as { [K in keyof UserSettings]: WritableComputedRef<UserSettings[K]> }
+
   function reset(): void {
     Object.assign(values, structuredClone(DEFAULT_SETTINGS))
   }
 
   return {
-    ...toRefs(values), values, errors, isValid, hubUrl, hubUrlOverride, serverHubUrl, geminiApiKey, isHydrated,
+    ...fields, values, errors, isValid, hubUrl, hubUrlOverride, serverHubUrl, geminiApiKey, isHydrated,
     pendingReload, hydrate, flushed, saveGeminiKey, forgetGeminiKey, markApplied, snapshot, reset,
   }
 })

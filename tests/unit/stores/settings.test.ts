@@ -110,6 +110,10 @@ describe('settings store', () => {
     expect(settings.errors.topP).toMatch(/Top-p/)
     expect(settings.errors.openaiUrl).toMatch(/http:\/\/ or https:\/\//)
     expect(settings.isValid).toBe(false)
+    // The form keeps what was typed; everything else reads the last valid value.
+    expect(settings.values.maxTokens).toBe(-3)
+    expect(settings.maxTokens).toBe(64)
+    expect(settings.topP).toBe(0.95)
     expect(settings.snapshot()).toMatchObject({ maxTokens: 64, topP: 0.95, openaiUrl: '' })
     expect(await get(SETTINGS_KEY)).toMatchObject({ maxTokens: 64, topP: 0.95, openaiUrl: '' })
     settings.maxTokens = 100
