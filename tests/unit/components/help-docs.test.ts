@@ -1,4 +1,5 @@
 // @vitest-environment jsdom
+/// <reference types="vite/client" />
 /** The help panel's guides: bundled, rendered safely, heading ids for anchors, links kept inside the panel. */
 import { describe, expect, it } from 'vitest'
 import { GUIDES, renderGuide, resolveGuideLink } from '../../../src/components/help/help-docs'
