@@ -1,6 +1,6 @@
 /** The app shell: status bar, metrics chart, error notices that lead to help, diagnostics, help, themes, small screens. */
 import { expect, test } from '@playwright/test'
-import { ask, downloadStories, openApp, openSettings, setGreedy, storiesCard } from './helpers'
+import { ask, downloadStories, openApp, openSettings, setGreedy, startLongAnswer, storiesCard } from './helpers'
 import { NOT_GGUF } from './models-fixture'
 
 test('the status bar and the metrics chart follow a request', async ({ page }) => {
@@ -23,6 +23,12 @@ test('the status bar and the metrics chart follow a request', async ({ page }) =
   const points = await page.getByTestId('metrics-rate-line').getAttribute('points')
   expect(points?.split(' ')).toHaveLength(2)
   await expect(page.getByTestId('metrics-ttft-line')).toHaveAttribute('points', /\d+(\.\d)?,\d+(\.\d)? \d/)
+  await startLongAnswer(page)
+  await expect(page.getByTestId('status-state')).toHaveText('generating')
+  await expect(page.getByTestId('status-queue')).toHaveText('1')
+  await page.getByTestId('stop').click()
+  await expect(page.getByTestId('status-state')).toHaveText('ready')
+  await expect(page.getByTestId('status-queue')).toHaveText('0')
 })
 
 test('an error says what happened, what to do, and its help link opens the troubleshooting section', async ({ page }) => {
