@@ -41,12 +41,15 @@ test('on a host without COOP/COEP headers, the service worker makes the page cro
     expect(first?.headers()['cross-origin-embedder-policy']).toBeUndefined()
     expect(await page.evaluate(() => crossOriginIsolated)).toBe(false)
     await expect(page.getByTestId('worker-isolated')).toHaveAttribute('data-isolated', 'false')
-    await page.evaluate(() => navigator.serviceWorker.ready)
-    await page.reload()
+    // Once the service worker is active the app offers the reload that makes the page isolated.
+    const reloaded = page.waitForEvent('load')
+    await page.getByTestId('reload-for-threads').click()
+    await reloaded
     expect(await page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true)
     expect(await page.evaluate(() => crossOriginIsolated)).toBe(true)
     await expect(page.getByTestId('worker-isolated')).toHaveAttribute('data-isolated', 'true')
     expect(await page.evaluate(() => typeof SharedArrayBuffer)).toBe('function')
+    await expect(page.getByTestId('reload-for-threads')).toHaveCount(0)
   }
   finally {
     server.close()
