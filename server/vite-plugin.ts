@@ -6,13 +6,11 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Connect, Plugin } from 'vite'
+import { buildCsp, ISOLATION_HEADERS } from '../workers/sw-headers.ts'
 import { createHubMirror } from './hub-mirror.ts'
 import { resolveModelsDir } from './models-dir.ts'
 
-export const ISOLATION_HEADERS = {
-  'Cross-Origin-Opener-Policy': 'same-origin',
-  'Cross-Origin-Embedder-Policy': 'require-corp',
-} as const
+export { ISOLATION_HEADERS }
 
 export const MIRROR_REPO = 'local/models'
 const DEFAULT_MODEL_FILE = process.env.DEFAULT_MODEL_FILE ?? 'stories260K.gguf'
@@ -23,8 +21,20 @@ function isolation(_req: IncomingMessage, res: ServerResponse, next: () => void)
   next()
 }
 
-function install(middlewares: Connect.Server, log: (msg: string) => void) {
+/**
+ * The production CSP on the preview server's responses (the dev server has none: Vite's dev client needs inline
+ * code). It allows the default services; origins the user configures at run time are added by the service worker,
+ * which reads the saved settings when it serves the page (workers/sw.ts).
+ */
+function csp(_req: IncomingMessage, res: ServerResponse, next: () => void) {
+  res.setHeader('Content-Security-Policy', buildCsp())
+  next()
+}
+
+function install(middlewares: Connect.Server, log: (msg: string) => void, isProduction: boolean) {
   middlewares.use(isolation)
+  if (isProduction)
+    middlewares.use(csp)
   const modelsDir = resolveModelsDir()
   if (!modelsDir) {
     log('model mirror: no models folder (set MODELS_DIR); the app will use the public Hugging Face Hub')
@@ -53,10 +63,10 @@ export function localServerPlugin(): Plugin {
   return {
     name: 'local-ai:server',
     configureServer(server) {
-      install(server.middlewares, msg => server.config.logger.info(msg))
+      install(server.middlewares, msg => server.config.logger.info(msg), false)
     },
     configurePreviewServer(server) {
-      install(server.middlewares, msg => server.config.logger.info(msg))
+      install(server.middlewares, msg => server.config.logger.info(msg), true)
     },
   }
 }

@@ -8,6 +8,11 @@ import { ref } from 'vue'
 export function useServiceWorker() {
   const isOfflineReady = ref(false)
   const hasUpdate = ref(false)
+  /**
+   * The service worker now adds COOP/COEP, but this page was loaded without them (a static host): one reload makes it
+   * cross-origin isolated, so wllama gets threads. Offered, not forced, so nothing the user started is cut off.
+   */
+  const canEnableThreads = ref(false)
   const error = ref<string | null>(null)
   let wb: Workbox | null = null
 
@@ -16,7 +21,11 @@ export function useServiceWorker() {
       return
     wb = new Workbox(`${import.meta.env.BASE_URL}sw.js`, { scope: import.meta.env.BASE_URL })
     wb.addEventListener('waiting', () => { hasUpdate.value = true })
-    wb.addEventListener('activated', () => { isOfflineReady.value = true })
+    wb.addEventListener('activated', (event) => {
+      isOfflineReady.value = true
+      // First install only: if isolation still fails after that reload, the browser refuses it and asking again is noise.
+      canEnableThreads.value = !event.isUpdate && !globalThis.crossOriginIsolated
+    })
     try {
       await wb.register()
       isOfflineReady.value = !!navigator.serviceWorker.controller || isOfflineReady.value
@@ -31,5 +40,9 @@ export function useServiceWorker() {
     wb?.messageSkipWaiting()
   }
 
-  return { isOfflineReady, hasUpdate, error, register, applyUpdate }
+  function reloadForThreads(): void {
+    window.location.reload()
+  }
+
+  return { isOfflineReady, hasUpdate, canEnableThreads, error, register, applyUpdate, reloadForThreads }
 }

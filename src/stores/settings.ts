@@ -1,36 +1,35 @@
+import { del, get, set } from 'idb-keyval'
 import { defineStore } from 'pinia'
-import { computed, ref, watch } from 'vue'
-import { DEFAULT_N_CTX } from '../engines/wllama/load-plan'
-import { DEFAULT_MAX_TOKENS, DEFAULT_TEMPERATURE } from '../engines/wllama/prompt'
+import { computed, reactive, ref, shallowRef, toRaw, watch, type WritableComputedRef } from 'vue'
 import { PUBLIC_HUB_URL } from '../models/hub-client'
+import {
+  DEFAULT_SETTINGS, RELOAD_FIELDS, sanitizeSettings, validateSettings,
+  type SettingsSnapshot, type UserSettings,
+} from './settings-schema'
 
-const STORAGE_KEY = 'local-ai:settings'
+export type { BackendChoice, SettingsSnapshot, ToolName, UserSettings } from './settings-schema'
+export { BACKEND_CHOICES, DEFAULT_SETTINGS, RELOAD_FIELDS, TOOL_NAMES } from './settings-schema'
 
-/** What the user chose; unset fields follow the defaults. */
-interface UserSettings {
-  /** Hub base URL; unset follows the server's mirror, else the public Hub. */
-  hubUrl?: string
-  /** Context size in tokens. Default 2048. */
-  nCtx: number
-  /** 0 is greedy. Default 0.7. */
-  temperature: number
-  /** Most tokens an answer may have. Default 256. */
-  maxTokens: number
-  /** CPU threads; 0 lets the app measure the fastest count on first load. Default 0. */
-  nThreads: number
-  /** Run on the GPU when WebGPU is usable, or always on the CPU. Default 'auto'. */
-  gpuMode: 'auto' | 'cpu'
-  /** Unload the model after this many minutes without use, to free memory; 0 = never. Default 15. */
-  idleUnloadMinutes: number
-  /** Chat template for models without one (e.g. `chatml`); empty = the model's own, or plain completion. */
-  chatTemplate: string
+/** idb-keyval keys. The key lives apart from the settings so Forget deletes exactly it. */
+export const SETTINGS_KEY = 'local-ai:settings'
+export const GEMINI_KEY_KEY = 'local-ai:gemini-api-key'
+/** Where settings were kept before they moved to IndexedDB; read once, then removed. */
+export const LEGACY_STORAGE_KEY = 'local-ai:settings'
+
+type ReloadValues = Pick<UserSettings, (typeof RELOAD_FIELDS)[number]>
+
+function pickReload(s: UserSettings): ReloadValues {
+  return Object.fromEntries(RELOAD_FIELDS.map(k => [k, s[k]])) as ReloadValues
 }
 
-const DEFAULTS: UserSettings = { nCtx: DEFAULT_N_CTX, temperature: DEFAULT_TEMPERATURE, maxTokens: DEFAULT_MAX_TOKENS, nThreads: 0, gpuMode: 'auto', idleUnloadMinutes: 15, chatTemplate: '' }
-
-function readSaved(): Partial<UserSettings> {
+function readLegacy(): unknown {
+  if (typeof localStorage === 'undefined')
+    return undefined
+  const raw = localStorage.getItem(LEGACY_STORAGE_KEY)
+  if (raw === null)
+    return undefined
   try {
-    return JSON.parse(localStorage.getItem(STORAGE_KEY) ?? '{}') as Partial<UserSettings>
+    return JSON.parse(raw) as unknown
   }
   catch (err) {
     console.warn('Ignoring unreadable saved settings', err)
@@ -38,29 +37,110 @@ function readSaved(): Partial<UserSettings> {
   }
 }
 
-/** User settings, saved in localStorage. */
+/**
+ * User settings, validated and saved on the device with idb-keyval. `hydrate()` reads them (moving the old
+ * localStorage copy over once); until it resolves the store holds the defaults. The form edits `values`; invalid input
+ * stays there with its message in `errors` but is never saved nor handed to the engines: the per-field refs
+ * (`settings.nCtx`) and `snapshot()` give the last valid values.
+ */
 export const useSettingsStore = defineStore('settings', () => {
-  const saved = { ...DEFAULTS, ...readSaved() }
-  const hubUrlOverride = ref<string | undefined>(saved.hubUrl)
+  const values = reactive<UserSettings>(structuredClone(DEFAULT_SETTINGS))
+  const geminiApiKey = ref('')
   const serverHubUrl = ref<string | undefined>()
-  const nCtx = ref(saved.nCtx)
-  const temperature = ref(saved.temperature)
-  const maxTokens = ref(saved.maxTokens)
-  const nThreads = ref(saved.nThreads)
-  const gpuMode = ref(saved.gpuMode)
-  const idleUnloadMinutes = ref(saved.idleUnloadMinutes)
-  const chatTemplate = ref(saved.chatTemplate)
+  const isHydrated = ref(false)
+  /** The last valid values: what is saved and what the engines get. */
+  const valid = shallowRef<UserSettings>(structuredClone(DEFAULT_SETTINGS))
+  /** The reload-relevant values the current model was loaded with; null when no model is loaded. */
+  const appliedReload = ref<ReloadValues | null>(null)
 
-  const hubUrl = computed(() => hubUrlOverride.value ?? serverHubUrl.value ?? PUBLIC_HUB_URL)
-
-  const all = { nCtx, temperature, maxTokens, nThreads, gpuMode, idleUnloadMinutes, chatTemplate }
-  watch([hubUrlOverride, ...Object.values(all)], () => {
-    const s: UserSettings = {
-      hubUrl: hubUrlOverride.value, nCtx: nCtx.value, temperature: temperature.value, maxTokens: maxTokens.value,
-      nThreads: nThreads.value, gpuMode: gpuMode.value, idleUnloadMinutes: idleUnloadMinutes.value, chatTemplate: chatTemplate.value,
-    }
-    localStorage.setItem(STORAGE_KEY, JSON.stringify(s))
+  const errors = computed(() => validateSettings(values))
+  const isValid = computed(() => Object.keys(errors.value).length === 0)
+  const hubUrlOverride = computed<string | undefined>({
+    get: () => values.hubUrl || undefined,
+    set: (v) => { values.hubUrl = v ?? '' },
+  })
+  const hubUrl = computed(() => (errors.value.hubUrl ? valid.value.hubUrl : values.hubUrl) || serverHubUrl.value || PUBLIC_HUB_URL)
+  /** Reload-relevant fields changed since the model loaded: the UI offers to reload. */
+  const pendingReload = computed(() => {
+    const applied = appliedReload.value
+    if (!applied)
+      return []
+    return RELOAD_FIELDS.filter(k => !errors.value[k] && values[k] !== applied[k])
   })
 
-  return { hubUrl, hubUrlOverride, serverHubUrl, ...all }
+  let hydrating: Promise<void> | null = null
+  function hydrate(): Promise<void> {
+    hydrating ??= (async () => {
+      let saved = await get<unknown>(SETTINGS_KEY)
+      const legacy = readLegacy()
+      if (saved === undefined && legacy !== undefined) {
+        saved = sanitizeSettings(legacy)
+        await set(SETTINGS_KEY, saved)
+      }
+      if (legacy !== undefined)
+        localStorage.removeItem(LEGACY_STORAGE_KEY)
+      valid.value = sanitizeSettings(saved)
+      Object.assign(values, structuredClone(valid.value))
+      geminiApiKey.value = (await get<string>(GEMINI_KEY_KEY)) ?? ''
+      isHydrated.value = true
+    })()
+    return hydrating
+  }
+
+  let saving: Promise<void> = Promise.resolve()
+  /** Resolves when every change so far is on disk. */
+  function flushed(): Promise<void> {
+    return saving
+  }
+
+  watch(values, () => {
+    if (!isHydrated.value)
+      return
+    const next = sanitizeSettings(toRaw(values), valid.value)
+    if (JSON.stringify(next) === JSON.stringify(valid.value))
+      return
+    valid.value = next
+    saving = saving.then(() => set(SETTINGS_KEY, structuredClone(next)))
+      .catch((err: unknown) => console.warn('Saving settings failed', err))
+  }, { deep: true })
+
+  async function saveGeminiKey(key: string): Promise<void> {
+    geminiApiKey.value = key.trim()
+    await set(GEMINI_KEY_KEY, geminiApiKey.value)
+  }
+
+  /** Removes the Gemini key from this device. */
+  async function forgetGeminiKey(): Promise<void> {
+    geminiApiKey.value = ''
+    await del(GEMINI_KEY_KEY)
+  }
+
+  /** The model loaded (or was unloaded): remember which reload-relevant values it uses. */
+  function markApplied(isLoaded: boolean): void {
+    appliedReload.value = isLoaded ? pickReload(sanitizeSettings(toRaw(values), valid.value)) : null
+  }
+
+  /** Validated settings for the agent core and engines: plain data, with the key. */
+  function snapshot(): SettingsSnapshot {
+    const s = sanitizeSettings(toRaw(values), valid.value)
+    return { ...s, geminiApiKey: geminiApiKey.value, effectiveHubUrl: hubUrl.value }
+  }
+
+  /**
+   * One field per setting, for code that reads or sets a single value (`settings.temperature`): reading gives the
+   * last valid value, so engines never see what the user is still typing; writing sets it as the form does.
+   */
+  const fields = Object.fromEntries((Object.keys(DEFAULT_SETTINGS) as Array<keyof UserSettings>).map(k => [k, computed({
+    get: () => (errors.value[k] ? valid.value[k] : values[k]),
+    set: (v) => { (values as Record<string, unknown>)[k] = v },
+  })])) as { [K in keyof UserSettings]: WritableComputedRef<UserSettings[K]> }
+
+  function reset(): void {
+    Object.assign(values, structuredClone(DEFAULT_SETTINGS))
+  }
+
+  return {
+    ...fields, values, errors, isValid, hubUrl, hubUrlOverride, serverHubUrl, geminiApiKey, isHydrated,
+    pendingReload, hydrate, flushed, saveGeminiKey, forgetGeminiKey, markApplied, snapshot, reset,
+  }
 })

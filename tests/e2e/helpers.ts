@@ -9,12 +9,27 @@ export async function openApp(page: Page): Promise<void> {
   await expect(page.getByTestId('worker-isolated')).toBeVisible()
 }
 
+/** Opens the settings drawer from the header (if it is not open yet). */
+export async function openSettings(page: Page): Promise<void> {
+  const drawer = page.getByTestId('settings-drawer')
+  if (!await drawer.isVisible())
+    await page.getByTestId('open-settings').click()
+  await expect(drawer).toBeVisible()
+}
+
+/** Closes the settings drawer with Esc, as a keyboard user would. */
+export async function closeSettings(page: Page): Promise<void> {
+  const drawer = page.getByTestId('settings-drawer')
+  if (await drawer.isVisible())
+    await page.keyboard.press('Escape')
+  await expect(drawer).toBeHidden()
+}
+
 export async function setGreedy(page: Page, maxTokens = 64): Promise<void> {
-  const settings = page.locator('details.settings-form')
-  if (await settings.getAttribute('open') === null)
-    await settings.locator('summary').click()
+  await openSettings(page)
   await page.getByTestId('setting-temperature').fill('0')
   await page.getByTestId('setting-max-tokens').fill(String(maxTokens))
+  await closeSettings(page)
 }
 
 /** Sends a prompt and waits for the answer to finish; returns its text. */
@@ -47,16 +62,15 @@ export async function downloadStories(page: Page): Promise<void> {
   await expect(card.getByTestId('model-state')).toHaveText('Loaded')
 }
 
-/** Opens Settings and fills one field by its test id. */
+/** Opens Settings, fills one field by its test id, and closes the drawer again. */
 export async function setSetting(page: Page, testId: string, value: string): Promise<void> {
-  const settings = page.locator('details.settings-form')
-  if (await settings.getAttribute('open') === null)
-    await settings.locator('summary').click()
+  await openSettings(page)
   const field = page.getByTestId(testId)
   if (await field.evaluate(el => el.tagName === 'SELECT'))
     await field.selectOption(value)
   else
     await field.fill(value)
+  await closeSettings(page)
 }
 
 /** Reloads the page; the app reloads the last model from OPFS with the current settings. */

@@ -16,4 +16,9 @@ test('after one visit the app opens, loads its model and chats offline', async (
   await expect(storiesCard(page).getByTestId('model-state')).toHaveText('Loaded')
   await setGreedy(page)
   expect(await ask(page, 'Once upon a time')).toContain('there was a little girl named Lily')
+  // The offline page is the service worker's copy, served with the isolation headers and the CSP it adds.
+  const headers = await page.evaluate(() => fetch('/').then(r => Object.fromEntries(r.headers)))
+  expect(headers['cross-origin-embedder-policy']).toBe('require-corp')
+  expect(headers['content-security-policy']).toContain('script-src \'self\' \'wasm-unsafe-eval\'')
+  await expect(page.getByTestId('status-state')).toHaveText('ready')
 })

@@ -4,7 +4,7 @@
  */
 import { expect, test } from '@playwright/test'
 import { NOT_GGUF, TRUNCATED } from './models-fixture'
-import { ask, opfsModelFiles, opfsRootEntries, openApp, setGreedy, storiesCard } from './helpers'
+import { ask, opfsModelFiles, opfsRootEntries, openApp, setGreedy, setSetting, storiesCard } from './helpers'
 
 test('the page and the inference worker are cross-origin isolated', async ({ page }) => {
   const response = await page.goto('/')
@@ -37,8 +37,8 @@ test('download with progress, load, stream, stop, and reload from OPFS without f
   expect(await ask(page, 'Once upon a time')).toContain('there was a little girl named Lily')
 
   // Stop: a long answer is cut short, marked as stopped, and the next prompt works.
-  await page.getByTestId('setting-max-tokens').fill('4000')
-  await page.getByTestId('setting-temperature').fill('1')
+  await setSetting(page, 'setting-max-tokens', '4000')
+  await setSetting(page, 'setting-temperature', '1')
   await page.getByTestId('prompt').fill('Once upon a time')
   await page.getByTestId('send').click()
   const answer = page.locator('[data-testid=chat-message][data-role=assistant]').last()

@@ -1,25 +1,30 @@
 // @vitest-environment happy-dom
+import 'fake-indexeddb/auto'
+import { clear, get } from 'idb-keyval'
 import { createPinia, setActivePinia } from 'pinia'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { nextTick } from 'vue'
 import { PUBLIC_HUB_URL } from '../../../src/models/hub-client'
-import { useSettingsStore } from '../../../src/stores/settings'
+import { GEMINI_KEY_KEY, LEGACY_STORAGE_KEY, SETTINGS_KEY, useSettingsStore } from '../../../src/stores/settings'
+import { DEFAULT_SETTINGS, sanitizeSettings, validateSettings } from '../../../src/stores/settings-schema'
 
-const STORAGE_KEY = 'local-ai:settings'
-
-/** The store as a page load would create it: a new pinia reading what localStorage holds now. */
-function freshStore() {
+/** The store as a page load creates it: a new pinia, hydrated from what IndexedDB (and localStorage) hold now. */
+async function freshStore() {
   setActivePinia(createPinia())
-  return useSettingsStore()
+  const store = useSettingsStore()
+  await store.hydrate()
+  return store
 }
 
-function savedSettings(): unknown {
-  const raw = localStorage.getItem(STORAGE_KEY)
-  return raw === null ? null : JSON.parse(raw)
+/** Lets the deep watcher run, then waits for its write. */
+async function settle(store: ReturnType<typeof useSettingsStore>) {
+  await nextTick()
+  await store.flushed()
 }
 
-beforeEach(() => {
+beforeEach(async () => {
   localStorage.clear()
+  await clear()
 })
 
 afterEach(() => {
@@ -28,84 +33,145 @@ afterEach(() => {
 
 describe('settings store', () => {
   it('starts from the defaults and saves nothing until something changes', async () => {
-    const settings = freshStore()
+    const settings = await freshStore()
     expect(settings.nCtx).toBe(2048)
     expect(settings.temperature).toBe(0.7)
     expect(settings.maxTokens).toBe(256)
+    expect(settings.backend).toBe('auto')
     expect(settings.hubUrlOverride).toBeUndefined()
-    expect(settings.serverHubUrl).toBeUndefined()
     expect(settings.hubUrl).toBe(PUBLIC_HUB_URL)
-    await nextTick()
-    expect(localStorage.getItem(STORAGE_KEY)).toBeNull()
+    await settle(settings)
+    expect(await get(SETTINGS_KEY)).toBeUndefined()
   })
 
-  it('uses the override, else the server mirror, else the public Hub', () => {
-    const settings = freshStore()
-    expect(settings.hubUrl).toBe('https://huggingface.co')
+  it('uses the override, else the server mirror, else the public Hub', async () => {
+    const settings = await freshStore()
     settings.serverHubUrl = 'http://127.0.0.1:8787'
     expect(settings.hubUrl).toBe('http://127.0.0.1:8787')
     settings.hubUrlOverride = 'https://hf-mirror.example'
     expect(settings.hubUrl).toBe('https://hf-mirror.example')
     settings.hubUrlOverride = undefined
     expect(settings.hubUrl).toBe('http://127.0.0.1:8787')
-    settings.serverHubUrl = undefined
-    expect(settings.hubUrl).toBe('https://huggingface.co')
   })
 
-  it('saves changes to localStorage and a new page reads them back', async () => {
-    const settings = freshStore()
+  it('saves changes to IndexedDB and a new page reads them back', async () => {
+    const settings = await freshStore()
     settings.nCtx = 4096
     settings.temperature = 0
-    settings.maxTokens = 64
+    settings.topK = 5
+    settings.backend = 'gemini'
+    settings.tools.notes = false
     settings.hubUrlOverride = 'https://hf-mirror.example'
-    await nextTick()
-    expect(savedSettings()).toEqual({ hubUrl: 'https://hf-mirror.example', nCtx: 4096, temperature: 0, maxTokens: 64, nThreads: 0, gpuMode: 'auto', idleUnloadMinutes: 15, chatTemplate: '' })
+    await settle(settings)
+    expect(await get(SETTINGS_KEY)).toMatchObject({ nCtx: 4096, temperature: 0, topK: 5, backend: 'gemini', hubUrl: 'https://hf-mirror.example' })
 
-    const reloaded = freshStore()
-    expect(reloaded).not.toBe(settings)
+    const reloaded = await freshStore()
     expect(reloaded.nCtx).toBe(4096)
-    expect(reloaded.temperature).toBe(0)
-    expect(reloaded.maxTokens).toBe(64)
-    expect(reloaded.hubUrlOverride).toBe('https://hf-mirror.example')
+    expect(reloaded.topK).toBe(5)
+    expect(reloaded.backend).toBe('gemini')
+    expect(reloaded.tools).toEqual({ calculator: true, datetime: true, unit_convert: true, notes: false })
     expect(reloaded.hubUrl).toBe('https://hf-mirror.example')
+    expect(localStorage.getItem(LEGACY_STORAGE_KEY)).toBeNull()
   })
 
-  it('does not save the server mirror, which is learnt again at each start', async () => {
-    const settings = freshStore()
-    settings.serverHubUrl = 'http://127.0.0.1:8787'
-    settings.maxTokens = 128
-    await nextTick()
-    expect(savedSettings()).toEqual({ nCtx: 2048, temperature: 0.7, maxTokens: 128, nThreads: 0, gpuMode: 'auto', idleUnloadMinutes: 15, chatTemplate: '' })
-    expect(freshStore().hubUrl).toBe(PUBLIC_HUB_URL)
-  })
-
-  it('forgets a cleared override after a reload', async () => {
-    const settings = freshStore()
-    settings.hubUrlOverride = 'https://hf-mirror.example'
-    await nextTick()
-    settings.hubUrlOverride = undefined
-    await nextTick()
-    const reloaded = freshStore()
-    expect(reloaded.hubUrlOverride).toBeUndefined()
-    expect(reloaded.hubUrl).toBe(PUBLIC_HUB_URL)
-  })
-
-  it('fills fields missing from saved settings with the defaults', () => {
-    localStorage.setItem(STORAGE_KEY, JSON.stringify({ maxTokens: 32 }))
-    const settings = freshStore()
+  it('moves the old localStorage settings into IndexedDB once, then removes them', async () => {
+    localStorage.setItem(LEGACY_STORAGE_KEY, JSON.stringify({ nCtx: 1024, maxTokens: 32, gpuMode: 'cpu', hubUrl: 'https://old.example' }))
+    const settings = await freshStore()
+    expect(settings.nCtx).toBe(1024)
     expect(settings.maxTokens).toBe(32)
-    expect(settings.nCtx).toBe(2048)
+    expect(settings.gpuMode).toBe('cpu')
+    expect(settings.hubUrl).toBe('https://old.example')
     expect(settings.temperature).toBe(0.7)
+    expect(localStorage.getItem(LEGACY_STORAGE_KEY)).toBeNull()
+    expect(await get(SETTINGS_KEY)).toMatchObject({ nCtx: 1024, maxTokens: 32 })
+
+    // A stale copy appearing later (an old tab) does not overwrite what IndexedDB holds.
+    localStorage.setItem(LEGACY_STORAGE_KEY, JSON.stringify({ nCtx: 512 }))
+    expect((await freshStore()).nCtx).toBe(1024)
   })
 
-  it('falls back to the defaults when the saved JSON is corrupt', () => {
+  it('falls back to the defaults when the old saved JSON is corrupt', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
-    localStorage.setItem(STORAGE_KEY, '{"nCtx": 4096,')
-    const settings = freshStore()
+    localStorage.setItem(LEGACY_STORAGE_KEY, '{"nCtx": 4096,')
+    const settings = await freshStore()
     expect(settings.nCtx).toBe(2048)
-    expect(settings.temperature).toBe(0.7)
-    expect(settings.maxTokens).toBe(256)
-    expect(settings.hubUrl).toBe(PUBLIC_HUB_URL)
     expect(warn).toHaveBeenCalledOnce()
+  })
+
+  it('shows a message for an invalid value, and neither saves it nor hands it to the engines', async () => {
+    const settings = await freshStore()
+    settings.maxTokens = 64
+    await settle(settings)
+    settings.maxTokens = -3
+    settings.topP = 1.5
+    settings.openaiUrl = 'localhost:8080'
+    await settle(settings)
+    expect(settings.errors.maxTokens).toBe('Longest answer must be a whole number from 1 to 32768.')
+    expect(settings.errors.topP).toMatch(/Top-p/)
+    expect(settings.errors.openaiUrl).toMatch(/http:\/\/ or https:\/\//)
+    expect(settings.isValid).toBe(false)
+    // The form keeps what was typed; everything else reads the last valid value.
+    expect(settings.values.maxTokens).toBe(-3)
+    expect(settings.maxTokens).toBe(64)
+    expect(settings.topP).toBe(0.95)
+    expect(settings.snapshot()).toMatchObject({ maxTokens: 64, topP: 0.95, openaiUrl: '' })
+    expect(await get(SETTINGS_KEY)).toMatchObject({ maxTokens: 64, topP: 0.95, openaiUrl: '' })
+    settings.maxTokens = 100
+    await settle(settings)
+    expect(settings.errors.maxTokens).toBeUndefined()
+    expect(settings.snapshot().maxTokens).toBe(100)
+  })
+
+  it('keeps the Gemini key apart, gives it to the snapshot, and Forget deletes it from storage', async () => {
+    const settings = await freshStore()
+    await settings.saveGeminiKey('  AIza-secret-key ')
+    expect(await get(GEMINI_KEY_KEY)).toBe('AIza-secret-key')
+    expect(JSON.stringify(await get(SETTINGS_KEY) ?? {})).not.toContain('AIza')
+    expect((await freshStore()).snapshot().geminiApiKey).toBe('AIza-secret-key')
+    await settings.forgetGeminiKey()
+    expect(await get(GEMINI_KEY_KEY)).toBeUndefined()
+    expect((await freshStore()).geminiApiKey).toBe('')
+  })
+
+  it('snapshot is plain data with the effective hub', async () => {
+    const settings = await freshStore()
+    settings.serverHubUrl = 'http://127.0.0.1:9'
+    const snap = settings.snapshot()
+    expect(structuredClone(snap)).toEqual(snap)
+    expect(snap.effectiveHubUrl).toBe('http://127.0.0.1:9')
+    expect(Object.keys(snap).sort()).toEqual([...Object.keys(DEFAULT_SETTINGS), 'effectiveHubUrl', 'geminiApiKey'].sort())
+  })
+
+  it('lists the changes that need a model reload only after a model loaded', async () => {
+    const settings = await freshStore()
+    settings.nCtx = 1024
+    expect(settings.pendingReload).toEqual([])
+    settings.markApplied(true)
+    settings.temperature = 0.1
+    expect(settings.pendingReload).toEqual([])
+    settings.nCtx = 512
+    settings.nThreads = 2
+    expect(settings.pendingReload).toEqual(['nThreads', 'nCtx'])
+    settings.markApplied(true)
+    expect(settings.pendingReload).toEqual([])
+  })
+})
+
+describe('settings schema', () => {
+  it('accepts the defaults', () => {
+    expect(validateSettings(DEFAULT_SETTINGS)).toEqual({})
+  })
+
+  it('asks for a server URL when the OpenAI-compatible backend is chosen', () => {
+    expect(validateSettings({ ...DEFAULT_SETTINGS, backend: 'openai-compat' }).openaiUrl).toMatch(/Enter the server URL/)
+  })
+
+  it('drops unknown fields and replaces invalid ones when reading saved data', () => {
+    const s = sanitizeSettings({ nCtx: 'big', evil: 1, temperature: 0.2, tools: { calculator: false } })
+    expect(s.nCtx).toBe(2048)
+    expect(s.temperature).toBe(0.2)
+    expect(s.tools.calculator).toBe(false)
+    expect(s.tools.notes).toBe(true)
+    expect('evil' in s).toBe(false)
   })
 })

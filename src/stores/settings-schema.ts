@@ -1,0 +1,186 @@
+/**
+ * The user's settings as plain data: their type, defaults and validation. Framework-free (no Vue, Pinia or DOM), so
+ * the agent core and Node tests can use it; the Pinia store in `settings.ts` keeps it reactive and persisted.
+ */
+import { DEFAULT_N_CTX } from '../engines/wllama/load-plan'
+import { DEFAULT_MAX_TOKENS, DEFAULT_TEMPERATURE } from '../engines/wllama/prompt'
+
+/** Which backend answers. `auto` picks the best local one and falls back to Gemini when allowed. */
+export const BACKEND_CHOICES = ['auto', 'local-cpu', 'local-gpu', 'gemini', 'openai-compat'] as const
+export type BackendChoice = (typeof BACKEND_CHOICES)[number]
+
+/** The built-in tools the agent may call. */
+export const TOOL_NAMES = ['calculator', 'datetime', 'unit_convert', 'notes'] as const
+export type ToolName = (typeof TOOL_NAMES)[number]
+
+/** Everything the user can set. Saved on the device (IndexedDB), except `geminiApiKey`, which is saved apart. */
+export interface UserSettings {
+  /** Default 'auto'. */
+  backend: BackendChoice
+  /** Catalog id (`owner/repo/file`) of the local model to use; '' = the last loaded one. */
+  modelId: string
+  /** CPU threads; 0 = measure the fastest count on first load. Default 0. */
+  nThreads: number
+  /** Context size in tokens; the engine lowers it to what the model and the device allow. Default 2048. */
+  nCtx: number
+  /** Run on the GPU when WebGPU is usable, or always on the CPU. Default 'auto'. */
+  gpuMode: 'auto' | 'cpu'
+  /** Layers offloaded to the GPU; -1 = as many as fit. Default -1. */
+  gpuLayers: number
+  /** 0 is greedy. Default 0.7. */
+  temperature: number
+  /** Nucleus sampling, 0 < p <= 1. Default 0.95. */
+  topP: number
+  /** Sample among the k most likely tokens; 0 = no limit. Default 40. */
+  topK: number
+  /** Most tokens an answer may have. Default 256. */
+  maxTokens: number
+  /** Sent first in every conversation; '' = none. */
+  systemPrompt: string
+  /** Tools the agent may call, by name. Default all on. */
+  tools: Record<ToolName, boolean>
+  /** When the local model cannot answer (no model, unsupported device), ask Gemini instead. Default false. */
+  isGeminiFallbackOn: boolean
+  /** Default 'gemini-2.5-flash'. */
+  geminiModel: string
+  /** Base URL of the Gemini API; '' = Google's. Tests point it at a local server. */
+  geminiBaseUrl: string
+  /** Hub base URL; '' follows the server's mirror, else the public Hub. */
+  hubUrl: string
+  /** Base URL of an OpenAI-compatible server, e.g. `http://localhost:8080/v1`; '' = none. */
+  openaiUrl: string
+  /** Model name sent to the OpenAI-compatible server. */
+  openaiModel: string
+  /** Optional bearer key for the OpenAI-compatible server. */
+  openaiKey: string
+  /** Unload the model after this many minutes without use, to free memory; 0 = never. Default 15. */
+  idleUnloadMinutes: number
+  /** Chat template for models without one (e.g. `chatml`); '' = the model's own, or plain completion. */
+  chatTemplate: string
+  /** Colour theme; 'system' follows prefers-color-scheme. */
+  theme: 'system' | 'light' | 'dark'
+}
+
+/** What the agent core reads: every setting, validated, plus the Gemini key. A plain object, safe to copy. */
+export interface SettingsSnapshot extends UserSettings {
+  /** '' when no key is saved. Never log or show this. */
+  geminiApiKey: string
+  /** The hub the app downloads from: the override, else the server's mirror, else the public Hub. */
+  effectiveHubUrl: string
+}
+
+export const DEFAULT_SETTINGS: UserSettings = {
+  backend: 'auto',
+  modelId: '',
+  nThreads: 0,
+  nCtx: DEFAULT_N_CTX,
+  gpuMode: 'auto',
+  gpuLayers: -1,
+  temperature: DEFAULT_TEMPERATURE,
+  topP: 0.95,
+  topK: 40,
+  maxTokens: DEFAULT_MAX_TOKENS,
+  systemPrompt: '',
+  tools: { calculator: true, datetime: true, unit_convert: true, notes: true },
+  isGeminiFallbackOn: false,
+  geminiModel: 'gemini-2.5-flash',
+  geminiBaseUrl: '',
+  hubUrl: '',
+  openaiUrl: '',
+  openaiModel: '',
+  openaiKey: '',
+  idleUnloadMinutes: 15,
+  chatTemplate: '',
+  theme: 'system',
+}
+
+/** Settings that take effect only when the model loads again. */
+export const RELOAD_FIELDS = ['backend', 'modelId', 'nThreads', 'nCtx', 'gpuMode', 'gpuLayers', 'chatTemplate'] as const satisfies ReadonlyArray<keyof UserSettings>
+
+export type SettingsErrors = Partial<Record<keyof UserSettings, string>>
+
+function intIn(v: unknown, min: number, max: number, what: string): string | undefined {
+  return typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max ? undefined : `${what} must be a whole number from ${min} to ${max}.`
+}
+
+function numIn(v: unknown, min: number, max: number, what: string): string | undefined {
+  return typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max ? undefined : `${what} must be a number from ${min} to ${max}.`
+}
+
+/** '' or an absolute http(s) URL. */
+function optionalUrl(v: unknown, what: string): string | undefined {
+  if (v === '')
+    return undefined
+  try {
+    const url = new URL(String(v))
+    if (url.protocol === 'http:' || url.protocol === 'https:')
+      return undefined
+  }
+  catch {
+    // Not a URL at all: the message below says what is expected.
+  }
+  return `${what} must be a full address starting with http:// or https:// (or empty).`
+}
+
+function oneOf(v: unknown, allowed: readonly string[], what: string): string | undefined {
+  return allowed.includes(v as string) ? undefined : `${what} must be one of: ${allowed.join(', ')}.`
+}
+
+function textUpTo(v: unknown, max: number, what: string): string | undefined {
+  return typeof v === 'string' && v.length <= max ? undefined : `${what} must be text of at most ${max} characters.`
+}
+
+const VALIDATORS: { [K in keyof UserSettings]: (v: UserSettings[K], all: UserSettings) => string | undefined } = {
+  backend: v => oneOf(v, BACKEND_CHOICES, 'Backend'),
+  modelId: v => textUpTo(v, 500, 'Model'),
+  nThreads: v => intIn(v, 0, 64, 'Threads'),
+  nCtx: v => intIn(v, 16, 2 ** 24, 'Context size'),
+  gpuMode: v => oneOf(v, ['auto', 'cpu'], 'Run on'),
+  gpuLayers: v => intIn(v, -1, 999, 'GPU layers'),
+  temperature: v => numIn(v, 0, 2, 'Temperature'),
+  topP: v => (typeof v === 'number' && v > 0 && v <= 1 ? undefined : 'Top-p must be a number above 0 and at most 1.'),
+  topK: v => intIn(v, 0, 1000, 'Top-k'),
+  maxTokens: v => intIn(v, 1, 32768, 'Longest answer'),
+  systemPrompt: v => textUpTo(v, 8000, 'System prompt'),
+  tools: v => (TOOL_NAMES.every(t => typeof v?.[t] === 'boolean') ? undefined : 'Tools must each be on or off.'),
+  isGeminiFallbackOn: v => (typeof v === 'boolean' ? undefined : 'Fallback must be on or off.'),
+  geminiModel: v => (typeof v === 'string' && /^[\w.-]{1,100}$/.test(v) ? undefined : 'Gemini model must be a model name such as gemini-2.5-flash.'),
+  geminiBaseUrl: v => optionalUrl(v, 'Gemini base URL'),
+  hubUrl: v => optionalUrl(v, 'Model hub address'),
+  openaiUrl: (v, all) => optionalUrl(v, 'Server URL') ?? (all.backend === 'openai-compat' && !v ? 'Enter the server URL to use the OpenAI-compatible backend.' : undefined),
+  openaiModel: v => textUpTo(v, 200, 'Server model'),
+  openaiKey: v => textUpTo(v, 500, 'Server key'),
+  idleUnloadMinutes: v => numIn(v, 0, 1440, 'Idle minutes'),
+  chatTemplate: v => (typeof v === 'string' && /^[\w.-]{0,64}$/.test(v) ? undefined : 'Chat template must be a template name such as chatml, or empty.'),
+  theme: v => oneOf(v, ['system', 'light', 'dark'], 'Theme'),
+}
+
+/** One message per invalid field; an empty object when everything is valid. */
+export function validateSettings(s: UserSettings): SettingsErrors {
+  const errors: SettingsErrors = {}
+  for (const key of Object.keys(VALIDATORS) as Array<keyof UserSettings>) {
+    const check = VALIDATORS[key] as (v: unknown, all: UserSettings) => string | undefined
+    const message = check(s[key], s)
+    if (message)
+      errors[key] = message
+  }
+  return errors
+}
+
+/**
+ * Saved data (possibly old, partial or hand-edited) as valid settings: unknown fields dropped, invalid ones replaced
+ * by `fallback`'s. The older `hubUrl: undefined` shape reads as ''.
+ */
+export function sanitizeSettings(raw: unknown, fallback: UserSettings = DEFAULT_SETTINGS): UserSettings {
+  const input = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>
+  const merged = { ...fallback } as Record<string, unknown>
+  for (const key of Object.keys(DEFAULT_SETTINGS)) {
+    if (input[key] !== undefined)
+      merged[key] = key === 'tools' ? { ...fallback.tools, ...(input[key] as object) } : input[key]
+  }
+  const candidate = merged as unknown as UserSettings
+  const errors = validateSettings(candidate)
+  for (const key of Object.keys(errors) as Array<keyof UserSettings>)
+    (merged as Record<string, unknown>)[key] = fallback[key]
+  return structuredClone(merged) as unknown as UserSettings
+}
