@@ -23,6 +23,8 @@ export const ERROR_CODES = [
   'inference_failed',
   'busy_elsewhere',
   'unknown',
+  'import_invalid',
+  'conversations_unavailable',
 ] as const
 
 export type ErrorCode = (typeof ERROR_CODES)[number]
@@ -47,6 +49,8 @@ export const ERROR_HELP: Record<ErrorCode, { title: string, action: string }> = 
   inference_failed: { title: 'The model failed while writing its answer.', action: 'Try again; if it repeats, reload the model.' },
   busy_elsewhere: { title: 'The model is open in another tab.', action: 'Close the other tab, or take over the model here.' },
   unknown: { title: 'Something went wrong.', action: 'Reload the page; if it repeats, see Troubleshooting.' },
+  import_invalid: { title: 'This file is not a conversations export, so nothing was imported.', action: 'Pick a .json file made with Export in this app; your conversations are unchanged.' },
+  conversations_unavailable: { title: 'Conversations cannot be saved in this browser.', action: 'Leave private browsing, close other tabs of this app and reload.' },
 }
 
 /** The shape an error has while it crosses `postMessage`. */
