@@ -1,11 +1,14 @@
 /**
- * Export and import of conversations as JSON. An import is validated against {@link exportSchema} with ajv (the
- * maintained JSON Schema validator, already used for tool arguments) before anything is stored, and is stored in
- * one IndexedDB transaction: a bad file changes nothing. Framework-free.
+ * Export and import of conversations as JSON. An import is validated against the JSON Schema in export-schema.ts with
+ * ajv (the maintained JSON Schema validator, already used for tool arguments) before anything is stored, and is
+ * stored in one IndexedDB transaction: a bad file changes nothing. The validator is ajv's standalone code generated
+ * ahead of time (export-validator.generated.ts), so no schema is compiled with `new Function` under the app's CSP.
+ * Framework-free.
  */
-import Ajv, { type ErrorObject } from 'ajv'
+import type { ErrorObject, ValidateFunction } from 'ajv'
 import { AppError } from '../protocol/errors'
-import { EXPORT_FORMAT, EXPORT_VERSION, exportSchema } from './export-schema'
+import { EXPORT_FORMAT, EXPORT_VERSION } from './export-schema'
+import { validate as generatedValidate } from './export-validator.generated'
 import { newId, type ConversationWithMessages, type StoredMessage } from './types'
 
 /** The exported file as JSON data. */
@@ -17,10 +20,9 @@ export interface ConversationExport {
   conversations: Array<Omit<ConversationWithMessages, 'messages'> & { messages: Array<Omit<StoredMessage, 'conversationId' | 'seq'>> }>
 }
 
-let validator: ReturnType<Ajv['compile']> | undefined
+const validator = generatedValidate as unknown as ValidateFunction
 
 function validate(data: unknown): ErrorObject[] {
-  validator ??= new Ajv({ allErrors: false, strict: true }).compile(exportSchema)
   return validator(data) ? [] : (validator.errors ?? [])
 }
 

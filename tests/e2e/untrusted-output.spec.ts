@@ -72,7 +72,11 @@ test('script vectors in imported model output and tool results render inert', as
   await expect(answer).toContainText('End of answer.')
   // The page really rendered the payloads: the code block shows its HTML as text, the steps open.
   await expect(answer.locator('pre code').first()).toContainText('<script>window.__pwned=1</script>')
-  await answer.getByTestId('agent-steps').locator('summary').click()
+  // Agent steps are inline and collapsed until opened: thought, tool call with its arguments, result, answer.
+  const steps = answer.getByTestId('agent-steps')
+  await expect(steps.getByTestId('tool-result')).toBeHidden()
+  await steps.locator('summary').click()
+  await expect(steps.getByTestId('agent-step')).toHaveCount(4)
   await expect(answer.getByTestId('tool-result')).toContainText('click me')
   await expect(answer.getByTestId('tool-arguments')).toContainText('<script>')
 
