@@ -74,14 +74,18 @@ export class ConversationDb {
     return all.sort(bySeq)
   }
 
-  /** Writes the message and moves its conversation to the top of the list, in one transaction. */
+  /**
+   * Writes the message and moves its conversation to the top of the list, in one transaction. A message of a
+   * conversation that no longer exists (deleted while its reply streamed) is not written, so nothing is orphaned.
+   */
   async putMessage(message: StoredMessage, now = Date.now()): Promise<void> {
     const tx = this.db.transaction([CONVERSATIONS, MESSAGES], 'readwrite')
-    tx.objectStore(MESSAGES).put(message)
     const conversations = tx.objectStore(CONVERSATIONS)
     const conversation = await request(conversations.get(message.conversationId) as IDBRequest<Conversation | undefined>)
-    if (conversation)
+    if (conversation) {
+      tx.objectStore(MESSAGES).put(message)
       conversations.put({ ...conversation, updatedAt: now })
+    }
     await committed(tx)
   }
 

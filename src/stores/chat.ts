@@ -31,6 +31,8 @@ export const useChatStore = defineStore('chat', () => {
   const error = ref<AppError | null>(null)
   const lastMetrics = ref<RequestMetrics | null>(null)
   let abort: AbortController | null = null
+  /** The reply being streamed, wherever the person navigates meanwhile. */
+  let live: ChatEntry | null = null
   const timers = new Map<string, ReturnType<typeof setTimeout>>()
 
   async function save(m: ChatEntry): Promise<void> {
@@ -58,8 +60,9 @@ export const useChatStore = defineStore('chat', () => {
   async function loadMessages(id: string | null): Promise<void> {
     openId = id
     const loaded = id ? await (await conversations.db()).listMessages(id) : []
+    // Coming back to a conversation whose reply is still streaming shows the live reply, not its last saved copy.
     if (openId === id)
-      messages.value = loaded
+      messages.value = loaded.map(m => (m.id === live?.id ? live : m))
   }
 
   // Another conversation was opened (selected, or the open one deleted or an import opened): show its messages.
@@ -115,6 +118,7 @@ export const useChatStore = defineStore('chat', () => {
       model: models.loaded?.model.file,
     })
     const answer = messages.value[messages.value.length - 1]!
+    live = answer
     await save(answer)
     abort = new AbortController()
     isGenerating.value = true
@@ -148,6 +152,7 @@ export const useChatStore = defineStore('chat', () => {
     finally {
       isGenerating.value = false
       abort = null
+      live = null
       await save(answer)
       // The conversation moved to the top of the list.
       await conversations.refresh()
@@ -204,6 +209,13 @@ export const useChatStore = defineStore('chat', () => {
     conversations.currentId = id
   }
 
+  /** Deletes a conversation; a reply streaming into it is stopped first. */
+  async function deleteConversation(id: string): Promise<void> {
+    if (live?.conversationId === id)
+      stop()
+    await conversations.remove(id)
+  }
+
   /** Starts an empty conversation. */
   async function newConversation(): Promise<void> {
     openId = newId()
@@ -211,5 +223,5 @@ export const useChatStore = defineStore('chat', () => {
     await conversations.create(UNTITLED, openId)
   }
 
-  return { messages, isGenerating, error, lastMetrics, init, send, stop, regenerate, editAndResend, appendStep, select, newConversation }
+  return { messages, isGenerating, error, lastMetrics, init, send, stop, regenerate, editAndResend, appendStep, select, newConversation, deleteConversation }
 })

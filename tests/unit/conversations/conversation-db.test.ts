@@ -86,3 +86,16 @@ describe('ConversationDb', () => {
     expect(await db.listMessages('n')).toEqual([])
   })
 })
+
+describe('ConversationDb.putMessage', () => {
+  it('does not write a message whose conversation was deleted (a reply still streaming into it)', async () => {
+    await db.putConversation(conversation('a', 'A', 1))
+    await db.putMessage(message('m1', 'a', 0, 'kept'))
+    await db.deleteConversation('a')
+
+    await db.putMessage(message('m2', 'a', 1, 'late chunk', 'streaming'))
+
+    expect(await db.listMessages('a')).toEqual([])
+    expect(await db.markInterrupted()).toBe(0)
+  })
+})
