@@ -82,16 +82,29 @@ export const useChatStore = defineStore('chat', () => {
     return { id: newId(), conversationId, seq, role, content, status, createdAt: Date.now() }
   }
 
+  /**
+   * Marks a run as started before its first await, so Send/Stop and `isGenerating` are right from the first click
+   * and a Stop pressed while messages are being saved still stops the reply.
+   */
+  function begin(): AbortSignal {
+    isGenerating.value = true
+    error.value = null
+    abort = new AbortController()
+    return abort.signal
+  }
+
   /** Sends `text` as the user's next message and streams the reply. */
   async function send(text: string): Promise<void> {
-    const models = useModelsStore()
-    if (!models.loaded) {
+    if (!useModelsStore().loaded) {
       error.value = new AppError('model_not_loaded')
       return
     }
     if (!text.trim() || isGenerating.value)
       return
-    error.value = null
+    await ask(text, begin())
+  }
+
+  async function ask(text: string, signal: AbortSignal): Promise<void> {
     let id = openId
     if (!id) {
       openId = newId()
@@ -102,11 +115,11 @@ export const useChatStore = defineStore('chat', () => {
     const question = entry('user', text, id, 'done')
     messages.value.push(question)
     await save(question)
-    await generate(id)
+    await generate(id, signal)
   }
 
   /** Streams a reply to the messages so far into a new assistant message. */
-  async function generate(conversationId: string): Promise<void> {
+  async function generate(conversationId: string, signal: AbortSignal): Promise<void> {
     const models = useModelsStore()
     const settings = useSettingsStore()
     const engine = useEngineStore()
@@ -120,13 +133,12 @@ export const useChatStore = defineStore('chat', () => {
     const answer = messages.value[messages.value.length - 1]!
     live = answer
     await save(answer)
-    abort = new AbortController()
-    isGenerating.value = true
     try {
+      signal.throwIfAborted()
       const stream = service.chat({
         messages: history,
         sampling: { temperature: settings.temperature, maxTokens: settings.maxTokens },
-      }, { signal: abort.signal })
+      }, { signal })
       for await (const chunk of stream) {
         if (chunk.type === 'delta') {
           answer.content += chunk.text
@@ -174,9 +186,9 @@ export const useChatStore = defineStore('chat', () => {
     const last = messages.value.at(-1)
     if (isGenerating.value || last?.role !== 'assistant' || !useModelsStore().loaded)
       return
-    error.value = null
+    const signal = begin()
     await truncate(messages.value.length - 1)
-    await generate(last.conversationId)
+    await generate(last.conversationId, signal)
   }
 
   /** Replaces a user message with `text`, drops everything after it, and sends it again. */
@@ -188,8 +200,9 @@ export const useChatStore = defineStore('chat', () => {
       error.value = new AppError('model_not_loaded')
       return
     }
+    const signal = begin()
     await truncate(index)
-    await send(text)
+    await ask(text, signal)
   }
 
   /** Adds an agent step to an assistant message (the agent loop calls this as it runs) and keeps it. */

@@ -198,6 +198,23 @@ describe('chat store', () => {
     expect(worker.seen.map(s => s.prompt)).toEqual(['long story', 'again'])
   })
 
+  it('is generating from the moment Send is pressed, and a Stop before the first token stops the reply', async () => {
+    const { chat, worker } = await setup()
+
+    const sending = chat.send('quick stop')
+    expect(chat.isGenerating).toBe(true)
+    chat.stop()
+    await sending
+
+    expect(chat.messages.map(shape)).toEqual([
+      { role: 'user', content: 'quick stop', status: 'done' },
+      { role: 'assistant', content: '', status: 'stopped' },
+    ])
+    expect(chat.isGenerating).toBe(false)
+    expect(chat.error).toBeNull()
+    expect(worker.seen).toEqual([])
+  })
+
   it('sets the stream\'s error and keeps the answer where it was, marked failed, when the model fails mid-answer', async () => {
     const { chat, engine, worker } = await setup()
     const failure = new AppError('inference_failed', 'The model failed while decoding (test).')
