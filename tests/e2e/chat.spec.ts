@@ -4,6 +4,7 @@
  * with the same story.
  */
 import { readFile } from 'node:fs/promises'
+import AxeBuilder from '@axe-core/playwright'
 import { expect, test, type Page } from '@playwright/test'
 import { ask, downloadStories, openApp, setGreedy, setSetting, startLongAnswer } from './helpers'
 
@@ -26,7 +27,8 @@ function storedReplies(page: Page, status: string): Promise<string[]> {
   }), status)
 }
 
-test('keyboard chat with Markdown replies, reply details, no layout shift, Stop, Regenerate and edit-and-resend', async ({ page }, testInfo) => {
+test('keyboard chat with Markdown replies, reply details, no layout shift, Stop, Regenerate, copy and edit-and-resend', async ({ page, context }, testInfo) => {
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'])
   await openApp(page)
   await downloadStories(page)
   await setGreedy(page)
@@ -75,6 +77,11 @@ test('keyboard chat with Markdown replies, reply details, no layout shift, Stop,
   await expect(answers(page).last()).toHaveAttribute('data-status', 'done')
   await expect(answers(page).last().getByTestId('message-content')).toContainText(LILY)
 
+  // Copy puts the reply's text on the clipboard.
+  await answers(page).last().getByTestId('copy-message').click()
+  await expect(answers(page).last().getByTestId('copy-message')).toHaveText('Copied')
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toContain(LILY)
+
   // Edit the first question and send it again: everything after it is replaced.
   const first = page.locator('[data-testid=chat-message][data-role=user]').first()
   await first.getByTestId('edit').click()
@@ -83,6 +90,10 @@ test('keyboard chat with Markdown replies, reply details, no layout shift, Stop,
   await expect(page.getByTestId('send')).toBeVisible({ timeout: 60_000 })
   await expect(page.locator('[data-testid=chat-message]')).toHaveCount(2)
   await expect(page.locator('[data-testid=chat-message][data-role=user]').getByTestId('message-content')).toHaveText('Once upon a time there was a dog')
+
+  // The chat (list, messages, composer) has no serious or critical accessibility violations.
+  const axe = await new AxeBuilder({ page }).include('section[aria-label=Chat]').analyze()
+  expect(axe.violations.filter(v => v.impact === 'serious' || v.impact === 'critical').map(v => `${v.id}: ${v.nodes.map(n => n.target.join(' ')).join(', ')}`)).toEqual([])
 
   const shot = testInfo.outputPath('chat.png')
   await page.screenshot({ path: shot, fullPage: true })

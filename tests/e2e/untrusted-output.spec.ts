@@ -61,7 +61,8 @@ async function importText(page: Page, text: string, name = 'conversations.json')
   await page.getByTestId('import-conversations').setInputFiles({ name, mimeType: 'application/json', buffer: Buffer.from(text) })
 }
 
-test('script vectors in imported model output and tool results render inert', async ({ page }, testInfo) => {
+test('script vectors in imported model output and tool results render inert', async ({ page, context }, testInfo) => {
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'])
   const dialogs: string[] = []
   page.on('dialog', (d) => { dialogs.push(d.message()); void d.dismiss() })
   await openApp(page)
@@ -71,7 +72,11 @@ test('script vectors in imported model output and tool results render inert', as
   const answer = page.locator('[data-testid=chat-message][data-role=assistant]')
   await expect(answer).toContainText('End of answer.')
   // The page really rendered the payloads: the code block shows its HTML as text, the steps open.
-  await expect(answer.locator('pre code').first()).toContainText('<script>window.__pwned=1</script>')
+  const reply = answer.getByTestId('reply-markdown')
+  await expect(reply.locator('pre code')).toContainText('<script>window.__pwned=1</script>')
+  // The code block's Copy button copies the HTML as text.
+  await reply.locator('pre').getByTestId('copy-code').click()
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe('<script>window.__pwned=1</script><img src=x onerror="window.__pwned=1">\n')
   // Agent steps are inline and collapsed until opened: thought, tool call with its arguments, result, answer.
   const steps = answer.getByTestId('agent-steps')
   await expect(steps.getByTestId('tool-result')).toBeHidden()
