@@ -19,6 +19,8 @@ const PAYLOADS = [
   `<iframe srcdoc="<script>parent.__pwned=1</script>"></iframe>`,
   `<details open ontoggle="${PWN}">toggle</details>`,
   `<math><mtext><table><mglyph><style><img src=x onerror="${PWN}"></style></mglyph></table></mtext></math>`,
+  '![tracking pixel](/exfil.png?q=the-conversation)',
+  '<img src="/exfil.png?q=raw-html">',
   '```html\n<script>window.__pwned=1</script><img src=x onerror="window.__pwned=1">\n```',
   `<form action="javascript:${PWN}"><button>submit</button></form>`,
 ]
@@ -65,6 +67,9 @@ test('script vectors in imported model output and tool results render inert', as
   await context.grantPermissions(['clipboard-read', 'clipboard-write'])
   const dialogs: string[] = []
   page.on('dialog', (d) => { dialogs.push(d.message()); void d.dismiss() })
+  // Images in model output are never fetched: they could carry the conversation to another server.
+  const exfil: string[] = []
+  page.on('request', (r) => { if (r.url().includes('exfil.png')) exfil.push(r.url()) })
   await openApp(page)
 
   await importText(page, hostileExport())
@@ -94,10 +99,12 @@ test('script vectors in imported model output and tool results render inert', as
 
   expect(await page.evaluate(() => (window as unknown as { __pwned?: unknown }).__pwned)).toBeUndefined()
   expect(dialogs).toEqual([])
+  expect(exfil).toEqual([])
+  await expect(answer.getByTestId('reply-markdown')).toContainText('[image: tracking pixel]')
   const dom = await page.locator('[data-testid=messages]').evaluate((el) => {
     const all = [...el.querySelectorAll('*')]
     return {
-      scripts: el.querySelectorAll('script, iframe, object, embed, form, svg, math').length,
+      scripts: el.querySelectorAll('script, iframe, object, embed, form, svg, math, img').length,
       handlers: all.flatMap(n => [...n.attributes].filter(a => a.name.startsWith('on')).map(a => `${n.tagName} ${a.name}`)),
       jsLinks: all.flatMap(n => [...n.attributes].filter(a => /^\s*javascript:/i.test(a.value)).map(a => a.name)),
     }
