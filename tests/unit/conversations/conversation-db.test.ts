@@ -99,3 +99,36 @@ describe('ConversationDb.putMessage', () => {
     expect(await db.markInterrupted()).toBe(0)
   })
 })
+
+describe('openConversationDb', () => {
+  it('closes its connection when another tab upgrades the database, so the upgrade is not blocked', async () => {
+    await db.putConversation(conversation('a', 'Kept', 1))
+    const upgrade = indexedDB.open('local-ai-conversations', 2)
+    let wasBlocked = false
+    upgrade.onblocked = () => { wasBlocked = true }
+    const upgraded = await new Promise<IDBDatabase>((resolve, reject) => {
+      upgrade.onsuccess = () => resolve(upgrade.result)
+      upgrade.onerror = () => reject(upgrade.error)
+    })
+    expect(wasBlocked).toBe(false)
+    expect(upgraded.version).toBe(2)
+    const all = await new Promise<unknown[]>((resolve) => {
+      const req = upgraded.transaction('conversations').objectStore('conversations').getAll()
+      req.onsuccess = () => resolve(req.result)
+    })
+    expect(all).toEqual([conversation('a', 'Kept', 1)])
+    upgraded.close()
+  })
+
+  it('reports conversations_unavailable when the browser has no IndexedDB', async () => {
+    const saved = globalThis.indexedDB
+    // @ts-expect-error simulating a browser without IndexedDB
+    delete globalThis.indexedDB
+    try {
+      await expect(openConversationDb()).rejects.toMatchObject({ code: 'conversations_unavailable' })
+    }
+    finally {
+      globalThis.indexedDB = saved
+    }
+  })
+})
