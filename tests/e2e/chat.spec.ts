@@ -190,3 +190,40 @@ test('export then import copies the conversations; a bad import is refused and c
   await expect(answers(page).last().getByTestId('message-content')).toContainText('Lily')
   await setSetting(page, 'setting-max-tokens', '16')
 })
+
+test('at 360 px wide the chat, its list and a long reply fit without horizontal scrolling', async ({ page }, testInfo) => {
+  await page.setViewportSize({ width: 360, height: 740 })
+  await openApp(page)
+  const now = Date.now()
+  const long = `${'word '.repeat(200)}\n\n\`\`\`js\n${'const aVeryLongIdentifierName = 1; '.repeat(20)}\n\`\`\`\n\nhttps://example.com/${'x'.repeat(200)}`
+  const file = JSON.stringify({
+    format: 'local-ai-conversations',
+    version: 1,
+    exportedAt: new Date(now).toISOString(),
+    conversations: [{
+      id: 'c',
+      title: `A very long conversation title ${'that goes on '.repeat(10)}`,
+      createdAt: now,
+      updatedAt: now,
+      messages: [
+        { id: 'q', role: 'user', content: 'y'.repeat(300), status: 'done', createdAt: now },
+        { id: 'a', role: 'assistant', content: long, status: 'done', createdAt: now, backend: 'wllama', model: 'stories260K.gguf' },
+      ],
+    }],
+  })
+  await page.getByTestId('import-conversations').setInputFiles({ name: 'c.json', mimeType: 'application/json', buffer: Buffer.from(file) })
+  await expect(answers(page)).toHaveCount(1)
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
+  expect(overflow).toBe(0)
+  // Nor does the message area scroll sideways: only a code block may, inside itself.
+  const scroller = page.getByTestId('messages').locator('..')
+  expect(await scroller.evaluate(el => el.scrollWidth - el.clientWidth)).toBe(0)
+  // Where the shell stacks the panels is its business; the composer itself fits the width.
+  await page.getByTestId('composer').scrollIntoViewIfNeeded()
+  const composer = await page.getByTestId('composer').boundingBox()
+  expect(composer!.x).toBeGreaterThanOrEqual(0)
+  expect(composer!.x + composer!.width).toBeLessThanOrEqual(360)
+  const shot = testInfo.outputPath('chat-360.png')
+  await page.getByTestId('messages').screenshot({ path: shot })
+  await testInfo.attach('chat-360', { path: shot, contentType: 'image/png' })
+})
