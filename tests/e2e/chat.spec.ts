@@ -224,6 +224,6 @@ test('at 360 px wide the chat, its list and a long reply fit without horizontal 
   expect(composer!.x).toBeGreaterThanOrEqual(0)
   expect(composer!.x + composer!.width).toBeLessThanOrEqual(360)
   const shot = testInfo.outputPath('chat-360.png')
-  await page.getByTestId('messages').screenshot({ path: shot })
+  await page.screenshot({ path: shot, fullPage: true })
   await testInfo.attach('chat-360', { path: shot, contentType: 'image/png' })
 })
