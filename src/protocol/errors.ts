@@ -30,6 +30,8 @@ export const ERROR_CODES = [
   'service_unavailable',
   'bad_response',
   'model_evicted',
+  'import_invalid',
+  'conversations_unavailable',
 ] as const
 
 export type ErrorCode = (typeof ERROR_CODES)[number]
@@ -61,6 +63,8 @@ export const ERROR_HELP: Record<ErrorCode, { title: string, action: string }> = 
   service_unavailable: { title: 'The service could not answer right now.', action: 'Try again in a moment, or switch to a model on this device.' },
   bad_response: { title: 'The service sent an answer the app could not read.', action: 'Try again; check the server address in Settings if it repeats.' },
   model_evicted: { title: 'The browser removed this model\'s file to free space.', action: 'Press Download again; ask the browser to keep the site\'s data (persistent storage) to avoid it.' },
+  import_invalid: { title: 'This file is not a conversations export, so nothing was imported.', action: 'Pick a .json file made with Export in this app; your conversations are unchanged.' },
+  conversations_unavailable: { title: 'Conversations cannot be saved in this browser.', action: 'Leave private browsing, close other tabs of this app and reload.' },
 }
 
 /** The shape an error has while it crosses `postMessage`. */

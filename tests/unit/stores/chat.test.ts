@@ -2,10 +2,12 @@
 /**
  * The chat store against a real WorkerService over a real InferenceConnection whose "worker" is a MessageChannel
  * running a real createWorkerHandler over a scripted engine: deltas, aborts and errors cross the same path as in the
- * app. The engine store hands out this service instead of its own (which would start a real Worker).
+ * app. The engine store hands out this service instead of its own (which would start a real Worker). Conversations
+ * are kept in fake-indexeddb, a full IndexedDB in Node; a new Pinia over the same database stands for a reload.
  */
 import 'fake-indexeddb/auto'
-import { createPinia, setActivePinia } from 'pinia'
+import { IDBFactory } from 'fake-indexeddb'
+import { createPinia, getActivePinia, setActivePinia } from 'pinia'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { InferenceConnection } from '../../../src/engines/inference-connection'
 import type { ChatRequest, ChatSummary } from '../../../src/engines/types'
@@ -13,7 +15,11 @@ import type { ChatRun } from '../../../src/engines/worker-engine'
 import { WorkerService } from '../../../src/engines/worker-service'
 import { deleteStoredModel, putStoredModel } from '../../../src/models/manifest'
 import { AppError } from '../../../src/protocol/errors'
-import { useChatStore } from '../../../src/stores/chat'
+import { useChatStore, type ChatEntry } from '../../../src/stores/chat'
+import { useConversationsStore } from '../../../src/stores/conversations'
+import { openConversationDb } from '../../../src/conversations/conversation-db'
+import type { StoredMessage } from '../../../src/conversations/types'
+import type { AgentStep } from '../../../src/agent/types'
 import { useEngineStore } from '../../../src/stores/engine'
 import { useModelsStore } from '../../../src/stores/models'
 import { DEFAULT_DELTAS, STORIES, ScriptedEngine, closeFakeWorkers, fakeWorker, summaryOf } from '../engines/fakes'
@@ -58,6 +64,8 @@ async function setup({ isLoaded = true } = {}) {
 
 beforeEach(() => {
   localStorage.clear()
+  // A fresh IndexedDB per test; the models manifest and the conversations both live in it.
+  globalThis.indexedDB = new IDBFactory()
   setActivePinia(createPinia())
 })
 
@@ -69,33 +77,84 @@ afterEach(async () => {
   await deleteStoredModel(STORIES.id)
 })
 
+/** What the store wrote to IndexedDB for the open conversation, read through a separate connection. */
+async function stored(): Promise<StoredMessage[]> {
+  const db = await openConversationDb()
+  const [latest] = await db.listConversations()
+  const messages = latest ? await db.listMessages(latest.id) : []
+  db.close()
+  return messages
+}
+
+const shape = (m: ChatEntry | StoredMessage) => ({ role: m.role, content: m.content, status: m.status })
+
 describe('chat store', () => {
   it('appends the question and an answer that receives the deltas in order, then records the metrics', async () => {
     const { chat, engine, worker } = await setup()
     worker.turns.set('Tell me a story', { deltas: DEFAULT_DELTAS, holdAfter: 2 })
 
     const sending = chat.send('Tell me a story')
-    expect(chat.isGenerating).toBe(true)
     await vi.waitFor(() => expect(worker.isHolding('Tell me a story')).toBe(true))
-    await vi.waitFor(() => expect(chat.messages[1]?.content).toBe('Once upon'))
-    expect(chat.messages).toEqual([
-      { id: 1, role: 'user', content: 'Tell me a story' },
-      { id: 2, role: 'assistant', content: 'Once upon', isStreaming: true },
-    ])
     expect(chat.isGenerating).toBe(true)
+    await vi.waitFor(() => expect(chat.messages[1]?.content).toBe('Once upon'))
+    expect(chat.messages.map(shape)).toEqual([
+      { role: 'user', content: 'Tell me a story', status: 'done' },
+      { role: 'assistant', content: 'Once upon', status: 'streaming' },
+    ])
     expect(chat.lastMetrics).toBeNull()
 
     worker.release('Tell me a story')
     await sending
 
-    expect(chat.messages).toEqual([
-      { id: 1, role: 'user', content: 'Tell me a story' },
-      { id: 2, role: 'assistant', content: 'Once upon a time', isStreaming: false, mode: 'completion' },
+    expect(chat.messages.map(shape)).toEqual([
+      { role: 'user', content: 'Tell me a story', status: 'done' },
+      { role: 'assistant', content: 'Once upon a time', status: 'done' },
     ])
+    const answer = chat.messages[1]!
+    expect(answer).toMatchObject({ mode: 'completion', backend: 'wllama', model: 'stories260K.gguf' })
+    expect(answer.metrics).toEqual(chat.lastMetrics)
     expect(chat.isGenerating).toBe(false)
     expect(chat.error).toBeNull()
     expect(chat.lastMetrics).toEqual({ ...summaryOf(DEFAULT_DELTAS).metrics, queueWaitMs: expect.any(Number) })
     expect(engine.metrics).toEqual([chat.lastMetrics])
+  })
+
+  it('keeps the conversation in IndexedDB, titled by its first message, with the reply\'s metrics', async () => {
+    const { chat } = await setup()
+    await chat.send('Tell me a story\nabout a cat')
+
+    const conversations = useConversationsStore()
+    expect(conversations.list.map(c => c.title)).toEqual(['Tell me a story'])
+    const saved = await stored()
+    expect(saved.map(shape)).toEqual(chat.messages.map(shape))
+    expect(saved[1]?.metrics).toEqual(chat.lastMetrics)
+    expect(saved.map(m => m.seq)).toEqual([0, 1])
+  })
+
+  it('writes a reply while it streams, and after a reload it is kept and marked interrupted', async () => {
+    const { chat, worker } = await setup()
+    worker.turns.set('long story', { deltas: ['It', ' was', ' dark'], holdAfter: 2 })
+
+    const sending = chat.send('long story')
+    await vi.waitFor(() => expect(worker.isHolding('long story')).toBe(true))
+    // The growing reply reaches IndexedDB (throttled) without waiting for the end.
+    await vi.waitFor(async () => expect((await stored()).map(shape)[1]).toEqual({ role: 'assistant', content: 'It was', status: 'streaming' }))
+
+    // "Reload": a new Pinia over the same database, while the old reply never finished.
+    const before = getActivePinia()
+    setActivePinia(createPinia())
+    const reloaded = useChatStore()
+    await reloaded.init()
+    const count = useConversationsStore().interruptedCount
+    setActivePinia(before)
+    worker.release('long story')
+    await sending
+
+    expect(count).toBe(1)
+    expect(reloaded.messages.map(shape)).toEqual([
+      { role: 'user', content: 'long story', status: 'done' },
+      { role: 'assistant', content: 'It was', status: 'interrupted' },
+    ])
   })
 
   it('sets model_not_loaded and appends nothing when no model is loaded', async () => {
@@ -109,6 +168,7 @@ describe('chat store', () => {
     expect(chat.isGenerating).toBe(false)
     expect(chatSpy).not.toHaveBeenCalled()
     expect(worker.seen).toEqual([])
+    expect(useConversationsStore().list).toEqual([])
   })
 
   it('stop() ends the answer as stopped, without an error, and the next send works', async () => {
@@ -121,7 +181,8 @@ describe('chat store', () => {
     chat.stop()
     await sending
 
-    expect(chat.messages[1]).toEqual({ id: 2, role: 'assistant', content: 'It', isStreaming: false, isStopped: true })
+    expect(shape(chat.messages[1]!)).toEqual({ role: 'assistant', content: 'It', status: 'stopped' })
+    expect((await stored()).map(m => m.status)).toEqual(['done', 'stopped'])
     expect(chat.error).toBeNull()
     expect(chat.isGenerating).toBe(false)
     expect(chat.lastMetrics).toBeNull()
@@ -129,15 +190,32 @@ describe('chat store', () => {
 
     await chat.send('again')
 
-    expect(chat.messages.slice(2)).toEqual([
-      { id: 3, role: 'user', content: 'again' },
-      { id: 4, role: 'assistant', content: 'Once upon a time', isStreaming: false, mode: 'completion' },
+    expect(chat.messages.slice(2).map(shape)).toEqual([
+      { role: 'user', content: 'again', status: 'done' },
+      { role: 'assistant', content: 'Once upon a time', status: 'done' },
     ])
     expect(chat.error).toBeNull()
     expect(worker.seen.map(s => s.prompt)).toEqual(['long story', 'again'])
   })
 
-  it('sets the stream\'s error and stops the answer where it was when the model fails mid-answer', async () => {
+  it('is generating from the moment Send is pressed, and a Stop before the first token stops the reply', async () => {
+    const { chat, worker } = await setup()
+
+    const sending = chat.send('quick stop')
+    expect(chat.isGenerating).toBe(true)
+    chat.stop()
+    await sending
+
+    expect(chat.messages.map(shape)).toEqual([
+      { role: 'user', content: 'quick stop', status: 'done' },
+      { role: 'assistant', content: '', status: 'stopped' },
+    ])
+    expect(chat.isGenerating).toBe(false)
+    expect(chat.error).toBeNull()
+    expect(worker.seen).toEqual([])
+  })
+
+  it('sets the stream\'s error and keeps the answer where it was, marked failed, when the model fails mid-answer', async () => {
     const { chat, engine, worker } = await setup()
     const failure = new AppError('inference_failed', 'The model failed while decoding (test).')
     worker.turns.set('fail', { deltas: ['Half', ' an'], failWith: failure })
@@ -147,7 +225,7 @@ describe('chat store', () => {
     expect(chat.error).toBeInstanceOf(AppError)
     expect(chat.error?.code).toBe('inference_failed')
     expect(chat.error?.message).toBe('The model failed while decoding (test).')
-    expect(chat.messages[1]).toEqual({ id: 2, role: 'assistant', content: 'Half an', isStreaming: false })
+    expect(chat.messages[1]).toMatchObject({ content: 'Half an', status: 'error', errorCode: 'inference_failed' })
     expect(chat.isGenerating).toBe(false)
     expect(chat.lastMetrics).toBeNull()
     expect(engine.metrics).toEqual([])
@@ -189,5 +267,71 @@ describe('chat store', () => {
     expect(worker.requests[1]).toEqual(expected)
     expect(worker.requests[0]?.messages).toEqual([{ role: 'user', content: 'Tell me a story' }])
     expect(chat.messages.at(-1)?.content).toBe('A cat')
+  })
+
+  it('regenerate() replaces the last reply with a new one to the same question, here and in IndexedDB', async () => {
+    const { chat, worker } = await setup()
+    worker.turns.set('Tell me a story', { deltas: ['First'] })
+    await chat.send('Tell me a story')
+    const firstId = chat.messages[1]!.id
+    worker.turns.set('Tell me a story', { deltas: ['Second', ' try'] })
+
+    await chat.regenerate()
+
+    expect(chat.messages.map(shape)).toEqual([
+      { role: 'user', content: 'Tell me a story', status: 'done' },
+      { role: 'assistant', content: 'Second try', status: 'done' },
+    ])
+    expect(chat.messages[1]?.id).not.toBe(firstId)
+    expect((await stored()).map(shape)).toEqual(chat.messages.map(shape))
+    expect(worker.requests.map(r => r.messages.map(m => m.content))).toEqual([['Tell me a story'], ['Tell me a story']])
+  })
+
+  it('editAndResend() drops the edited message and everything after it, then sends the new text', async () => {
+    const { chat, worker } = await setup()
+    await chat.send('one')
+    await chat.send('two')
+    worker.turns.set('one, edited', { deltas: ['Edited', ' reply'] })
+
+    await chat.editAndResend(chat.messages[0]!.id, 'one, edited')
+
+    expect(chat.messages.map(shape)).toEqual([
+      { role: 'user', content: 'one, edited', status: 'done' },
+      { role: 'assistant', content: 'Edited reply', status: 'done' },
+    ])
+    expect((await stored()).map(shape)).toEqual(chat.messages.map(shape))
+    expect(worker.requests.at(-1)?.messages).toEqual([{ role: 'user', content: 'one, edited' }])
+  })
+
+  it('appendStep() adds agent steps to an assistant message and keeps them', async () => {
+    const { chat } = await setup()
+    await chat.send('What is 2+2?')
+    const answer = chat.messages[1]!
+    const steps: AgentStep[] = [
+      { kind: 'thought', text: 'I should calculate.' },
+      { kind: 'tool_call', callId: 'c1', name: 'calculator', arguments: { expression: '2+2' } },
+      { kind: 'observation', callId: 'c1', name: 'calculator', content: '4', isError: false },
+    ]
+    for (const step of steps)
+      await chat.appendStep(answer.id, step)
+    await chat.appendStep(chat.messages[0]!.id, { kind: 'thought', text: 'not on a user message' })
+
+    expect(chat.messages[1]?.steps).toEqual(steps)
+    expect(chat.messages[0]?.steps).toBeUndefined()
+    expect((await stored())[1]?.steps).toEqual(steps)
+  })
+
+  it('opens another conversation with its own messages, and a new one starts empty', async () => {
+    const { chat } = await setup()
+    await chat.send('first chat')
+    await chat.newConversation()
+    expect(chat.messages).toEqual([])
+    await chat.send('second chat')
+    const conversations = useConversationsStore()
+    expect(conversations.list.map(c => c.title)).toEqual(['second chat', 'first chat'])
+
+    chat.select(conversations.list[1]!.id)
+
+    await vi.waitFor(() => expect(chat.messages.map(m => m.content)).toEqual(['first chat', 'Once upon a time']))
   })
 })

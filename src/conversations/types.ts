@@ -1,0 +1,59 @@
+/**
+ * Conversations as they are kept on this device (IndexedDB) and exported as JSON.
+ * Framework-free: no Vue, Pinia or DOM.
+ */
+import type { AgentStep } from '../agent/types'
+import type { ChatMessage, ChatSummary, RequestMetrics } from '../engines/types'
+
+/**
+ * Where a message is in its life. `streaming` is only ever seen while a reply is being written; a `streaming`
+ * message found when the app starts was cut off by a reload or crash and becomes `interrupted`.
+ */
+export type MessageStatus = 'done' | 'streaming' | 'stopped' | 'interrupted' | 'error'
+
+/** One message of a conversation. */
+export interface StoredMessage {
+  /** Random id (UUID). */
+  id: string
+  conversationId: string
+  /** Position in the conversation, ascending. */
+  seq: number
+  role: ChatMessage['role']
+  /** The text; for an assistant reply, Markdown written by the model (untrusted). */
+  content: string
+  status: MessageStatus
+  /** Epoch milliseconds. */
+  createdAt: number
+  /** Which backend answered (assistant replies). */
+  backend?: string
+  /** Which model answered: its file name (assistant replies). */
+  model?: string
+  /** How the prompt was built: with the chat template, or as a plain continuation. */
+  mode?: ChatSummary['mode']
+  /** Timings of the request that produced this reply. */
+  metrics?: RequestMetrics
+  /** Agent transcript of this reply: thoughts, tool calls, observations (untrusted), answer. */
+  steps?: AgentStep[]
+  /** Error code when `status` is `error`. */
+  errorCode?: string
+}
+
+/** A conversation's header; its messages are kept apart. */
+export interface Conversation {
+  id: string
+  title: string
+  /** Epoch milliseconds. */
+  createdAt: number
+  /** Epoch milliseconds of the last change; the list is ordered by it, newest first. */
+  updatedAt: number
+}
+
+/** A conversation with its messages, in order: the unit of export and import. */
+export interface ConversationWithMessages extends Conversation {
+  messages: StoredMessage[]
+}
+
+/** A random id; `crypto.randomUUID` exists in every browser we support and in Node. */
+export function newId(): string {
+  return crypto.randomUUID()
+}

@@ -1,0 +1,100 @@
+// @vitest-environment jsdom
+/**
+ * The chat's message components mounted in jsdom (DOMPurify needs a real-enough DOM; happy-dom lets vectors through):
+ * agent steps collapsible with tool results sanitised, code blocks with a working Copy button, and the per-reply line.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { createApp, nextTick, type Component } from 'vue'
+import type { AgentStep } from '../../../../src/agent/types'
+import ChatMarkdown from '../../../../src/components/chat/ChatMarkdown.vue'
+import ChatReplyInfo from '../../../../src/components/chat/ChatReplyInfo.vue'
+import ChatSteps from '../../../../src/components/chat/ChatSteps.vue'
+import type { StoredMessage } from '../../../../src/conversations/types'
+
+const mounted: Array<() => void> = []
+
+function mount(component: Component, props: Record<string, unknown>): HTMLElement {
+  const el = document.createElement('div')
+  document.body.append(el)
+  const app = createApp(component, props)
+  app.mount(el)
+  mounted.push(() => { app.unmount(); el.remove() })
+  return el
+}
+
+afterEach(() => {
+  for (const unmount of mounted.splice(0))
+    unmount()
+  vi.restoreAllMocks()
+})
+
+const hostile = '<img src=x onerror="window.__pwned=1"> <script>window.__pwned=1</script> [x](javascript:window.__pwned=1)'
+
+describe('ChatSteps', () => {
+  const steps: AgentStep[] = [
+    { kind: 'thought', text: 'I need the <b>calculator</b>.' },
+    { kind: 'tool_call', callId: 'c1', name: 'calculator', arguments: { expression: '2*21' } },
+    { kind: 'observation', callId: 'c1', name: 'calculator', content: `**42** ${hostile}`, isError: false },
+    { kind: 'answer', text: 'It is 42.' },
+  ]
+
+  it('shows every step inside a collapsed details element, with the tool call\'s arguments', () => {
+    const el = mount(ChatSteps, { steps })
+    const details = el.querySelector('details')!
+    expect(details.open).toBe(false)
+    expect(details.querySelector('summary')?.textContent).toBe('Agent steps (4)')
+    expect([...el.querySelectorAll('[data-testid=agent-step]')].map(s => s.getAttribute('data-kind')))
+      .toEqual(['thought', 'tool_call', 'observation', 'answer'])
+    expect(JSON.parse(el.querySelector('[data-testid=tool-arguments]')!.textContent!)).toEqual({ expression: '2*21' })
+    // A thought is text: its markup is shown, not applied.
+    expect(el.querySelector('[data-kind=thought]')?.textContent).toContain('<b>calculator</b>')
+  })
+
+  it('renders a tool result as Markdown with every script vector removed', () => {
+    const el = mount(ChatSteps, { steps })
+    const result = el.querySelector('[data-testid=tool-result]')!
+    expect(result.querySelector('strong')?.textContent).toBe('42')
+    expect(result.querySelector('script')).toBeNull()
+    expect(result.querySelector('[onerror]')).toBeNull()
+    expect(result.innerHTML).not.toMatch(/javascript:/i)
+  })
+})
+
+describe('ChatMarkdown', () => {
+  it('adds a Copy button to each code block that copies the code only', async () => {
+    const writeText = vi.fn(async () => undefined)
+    Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true })
+    const el = mount(ChatMarkdown, { source: 'Two blocks:\n\n```js\nlet a = 1\n```\n\n```\n<b>raw</b>\n```' })
+    const buttons = el.querySelectorAll<HTMLButtonElement>('[data-testid=copy-code]')
+    expect(buttons).toHaveLength(2)
+
+    buttons[1]!.click()
+    await vi.waitFor(() => expect(writeText).toHaveBeenCalledWith('<b>raw</b>\n'))
+    await nextTick()
+    expect(buttons[1]!.textContent).toBe('Copied')
+  })
+})
+
+describe('ChatReplyInfo', () => {
+  const reply: StoredMessage = {
+    id: 'a',
+    conversationId: 'c',
+    seq: 1,
+    role: 'assistant',
+    content: 'x',
+    status: 'interrupted',
+    createdAt: 1,
+    backend: 'wllama',
+    model: 'stories260K.gguf',
+    metrics: {
+      engine: 'wllama', threads: 2, queueWaitMs: 0, timeToFirstTokenMs: 123.4, promptTokens: 5, cachedTokens: 0,
+      completionTokens: 20, prefillTokensPerSecond: 500, decodeTokensPerSecond: 87.25, totalMs: 400,
+    },
+  }
+
+  it('names backend and model, time to first token and tokens/s, and marks an interrupted reply', () => {
+    const el = mount(ChatReplyInfo, { message: reply })
+    expect(el.textContent?.replace(/\s+/g, ' ').trim())
+      .toBe('wllama · stories260K.gguf · first token 123 ms · 87.3 tokens/s · Interrupted (the page was reloaded or closed while it was written)')
+  })
+})
