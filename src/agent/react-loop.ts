@@ -40,7 +40,10 @@ export interface AgentTurn {
   outcome: TurnOutcome
   /** The messages this turn adds to the conversation (tool calls and results included), OpenAI-shaped. */
   messages: ChatMessage[]
-  strategy: StrategyKind
+  /** How the prompt was built (plain turns on local models): chat template or text continuation. */
+  mode?: ChatSummary['mode']
+  /** How tool calls were asked for; `plain` when the turn ran without tools. */
+  strategy: StrategyKind | 'plain'
   /** One entry per model request. */
   metrics: RequestMetrics[]
 }

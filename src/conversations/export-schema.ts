@@ -69,6 +69,7 @@ const messageSchema = {
     metrics: metricsSchema,
     steps: { type: 'array', maxItems: 1000, items: stepSchema },
     errorCode: shortText,
+    fellBack: { type: 'boolean' },
   },
   additionalProperties: false,
 } as const

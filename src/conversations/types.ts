@@ -36,6 +36,8 @@ export interface StoredMessage {
   steps?: AgentStep[]
   /** Error code when `status` is `error`. */
   errorCode?: string
+  /** The local model failed on this turn and Gemini answered instead. */
+  fellBack?: boolean
 }
 
 /** A conversation's header; its messages are kept apart. */

@@ -9,6 +9,7 @@
  * keeps all of it, tool steps included. When a local turn fails (load error, out of memory, crash, unsupported
  * device) and fallback is on with a key, the same turn is run again on Gemini and a `fallback` event says so.
  */
+import { runPlainTurn } from '../agent/plain-turn'
 import { runAgentTurn, type AgentTurn } from '../agent/react-loop'
 import { builtinTools, ToolRegistry, type ConfirmTool } from '../agent/tools/registry'
 import type { Tool } from '../agent/tools/tool'
@@ -58,6 +59,8 @@ export interface TurnRequest {
   confirm?: ConfirmTool
   /** Temperature, max tokens... from the settings; unset fields take each backend's defaults. */
   sampling?: SamplingSettings
+  /** Run the ReAct loop with the enabled tools (default), or stream a plain reply without tools. */
+  useTools?: boolean
 }
 
 /** One turn's result: the agent turn plus who answered. */
@@ -109,6 +112,12 @@ export class ModelManager {
     this.currentId = serviceId
     this.currentModel = ref
     const service = this.service(serviceId)
+    const now = service.status()
+    // Already loaded (the library loaded it): selecting it again must not reload a multi-GB model.
+    if (now.model?.id === ref.id && (now.state === 'ready' || now.state === 'busy')) {
+      this.setStatus('ready')
+      return
+    }
     this.setStatus(service.capabilities.isLocal ? 'loading' : 'ready')
     try {
       await service.initialize(ref, { signal: opts.signal, onProgress: p => this.onProgress(p) })
@@ -175,6 +184,8 @@ export class ModelManager {
     const config = this.opts.config()
     const tools = new ToolRegistry(this.opts.tools?.() ?? builtinTools(), { enabled: config.enabledTools, timeoutMs: config.toolTimeoutMs })
     const { messages, signal, confirm, onStep, onDelta, sampling } = req
+    if (req.useTools === false)
+      return runPlainTurn(messages, { service, signal, onDelta, sampling })
     return runAgentTurn(messages, { service, tools, stepLimit: config.stepLimit, signal, confirm, onStep, onDelta, sampling })
   }
 

@@ -1,13 +1,22 @@
 import { defineStore } from 'pinia'
 import { ref, toRaw, watch } from 'vue'
 import type { AgentStep } from '../agent/types'
-import type { ChatMessage, RequestMetrics } from '../engines/types'
+import type { RequestMetrics } from '../engines/types'
 import { newId, type StoredMessage } from '../conversations/types'
+import { historyFor } from '../conversations/history'
 import { AppError, toAppError } from '../protocol/errors'
 import { UNTITLED, titleFrom, useConversationsStore } from './conversations'
 import { useEngineStore } from './engine'
+import { useModelManagerStore } from './manager'
 import { useModelsStore } from './models'
 import { useSettingsStore } from './settings'
+
+/** What a reply says when the agent stopped without an answer. */
+const OUTCOME_TEXT: Record<'step_limit' | 'repeated_call' | 'error', string> = {
+  step_limit: '_The assistant used its step limit without reaching an answer. Ask again, or more precisely._',
+  repeated_call: '_The assistant kept making the same tool call, so it was stopped. Ask again, or more precisely._',
+  error: '_The assistant could not finish this answer._',
+}
 
 /** A message of the open conversation, as kept in IndexedDB. */
 export type ChatEntry = StoredMessage
@@ -93,9 +102,15 @@ export const useChatStore = defineStore('chat', () => {
     return abort.signal
   }
 
+  /** A cloud backend is chosen, or a local model is loaded. */
+  function canAnswer(): boolean {
+    const backend = useSettingsStore().backend
+    return backend === 'gemini' || backend === 'openai-compat' || !!useModelsStore().loaded
+  }
+
   /** Sends `text` as the user's next message and streams the reply. */
   async function send(text: string): Promise<void> {
-    if (!useModelsStore().loaded) {
+    if (!canAnswer()) {
       error.value = new AppError('model_not_loaded')
       return
     }
@@ -118,40 +133,57 @@ export const useChatStore = defineStore('chat', () => {
     await generate(id, signal)
   }
 
-  /** Streams a reply to the messages so far into a new assistant message. */
+  /** Streams a reply to the messages so far into a new assistant message, through the model manager. */
   async function generate(conversationId: string, signal: AbortSignal): Promise<void> {
     const models = useModelsStore()
     const settings = useSettingsStore()
     const engine = useEngineStore()
-    const history: ChatMessage[] = messages.value.map(({ role, content }) => ({ role, content }))
-    const service = engine.localService()
+    const manager = useModelManagerStore()
+    const s = settings.snapshot()
+    const history = historyFor(messages.value, s.systemPrompt)
+    const isCloud = s.backend === 'gemini' || s.backend === 'openai-compat'
     messages.value.push({
       ...entry('assistant', '', conversationId, 'streaming'),
-      backend: service.id,
-      model: models.loaded?.model.file,
+      backend: isCloud ? s.backend : 'wllama',
+      model: isCloud ? (s.backend === 'gemini' ? s.geminiModel : s.openaiModel) : models.loaded?.model.file,
     })
     const answer = messages.value[messages.value.length - 1]!
     live = answer
     await save(answer)
     try {
       signal.throwIfAborted()
-      const stream = service.chat({
+      await manager.selectFromSettings(signal)
+      const result = await manager.runTurn({
         messages: history,
-        sampling: { temperature: settings.temperature, maxTokens: settings.maxTokens },
-      }, { signal })
-      for await (const chunk of stream) {
-        if (chunk.type === 'delta') {
-          answer.content += chunk.text
+        signal,
+        sampling: { temperature: s.temperature, topP: s.topP, topK: s.topK, maxTokens: s.maxTokens },
+        // A base model without a chat template cannot follow a tool protocol: it just continues the text.
+        useTools: Object.values(s.tools).some(Boolean) && (isCloud || !!models.loaded?.hasChatTemplate),
+        onDelta: (text) => {
+          answer.content += text
           saveSoon(answer)
-          continue
-        }
-        answer.mode = chunk.summary.mode
-        answer.metrics = chunk.summary.metrics
-        answer.backend = chunk.summary.metrics.engine
-        lastMetrics.value = chunk.summary.metrics
-        engine.recordMetrics(chunk.summary.metrics)
+        },
+        onStep: (step) => {
+          answer.steps = [...(answer.steps ?? []), step]
+          saveSoon(answer)
+        },
+        confirm: call => Promise.resolve(window.confirm(`Allow the tool "${call.name}" to run with ${JSON.stringify(call.args)}?`)),
+      })
+      if (result.answer)
+        answer.content = result.answer
+      answer.backend = result.backend
+      answer.model = result.backend === 'wllama' ? result.model.file : result.model.id
+      answer.fellBack = result.fellBack || undefined
+      answer.mode = result.mode
+      const metrics = result.metrics.at(-1)
+      if (metrics) {
+        answer.metrics = metrics
+        lastMetrics.value = metrics
+        engine.recordMetrics(metrics)
       }
-      answer.status = 'done'
+      answer.status = result.outcome === 'aborted' ? 'stopped' : 'done'
+      if (result.outcome !== 'answered' && result.outcome !== 'aborted' && !answer.content)
+        answer.content = OUTCOME_TEXT[result.outcome]
     }
     catch (err) {
       const e = toAppError(err, 'inference_failed')
@@ -184,7 +216,7 @@ export const useChatStore = defineStore('chat', () => {
   /** Writes the last reply again: it is replaced by a new one to the same question. */
   async function regenerate(): Promise<void> {
     const last = messages.value.at(-1)
-    if (isGenerating.value || last?.role !== 'assistant' || !useModelsStore().loaded)
+    if (isGenerating.value || last?.role !== 'assistant' || !canAnswer())
       return
     const signal = begin()
     await truncate(messages.value.length - 1)
@@ -196,7 +228,7 @@ export const useChatStore = defineStore('chat', () => {
     const index = messages.value.findIndex(m => m.id === messageId)
     if (isGenerating.value || index < 0 || messages.value[index]!.role !== 'user' || !text.trim())
       return
-    if (!useModelsStore().loaded) {
+    if (!canAnswer()) {
       error.value = new AppError('model_not_loaded')
       return
     }

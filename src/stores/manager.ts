@@ -15,7 +15,26 @@ import { markRaw, ref, shallowRef } from 'vue'
 import type { AgentStep } from '../agent/types'
 import { ModelManager, type ManagerOptions, type ManagerStatus, type TurnRequest, type TurnResult } from '../engines/model-manager'
 import type { ModelRef, Progress, ServiceId } from '../engines/types'
+import { DEFAULT_MANAGER_CONFIG, type ManagerConfig } from '../engines/manager-config'
 import { AppError } from '../protocol/errors'
+import { useEngineStore } from './engine'
+import { useModelsStore } from './models'
+import { useSettingsStore, type SettingsSnapshot } from './settings'
+
+/** The user's settings as the core reads them. The OpenAI URL may be given with or without its `/v1`. */
+export function configFromSettings(s: SettingsSnapshot): ManagerConfig {
+  return {
+    ...DEFAULT_MANAGER_CONFIG,
+    geminiApiKey: s.geminiApiKey,
+    geminiModel: s.geminiModel || DEFAULT_MANAGER_CONFIG.geminiModel,
+    geminiBaseUrl: s.geminiBaseUrl,
+    openaiBaseUrl: s.openaiUrl.replace(/\/+$/, '').replace(/\/v1$/, ''),
+    openaiModel: s.openaiModel,
+    openaiApiKey: s.openaiKey,
+    isFallbackEnabled: s.isGeminiFallbackOn,
+    enabledTools: Object.entries(s.tools).filter(([, on]) => on).map(([name]) => name),
+  }
+}
 
 export const useModelManagerStore = defineStore('modelManager', () => {
   const status = ref<ManagerStatus>('idle')
@@ -49,10 +68,39 @@ export const useModelManagerStore = defineStore('modelManager', () => {
     return core
   }
 
+  /** The app's core: the worker's wllama service as the local backend, the settings store as the config. */
+  function ensureInit(): ModelManager {
+    if (core)
+      return core
+    const engine = useEngineStore()
+    const settings = useSettingsStore()
+    return init({ local: { wllama: engine.localService() }, config: () => configFromSettings(settings.snapshot()) })
+  }
+
   function requireCore(): ModelManager {
     if (!core)
       throw new AppError('model_not_loaded', 'The model manager is not initialised yet.')
     return core
+  }
+
+  /**
+   * Selects the backend the settings ask for, before a turn: the loaded local model for Auto / Local CPU / Local GPU
+   * (already loaded by the library, so nothing reloads), or the configured cloud model.
+   * @throws AppError 'model_not_loaded' when a local backend is chosen and no model is loaded
+   */
+  async function selectFromSettings(signal?: AbortSignal): Promise<ServiceId> {
+    const manager = ensureInit()
+    const s = useSettingsStore().snapshot()
+    if (s.backend === 'gemini' || s.backend === 'openai-compat') {
+      const name = s.backend === 'gemini' ? (s.geminiModel || DEFAULT_MANAGER_CONFIG.geminiModel) : s.openaiModel
+      await manager.select(s.backend, name, { signal })
+      return s.backend
+    }
+    const loaded = useModelsStore().loaded
+    if (!loaded)
+      throw new AppError('model_not_loaded')
+    await manager.select('wllama', loaded.model, { signal })
+    return 'wllama'
   }
 
   /** Picks the backend and model for the next turns; the conversation is kept. @throws AppError from the backend */
@@ -71,5 +119,5 @@ export const useModelManagerStore = defineStore('modelManager', () => {
     notice.value = null
   }
 
-  return { status, serviceId, model, error, progress, notice, liveSteps, init, select, runTurn, dismissNotice }
+  return { status, serviceId, model, error, progress, notice, liveSteps, init, ensureInit, select, selectFromSettings, runTurn, dismissNotice }
 })

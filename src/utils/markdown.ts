@@ -12,6 +12,9 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, c => `&#${c.charCodeAt(0)};`)
 }
 
+/** For the app's own guides: images render (the help panel points them at bundled files). */
+const trustedMarked = new Marked({ gfm: true, breaks: false, async: false })
+
 const marked = new Marked({
   gfm: true,
   breaks: false,
@@ -38,13 +41,18 @@ function installHooks(): void {
   })
 }
 
-/** Renders Markdown to sanitised HTML. Safe to bind with `v-html`. Needs a DOM (browser or happy-dom). */
-export function renderMarkdown(source: string): string {
+const MEDIA_TAGS = ['img', 'picture', 'source', 'video', 'audio']
+
+/**
+ * Renders Markdown to sanitised HTML. Safe to bind with `v-html`. Needs a DOM (a browser, or jsdom in tests).
+ * `isOwnGuide` is for the app's bundled docs only: their images are kept (still sanitised); never for model output.
+ */
+export function renderMarkdown(source: string, opts: { isOwnGuide?: boolean } = {}): string {
   installHooks()
-  const html = marked.parse(source) as string
+  const html = (opts.isOwnGuide ? trustedMarked : marked).parse(source) as string
   return DOMPurify.sanitize(html, {
     USE_PROFILES: { html: true },
-    FORBID_TAGS: ['style', 'form', 'input', 'button', 'textarea', 'select', 'iframe', 'object', 'embed', 'img', 'picture', 'source', 'video', 'audio'],
+    FORBID_TAGS: ['style', 'form', 'input', 'button', 'textarea', 'select', 'iframe', 'object', 'embed', ...(opts.isOwnGuide ? [] : MEDIA_TAGS)],
     FORBID_ATTR: ['style'],
   })
 }

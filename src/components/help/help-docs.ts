@@ -41,7 +41,7 @@ export const GUIDES: HelpGuide[] = [
 /** Sanitised HTML with an id on every heading (duplicates numbered as GitHub does) and bundled image URLs. */
 export function renderGuide(source: string, folder = ''): string {
   const template = document.createElement('template')
-  template.innerHTML = renderMarkdown(source)
+  template.innerHTML = renderMarkdown(source, { isOwnGuide: true })
   for (const img of template.content.querySelectorAll('img')) {
     const src = img.getAttribute('src') ?? ''
     if (/^[a-z][a-z0-9+.-]*:/i.test(src))

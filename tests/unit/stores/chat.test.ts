@@ -260,7 +260,7 @@ describe('chat store', () => {
         { role: 'assistant', content: 'Once upon a time' },
         { role: 'user', content: 'Who was there?' },
       ],
-      sampling: { temperature: 0.7, maxTokens: 256 },
+      sampling: { temperature: 0.7, topP: 0.95, topK: 40, maxTokens: 256 },
     }
     // What the store handed the service, and what reached the engine across the worker boundary.
     expect(chatSpy.mock.calls[1]?.[0]).toEqual(expected)

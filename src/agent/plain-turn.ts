@@ -1,0 +1,47 @@
+/**
+ * A turn without tools: the reply streams straight from the backend. Used when tools are off, and for local base
+ * models without a chat template (a story model cannot follow a tool protocol), so their text still streams.
+ * Same result shape as the ReAct loop, so the manager, fallback and UI treat both alike.
+ */
+import type { AIService, ChatMessage, SamplingSettings } from '../engines/types'
+import { AppError } from '../protocol/errors'
+import type { AgentTurn } from './react-loop'
+
+export interface PlainTurnOptions {
+  service: AIService
+  signal?: AbortSignal
+  onDelta?: (text: string) => void
+  sampling?: SamplingSettings
+}
+
+/**
+ * Streams one reply. A cancel is an outcome (`aborted`, with the text so far), not an exception.
+ * @throws AppError from the service (load, network, crash...) so the manager can fall back.
+ */
+export async function runPlainTurn(history: ChatMessage[], opts: PlainTurnOptions): Promise<AgentTurn> {
+  const turn: AgentTurn = { steps: [], answer: '', outcome: 'aborted', messages: [], strategy: 'plain', metrics: [] }
+  let text = ''
+  try {
+    for await (const chunk of opts.service.chat({ messages: history, sampling: opts.sampling }, { signal: opts.signal })) {
+      if (chunk.type === 'delta') {
+        text += chunk.text
+        opts.onDelta?.(chunk.text)
+        continue
+      }
+      turn.metrics.push(chunk.summary.metrics)
+      turn.mode = chunk.summary.mode
+      turn.answer = chunk.summary.text || text
+      turn.outcome = 'answered'
+      turn.messages.push({ role: 'assistant', content: turn.answer })
+      return turn
+    }
+    throw new AppError('inference_failed', 'The model stopped without finishing its answer.')
+  }
+  catch (err) {
+    if (opts.signal?.aborted || (err instanceof AppError && err.code === 'aborted')) {
+      turn.answer = text
+      return turn
+    }
+    throw err
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * Stored messages to the OpenAI-shaped history a backend receives. Agent steps are replayed as assistant
+ * `tool_calls` and `tool` results, so a conversation keeps its tool steps when it moves to another backend.
+ * Framework-free.
+ */
+import type { AgentStep } from '../agent/types'
+import type { ChatMessage } from '../engines/types'
+import type { StoredMessage } from './types'
+
+function stepMessages(steps: AgentStep[]): ChatMessage[] {
+  const out: ChatMessage[] = []
+  for (const step of steps) {
+    if (step.kind === 'tool_call') {
+      const call = { id: step.callId, type: 'function' as const, function: { name: step.name, arguments: JSON.stringify(step.arguments ?? {}) } }
+      const last = out.at(-1)
+      if (last?.role === 'assistant' && last.tool_calls && !last.content)
+        last.tool_calls.push(call)
+      else
+        out.push({ role: 'assistant', content: '', tool_calls: [call] })
+    }
+    else if (step.kind === 'observation') {
+      out.push({ role: 'tool', content: step.content, tool_call_id: step.callId, name: step.name })
+    }
+  }
+  return out
+}
+
+/**
+ * The history for the next request: finished messages only (a failed or empty reply is left out), with an optional
+ * system prompt first.
+ */
+export function historyFor(entries: readonly StoredMessage[], systemPrompt = ''): ChatMessage[] {
+  const history: ChatMessage[] = systemPrompt.trim() ? [{ role: 'system', content: systemPrompt.trim() }] : []
+  for (const m of entries) {
+    if (m.role === 'assistant') {
+      if (m.steps?.length)
+        history.push(...stepMessages(m.steps))
+      if (m.content && m.status !== 'error')
+        history.push({ role: 'assistant', content: m.content })
+      continue
+    }
+    history.push({ role: m.role, content: m.content })
+  }
+  return history
+}
