@@ -1,0 +1,101 @@
+/**
+ * The model manager through the real app: a conversation starts on the local model (real wllama, stories260K), moves
+ * to Gemini mid-conversation with its history, and a local turn whose worker dies is finished by Gemini with a notice.
+ * Gemini is the protocol fixture on loopback driven by the real @google/genai SDK; only its base URL is a setting.
+ */
+import { expect, test, type Page } from '@playwright/test'
+import { gemini, startGeminiServer, type ScriptedServer } from '../fixtures/gemini-server'
+import { ask, closeSettings, downloadStories, openApp, openSettings, setGreedy, startLongAnswer, storiesCard } from './helpers'
+
+const KEY = 'AIza-e2e-secret-key-0123456789'
+let server: ScriptedServer
+
+test.beforeEach(async () => {
+  server = await startGeminiServer()
+})
+test.afterEach(async () => {
+  await server.close()
+})
+
+/** Saves the key and the fixture's address; the CSP admits a saved endpoint from the next page load. */
+async function configureGemini(page: Page, opts: { backend?: 'gemini' | 'auto', isFallbackOn?: boolean }): Promise<void> {
+  await openSettings(page)
+  await page.getByTestId('setting-gemini-key').fill(KEY)
+  await page.getByTestId('save-gemini-key').click()
+  await page.getByText('Advanced addresses').click()
+  await page.getByTestId('setting-gemini-base-url').fill(server.url)
+  if (opts.isFallbackOn)
+    await page.getByTestId('setting-is-gemini-fallback-on').check()
+  if (opts.backend)
+    await page.getByTestId('setting-backend').selectOption(opts.backend)
+  await closeSettings(page)
+}
+
+/** Reloads once the service worker serves the page with the fixture's origin in connect-src. */
+async function reloadUnderNewCsp(page: Page): Promise<void> {
+  await page.evaluate(() => navigator.serviceWorker.ready)
+  // On the first visit the page is not controlled yet: only a controlled page's fetch goes through the worker.
+  if (!await page.evaluate(() => navigator.serviceWorker.controller !== null))
+    await page.reload()
+  await expect.poll(() => page.evaluate(() => fetch('/').then(r => r.headers.get('content-security-policy') ?? ''))).toContain(server.url)
+  await page.reload()
+}
+
+/** The texts of every `contents` part Gemini received in its last request. */
+function lastGeminiTexts(): string[] {
+  const body = server.received.at(-1)?.body as { contents?: Array<{ role: string, parts: Array<{ text?: string }> }> }
+  return (body.contents ?? []).flatMap(c => c.parts.map(p => `${c.role}:${p.text ?? ''}`))
+}
+
+test('start local, switch to Gemini mid-conversation: the history goes with it', async ({ page }) => {
+  await openApp(page)
+  await downloadStories(page)
+  await setGreedy(page, 24)
+  const local = await ask(page, 'Once upon a time')
+  expect(local.length).toBeGreaterThan(10)
+  const reply = page.locator('[data-testid=chat-message][data-role=assistant]')
+  await expect(reply.last().getByTestId('reply-backend')).toHaveText('wllama')
+
+  await configureGemini(page, { backend: 'gemini' })
+  // Saved settings reach the service worker's CSP on the next load; the conversation comes back from IndexedDB.
+  await reloadUnderNewCsp(page)
+  await expect(page.getByTestId('cloud-notice')).toBeVisible()
+  await expect(reply).toHaveCount(1)
+
+  server.script.push(gemini.text('Gemini ', 'continues the story.'))
+  expect(await ask(page, 'What happened next?')).toContain('Gemini continues the story.')
+  await expect(reply.last().getByTestId('reply-backend')).toHaveText('gemini')
+  await expect(reply.first().getByTestId('reply-backend')).toHaveText('wllama')
+
+  // Gemini received the whole conversation: the first question, the local model's answer, the new question.
+  const sent = lastGeminiTexts()
+  expect(sent[0]).toBe('user:Once upon a time')
+  expect(sent[1]?.startsWith('model:')).toBe(true)
+  expect(sent[1]!.replace(/^model:/, '').trim().slice(0, 10)).toBe(local.trim().slice(0, 10))
+  expect(sent.at(-1)).toBe('user:What happened next?')
+  // The key went in a header, never in the URL.
+  expect(server.received.at(-1)?.headers['x-goog-api-key']).toBe(KEY)
+  expect(server.received.every(r => !r.url.includes(KEY))).toBe(true)
+})
+
+test('the local worker dies mid-turn with fallback on: Gemini finishes the turn and the UI says so', async ({ page }) => {
+  await openApp(page)
+  await downloadStories(page)
+  await configureGemini(page, { isFallbackOn: true })
+  await reloadUnderNewCsp(page)
+  await expect(storiesCard(page).getByTestId('model-state')).toHaveText('Loaded')
+
+  server.script.push(gemini.text('Gemini finished this answer.'))
+  await startLongAnswer(page)
+  const worker = page.workers().find(w => w.url().includes('inference.worker'))
+  expect(worker, 'the inference worker is running').toBeDefined()
+  await worker!.evaluate(() => { setTimeout(() => { throw new Error('simulated crash') }) })
+
+  await expect(page.getByTestId('fallback-notice')).toContainText('Gemini answered this message instead')
+  const reply = page.locator('[data-testid=chat-message][data-role=assistant]').last()
+  await expect(reply.getByTestId('message-content')).toContainText('Gemini finished this answer.')
+  await expect(reply.getByTestId('reply-backend')).toHaveText('gemini')
+  await expect(reply.getByTestId('reply-fell-back')).toBeVisible()
+  await expect(page.getByTestId('error')).toHaveCount(0)
+  expect(server.received).toHaveLength(1)
+})
