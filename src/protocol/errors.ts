@@ -23,6 +23,7 @@ export const ERROR_CODES = [
   'inference_failed',
   'busy_elsewhere',
   'unknown',
+  'bad_request',
 ] as const
 
 export type ErrorCode = (typeof ERROR_CODES)[number]
@@ -47,6 +48,7 @@ export const ERROR_HELP: Record<ErrorCode, { title: string, action: string }> = 
   inference_failed: { title: 'The model failed while writing its answer.', action: 'Try again; if it repeats, reload the model.' },
   busy_elsewhere: { title: 'The model is open in another tab.', action: 'Close the other tab, or take over the model here.' },
   unknown: { title: 'Something went wrong.', action: 'Reload the page; if it repeats, see Troubleshooting.' },
+  bad_request: { title: 'The inference engine refused a malformed request.', action: 'Reload the page; if it repeats, report it with the message shown.' },
 }
 
 /** The shape an error has while it crosses `postMessage`. */
