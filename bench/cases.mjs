@@ -49,9 +49,9 @@ async function interleave(runs, a, b, { log = () => {}, warmUp = true } = {}) {
 
 const user = content => [{ role: 'user', content }]
 
-export async function browserCases({ call, native, opts, log }) {
+/** Fills `cases` as each case finishes, so a failure later in the run keeps the figures already measured. */
+export async function browserCases({ call, native, opts, log, cases = {} }) {
   const { runs, maxTokens, file } = opts
-  const cases = {}
   const env = await call('setup')
   log(`harness: ${env.cores} cores, cross-origin isolated: ${env.isolated}`)
 
@@ -76,6 +76,7 @@ export async function browserCases({ call, native, opts, log }) {
       order.reverse()
     for (const key of order) {
       const v = await decode(key)(i)
+      log(`  ${i < 0 ? 'warm-up' : `run ${i + 1}/${runs}`} ${key}: ${v.toFixed(1)} tok/s`)
       if (i >= 0)
         (key === 'auto' ? autoRuns : perFixed[Number(key.slice(6))]).push(v)
     }
@@ -102,6 +103,11 @@ export async function browserCases({ call, native, opts, log }) {
   finally {
     await nat.close()
   }
+  log('quantization: raw wllama decode, Q4_0 / Q8_0 of the same shape')
+  await call('rawLoad', file.replace('q8_0', 'q4_0'), auto.threads, 'q4')
+  const qt = await interleave(runs, decode('q4'), decode('main'), { log })
+  cases.quant = pairCase({ key: 'quant', label: `Decode tok/s: Q4_0 / Q8_0 (raw wllama, ${auto.threads} thread(s))`, unit: 'ratio', sideUnit: 'tok/s', aLabel: 'Q4_0', bLabel: 'Q8_0' }, qt.a, qt.b)
+  await call('rawUnload', 'q4')
   await call('rawUnload', 'main')
 
   log('multi-turn: time to first token at turn 8 with prompt reuse / without')

@@ -27,6 +27,7 @@ async function main() {
   viteBuild()
   const browser = await launchChromium()
   const cases = {}
+  let failure
   try {
     log('app shell')
     const server = await startPreview({ port, modelsDir })
@@ -50,11 +51,16 @@ async function main() {
       await page.locator('#state', { hasText: 'ready' }).waitFor()
       const call = (fn, ...args) => page.evaluate(([f, a]) => globalThis.bench[f](...a), [fn, args])
       const native = { open: (threads) => openNative(paths.q8_0, threads) }
-      Object.assign(cases, await browserCases({ call, native, opts, log }))
+      await browserCases({ call, native, opts, log, cases })
     }
     finally {
       harness.stop()
     }
+  }
+  catch (err) {
+    // Keep what was measured: the results say which case failed and why.
+    failure = err instanceof Error ? err.stack ?? err.message : String(err)
+    log(`FAILED: ${failure}`)
   }
   finally {
     await browser.close()
@@ -67,12 +73,15 @@ async function main() {
     machine: { cores: cpus().length, cpu: cpus()[0]?.model, browser: `Chromium ${browser.version()}`, node: process.version, loadAverage1m: load },
     model: { file: opts.file, shape: '135M chat shape (llama, 30 layers, 576 embd, 9/3 heads, 1536 FFN), random weights', maxTokens: opts.maxTokens },
     cases,
+    ...(failure && { error: failure }),
   }
   mkdirSync('bench/results', { recursive: true })
   writeFileSync('bench/results/latest.json', `${JSON.stringify(results, null, 2)}\n`)
   writeFileSync('bench/results/latest.svg', svgChart(results))
   console.log(table(results))
   console.log(`\n${results.durationS} s; load average ${load.map(l => l.toFixed(2)).join(' -> ')}; wrote bench/results/latest.json and latest.svg`)
+  if (failure)
+    process.exitCode = 1
 }
 
 main().catch((err) => {
