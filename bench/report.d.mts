@@ -25,9 +25,17 @@ export interface CaseResult {
   pass: boolean | null
   note?: string
 }
-export interface Results { date: string, quick: boolean, machine: { cores: number, browser: string }, cases: Record<string, CaseResult> }
+export interface Results {
+  date: string
+  quick: boolean
+  durationS?: number
+  machine: { cores: number, browser: string, cpu?: string, node?: string, loadAverage1m?: number[] }
+  cases: Record<string, CaseResult>
+  error?: string
+}
 export function median(xs: number[]): number
 export function pairCase(spec: CaseSpec, a: number[], b: number[]): CaseResult
 export function singleCase(spec: CaseSpec, values: number[]): CaseResult
 export function table(results: Results): string
 export function svgChart(results: Results): string
+export function updateDoc(doc: string, results: Results): string

@@ -3,11 +3,11 @@
  * `npm run bench [-- --quick]`: the app against raw wllama and native llama.cpp, side by side, in one run on one
  * machine. Writes bench/results/latest.json and latest.svg and prints the table. See docs/performance.md.
  */
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
 import { resolve } from 'node:path'
 import { ensureBenchModels } from '../scripts/make-bench-models.mjs'
-import { singleCase, svgChart, table } from './report.mjs'
+import { singleCase, svgChart, table, updateDoc } from './report.mjs'
 import { launchChromium, startPreview, viteBuild } from './servers.mjs'
 import { requestedShellBytes, staticShellBytes } from './shell.mjs'
 import { openNative } from './native.mjs'
@@ -78,8 +78,9 @@ async function main() {
   mkdirSync('bench/results', { recursive: true })
   writeFileSync('bench/results/latest.json', `${JSON.stringify(results, null, 2)}\n`)
   writeFileSync('bench/results/latest.svg', svgChart(results))
+  writeFileSync('docs/performance.md', updateDoc(readFileSync('docs/performance.md', 'utf8'), results))
   console.log(table(results))
-  console.log(`\n${results.durationS} s; load average ${load.map(l => l.toFixed(2)).join(' -> ')}; wrote bench/results/latest.json and latest.svg`)
+  console.log(`\n${results.durationS} s; load average ${load.map(l => l.toFixed(2)).join(' -> ')}; wrote bench/results/latest.json, latest.svg and the table in docs/performance.md`)
   if (failure)
     process.exitCode = 1
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { median, pairCase, singleCase, svgChart, table, type Results } from '../../../bench/report.mjs'
+import { median, pairCase, singleCase, svgChart, table, updateDoc, type Results } from '../../../bench/report.mjs'
 
 describe('bench/report.mjs', () => {
   it('takes the median of per-pair ratios, not the ratio of medians', () => {
@@ -42,5 +42,22 @@ describe('bench/report.mjs', () => {
     expect(svg.trim().endsWith('</svg>')).toBe(true)
     expect(svg.match(/<rect /g)).toHaveLength(4) // background + one bar per case
     expect(svg).toContain('#dc2626') // the missed target is red
+  })
+
+  it('rewrites only the generated block of the performance doc', () => {
+    const results: Results = {
+      date: '2026-01-01T00:00:00Z', quick: true, durationS: 300,
+      machine: { cores: 2, browser: 'Chromium 1', cpu: 'cpu', node: 'v20', loadAverage1m: [1, 2] },
+      cases: { shell: singleCase({ key: 'shell', label: 's', unit: 'KB', target: { op: '<=', value: 150 }, note: 'two files' }, [120]) },
+    }
+    const doc = 'intro\n<!-- bench:latest:start -->\nold table\n<!-- bench:latest:end -->\nadvice\n'
+    const next = updateDoc(doc, results)
+    expect(next.startsWith('intro\n<!-- bench:latest:start -->')).toBe(true)
+    expect(next.endsWith('<!-- bench:latest:end -->\nadvice\n')).toBe(true)
+    expect(next).not.toContain('old table')
+    expect(next).toMatch(/\| shell .*\| pass/)
+    expect(next).toContain('- `shell`: two files')
+    expect(updateDoc(next, results)).toBe(next)
+    expect(() => updateDoc('no markers', results)).toThrow(/bench:latest/)
   })
 })
