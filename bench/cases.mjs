@@ -88,6 +88,25 @@ export async function browserCases({ call, native, opts, log, cases = {} }) {
     await call('rawUnload', `fixed-${t}`)
   await call('rawUnload', 'auto')
 
+  log('warm start: ready from OPFS through the app / raw loadModel from an in-memory Blob')
+  const appLoad = async () => {
+    try {
+      return (await call('appLoad', file, auto.threads)).ms
+    }
+    catch (err) {
+      // Seen once on the loaded machine: the OPFS file was reported missing after long use. Store it again, say so.
+      log(`  app load failed (${String(err).split('\n')[0]}); downloading the model again and retrying once`)
+      await call('appDownload', file)
+      return (await call('appLoad', file, auto.threads)).ms
+    }
+  }
+  const ws = await interleave(runs, appLoad, async () => {
+    const r = await call('rawLoad', file, auto.threads, 'warm')
+    await call('rawUnload', 'warm')
+    return r.ms
+  }, { log })
+  cases.warm_start = pairCase({ key: 'warm_start', label: 'Time to ready: app from OPFS / raw wllama loadModel from a Blob in memory', unit: 'ratio', sideUnit: 'ms', aLabel: 'app', bLabel: 'raw', target: { op: '<=', value: 1.15 } }, ws.a, ws.b)
+
   log(`pipeline: chat store -> worker -> wllama / raw wllama, ${auto.threads} thread(s)`)
   await call('rawLoad', file, auto.threads, 'main')
   const pipe = await interleave(runs, i => call('appChatStore', `Run ${i}. ${PROMPT}`, maxTokens), i => call('rawChat', user(`Run ${i}. ${PROMPT}`), maxTokens), { log })
@@ -121,13 +140,6 @@ export async function browserCases({ call, native, opts, log, cases = {} }) {
   const mt = await interleave(runs, turn8(true), turn8(false), { log, warmUp: false })
   cases.multi_turn = pairCase({ key: 'multi_turn', label: 'Time to first token at turn 8 (~1,500 tokens of history): with prompt reuse / without', unit: 'ratio', sideUnit: 'ms', aLabel: 'reuse', bLabel: 'no reuse', target: { op: '<=', value: 0.25 } }, mt.a, mt.b)
 
-  log('warm start: ready from OPFS through the app / raw loadModel from an in-memory Blob')
-  const ws = await interleave(runs, async () => (await call('appLoad', file, auto.threads)).ms, async () => {
-    const r = await call('rawLoad', file, auto.threads, 'warm')
-    await call('rawUnload', 'warm')
-    return r.ms
-  }, { log })
-  cases.warm_start = pairCase({ key: 'warm_start', label: 'Time to ready: app from OPFS / raw wllama loadModel from a Blob in memory', unit: 'ratio', sideUnit: 'ms', aLabel: 'app', bLabel: 'raw', target: { op: '<=', value: 1.15 } }, ws.a, ws.b)
   await call('appUnload')
   return cases
 }
