@@ -76,7 +76,7 @@ export function svgChart(results) {
   const out = [`<svg xmlns="http://www.w3.org/2000/svg" width="${left + plotW + 190}" height="${h}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
     `<text x="10" y="20" font-size="14" font-weight="bold">npm run bench${results.quick ? ' --quick' : ''}: ${esc(results.date)}, ${results.machine.cores} cores, ${esc(results.machine.browser)}</text>`,
-    `<text x="${left}" y="${top - 6}" fill="#555">bar = median / target (dashed line = target); whisker = min..max</text>`]
+    `<text x="${left}" y="${top - 6}" fill="#555">bar = median / target (dashed line = target; report-only rows: / their max); whisker = min..max</text>`]
   entries.forEach(([key, r], i) => {
     const y = top + i * rowH
     const scale = r.target === 'report only' ? Math.max(r.max, 1e-9) : Number(r.target.split(' ')[1])
