@@ -4,11 +4,13 @@
  */
 import { AppError, serializeError } from '../protocol/errors'
 import type { QueueState, WorkerEnvironment, WorkerEvent, WorkerRequest } from '../protocol/messages'
+import { checkRequest } from './worker-request-check'
 import { probeWebGpu } from './webgpu-probe'
 import { RequestQueue, type QueueSnapshot } from './request-queue'
 import type { WorkerEngine } from './worker-engine'
 
-export type Handler = (msg: WorkerRequest, post: (event: WorkerEvent) => void) => void
+/** Takes anything a worker may receive: a message that is not a valid request is answered with `bad_request`. */
+export type Handler = (msg: unknown, post: (event: WorkerEvent) => void) => void
 
 export interface HandlerOptions {
   queue?: RequestQueue
@@ -22,16 +24,32 @@ export function createWorkerHandler(engine: WorkerEngine, opts: HandlerOptions =
     broadcast?.({ id: '', type: 'queue', payload: toQueueState(s) })
     idle.onQueueChange()
   })
-  return (msg, post) => {
+  return (raw, post) => {
     broadcast = post
+    const check = checkRequest(raw)
+    if (!check.ok) {
+      post({ id: check.id, type: 'error', error: serializeError(check.error) })
+      return
+    }
+    const msg = check.request
+    try {
+      dispatch(msg, post)
+    }
+    catch (err) {
+      // A fault in dispatch must not take the worker down: the request is answered instead.
+      post({ id: msg.id, type: 'error', error: serializeError(err) })
+    }
+  }
+
+  function dispatch(msg: WorkerRequest, post: (event: WorkerEvent) => void): void {
     if (msg.type === 'abort') {
       queue.abort(msg.target)
       return
     }
-    const answer = (work: Promise<unknown>) => work.then(
-      payload => post({ id: msg.id, type: 'result', payload }),
-      err => post({ id: msg.id, type: 'error', error: serializeError(err) }),
-    )
+    const fail = (err: unknown) => post({ id: msg.id, type: 'error', error: serializeError(err) })
+    // A result that cannot be cloned (DataCloneError) is answered as an error, so the caller still hears back.
+    const answer = (work: Promise<unknown>) => work.then(payload => post({ id: msg.id, type: 'result', payload }), fail).catch(fail)
+      .catch((err: unknown) => console.error(`The worker could not answer request ${msg.id}`, err))
     switch (msg.type) {
       case 'env':
         answer(workerEnvironment())

@@ -32,6 +32,7 @@ export const ERROR_CODES = [
   'model_evicted',
   'import_invalid',
   'conversations_unavailable',
+  'bad_request',
 ] as const
 
 export type ErrorCode = (typeof ERROR_CODES)[number]
@@ -65,6 +66,7 @@ export const ERROR_HELP: Record<ErrorCode, { title: string, action: string }> = 
   model_evicted: { title: 'The browser removed this model\'s file to free space.', action: 'Press Download again; ask the browser to keep the site\'s data (persistent storage) to avoid it.' },
   import_invalid: { title: 'This file is not a conversations export, so nothing was imported.', action: 'Pick a .json file made with Export in this app; your conversations are unchanged.' },
   conversations_unavailable: { title: 'Conversations cannot be saved in this browser.', action: 'Leave private browsing, close other tabs of this app and reload.' },
+  bad_request: { title: 'The inference engine refused a malformed request.', action: 'Reload the page; if it repeats, report it with the message shown.' },
 }
 
 /** The shape an error has while it crosses `postMessage`. */

@@ -5,7 +5,7 @@
 import { LoggerWithoutDebug, Wllama, type LoadModelParams } from '@wllama/wllama/esm/index.js'
 import wasmUrl from '@wllama/wllama/esm/wasm/wllama.wasm?url'
 import { AppError, toAppError } from '../../protocol/errors'
-import type { LoadedModel, LoadRequest } from '../../protocol/messages'
+import type { ChatCall, LoadedModel, LoadRequest } from '../../protocol/messages'
 import { blobSource, validateGguf, type ModelSummary } from '../../models/gguf'
 import { openModelFile } from '../../models/opfs-store'
 import type { ChatRequest, ChatSummary } from '../types'
@@ -68,14 +68,14 @@ export class WllamaEngine implements WorkerEngine {
     return this.loaded
   }
 
-  async chat(req: ChatRequest, run: ChatRun): Promise<ChatSummary> {
+  async chat(req: ChatRequest & Pick<ChatCall, 'promptReuse'>, run: ChatRun): Promise<ChatSummary> {
     const wllama = this.wllama
     const loaded = this.loaded
     if (!wllama || !loaded)
       throw new AppError('model_not_loaded')
     const mode = resolveMode(req.mode, loaded.hasChatTemplate)
     // cache_prompt: a follow-up turn reuses the KV cache of the shared prefix instead of processing it again.
-    const common = { ...samplingParams(req.sampling), stream: true as const, abortSignal: run.signal, cache_prompt: true }
+    const common = { ...samplingParams(req.sampling), stream: true as const, abortSignal: run.signal, cache_prompt: req.promptReuse !== false }
     const started = performance.now()
     try {
       const constraints = constraintParams(req, mode)

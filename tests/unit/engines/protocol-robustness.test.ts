@@ -1,0 +1,133 @@
+/**
+ * Issue 8, item 2: malformed or unknown messages to the inference worker are answered with an error and never crash
+ * it. First the pure handler with a recording `post`, then a round trip over a MessageChannel with the real client.
+ */
+import { afterEach, describe, expect, it } from 'vitest'
+import { RequestQueue } from '../../../src/engines/request-queue'
+import { WorkerClient } from '../../../src/engines/worker-client'
+import { createWorkerHandler } from '../../../src/engines/worker-handler'
+import { MAX_ID_CHARS, MAX_MESSAGES, MAX_TEXT_CHARS, checkRequest } from '../../../src/engines/worker-request-check'
+import type { WorkerEvent } from '../../../src/protocol/messages'
+import { LOAD, STORIES, ScriptedEngine, chatCall, closeFakeWorkers, collect, fakeWorker, texts } from './fakes'
+
+afterEach(() => closeFakeWorkers())
+
+const huge = 'x'.repeat(MAX_TEXT_CHARS + 1)
+
+/** [what, message, the id the answer must carry] */
+const BAD: Array<[string, unknown, string]> = [
+  ['null', null, ''],
+  ['undefined', undefined, ''],
+  ['a number', 42, ''],
+  ['a string', 'chat', ''],
+  ['an array', [{ id: 'a', type: 'env' }], ''],
+  ['no id', { type: 'env', payload: null }, ''],
+  ['an empty id', { id: '', type: 'env', payload: null }, ''],
+  ['a numeric id', { id: 7, type: 'env', payload: null }, ''],
+  ['an oversized id', { id: 'i'.repeat(MAX_ID_CHARS + 1), type: 'env', payload: null }, ''],
+  ['no type', { id: 'm1', payload: null }, 'm1'],
+  ['an unknown type', { id: 'm2', type: 'format-disk', payload: null }, 'm2'],
+  ['a prototype key as type', { id: 'm3', type: 'toString', payload: null }, 'm3'],
+  ['abort without target', { id: 'm4', type: 'abort' }, 'm4'],
+  ['load without payload', { id: 'm5', type: 'load' }, 'm5'],
+  ['load with a string model', { id: 'm6', type: 'load', payload: { ...LOAD, model: 'stories' } }, 'm6'],
+  ['load with a negative context', { id: 'm7', type: 'load', payload: { ...LOAD, nCtx: -1 } }, 'm7'],
+  ['load with NaN threads', { id: 'm8', type: 'load', payload: { ...LOAD, nThreads: Number.NaN } }, 'm8'],
+  ['load with an unknown engine', { id: 'm9', type: 'load', payload: { ...LOAD, engine: 'gpt' } }, 'm9'],
+  ['chat without messages', { id: 'c1', type: 'chat', payload: { modelId: STORIES.id } }, 'c1'],
+  ['chat with messages as a string', { id: 'c2', type: 'chat', payload: { modelId: STORIES.id, messages: 'hi' } }, 'c2'],
+  ['chat with a bad role', { id: 'c3', type: 'chat', payload: { ...chatCall('hi'), messages: [{ role: 'root', content: 'hi' }] } }, 'c3'],
+  ['chat with numeric content', { id: 'c4', type: 'chat', payload: { ...chatCall('hi'), messages: [{ role: 'user', content: 5 }] } }, 'c4'],
+  ['chat with a string timeout', { id: 'c5', type: 'chat', payload: { ...chatCall('hi'), timeoutMs: '10' } }, 'c5'],
+  ['chat with a bad priority', { id: 'c6', type: 'chat', payload: { ...chatCall('hi'), priority: 'urgent' } }, 'c6'],
+  ['chat with sampling as an array', { id: 'c7', type: 'chat', payload: { ...chatCall('hi'), sampling: [0.7] } }, 'c7'],
+  ['chat with a huge message', { id: 'c8', type: 'chat', payload: chatCall(huge) }, 'c8'],
+  ['chat with too many messages', { id: 'c9', type: 'chat', payload: { ...chatCall('hi'), messages: Array.from({ length: MAX_MESSAGES + 1 }, () => ({ role: 'user', content: 'a' })) } }, 'c9'],
+  ['chat whose messages add up to too much', { id: 'c10', type: 'chat', payload: { ...chatCall('hi'), messages: Array.from({ length: 9 }, () => ({ role: 'user', content: 'y'.repeat(MAX_TEXT_CHARS / 8) })) } }, 'c10'],
+  ['chat with a huge schema', { id: 'c11', type: 'chat', payload: { ...chatCall('hi'), responseSchema: { description: huge } } }, 'c11'],
+  ['env with a payload', { id: 'e1', type: 'env', payload: { x: 1 } }, 'e1'],
+]
+
+function recordingHandler() {
+  const engine = new ScriptedEngine()
+  const queue = new RequestQueue()
+  const handle = createWorkerHandler(engine, { queue })
+  const events: WorkerEvent[] = []
+  const post = (e: WorkerEvent) => void events.push(e)
+  const answers = () => events.filter(e => e.type === 'result' || e.type === 'error')
+  return { engine, queue, handle, post, events, answers }
+}
+
+describe('checkRequest', () => {
+  it.each(BAD)('refuses %s', (_what, msg, id) => {
+    const check = checkRequest(msg)
+    expect(check.ok).toBe(false)
+    if (!check.ok) {
+      expect(check.id).toBe(id)
+      expect(check.error.code).toBe('bad_request')
+    }
+  })
+
+  it('accepts every request the client sends', () => {
+    for (const msg of [
+      { id: 'a', type: 'env', payload: null },
+      { id: 'b', type: 'unload', payload: null },
+      { id: 'c', type: 'load', payload: { ...LOAD, engine: 'wllama', nThreads: 2, chatTemplate: 'chatml', idleUnloadMs: 0 } },
+      { id: 'd', type: 'chat', payload: { ...chatCall('hi'), priority: 'background', timeoutMs: 5, promptReuse: false, mode: 'chat', tools: [], responseSchema: { type: 'object' } } },
+      { id: 'e', type: 'abort', target: 'd' },
+    ])
+      expect(checkRequest(msg)).toEqual({ ok: true, request: msg })
+  })
+})
+
+describe('createWorkerHandler with malformed messages', () => {
+  it.each(BAD)('answers %s with one bad_request error and touches neither queue nor engine', (_what, msg, id) => {
+    const h = recordingHandler()
+    expect(() => h.handle(msg, h.post)).not.toThrow()
+    expect(h.answers()).toEqual([{ id, type: 'error', error: expect.objectContaining({ code: 'bad_request', message: expect.stringMatching(/refused/) }) }])
+    expect(h.queue.size).toBe(0)
+    expect(h.engine.loads).toEqual([])
+    expect(h.engine.seen).toEqual([])
+  })
+
+  it('keeps serving after every malformed message: load and chat still work', async () => {
+    const h = recordingHandler()
+    for (const [, msg] of BAD)
+      h.handle(msg, h.post)
+    h.handle({ id: 'load-1', type: 'load', payload: LOAD }, h.post)
+    await expect.poll(() => h.answers().find(e => e.id === 'load-1')?.type).toBe('result')
+    h.handle({ id: 'chat-1', type: 'chat', payload: chatCall('Once') }, h.post)
+    await expect.poll(() => h.answers().find(e => e.id === 'chat-1')?.type).toBe('result')
+    expect(h.answers().filter(e => e.type === 'error')).toHaveLength(BAD.length)
+  })
+
+  it('answers a result that cannot be cloned with an error instead of throwing out of the worker', async () => {
+    const h = recordingHandler()
+    const post = (e: WorkerEvent) => {
+      if (e.type === 'result')
+        throw new DOMException('could not be cloned', 'DataCloneError')
+      h.post(e)
+    }
+    h.handle({ id: 'env-1', type: 'env', payload: null }, post)
+    await expect.poll(() => h.answers()).toEqual([{ id: 'env-1', type: 'error', error: expect.objectContaining({ code: 'unknown', message: 'could not be cloned' }) }])
+  })
+})
+
+describe('round trip over a MessageChannel', () => {
+  it('the worker answers garbage with errors, and the real client keeps working', async () => {
+    const worker = fakeWorker()
+    const client = new WorkerClient(worker.endpoint)
+    const seen: WorkerEvent[] = []
+    worker.port.addEventListener('message', ev => void seen.push((ev as MessageEvent<WorkerEvent>).data))
+    const garbage = BAD.filter(([, msg]) => msg !== undefined) // a MessagePort cannot tell undefined from a missing message
+    for (const [, msg] of garbage)
+      worker.endpoint.postMessage(msg)
+    await expect.poll(() => seen.filter(e => e.type === 'error').length).toBe(garbage.length)
+    expect(seen.filter(e => e.type === 'error').every(e => e.type === 'error' && e.error.code === 'bad_request')).toBe(true)
+
+    await client.call('load', LOAD)
+    expect(texts(await collect(client.chat(chatCall('Once'))))).toEqual(['Once', ' upon', ' a', ' time', 'DONE'])
+    expect(client.pendingCount).toBe(0)
+    console.log(`protocol robustness: ${garbage.length} malformed messages answered with bad_request over a MessageChannel; the worker then loaded and chatted normally`)
+  })
+})
