@@ -99,3 +99,79 @@ test('the local worker dies mid-turn with fallback on: Gemini finishes the turn 
   await expect(page.getByTestId('error')).toHaveCount(0)
   expect(server.received).toHaveLength(1)
 })
+
+const PAYLOADS = [
+  '<script>window.__pwned=1</script>',
+  '<img src=x onerror="window.__pwned=1">',
+  '[click me](javascript:window.__pwned=1)',
+  '<svg onload="window.__pwned=1"><script>window.__pwned=1</script></svg>',
+  '```html\n<script>window.__pwned=1</script>\n```',
+]
+
+test('script vectors streamed by a cloud model and echoed in a tool call render inert', async ({ page }) => {
+  const dialogs: string[] = []
+  page.on('dialog', (d) => { dialogs.push(d.message()); void d.dismiss() })
+  await openApp(page)
+  await configureGemini(page, { backend: 'gemini' })
+  await reloadUnderNewCsp(page)
+  // A tool call whose argument carries markup (the calculator refuses it: the observation quotes it back), then an
+  // answer streamed in pieces that are each a script vector.
+  server.script.push(gemini.call('calculator', { expression: '<img src=x onerror="window.__pwned=1">' }))
+  server.script.push(gemini.text(...PAYLOADS.map(p => `${p}\n\n`)))
+  await ask(page, 'Show me something dangerous')
+  const reply = page.locator('[data-testid=chat-message][data-role=assistant]').last()
+  await expect(reply.getByTestId('message-content')).toContainText('click me')
+  await reply.getByTestId('agent-steps').locator('summary').first().click()
+  await expect(reply.getByTestId('agent-steps')).toContainText('calculator')
+  for (const link of await reply.locator('a').all())
+    await link.click({ modifiers: ['ControlOrMeta'] }).catch(() => {})
+  expect(await page.evaluate(() => (window as unknown as { __pwned?: unknown }).__pwned)).toBeUndefined()
+  expect(dialogs).toEqual([])
+  expect(await reply.locator('script, [onerror], [onload], a[href^="javascript:"], img').count()).toBe(0)
+  console.log(`untrusted stream: ${PAYLOADS.length} payloads streamed, 1 tool call echoed, 0 executed`)
+})
+
+test('the key never reaches logs, errors, exports or URLs, and Forget removes it from storage', async ({ page }) => {
+  const logs: string[] = []
+  page.on('console', m => logs.push(m.text()))
+  page.on('pageerror', e => logs.push(String(e)))
+  await openApp(page)
+  await configureGemini(page, { backend: 'gemini' })
+  await reloadUnderNewCsp(page)
+  server.script.push(gemini.text('A fine answer.'))
+  await ask(page, 'Hello')
+  // A refusal whose body quotes the key, as a misconfigured proxy might: the app must not repeat it.
+  server.script.push({ kind: 'status', status: 401, body: JSON.stringify({ error: { code: 401, message: `API key ${KEY} not valid` } }) })
+  await page.getByTestId('prompt').fill('Again')
+  await page.getByTestId('send').click()
+  await expect(page.getByTestId('error')).toHaveAttribute('data-code', 'request_rejected')
+  const shown = await page.locator('body').innerText()
+
+  const downloading = page.waitForEvent('download')
+  await page.getByTestId('export-conversations').click()
+  const exported = await (await downloading).createReadStream().then(async (s) => {
+    let text = ''
+    for await (const chunk of s) text += String(chunk)
+    return text
+  })
+  expect(exported).toContain('A fine answer.')
+
+  for (const [where, text] of [['page text', shown], ['export', exported], ['console', logs.join('\n')]] as const)
+    expect(text, where).not.toContain(KEY)
+  expect(server.received.every(r => !r.url.includes(KEY))).toBe(true)
+  expect(server.received.every(r => r.headers['x-goog-api-key'] === KEY)).toBe(true)
+
+  await openSettings(page)
+  await page.getByTestId('forget-gemini-key').click()
+  await closeSettings(page)
+  const stored = await page.evaluate(() => new Promise<string>((resolve, reject) => {
+    const open = indexedDB.open('keyval-store')
+    open.onerror = () => reject(open.error)
+    open.onsuccess = () => {
+      const all = open.result.transaction('keyval').objectStore('keyval').getAll()
+      all.onsuccess = () => resolve(JSON.stringify(all.result))
+    }
+  }))
+  expect(stored).not.toContain(KEY)
+  console.log(`secrets: key searched in page text, export, ${logs.length} console lines, ${server.received.length} request URLs and storage after Forget; found 0 times`)
+})

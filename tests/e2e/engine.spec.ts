@@ -3,7 +3,7 @@
  * real wllama on stories260K.gguf in Chromium.
  */
 import { expect, test } from '@playwright/test'
-import { ask, downloadStories, openApp, reloadAndWaitLoaded, setGreedy, setSetting, startLongAnswer, storiesCard } from './helpers'
+import { ask, closeSettings, downloadStories, openApp, openSettings, reloadAndWaitLoaded, setGreedy, setSetting, startLongAnswer, storiesCard } from './helpers'
 
 const LILY = 'there was a little girl named Lily'
 
@@ -62,8 +62,13 @@ test('Restart engine terminates a running generation and the next prompt works',
 test('a follow-up turn reuses the conversation\'s KV cache instead of processing the history again', async ({ page }) => {
   await openApp(page)
   await downloadStories(page)
-  // stories260K has no chat template; give it ChatML so the chat path (with history) runs.
+  // stories260K has no chat template; give it ChatML so the chat path (with history) runs. Tools off: this is the
+  // plain streaming chat, whose prompt is the conversation itself (an agent turn prompts with its tool protocol).
   await setSetting(page, 'setting-chat-template', 'chatml')
+  await openSettings(page)
+  for (const tool of ['calculator', 'datetime', 'unit_convert', 'notes'])
+    await page.getByTestId(`setting-tool-${tool}`).uncheck()
+  await closeSettings(page)
   await reloadAndWaitLoaded(page)
   await setGreedy(page, 16)
   await ask(page, 'Tell me a story about a cat.')

@@ -291,6 +291,8 @@ test('add by repo with the quantization picker, and by direct URL', async ({ pag
   await openApp(page)
   await page.getByTestId('add-repo').fill('local/models')
   await page.getByTestId('list-files').click()
+  // The listing arrives asynchronously; read the options once it has.
+  await expect(page.getByTestId('pick-file').locator('option', { hasText: STORIES })).not.toHaveCount(0)
   const options = await page.getByTestId('pick-file').locator('option').allTextContents()
   expect(options.some(o => o.startsWith(STORIES))).toBe(true)
   expect(options.some(o => o.startsWith(SPLIT_PARTS[0]!))).toBe(true)
