@@ -6,10 +6,11 @@
  */
 import type { GenerateContentConfig, GenerateContentResponse, GoogleGenAI } from '@google/genai'
 import { AppError, toAppError } from '../../protocol/errors'
-import { assertOnline, browserIsOnline, cloudMetrics, networkError } from '../cloud-common'
+import { cloudMetrics, networkError } from '../cloud-common'
+import { CloudService } from '../cloud-service'
 import { httpError, redact, ServiceError } from '../http-errors'
-import { retryingStream, type RetryOptions, type RetryPolicy } from '../retry'
-import type { AIService, Capabilities, ChatChunk, ChatRequest, ModelRef, ServiceStatus, Support, ToolCall } from '../types'
+import type { RetryOptions, RetryPolicy } from '../retry'
+import type { Capabilities, ChatChunk, ChatRequest, ModelRef, Support, ToolCall } from '../types'
 import { fromFunctionCall, toFunctionDeclarations, toGeminiPrompt } from './gemini-messages'
 
 export const DEFAULT_GEMINI_MODEL = 'gemini-2.5-flash'
@@ -25,15 +26,13 @@ export interface GeminiOptions {
   isOnline?: () => boolean
 }
 
-export class GeminiService implements AIService {
+export class GeminiService extends CloudService {
   readonly id = 'gemini' as const
   readonly capabilities: Capabilities = { isLocal: false, hasNativeToolCalls: true, maxContextTokens: 1_000_000, isStreaming: true, hasSchemaOutput: true }
-  private state: ServiceStatus = { state: 'idle' }
   private clientPromise: Promise<GoogleGenAI> | undefined
-  private readonly isOnline: () => boolean
 
   constructor(private readonly opts: GeminiOptions) {
-    this.isOnline = opts.isOnline ?? browserIsOnline
+    super(NAME, opts)
   }
 
   /** The SDK is loaded on first use: users who never pick Gemini never download it. */
@@ -60,25 +59,7 @@ export class GeminiService implements AIService {
     this.state = { state: 'ready', model }
   }
 
-  /** @throws AppError 'model_not_loaded' | 'offline' | 'rate_limited' | 'service_unavailable' | 'request_rejected' | 'bad_response' | 'aborted' */
-  async* chat(req: ChatRequest, opts: { signal?: AbortSignal } = {}): AsyncIterable<ChatChunk> {
-    const model = this.state.model
-    if (!model)
-      throw new AppError('model_not_loaded')
-    assertOnline(this.isOnline, NAME)
-    this.state = { state: 'busy', model }
-    try {
-      yield* retryingStream(() => this.stream(model, req, opts.signal), { policy: this.opts.retry, signal: opts.signal, onRetry: this.opts.onRetry })
-      this.state = { state: 'ready', model }
-    }
-    catch (err) {
-      const e = this.scrub(err, opts.signal)
-      this.state = e.code === 'aborted' ? { state: 'ready', model } : { state: 'error', model, errorCode: e.code }
-      throw e
-    }
-  }
-
-  private async* stream(model: ModelRef, req: ChatRequest, signal?: AbortSignal): AsyncGenerator<ChatChunk> {
+  protected async* stream(model: ModelRef, req: ChatRequest, signal?: AbortSignal): AsyncGenerator<ChatChunk> {
     try {
       yield* this.streamOnce(model, req, signal)
     }
@@ -133,7 +114,8 @@ export class GeminiService implements AIService {
   }
 
   /** Any error as an AppError whose message cannot contain the key (the SDK may quote the request). */
-  private scrub(err: unknown, signal?: AbortSignal): AppError {
+  /** Any failure, with the key scrubbed from its message. */
+  protected override toError(err: unknown, signal?: AbortSignal): AppError {
     if (signal?.aborted)
       return new AppError('aborted')
     const e = err instanceof AppError ? err : toAppError(err, 'service_unavailable')
@@ -143,13 +125,6 @@ export class GeminiService implements AIService {
     return e instanceof ServiceError ? new ServiceError(e.code, message, e.status, e.retryAfterMs) : new AppError(e.code, message)
   }
 
-  status(): ServiceStatus {
-    return { ...this.state }
-  }
-
-  async dispose(): Promise<void> {
-    this.state = { state: 'idle' }
-  }
 }
 
 /** SDK errors by kind: ours pass through, a dropped connection is transient, anything else is an unreadable answer. */

@@ -3,11 +3,12 @@
  * `/v1/chat/completions`. No SDK: the wire format is small and stable, and fetch runs unchanged in the page, the
  * worker and Node tests. Tool calls are native (`tools`), streamed as `tool_calls` deltas and reassembled here.
  */
-import { AppError, toAppError } from '../../protocol/errors'
-import { assertOnline, browserIsOnline, cloudMetrics, networkError, parseEvent, sseData } from '../cloud-common'
+import { AppError } from '../../protocol/errors'
+import { cloudMetrics, networkError, parseEvent, sseData } from '../cloud-common'
+import { CloudService } from '../cloud-service'
 import { httpError, redact } from '../http-errors'
-import { retryingStream, type RetryOptions, type RetryPolicy } from '../retry'
-import type { AIService, Capabilities, ChatChunk, ChatRequest, ModelRef, ServiceStatus, Support, ToolCall } from '../types'
+import type { RetryOptions, RetryPolicy } from '../retry'
+import type { Capabilities, ChatChunk, ChatRequest, ModelRef, Support, ToolCall } from '../types'
 
 const NAME = 'The OpenAI-compatible server'
 
@@ -32,15 +33,13 @@ interface StreamEvent {
   error?: { code?: number, message?: string }
 }
 
-export class OpenAICompatService implements AIService {
+export class OpenAICompatService extends CloudService {
   readonly id = 'openai-compat' as const
   readonly capabilities: Capabilities
-  private state: ServiceStatus = { state: 'idle' }
-  private readonly isOnline: () => boolean
 
   constructor(private readonly opts: OpenAICompatOptions) {
+    super(NAME, opts)
     this.capabilities = { isLocal: false, hasNativeToolCalls: true, maxContextTokens: opts.maxContextTokens ?? 8192, isStreaming: true, hasSchemaOutput: true }
-    this.isOnline = opts.isOnline ?? browserIsOnline
   }
 
   async isSupported(): Promise<Support> {
@@ -56,25 +55,7 @@ export class OpenAICompatService implements AIService {
     this.state = { state: 'ready', model }
   }
 
-  /** @throws AppError 'model_not_loaded' | 'offline' | 'rate_limited' | 'service_unavailable' | 'request_rejected' | 'bad_response' | 'aborted' */
-  async* chat(req: ChatRequest, opts: { signal?: AbortSignal } = {}): AsyncIterable<ChatChunk> {
-    const model = this.state.model
-    if (!model)
-      throw new AppError('model_not_loaded')
-    assertOnline(this.isOnline, NAME)
-    this.state = { state: 'busy', model }
-    try {
-      yield* retryingStream(() => this.stream(model, req, opts.signal), { policy: this.opts.retry, signal: opts.signal, onRetry: this.opts.onRetry })
-      this.state = { state: 'ready', model }
-    }
-    catch (err) {
-      const e = toAppError(err, 'service_unavailable')
-      this.state = e.code === 'aborted' ? { state: 'ready', model } : { state: 'error', model, errorCode: e.code }
-      throw e
-    }
-  }
-
-  private async* stream(model: ModelRef, req: ChatRequest, signal?: AbortSignal): AsyncGenerator<ChatChunk> {
+  protected async* stream(model: ModelRef, req: ChatRequest, signal?: AbortSignal): AsyncGenerator<ChatChunk> {
     const started = performance.now()
     const res = await this.post(model, req, signal)
     let text = ''
@@ -138,13 +119,6 @@ export class OpenAICompatService implements AIService {
     return res
   }
 
-  status(): ServiceStatus {
-    return { ...this.state }
-  }
-
-  async dispose(): Promise<void> {
-    this.state = { state: 'idle' }
-  }
 }
 
 /** Streams send a call's id and name once, then its arguments in fragments, keyed by `index`. */
