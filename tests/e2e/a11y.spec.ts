@@ -5,6 +5,7 @@
 import AxeBuilder from '@axe-core/playwright'
 import { expect, test, type Page } from '@playwright/test'
 import { ask, openApp, openSettings, setGreedy, storiesCard } from './helpers'
+import { NOT_GGUF } from './models-fixture'
 
 async function seriousViolations(page: Page, include?: string) {
   let builder = new AxeBuilder({ page })
@@ -21,12 +22,14 @@ async function throttle(page: Page, bytesPerSecond: number) {
   await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: bytesPerSecond, uploadThroughput: -1 })
 }
 
-// Every panel in both themes, colour contrast included: the model library mid-download (cards, storage bar, progress),
-// then with the model loaded and a chat reply on screen, then the drawer and the help panel.
+// Every panel in both themes, colour contrast included: the first-run view, the model library mid-download (cards,
+// storage bar, progress), the whole page with the model loaded and a chat reply, an error notice, the drawer, help.
 for (const scheme of ['light', 'dark'] as const) {
   test(`no serious or critical violations, ${scheme} theme`, async ({ page }) => {
     await page.emulateMedia({ colorScheme: scheme })
     await openApp(page)
+    await expect(page.getByTestId('first-run')).toBeVisible()
+    expect(await seriousViolations(page)).toEqual([])
     await throttle(page, 64 * 1024)
     await storiesCard(page).getByTestId('download').click()
     await expect(storiesCard(page).getByTestId('download-stats')).toHaveText(/ · [1-9]\d?% · /)
@@ -37,6 +40,9 @@ for (const scheme of ['light', 'dark'] as const) {
     await setGreedy(page, 16)
     await ask(page, 'Once upon a time')
     expect(await seriousViolations(page)).toEqual([])
+    await storiesCard(page, NOT_GGUF).getByTestId('download').click()
+    await expect(page.getByTestId('error').first()).toHaveAttribute('data-code', 'invalid_model_file')
+    expect(await seriousViolations(page, '[data-testid=error]')).toEqual([])
     await openSettings(page)
     expect(await seriousViolations(page, '[data-testid=settings-drawer]')).toEqual([])
     await page.keyboard.press('Escape')
