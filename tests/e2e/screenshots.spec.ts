@@ -1,4 +1,9 @@
-/** Screenshots of the main screens, attached to the test report as artifacts (playwright-report/, test-results/). */
+/**
+ * Screenshots of the main screens, attached to the test report as artifacts (playwright-report/, test-results/).
+ * With README_SCREENSHOT=1 the 1280 x 800 run also writes the README's picture, docs/images/app.png (light theme,
+ * stories260K loaded, a short reply), so it can be refreshed with the same steps:
+ *   npx vite build && README_SCREENSHOT=1 npx playwright test tests/e2e/screenshots.spec.ts --project chromium -g 1280
+ */
 import { expect, test, type Locator, type Page } from '@playwright/test'
 import { ask, downloadStories, openApp, openSettings, setGreedy, storiesCard } from './helpers'
 import { NOT_GGUF } from './models-fixture'
@@ -13,10 +18,13 @@ for (const viewport of [{ width: 1280, height: 800 }, { width: 360, height: 740 
         expect(body.length).toBeGreaterThan(1000)
         await testInfo.attach(`${name}-${viewport.width}`, { body, contentType: 'image/png' })
       }
+      await page.emulateMedia({ colorScheme: 'light' })
       await openApp(page)
       await downloadStories(page)
-      await setGreedy(page)
+      await setGreedy(page, 40)
       await ask(page, 'Once upon a time')
+      if (process.env.README_SCREENSHOT && viewport.width === 1280)
+        await page.screenshot({ path: 'docs/images/app.png', animations: 'disabled' })
       await shot('chat')
       await shot('model-library', page.getByRole('region', { name: 'Models' }))
       await openSettings(page)

@@ -99,18 +99,29 @@ test('first-run guidance steps aside once a model is downloaded', async ({ page 
   await expect(page.getByTestId('first-run')).toHaveCount(0)
 })
 
-test('light and dark themes: the system preference by default, and a toggle', async ({ page }) => {
+test('light and dark themes: the system preference by default, and a toggle that every panel follows', async ({ page }) => {
   await page.emulateMedia({ colorScheme: 'dark' })
   await openApp(page)
   const bg = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor)
+  // The model library (theme variables) and the chat (its own light-dark() colours, which need the root's
+  // color-scheme to follow the toggle, not only the system preference).
+  const panels = () => page.evaluate(() => ({
+    facts: getComputedStyle(document.querySelector('[data-testid=model-facts]')!).color,
+    chat: getComputedStyle(document.querySelector('[data-testid=messages]')!.parentElement!).borderTopColor,
+  }))
+  const DARK = { facts: 'rgb(203, 213, 225)', chat: 'rgb(55, 65, 81)' }
+  const LIGHT = { facts: 'rgb(75, 85, 99)', chat: 'rgb(229, 231, 235)' }
   expect(await bg()).toBe('rgb(17, 24, 39)')
+  expect(await panels()).toEqual(DARK)
   await page.getByTestId('theme-toggle').click()
   await expect(page.locator('html')).toHaveAttribute('data-theme', 'light')
   expect(await bg()).toBe('rgb(255, 255, 255)')
+  expect(await panels()).toEqual(LIGHT)
   await page.getByTestId('theme-toggle').click()
   await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark')
   await page.emulateMedia({ colorScheme: 'light' })
   expect(await bg()).toBe('rgb(17, 24, 39)')
+  expect(await panels()).toEqual(DARK)
 })
 
 test.describe('at 360 x 740', () => {
