@@ -4,42 +4,25 @@
  * validated, run and fed back, malformed steps handled, the step limit and cancel honoured. Runs on a test-only
  * harness page (tests/e2e/harness/) built outside the production bundle.
  */
-import { execFileSync } from 'node:child_process'
-import { createReadStream, existsSync, statSync } from 'node:fs'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { extname, join, normalize } from 'node:path'
 import { expect, test, type Page } from '@playwright/test'
 import { Ajv } from 'ajv'
 import type { AgentTurn } from '../../src/agent/react-loop'
 import type { ChatRequest } from '../../src/engines/types'
 import { gemini, startGeminiServer } from '../fixtures/gemini-server'
-import { HARNESS_OUT_DIR } from './harness/vite.config'
-import { prepareModelsDir } from './models-fixture'
+import { serveHarness, type HarnessServer } from './harness/serve'
 
 type Run = { turn: AgentTurn, exchanges: Array<{ req: ChatRequest, text: string }> }
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.gguf': 'application/octet-stream' }
 
-let server: Server
+let harness: HarnessServer
 let baseUrl: string
 
 test.beforeAll(async () => {
   test.setTimeout(180_000)
-  execFileSync('npx', ['vite', 'build', '--config', 'tests/e2e/harness/vite.config.ts'], { stdio: 'inherit' })
-  const modelsDir = prepareModelsDir()
-  server = createServer((req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname))
-    const file = path.startsWith('/models/') ? join(modelsDir, path.slice('/models/'.length)) : join(HARNESS_OUT_DIR, path === '/' ? 'index.html' : path)
-    if (!existsSync(file) || !statSync(file).isFile())
-      return void res.writeHead(404).end()
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' })
-    createReadStream(file).pipe(res)
-  })
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
+  harness = await serveHarness()
+  baseUrl = harness.baseUrl
 })
 
-test.afterAll(() => new Promise<void>(resolve => server.close(() => resolve())))
+test.afterAll(() => harness.close())
 
 async function openHarness(page: Page): Promise<void> {
   await page.goto(baseUrl)
