@@ -4,6 +4,7 @@
  * not run again (and ends the turn the second time); cancellation is honoured before and during every step.
  * The transcript (AgentStep[]) has the same shape whichever backend or strategy answered.
  */
+import { AnswerStreamer } from './answer-stream'
 import { AppError } from '../protocol/errors'
 import type { AIService, ChatMessage, ChatSummary, RequestMetrics, SamplingSettings, ToolCall } from '../engines/types'
 import { buildRequest, chooseStrategy, parseReply, type StepBounds, type StrategyKind } from './strategies'
@@ -25,7 +26,7 @@ export interface AgentOptions {
   confirm?: ConfirmTool
   /** Each step as it happens, for the UI. */
   onStep?: (step: AgentStep) => void
-  /** Answer text as it streams (native strategy only: prompted strategies stream JSON). */
+  /** Answer text as it streams (native steps' text; a schema step's `answer` as it is written). */
   onDelta?: (text: string) => void
   sampling?: SamplingSettings
   /** String bounds of a schema step. Default DEFAULT_STEP_BOUNDS. */
@@ -80,11 +81,14 @@ export async function runAgentTurn(history: ChatMessage[], opts: AgentOptions): 
 
 async function ask(opts: AgentOptions, strategy: StrategyKind, messages: ChatMessage[]): Promise<ChatSummary> {
   const req = buildRequest(strategy, messages, opts.tools, opts.sampling, opts.stepBounds)
+  // A schema step is JSON: its answer is streamed out of it as it is written, so local models still stream.
+  const answer = strategy === 'schema' ? new AnswerStreamer() : null
   for await (const chunk of opts.service.chat(req, { signal: opts.signal })) {
     if (chunk.type === 'done')
       return chunk.summary
-    if (strategy === 'native')
-      opts.onDelta?.(chunk.text)
+    const text = answer ? answer.push(chunk.text) : strategy === 'native' ? chunk.text : ''
+    if (text)
+      opts.onDelta?.(text)
   }
   throw new AppError('inference_failed', 'The model stopped without finishing its answer.')
 }

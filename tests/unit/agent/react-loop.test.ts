@@ -50,6 +50,15 @@ describe('runAgentTurn', () => {
     expect(s.requests[1]!.messages[0]!.content).toContain('Observation (calculator): 42')
   })
 
+  it('schema: the final answer streams out of the JSON step; the tool step streams nothing', async () => {
+    const s = new ScriptedService('wllama', { hasNativeToolCalls: false, hasSchemaOutput: true })
+    s.script.push({ text: step('calculator', { expression: '6*7' }) }, { text: final('It is "42".') })
+    const deltas: string[] = []
+    const turn = await runAgentTurn(USER, { service: s, tools: tools(), onDelta: d => deltas.push(d) })
+    expect(turn.answer).toBe('It is "42".')
+    expect(deltas.join('')).toBe('It is "42".')
+  })
+
   it('a malformed tool call becomes an error observation and the model gets another step', async () => {
     const s = new ScriptedService('openai-compat')
     s.script.push({ calls: [{ name: 'calculator', args: '{"expression": 6*7' }] }, { calls: [{ name: 'calculator', args: '{"expr":"1"}' }] }, { text: 'ok' })
