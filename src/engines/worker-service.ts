@@ -47,9 +47,14 @@ export class WorkerService implements AIService {
     this.state = { state: 'loading', model }
     this.loaded = null
     this.capabilities.maxContextTokens = 0
+    this.capabilities.hasNativeToolCalls = false
     try {
-      const files = this.id === 'wllama' ? await storedFiles(model) : { fileName: '' }
-      const loaded = await this.connection.load({ ...this.loadOptions(), engine: this.id, model, ...files }, opts)
+      const stored = this.id === 'wllama' ? await storedFiles(model) : { fileName: '', hasToolSupport: false }
+      const { hasToolSupport, ...files } = stored
+      const options = this.loadOptions()
+      const loaded = await this.connection.load({ ...options, engine: this.id, model, ...files }, opts)
+      // Native tool calls when the model's own chat template handles tools (a template set in Settings replaces it).
+      this.capabilities.hasNativeToolCalls = hasToolSupport && !options.chatTemplate
       if (this.id === 'wllama')
         await touchStoredModel(model.id)
       this.loaded = loaded
@@ -96,12 +101,14 @@ export class WorkerService implements AIService {
 }
 
 /** The model's OPFS files in load order and their verified sizes, which the engine checks before every load. */
-async function storedFiles(model: ModelRef): Promise<Pick<LoadRequest, 'fileName' | 'fileNames' | 'fileSizes'>> {
+/** The stored model's files for the load request, and whether its chat template handles tools. */
+async function storedFiles(model: ModelRef): Promise<Pick<LoadRequest, 'fileName' | 'fileNames' | 'fileSizes'> & { hasToolSupport: boolean }> {
   const stored = await getStoredModel(model.id)
   if (stored?.state !== 'ready')
     throw new AppError('model_not_found', `"${model.file}" is not downloaded in this browser yet. Download it first.`)
   const files = filesOf(stored)
+  const hasToolSupport = !!stored.facts?.hasToolSupport
   if (files.length === 1)
-    return { fileName: stored.fileName, fileSizes: [files[0]!.sizeBytes] }
-  return { fileName: files[0]!.fileName, fileNames: files.map(f => f.fileName), fileSizes: files.map(f => f.sizeBytes) }
+    return { fileName: stored.fileName, fileSizes: [files[0]!.sizeBytes], hasToolSupport }
+  return { fileName: files[0]!.fileName, fileNames: files.map(f => f.fileName), fileSizes: files.map(f => f.sizeBytes), hasToolSupport }
 }

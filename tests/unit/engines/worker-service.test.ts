@@ -118,6 +118,18 @@ describe('WorkerService.initialize', () => {
     expect(service.loadedModel?.nCtx).toBe(1024)
     expect(service.loadedModel?.model).toEqual(STORIES)
   })
+
+  it.each([
+    [true, '', true],
+    [false, '', false],
+    [true, 'chatml', false],
+  ])('offers native tool calls when the model\'s template handles tools (%s) and Settings set no template (%j): %s', async (hasToolSupport, chatTemplate, expected) => {
+    const facts = { architecture: 'llama', parameterCount: 1, hasChatTemplate: true, hasToolSupport }
+    await putStoredModel({ ...STORED, hasChatTemplate: true, facts })
+    const { service } = setup('wllama', () => (chatTemplate ? { chatTemplate } : {}))
+    await service.initialize(STORIES)
+    expect(service.capabilities.hasNativeToolCalls).toBe(expected)
+  })
 })
 
 describe('WorkerService.chat', () => {
