@@ -3,7 +3,7 @@
  * standard JSON Schema validator) before the tool runs; each call has a time limit; a tool with side effects runs only
  * after the user confirms. Every failure comes back as an error observation for the model, never as an exception.
  */
-import { Ajv, type ValidateFunction } from 'ajv'
+import type { ValidateFunction } from 'ajv'
 import type { ToolDefinition } from '../../engines/types'
 import { calculatorTool } from './calculator'
 import { dateTimeTool } from './datetime'
@@ -37,6 +37,12 @@ export interface RegistryOptions {
   enabled?: readonly string[]
   /** Per-call limit in milliseconds. Default {@link DEFAULT_TOOL_TIMEOUT_MS}. */
   timeoutMs?: number
+  /**
+   * Compiles the schema of a tool that is not built in. The app has none: its validators are generated ahead of time,
+   * because ajv's runtime compiler uses `new Function`, which the CSP forbids (and it would put ajv in the first-load
+   * bundle). Node code and tests pass `new Ajv().compile`.
+   */
+  compile?: (schema: Record<string, unknown>) => ValidateFunction
 }
 
 export class ToolRegistry {
@@ -46,15 +52,15 @@ export class ToolRegistry {
   readonly compiledAtRuntime: string[] = []
 
   constructor(tools: Tool[] = builtinTools(), opts: RegistryOptions = {}) {
-    let ajv: Ajv | undefined
     for (const tool of tools) {
       if (opts.enabled && !opts.enabled.includes(tool.name))
         continue
       const builtin = BUILTIN_SCHEMAS.get(tool.name) === tool.parameters ? PRECOMPILED[tool.name] : undefined
       if (!builtin)
         this.compiledAtRuntime.push(tool.name)
-      // Runtime compilation uses `new Function`: fine in Node and for tools added in tests, blocked by the app's CSP.
-      const validate = builtin ?? (ajv ??= new Ajv({ allErrors: true, strict: false })).compile(tool.parameters)
+      const validate = builtin ?? opts.compile?.(tool.parameters)
+      if (!validate)
+        throw new Error(`The tool "${tool.name}" has no precompiled validator; pass \`compile\` to validate its arguments.`)
       this.tools.set(tool.name, { tool, validate })
     }
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS

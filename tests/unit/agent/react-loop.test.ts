@@ -1,5 +1,6 @@
 /** The ReAct loop driven by a scripted service: the same transcript for every strategy, and its bounds. */
 import { describe, expect, it } from 'vitest'
+import { compile } from './compile'
 import { runAgentTurn } from '../../../src/agent/react-loop'
 import { builtinTools, ToolRegistry } from '../../../src/agent/tools/registry'
 import type { Tool } from '../../../src/agent/tools/tool'
@@ -102,7 +103,7 @@ describe('runAgentTurn', () => {
     const counter: Tool = { name: 'count', description: '', parameters: { type: 'object' }, run: (a) => { runs.push(a); return 'one' } }
     const s = new ScriptedService('gemini')
     s.fallback = () => ({ calls: [{ name: 'count', args: '{"a":1,"b":2}' }] })
-    const turn = await runAgentTurn(USER, { service: s, tools: new ToolRegistry([counter]) })
+    const turn = await runAgentTurn(USER, { service: s, tools: new ToolRegistry([counter], { compile }) })
     expect(turn.outcome).toBe('repeated_call')
     expect(runs).toHaveLength(1)
     expect(s.requests).toHaveLength(3)
@@ -114,7 +115,7 @@ describe('runAgentTurn', () => {
     const s = new ScriptedService('gemini')
     let n = 0
     s.fallback = () => ({ calls: [{ name: 'hang', args: JSON.stringify({ n: n++ }) }] })
-    const turn = await runAgentTurn(USER, { service: s, tools: new ToolRegistry([hang]), stepLimit: 3 })
+    const turn = await runAgentTurn(USER, { service: s, tools: new ToolRegistry([hang], { compile }), stepLimit: 3 })
     expect(turn.outcome).toBe('step_limit')
     expect(turn.steps.filter(x => x.kind === 'observation').every(x => x.kind === 'observation' && x.isError && /within 30 ms/.test(x.content))).toBe(true)
   })
@@ -134,7 +135,7 @@ describe('runAgentTurn', () => {
     const slow: Tool = { name: 'slow', description: '', parameters: { type: 'object' }, run: () => { controller.abort(); return 'late' } }
     const s = new ScriptedService('gemini')
     s.fallback = () => ({ calls: [{ name: 'slow', args: '{}' }] })
-    const turn = await runAgentTurn(USER, { service: s, tools: new ToolRegistry([slow]), signal: controller.signal })
+    const turn = await runAgentTurn(USER, { service: s, tools: new ToolRegistry([slow], { compile }), signal: controller.signal })
     expect(turn.outcome).toBe('aborted')
     expect(s.requests).toHaveLength(1)
   })
@@ -144,7 +145,7 @@ describe('runAgentTurn', () => {
     const stuck: Tool = { name: 'stuck', description: '', parameters: { type: 'object' }, timeoutMs: 60_000, run: () => new Promise<string>(() => {}) }
     const s = new ScriptedService('gemini')
     s.script.push({ calls: [{ name: 'stuck', args: '{}' }] })
-    const turn = runAgentTurn(USER, { service: s, tools: new ToolRegistry([stuck]), signal: controller.signal, onStep: (x) => { if (x.kind === 'tool_call') setTimeout(() => controller.abort(), 10) } })
+    const turn = runAgentTurn(USER, { service: s, tools: new ToolRegistry([stuck], { compile }), signal: controller.signal, onStep: (x) => { if (x.kind === 'tool_call') setTimeout(() => controller.abort(), 10) } })
     const outcome = await Promise.race([turn.then(t => t.outcome), new Promise(resolve => setTimeout(() => resolve('still waiting'), 5_000))])
     expect(outcome).toBe('aborted')
   })

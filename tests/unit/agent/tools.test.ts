@@ -1,6 +1,7 @@
 /** The registry validates before running, bounds each call in time, asks before side effects; the built-in tools. */
 import 'fake-indexeddb/auto'
 import { describe, expect, it } from 'vitest'
+import { compile } from './compile'
 import { builtinTools, ToolRegistry } from '../../../src/agent/tools/registry'
 import { dateTimeTool } from '../../../src/agent/tools/datetime'
 import { convertUnits } from '../../../src/agent/tools/units'
@@ -22,41 +23,45 @@ function spyTool(over: Partial<Tool> = {}): Tool & { runs: unknown[] } {
 }
 
 describe('ToolRegistry', () => {
+  it('refuses a tool without a precompiled validator unless a compiler is given (the app compiles nothing at run time)', () => {
+    expect(() => new ToolRegistry([spyTool()])).toThrow(/no precompiled validator/)
+  })
+
   it('runs a tool whose arguments match its schema', async () => {
     const tool = spyTool()
-    const r = new ToolRegistry([tool])
+    const r = new ToolRegistry([tool], { compile })
     expect(await r.execute('spy', { n: 3 })).toEqual({ content: 'got 3', isError: false })
     expect(tool.runs).toEqual([{ n: 3 }])
   })
 
   it.each([[{}], [{ n: 'three' }], [{ n: -1 }], [{ n: 1, extra: true }], ['not an object']])('refuses %j without running the tool', async (args) => {
     const tool = spyTool()
-    const result = await new ToolRegistry([tool]).execute('spy', args)
+    const result = await new ToolRegistry([tool], { compile }).execute('spy', args)
     expect(result.isError).toBe(true)
     expect(result.content).toMatch(/Invalid arguments for spy/)
     expect(tool.runs).toEqual([])
   })
 
   it('answers an unknown tool with an error observation', async () => {
-    expect(await new ToolRegistry([spyTool()]).execute('rm', {})).toEqual({ content: 'There is no tool "rm". Available: spy.', isError: true })
+    expect(await new ToolRegistry([spyTool()], { compile }).execute('rm', {})).toEqual({ content: 'There is no tool "rm". Available: spy.', isError: true })
   })
 
   it('turns a throwing tool into an error observation', async () => {
-    const r = new ToolRegistry([spyTool({ run: () => { throw new Error('boom') } })])
+    const r = new ToolRegistry([spyTool({ run: () => { throw new Error('boom') } })], { compile })
     expect(await r.execute('spy', { n: 1 })).toEqual({ content: 'spy failed: boom', isError: true })
   })
 
   it('stops a tool that runs past its time limit and aborts its signal', async () => {
     let signal: AbortSignal | undefined
     const hang = spyTool({ run: (_a, ctx) => { signal = ctx.signal; return new Promise<string>(() => {}) } })
-    const result = await new ToolRegistry([hang], { timeoutMs: 50 }).execute('spy', { n: 1 })
+    const result = await new ToolRegistry([hang], { timeoutMs: 50, compile }).execute('spy', { n: 1 })
     expect(result).toEqual({ content: 'spy did not finish within 50 ms.', isError: true })
     expect(signal?.aborted).toBe(true)
   })
 
   it('asks before a tool with side effects, and does not run it when refused or when nobody can be asked', async () => {
     const tool = spyTool({ hasSideEffects: true })
-    const r = new ToolRegistry([tool])
+    const r = new ToolRegistry([tool], { compile })
     const asked: unknown[] = []
     expect((await r.execute('spy', { n: 1 })).content).toMatch(/did not allow/)
     expect((await r.execute('spy', { n: 2 }, { confirm: async (q) => { asked.push(q); return false } })).isError).toBe(true)
