@@ -9,7 +9,7 @@ import { createPinia, setActivePinia } from 'pinia'
 import { watch } from 'vue'
 import type { ChatMessage } from '../src/engines/types'
 import { catalogEntry } from '../src/models/catalog'
-import { downloadModel } from '../src/models/downloader'
+import { startDownload } from '../src/models/download-client'
 import { deleteStoredModel } from '../src/models/manifest'
 import { deleteModelFile, fileNameFor } from '../src/models/opfs-store'
 import { useChatStore } from '../src/stores/chat'
@@ -70,12 +70,16 @@ async function forget(file: string): Promise<void> {
   await deleteStoredModel(ref(file).id)
 }
 
-/** The app's download: hub client -> SHA-256 on the fly -> OPFS -> GGUF check -> manifest. */
-async function appDownload(file: string): Promise<{ ms: number, bytes: number }> {
+/**
+ * The app's download as the library store starts it: the download worker (hub client -> SHA-256 on the fly -> OPFS
+ * sync access handle -> GGUF check -> manifest), with progress events crossing back to the page as in the app.
+ */
+async function appDownload(file: string): Promise<{ ms: number, bytes: number, progressEvents: number }> {
   await forget(file)
   const t0 = performance.now()
-  const entry = await downloadModel(ref(file), { hubUrl: settings.hubUrl })
-  return { ms: performance.now() - t0, bytes: entry.sizeBytes }
+  let events = 0
+  const entry = await startDownload(ref(file), { hubUrl: settings.hubUrl, onProgress: () => events++ })
+  return { ms: performance.now() - t0, bytes: entry.sizeBytes, progressEvents: events }
 }
 
 /** The same bytes from the same server, straight into memory. */
