@@ -38,7 +38,7 @@ async function main() {
     const harness = await startPreview({ port, modelsDir, config: 'bench/vite.config.ts' })
     try {
       const page = await (await browser.newContext()).newPage()
-      page.on('console', (m) => { if (m.type() === 'error') log(`page: ${m.text()}`) })
+      page.on('console', (m) => { if (m.type() === 'error' || process.env.BENCH_CONSOLE) log(`page: ${m.text()}`) })
       page.on('pageerror', err => log(`page error: ${err.message}`))
       await page.goto(`${harness.origin}/bench/harness.html`)
       await page.locator('#state', { hasText: 'ready' }).waitFor()
