@@ -34,10 +34,17 @@ export interface FetchOptions {
 
 /**
  * Hasher checkpoints (a flush to disk and an IndexedDB write) are written after this many bytes. 32 MiB: at 8 MiB
- * they cost 0.2 s of a 3 s download of 127 MiB from a local mirror; a crash loses at most this much to download again
- * (preallocated file) or to re-hash from the file (otherwise).
+ * they cost 0.2 s of a 3 s download of 127 MiB from a local mirror. Bytes past the last checkpoint are re-hashed
+ * from the file on resume, except in a file sized up front, where they are downloaded again: there a checkpoint is
+ * also written every {@link PREALLOCATED_CHECKPOINT_MS}, so a crash loses at most that much time of download.
  */
 const CHECKPOINT_EVERY_BYTES = 32 * 2 ** 20
+const PREALLOCATED_CHECKPOINT_MS = 2000
+/**
+ * Files from this size on are sized up front (see file-sink.ts): that halves the write time of a big file, and costs
+ * a crash up to {@link PREALLOCATED_CHECKPOINT_MS} of download; a smaller file keeps resuming to the byte.
+ */
+const PREALLOCATE_FROM_BYTES = 64 * 2 ** 20
 const REHASH_CHUNK_BYTES = 4 * 2 ** 20
 
 /**
@@ -110,7 +117,8 @@ async function fetchFrom(target: FetchTarget, offset: number, hasher: IHasher, o
     hasher.init()
     offset = 0
   }
-  const sink = await openFileSink(target.fileName, offset, target.sizeBytes).catch((err: unknown) => { throw quotaOr(err) })
+  const sizeUpFront = target.sizeBytes >= PREALLOCATE_FROM_BYTES ? target.sizeBytes : 0
+  const sink = await openFileSink(target.fileName, offset, sizeUpFront).catch((err: unknown) => { throw quotaOr(err) })
   try {
     // Before the first byte lands in a file sized up front, so a crash never leaves its length taken for data.
     if (sink.preallocated)
@@ -125,6 +133,7 @@ async function fetchFrom(target: FetchTarget, offset: number, hasher: IHasher, o
 async function pump(body: ReadableStream<Uint8Array>, sink: FileSink, target: FetchTarget, hasher: IHasher, opts: FetchOptions): Promise<number> {
   const reader = body.getReader()
   let sinceCheckpoint = 0
+  let checkpointAt = performance.now()
   for (;;) {
     const { done, value } = await reader.read()
     if (done)
@@ -137,8 +146,9 @@ async function pump(body: ReadableStream<Uint8Array>, sink: FileSink, target: Fe
     hasher.update(value)
     opts.onBytes?.(sink.sizeBytes)
     sinceCheckpoint += value.byteLength
-    if (sinceCheckpoint >= CHECKPOINT_EVERY_BYTES) {
+    if (sinceCheckpoint >= CHECKPOINT_EVERY_BYTES || (sink.preallocated && performance.now() - checkpointAt >= PREALLOCATED_CHECKPOINT_MS)) {
       sinceCheckpoint = 0
+      checkpointAt = performance.now()
       await sink.flush()
       await putCheckpoint(target.fileName, { offsetBytes: sink.sizeBytes, state: hasher.save(), preallocated: sink.preallocated })
     }
