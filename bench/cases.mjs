@@ -115,7 +115,9 @@ async function warmStartCase({ call, runs, file, auto, log, cases }) {
   log('warm start: ready from OPFS through the app / raw loadModel from an in-memory Blob')
   const appLoad = async () => {
     try {
-      return (await call('appLoad', file, auto.threads)).ms
+      const r = await call('appLoad', file, auto.threads)
+      log(`    app: engine ${r.engineMs.toFixed(0)} ms of ${r.ms.toFixed(0)} ms`)
+      return r.ms
     }
     catch (err) {
       // Seen once on the loaded machine: the OPFS file was reported missing after long use. Store it again, say so.
