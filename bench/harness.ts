@@ -62,6 +62,10 @@ async function setup(): Promise<{ cores: number, isolated: boolean, userAgent: s
   settings.nCtx = N_CTX
   settings.chatTemplate = TEMPLATE
   settings.idleUnloadMinutes = 0
+  settings.systemPrompt = ''
+  // A plain streamed reply on both sides: the app's tool loop (ReAct) is not what the pipeline figure compares.
+  settings.tools = Object.fromEntries(Object.keys(settings.tools).map(k => [k, false])) as typeof settings.tools
+  await chat.init()
   return { cores: navigator.hardwareConcurrency, isolated: crossOriginIsolated, userAgent: navigator.userAgent }
 }
 
@@ -133,7 +137,7 @@ async function rawUnload(key = 'main'): Promise<void> {
 
 /** One chat turn through the chat store, as the Send button does it. */
 async function appChatStore(prompt: string, maxTokens: number): Promise<Timing> {
-  chat.clear()
+  await chat.newConversation()
   settings.maxTokens = maxTokens
   const clock = stopwatch()
   const stop = watch(() => chat.messages.at(-1)?.content, (text, before) => {
