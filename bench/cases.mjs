@@ -51,23 +51,43 @@ const user = content => [{ role: 'user', content }]
 
 /** Fills `cases` as each case finishes, so a failure later in the run keeps the figures already measured. */
 export async function browserCases({ call, native, opts, log, cases = {} }) {
-  const { runs, maxTokens, file } = opts
+  const { runs, maxTokens, file, only } = opts
+  const want = key => !only || only.includes(key)
   const env = await call('setup')
   log(`harness: ${env.cores} cores, cross-origin isolated: ${env.isolated}`)
 
-  log('download: mirror -> OPFS with SHA-256 / fetch into memory')
-  const dl = await interleave(runs, () => call('appDownload', file), () => call('rawFetch', file), { log })
-  const mbps = r => r.bytes / 2 ** 20 / (r.ms / 1000)
-  cases.download = pairCase({ key: 'download', label: 'Download throughput: app (hub client, hashing, OPFS) / raw fetch into memory', unit: 'ratio', sideUnit: 'MiB/s', aLabel: 'app', bLabel: 'raw fetch', target: { op: '>=', value: 0.8 } }, dl.a.map(mbps), dl.b.map(mbps))
+  if (!want('download')) {
+    await call('appDownload', file) // the later cases load the stored model
+  }
+  else {
+    log('download: mirror -> download worker -> OPFS with SHA-256 / fetch into memory')
+    const dl = await interleave(runs, () => call('appDownload', file), () => call('rawFetch', file), { log })
+    const mbps = r => r.bytes / 2 ** 20 / (r.ms / 1000)
+    cases.download = pairCase({ key: 'download', label: 'Download throughput: app (hub client, hashing, OPFS) / raw fetch into memory', unit: 'ratio', sideUnit: 'MiB/s', aLabel: 'app', bLabel: 'raw fetch', target: { op: '>=', value: 0.8 } }, dl.a.map(mbps), dl.b.map(mbps))
+  }
 
+  if (!['threads', 'warm_start', 'pipeline', 'native', 'quant', 'multi_turn'].some(want))
+    return cases
   log('threads: the app chooses (first load measures)')
   const auto = await call('appLoad', file, 0)
   log(`app chose ${auto.threads} thread(s) (${auto.threadSource})`)
+  if (want('threads'))
+    await threadsCase({ call, runs, maxTokens, file, env, auto, log, cases })
+  if (want('warm_start'))
+    await warmStartCase({ call, runs, file, auto, log, cases })
+  if (want('pipeline') || want('native') || want('quant'))
+    await decodeCases({ call, native, runs, maxTokens, file, auto, want, log, cases })
+  if (want('multi_turn'))
+    await multiTurnCase({ call, runs, log, cases })
+  await call('appUnload')
+  return cases
+}
+
+async function threadsCase({ call, runs, maxTokens, file, env, auto, log, cases }) {
   const fixed = Array.from({ length: Math.max(1, env.cores) }, (_, i) => i + 1)
   await call('rawLoad', file, auto.threads, 'auto')
   for (const t of fixed)
     await call('rawLoad', file, t, `fixed-${t}`)
-  const decode = key => async i => (await call('rawChat', user(`Run ${i}. ${PROMPT}`), maxTokens, true, key)).decodeTps
   const perFixed = Object.fromEntries(fixed.map(t => [t, []]))
   const autoRuns = []
   for (let i = -1; i < runs; i++) {
@@ -75,7 +95,7 @@ export async function browserCases({ call, native, opts, log, cases = {} }) {
     if (i % 2)
       order.reverse()
     for (const key of order) {
-      const v = await decode(key)(i)
+      const v = await decode(call, maxTokens, key)(i)
       log(`  ${i < 0 ? 'warm-up' : `run ${i + 1}/${runs}`} ${key}: ${v.toFixed(1)} tok/s`)
       if (i >= 0)
         (key === 'auto' ? autoRuns : perFixed[Number(key.slice(6))]).push(v)
@@ -87,11 +107,17 @@ export async function browserCases({ call, native, opts, log, cases = {} }) {
   for (const t of fixed)
     await call('rawUnload', `fixed-${t}`)
   await call('rawUnload', 'auto')
+}
 
+const decode = (call, maxTokens, key) => async i => (await call('rawChat', user(`Run ${i}. ${PROMPT}`), maxTokens, true, key)).decodeTps
+
+async function warmStartCase({ call, runs, file, auto, log, cases }) {
   log('warm start: ready from OPFS through the app / raw loadModel from an in-memory Blob')
   const appLoad = async () => {
     try {
-      return (await call('appLoad', file, auto.threads)).ms
+      const r = await call('appLoad', file, auto.threads)
+      log(`    app: engine ${r.engineMs.toFixed(0)} ms of ${r.ms.toFixed(0)} ms`)
+      return r.ms
     }
     catch (err) {
       // Seen once on the loaded machine: the OPFS file was reported missing after long use. Store it again, say so.
@@ -106,13 +132,27 @@ export async function browserCases({ call, native, opts, log, cases = {} }) {
     return r.ms
   }, { log })
   cases.warm_start = pairCase({ key: 'warm_start', label: 'Time to ready: app from OPFS / raw wllama loadModel from a Blob in memory', unit: 'ratio', sideUnit: 'ms', aLabel: 'app', bLabel: 'raw', target: { op: '<=', value: 1.15 } }, ws.a, ws.b)
+}
 
-  log(`pipeline: chat store -> worker -> wllama / raw wllama, ${auto.threads} thread(s)`)
+async function decodeCases({ call, native, runs, maxTokens, file, auto, want, log, cases }) {
   await call('rawLoad', file, auto.threads, 'main')
+  if (want('pipeline'))
+    await pipelineCase({ call, runs, maxTokens, auto, log, cases })
+  if (want('native'))
+    await nativeCase({ call, native, runs, maxTokens, auto, log, cases })
+  if (want('quant'))
+    await quantCase({ call, runs, maxTokens, file, auto, log, cases })
+  await call('rawUnload', 'main')
+}
+
+async function pipelineCase({ call, runs, maxTokens, auto, log, cases }) {
+  log(`pipeline: chat store -> worker -> wllama / raw wllama, ${auto.threads} thread(s)`)
   const pipe = await interleave(runs, i => call('appChatStore', `Run ${i}. ${PROMPT}`, maxTokens), i => call('rawChat', user(`Run ${i}. ${PROMPT}`), maxTokens), { log })
   cases.pipeline = pairCase({ key: 'pipeline', label: 'Decode tok/s through the app / raw wllama in the same page', unit: 'ratio', sideUnit: 'tok/s', aLabel: 'app', bLabel: 'raw', target: { op: '>=', value: 0.97 } }, pipe.a.map(r => r.decodeTps), pipe.b.map(r => r.decodeTps))
   cases.pipeline_ttft = pairCase({ key: 'pipeline_ttft', kind: 'difference', label: 'Time to first token: app minus raw wllama', unit: 'ms', sideUnit: 'ms', aLabel: 'app', bLabel: 'raw', target: { op: '<=', value: 20 } }, pipe.a.map(r => r.ttftMs), pipe.b.map(r => r.ttftMs))
+}
 
+async function nativeCase({ call, native, runs, maxTokens, auto, log, cases }) {
   log('native: raw wllama / node-llama-cpp, same file, threads and prompt')
   const nat = await native.open(auto.threads)
   try {
@@ -122,13 +162,17 @@ export async function browserCases({ call, native, opts, log, cases = {} }) {
   finally {
     await nat.close()
   }
+}
+
+async function quantCase({ call, runs, maxTokens, file, auto, log, cases }) {
   log('quantization: raw wllama decode, Q4_0 / Q8_0 of the same shape')
   await call('rawLoad', file.replace('q8_0', 'q4_0'), auto.threads, 'q4')
-  const qt = await interleave(runs, decode('q4'), decode('main'), { log })
+  const qt = await interleave(runs, decode(call, maxTokens, 'q4'), decode(call, maxTokens, 'main'), { log })
   cases.quant = pairCase({ key: 'quant', label: `Decode tok/s: Q4_0 / Q8_0 (raw wllama, ${auto.threads} thread(s))`, unit: 'ratio', sideUnit: 'tok/s', aLabel: 'Q4_0', bLabel: 'Q8_0' }, qt.a, qt.b)
   await call('rawUnload', 'q4')
-  await call('rawUnload', 'main')
+}
 
+async function multiTurnCase({ call, runs, log, cases }) {
   log('multi-turn: time to first token at turn 8 with prompt reuse / without')
   const { history, next } = conversation()
   const turn8 = reuse => async () => {
@@ -139,8 +183,5 @@ export async function browserCases({ call, native, opts, log, cases = {} }) {
   // No warm-up pair: the model is warm from the cases before, and each unreused turn 8 costs a full prefill.
   const mt = await interleave(runs, turn8(true), turn8(false), { log, warmUp: false })
   cases.multi_turn = pairCase({ key: 'multi_turn', label: 'Time to first token at turn 8 (~1,500 tokens of history): with prompt reuse / without', unit: 'ratio', sideUnit: 'ms', aLabel: 'reuse', bLabel: 'no reuse', target: { op: '<=', value: 0.25 } }, mt.a, mt.b)
-
-  await call('appUnload')
-  return cases
 }
 

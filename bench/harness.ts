@@ -9,7 +9,7 @@ import { createPinia, setActivePinia } from 'pinia'
 import { watch } from 'vue'
 import type { ChatMessage } from '../src/engines/types'
 import { catalogEntry } from '../src/models/catalog'
-import { downloadModel } from '../src/models/downloader'
+import { startDownload } from '../src/models/download-client'
 import { deleteStoredModel } from '../src/models/manifest'
 import { deleteModelFile, fileNameFor } from '../src/models/opfs-store'
 import { useChatStore } from '../src/stores/chat'
@@ -62,6 +62,10 @@ async function setup(): Promise<{ cores: number, isolated: boolean, userAgent: s
   settings.nCtx = N_CTX
   settings.chatTemplate = TEMPLATE
   settings.idleUnloadMinutes = 0
+  settings.systemPrompt = ''
+  // A plain streamed reply on both sides: the app's tool loop (ReAct) is not what the pipeline figure compares.
+  settings.tools = Object.fromEntries(Object.keys(settings.tools).map(k => [k, false])) as typeof settings.tools
+  await chat.init()
   return { cores: navigator.hardwareConcurrency, isolated: crossOriginIsolated, userAgent: navigator.userAgent }
 }
 
@@ -70,12 +74,16 @@ async function forget(file: string): Promise<void> {
   await deleteStoredModel(ref(file).id)
 }
 
-/** The app's download: hub client -> SHA-256 on the fly -> OPFS -> GGUF check -> manifest. */
-async function appDownload(file: string): Promise<{ ms: number, bytes: number }> {
+/**
+ * The app's download as the library store starts it: the download worker (hub client -> SHA-256 on the fly -> OPFS
+ * sync access handle -> GGUF check -> manifest), with progress events crossing back to the page as in the app.
+ */
+async function appDownload(file: string): Promise<{ ms: number, bytes: number, progressEvents: number }> {
   await forget(file)
   const t0 = performance.now()
-  const entry = await downloadModel(ref(file), { hubUrl: settings.hubUrl })
-  return { ms: performance.now() - t0, bytes: entry.sizeBytes }
+  let events = 0
+  const entry = await startDownload(ref(file), { hubUrl: settings.hubUrl, onProgress: () => events++ })
+  return { ms: performance.now() - t0, bytes: entry.sizeBytes, progressEvents: events }
 }
 
 /** The same bytes from the same server, straight into memory. */
@@ -85,17 +93,24 @@ async function rawFetch(file: string): Promise<{ ms: number, bytes: number }> {
   return { ms: performance.now() - t0, bytes: buf.byteLength }
 }
 
-/** The models store loads a stored model (threads 0 = the app chooses). Ready means the store says 'ready'. */
-async function appLoad(file: string, threads: number): Promise<{ ms: number, threads: number, threadSource: string }> {
+/**
+ * The models store loads a stored model (threads 0 = the app chooses). Ready is the moment the store says 'ready'
+ * with the model loaded (what the UI shows); the library refresh the store does afterwards is not part of it.
+ */
+async function appLoad(file: string, threads: number): Promise<{ ms: number, threads: number, threadSource: string, engineMs: number }> {
   if (models.loaded)
     await engine.localService().dispose()
   settings.nThreads = threads
+  let readyAt = 0
+  const stop = watch(() => models.phase === 'ready' && !!models.loaded, (ready) => {
+    if (ready)
+      readyAt ||= performance.now()
+  }, { flush: 'sync' })
   const t0 = performance.now()
-  const ok = await models.load(ref(file))
-  const ms = performance.now() - t0
-  if (!ok || !models.loaded)
+  const ok = await models.load(ref(file)).finally(stop)
+  if (!ok || !models.loaded || !readyAt)
     throw new Error(`app load failed: ${models.error?.code} ${models.error?.message}`)
-  return { ms, threads: models.loaded.threads, threadSource: models.loaded.threadSource }
+  return { ms: readyAt - t0, threads: models.loaded.threads, threadSource: models.loaded.threadSource, engineMs: models.loaded.loadMs }
 }
 
 async function appUnload(): Promise<void> {
@@ -122,7 +137,7 @@ async function rawUnload(key = 'main'): Promise<void> {
 
 /** One chat turn through the chat store, as the Send button does it. */
 async function appChatStore(prompt: string, maxTokens: number): Promise<Timing> {
-  chat.clear()
+  await chat.newConversation()
   settings.maxTokens = maxTokens
   const clock = stopwatch()
   const stop = watch(() => chat.messages.at(-1)?.content, (text, before) => {

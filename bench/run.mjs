@@ -14,8 +14,10 @@ import { openNative } from './native.mjs'
 import { browserCases } from './cases.mjs'
 
 const quick = process.argv.includes('--quick')
+/** `--only=download,warm_start`: just those cases (for profiling one change); writes bench/results/partial.json only. */
+const only = process.argv.find(a => a.startsWith('--only='))?.slice(7).split(',').filter(Boolean)
 const port = Number(process.env.BENCH_PORT ?? 4203)
-const opts = { quick, runs: quick ? 3 : 5, maxTokens: quick ? 32 : 96, file: 'bench-135m-q8_0.gguf' }
+const opts = { quick, runs: quick ? 3 : 5, maxTokens: quick ? 32 : 96, file: 'bench-135m-q8_0.gguf', only }
 const log = msg => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}`)
 
 async function main() {
@@ -29,23 +31,14 @@ async function main() {
   const cases = {}
   let failure
   try {
-    log('app shell')
-    const server = await startPreview({ port, modelsDir })
-    try {
-      const requested = await requestedShellBytes(browser, server.origin)
-      const fromHtml = staticShellBytes()
-      cases.shell = singleCase({ key: 'shell', label: 'App shell: gzip KB of JS loaded before the first interaction (page + workers, no .wasm)', unit: 'KB', target: { op: '<=', value: 150 },
-        note: `requested: ${requested.files.join(', ')}; index.html alone references ${(fromHtml.gzipBytes / 1024).toFixed(1)} KB (${fromHtml.files.join(', ')})` }, [requested.gzipBytes / 1024])
-    }
-    finally {
-      server.stop()
-    }
+    if (!only || only.includes('shell'))
+      cases.shell = await shellCase(browser, modelsDir)
     log('building the harness')
     viteBuild(['--config', 'bench/vite.config.ts'])
     const harness = await startPreview({ port, modelsDir, config: 'bench/vite.config.ts' })
     try {
       const page = await (await browser.newContext()).newPage()
-      page.on('console', (m) => { if (m.type() === 'error') log(`page: ${m.text()}`) })
+      page.on('console', (m) => { if (m.type() === 'error' || process.env.BENCH_CONSOLE) log(`page: ${m.text()}`) })
       page.on('pageerror', err => log(`page error: ${err.message}`))
       await page.goto(`${harness.origin}/bench/harness.html`)
       await page.locator('#state', { hasText: 'ready' }).waitFor()
@@ -76,6 +69,13 @@ async function main() {
     ...(failure && { error: failure }),
   }
   mkdirSync('bench/results', { recursive: true })
+  if (only) {
+    writeFileSync('bench/results/partial.json', `${JSON.stringify(results, null, 2)}\n`)
+    console.log(table(results))
+    console.log(`\n${results.durationS} s; wrote bench/results/partial.json (--only: latest.json and the doc are left alone)`)
+    process.exitCode = failure ? 1 : 0
+    return
+  }
   writeFileSync('bench/results/latest.json', `${JSON.stringify(results, null, 2)}\n`)
   writeFileSync('bench/results/latest.svg', svgChart(results))
   writeFileSync('docs/performance.md', updateDoc(readFileSync('docs/performance.md', 'utf8'), results))
@@ -83,6 +83,20 @@ async function main() {
   console.log(`\n${results.durationS} s; load average ${load.map(l => l.toFixed(2)).join(' -> ')}; wrote bench/results/latest.json, latest.svg and the table in docs/performance.md`)
   if (failure)
     process.exitCode = 1
+}
+
+async function shellCase(browser, modelsDir) {
+  log('app shell')
+  const server = await startPreview({ port, modelsDir })
+  try {
+    const requested = await requestedShellBytes(browser, server.origin)
+    const fromHtml = staticShellBytes()
+    return singleCase({ key: 'shell', label: 'App shell: gzip KB of JS loaded before the first interaction (page + workers, no .wasm)', unit: 'KB', target: { op: '<=', value: 150 },
+      note: `requested: ${requested.files.join(', ')}; index.html alone references ${(fromHtml.gzipBytes / 1024).toFixed(1)} KB (${fromHtml.files.join(', ')})` }, [requested.gzipBytes / 1024])
+  }
+  finally {
+    server.stop()
+  }
 }
 
 main().catch((err) => {

@@ -1,15 +1,18 @@
 /// <reference lib="webworker" />
 /** The inference worker: thin wiring from `self.onmessage` to the pure handler. */
-import { EngineRouter } from '../src/engines/engine-router'
-import { WebLlmEngine } from '../src/engines/webllm/webllm-engine'
+import { EngineRouter, lazyEngine } from '../src/engines/engine-router'
 import { createWorkerHandler } from '../src/engines/worker-handler'
-import { WllamaEngine } from '../src/engines/wllama/wllama-engine'
 import { serializeError, AppError } from '../src/protocol/errors'
 import type { WorkerEvent } from '../src/protocol/messages'
 
 declare const self: DedicatedWorkerGlobalScope
 
-const engine = new EngineRouter({ wllama: new WllamaEngine(), webllm: new WebLlmEngine() })
+// Both engines are imported on their first load: the worker starts with the page (environment probe), and wllama's
+// JavaScript would otherwise be most of what the page loads before the first interaction.
+const engine = new EngineRouter({
+  wllama: lazyEngine(async () => new (await import('../src/engines/wllama/wllama-engine')).WllamaEngine()),
+  webllm: lazyEngine(async () => new (await import('../src/engines/webllm/webllm-engine')).WebLlmEngine()),
+})
 const handle = createWorkerHandler(engine)
 const post = (event: WorkerEvent) => self.postMessage(event)
 

@@ -2,6 +2,7 @@
  * The worker's engines behind one WorkerEngine: wllama for GGUF files, WebLLM for MLC models on WebGPU. One model is
  * loaded at a time, whichever engine holds it; loading on one engine unloads the other first.
  */
+import { AppError } from '../protocol/errors'
 import type { LoadedModel, LoadRequest } from '../protocol/messages'
 import type { ChatRequest, ChatSummary, Progress } from './types'
 import type { ChatRun, WorkerEngine } from './worker-engine'
@@ -32,5 +33,35 @@ export class EngineRouter implements WorkerEngine {
 
   async unload(): Promise<void> {
     await this.active?.unload()
+  }
+}
+
+/**
+ * An engine whose module is imported on its first `load`, so a worker started only to probe the environment does not
+ * fetch (or parse) the engine's JavaScript: wllama's glue is most of the startup worker otherwise. Before that load
+ * there is no model: `chat` answers `model_not_loaded` and `unload` has nothing to do.
+ */
+export function lazyEngine(create: () => Promise<WorkerEngine>): WorkerEngine {
+  let engine: Promise<WorkerEngine> | null = null
+  let ready: WorkerEngine | null = null
+  const get = () => (engine ??= create().then(e => (ready = e), (err: unknown) => {
+    engine = null // a failed import (e.g. offline before the chunk was cached) may succeed next time
+    throw err
+  }))
+  return {
+    get model() {
+      return ready?.model ?? null
+    },
+    async load(req, opts) {
+      return (await get()).load(req, opts)
+    },
+    async chat(req, run) {
+      if (!ready)
+        throw new AppError('model_not_loaded')
+      return ready.chat(req, run)
+    },
+    async unload() {
+      await ready?.unload()
+    },
   }
 }

@@ -67,6 +67,11 @@ export interface StoredModel {
 export interface HashCheckpoint {
   offsetBytes: number
   state: Uint8Array
+  /**
+   * The file was sized to the whole download up front (a sync access handle grows much faster that way), so it may
+   * be longer than the bytes written: only the first `offsetBytes` are data; a resume cuts the file back to them.
+   */
+  preallocated?: boolean
 }
 
 /** The model's files in load order; an entry without `files` is its one `fileName`. */

@@ -9,7 +9,7 @@ import type { ChatCall, LoadedModel, LoadRequest } from '../../protocol/messages
 import { blobSource, validateGguf, type ModelSummary } from '../../models/gguf'
 import { openModelFile } from '../../models/opfs-store'
 import type { ChatRequest, ChatSummary } from '../types'
-import { probeWebGpu } from '../webgpu-probe'
+import { probeWebGpu, type GpuProbe } from '../webgpu-probe'
 import type { ChatRun, WorkerEngine } from '../worker-engine'
 import { DEFAULT_N_CTX, assertFits, chooseBackend, climbDown, degradationLadder, kvCacheBytes, planContext, type LoadAttempt } from './load-plan'
 import { completionPrompt, constraintParams, resolveMode, samplingParams, toWllamaMessage } from './prompt'
@@ -19,6 +19,8 @@ import { cachedChoice, maxProbeThreads, probeKey, probeThreads, saveChoice, type
 /** Context used while timing thread counts: small, so each probe load is quick. */
 const PROBE_N_CTX = 256
 const PROBE_TOKENS = 24
+/** What a load asked to run on the CPU needs to know about the GPU: nothing (chooseBackend does not look). */
+const CPU_ONLY: GpuProbe = { hasAdapter: false, features: [] }
 
 export class WllamaEngine implements WorkerEngine {
   private wllama: Wllama | null = null
@@ -35,12 +37,13 @@ export class WllamaEngine implements WorkerEngine {
     const files = await Promise.all((req.fileNames?.length ? req.fileNames : [req.fileName]).map(openModelFile))
     files.forEach((f, i) => assertSize(f, req.fileSizes?.[i]))
     const file = files[0]!
-    const summary = await readSummary(file)
+    // The header check and the WebGPU question are independent: ask both at once. "CPU only" asks no GPU at all.
+    const [summary, gpu] = await Promise.all([readSummary(file), req.nGpuLayers === 0 ? CPU_ONLY : probeWebGpu()])
     const requestedCtx = req.nCtx ?? DEFAULT_N_CTX
     const fit = { fileBytes: files.reduce((n, f) => n + f.size, 0), nCtx: requestedCtx, ...summary, deviceMemoryGiB: (navigator as { deviceMemory?: number }).deviceMemory }
     assertFits(fit)
     const { nCtx, reason } = planContext(fit)
-    const backend = chooseBackend(req.nGpuLayers, await probeWebGpu(), summary.blockCount)
+    const backend = chooseBackend(req.nGpuLayers, gpu, summary.blockCount)
     const threads = await chooseThreads(req, file, backend.gpuLayers)
     const { value: wllama, attempt, changes } = await climbDown(
       degradationLadder(nCtx, backend.gpuLayers),
@@ -144,7 +147,8 @@ async function chooseThreads(req: LoadRequest, file: File, gpuLayers: number): P
   if (cached)
     return cached
   const choice = await probeThreads(maxProbeThreads(cores), t => measureDecode(file, t, gpuLayers))
-  if (choice.source === 'measured')
+  // An unclear choice (rounds disagreed: the machine's load changed under the probe) is used now, measured again next time.
+  if (choice.source === 'measured' && choice.isClear)
     await saveChoice(key, choice)
   return choice
 }

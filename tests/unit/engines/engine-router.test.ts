@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { EngineRouter } from '../../../src/engines/engine-router'
+import { EngineRouter, lazyEngine } from '../../../src/engines/engine-router'
 import type { ChatRequest, ChatSummary, Progress } from '../../../src/engines/types'
 import type { ChatRun, WorkerEngine } from '../../../src/engines/worker-engine'
 import type { LoadedModel, LoadRequest } from '../../../src/protocol/messages'
@@ -130,5 +130,50 @@ describe('EngineRouter', () => {
     await router.load(MLC_LOAD, { onProgress })
     expect(webllm.loadOptions[0]?.onProgress).toBe(onProgress)
     expect(seen).toEqual([PROGRESS])
+  })
+})
+
+describe('lazyEngine', () => {
+  it('creates the engine on its first load only, once, and then delegates to it', async () => {
+    const log: string[] = []
+    let created = 0
+    const engine = lazyEngine(async () => {
+      created++
+      return new RecordingEngine('wllama', log)
+    })
+    const router = new EngineRouter({ wllama: engine, webllm: new RecordingEngine('webllm', log) })
+    expect(created).toBe(0)
+    expect(router.model).toBeNull()
+    await router.unload()
+    expect(created).toBe(0)
+
+    await Promise.all([router.load(LOAD), router.load({ ...LOAD, nCtx: 1024 })])
+    expect(created).toBe(1)
+    expect(router.model?.model.id).toBe(LOAD.model.id)
+    await router.chat(ask('hi'), RUN)
+    await router.unload()
+    expect(log).toEqual([`wllama.load ${LOAD.model.id}`, `wllama.load ${LOAD.model.id}`, 'wllama.chat hi', 'wllama.unload'])
+  })
+
+  it('answers model_not_loaded to a chat before any load, without creating the engine', async () => {
+    let created = 0
+    const engine = lazyEngine(async () => {
+      created++
+      return new RecordingEngine('wllama', [])
+    })
+    await expect(engine.chat(ask('hi'), RUN)).rejects.toMatchObject({ code: 'model_not_loaded' })
+    expect(created).toBe(0)
+  })
+
+  it('tries the import again on the next load after a failed one', async () => {
+    let attempts = 0
+    const engine = lazyEngine(async () => {
+      if (++attempts === 1)
+        throw new TypeError('Failed to fetch dynamically imported module')
+      return new RecordingEngine('wllama', [])
+    })
+    await expect(engine.load(LOAD)).rejects.toThrow('dynamically imported')
+    await expect(engine.load(LOAD)).resolves.toMatchObject({ model: LOAD.model })
+    expect(attempts).toBe(2)
   })
 })

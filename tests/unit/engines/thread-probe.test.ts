@@ -36,7 +36,7 @@ describe('fastest', () => {
 })
 
 describe('probeThreads', () => {
-  it('measures 1..max in order and keeps the fastest (the 2-core machine: 1 thread beats 2)', async () => {
+  it('measures 1..max then max..1 and keeps the fastest (the 2-core machine: 1 thread beats 2)', async () => {
     const speeds: Record<number, number> = { 1: 125, 2: 60 }
     const measure = vi.fn(async (t: number) => speeds[t]!)
     const choice = await probeThreads(2, measure)
@@ -44,14 +44,37 @@ describe('probeThreads', () => {
       threads: 1,
       source: 'measured',
       samples: [{ threads: 1, tokensPerSecond: 125 }, { threads: 2, tokensPerSecond: 60 }],
+      isClear: true,
     })
-    expect(measure.mock.calls.map(([t]) => t)).toEqual([1, 2])
+    expect(measure.mock.calls.map(([t]) => t)).toEqual([1, 2, 2, 1])
   })
 
-  it('picks more threads when they are faster', async () => {
+  it('picks more threads when they are clearly faster in every round', async () => {
     const choice = await probeThreads(4, async t => [0, 30, 55, 80, 70][t]!)
-    expect(choice.threads).toBe(3)
+    expect(choice).toMatchObject({ threads: 3, isClear: true })
     expect(choice.samples?.map(s => s.threads)).toEqual([1, 2, 3, 4])
+  })
+
+  it('keeps fewer threads when more are faster by less than the margin', async () => {
+    const choice = await probeThreads(2, async t => (t === 1 ? 100 : 103))
+    expect(choice).toMatchObject({ threads: 1, isClear: true })
+  })
+
+  it('does not follow one noisy round: measures a third, and a split vote is marked unclear', async () => {
+    // 1 thread measured during a burst of load in round 1 only (calls: 1, 2 | 2, 1 | 1, 2).
+    const seq = [40, 100, 100, 98, 96, 100]
+    const measure = vi.fn(async () => seq.shift()!)
+    const choice = await probeThreads(2, measure)
+    expect(measure).toHaveBeenCalledTimes(6)
+    expect(choice.isClear).toBe(false)
+    expect(choice.samples).toEqual([{ threads: 1, tokensPerSecond: 96 }, { threads: 2, tokensPerSecond: 100 }])
+    expect(choice.threads).toBe(2)
+  })
+
+  it('stops after the first two rounds when they agree', async () => {
+    const measure = vi.fn(async (t: number) => (t === 2 ? 150 : 100))
+    expect(await probeThreads(2, measure)).toMatchObject({ threads: 2, isClear: true })
+    expect(measure).toHaveBeenCalledTimes(4)
   })
 
   it('skips a thread count whose measurement fails', async () => {
@@ -65,6 +88,7 @@ describe('probeThreads', () => {
       threads: 3,
       source: 'measured',
       samples: [{ threads: 1, tokensPerSecond: 40 }, { threads: 3, tokensPerSecond: 90 }],
+      isClear: true,
     })
     expect(warn).toHaveBeenCalledTimes(1)
     expect(warn.mock.calls[0]?.[0]).toContain('2 threads')

@@ -20,6 +20,7 @@ vi.mock('../../../src/models/file-sink', () => ({
     disk.set(name, bytes)
     return {
       get sizeBytes() { return bytes.length },
+      preallocated: false,
       async write(chunk: Uint8Array) {
         if (bytes.length + chunk.length > quotaBytes)
           throw new DOMException('The quota has been exceeded.', 'QuotaExceededError')
@@ -36,7 +37,8 @@ vi.mock('../../../src/models/file-sink', () => ({
 }))
 
 const { fetchToOpfs } = await import('../../../src/models/fetch-resume')
-const { getCheckpoint } = await import('../../../src/models/manifest')
+const { getCheckpoint, putCheckpoint } = await import('../../../src/models/manifest')
+const { createSHA256 } = await import('hash-wasm')
 
 const FILE = new Uint8Array(300_000).map((_, i) => (i * 7919) % 251)
 FILE.set([0x47, 0x47, 0x55, 0x46])
@@ -106,6 +108,21 @@ describe('fetchToOpfs', () => {
     disk.set('c', FILE.slice(0, 123_457))
     expect(await fetchToOpfs(target('c'))).toBe(SHA)
     expect(ranges).toEqual(['bytes=123457-'])
+  })
+
+  it('after a crash in a file sized up front, continues from the checkpoint, not from the file\'s length', async () => {
+    serve()
+    const received = 100_000
+    const sized = new Uint8Array(FILE.length) // the length it was given; zeros past the bytes received
+    sized.set(FILE.slice(0, received))
+    disk.set('h', sized)
+    const hasher = await createSHA256()
+    hasher.init()
+    hasher.update(FILE.slice(0, received))
+    await putCheckpoint('h', { offsetBytes: received, state: hasher.save(), preallocated: true })
+    expect(await fetchToOpfs(target('h'))).toBe(SHA)
+    expect(ranges).toEqual([`bytes=${received}-`])
+    expect(disk.get('h')).toEqual(FILE)
   })
 
   it('refuses a file longer than the hub said, and a file shorter (416 on resume)', async () => {
