@@ -11,7 +11,7 @@ import { startDownload } from '../models/download-client'
 import { discardModel } from '../models/downloader'
 import { presenceOf, verifyStoredModel } from '../models/library-checks'
 import { importLocalFile } from '../models/local-import'
-import { filesOf, listStoredModels, type StoredModel } from '../models/manifest'
+import { filesOf, getCheckpoint, listStoredModels, type StoredModel } from '../models/manifest'
 import { deleteModelFile, listModelFiles, modelFileSize, storageEstimate } from '../models/opfs-store'
 import { lruSuggestion, requestPersist } from '../models/storage'
 import { AppError, toAppError } from '../protocol/errors'
@@ -19,8 +19,12 @@ import { AppError, toAppError } from '../protocol/errors'
 /** What the library knows of a model in this browser. */
 export type LibraryState = 'ready' | 'partial' | 'evicted' | 'damaged'
 
+/** Bytes downloaded so far: the file's length, or the checkpoint's offset for a file sized up front (preallocated). */
 async function bytesOnDisk(entry: StoredModel): Promise<number> {
-  const sizes = await Promise.all(filesOf(entry).map(f => modelFileSize(f.fileName)))
+  const sizes = await Promise.all(filesOf(entry).map(async (f) => {
+    const checkpoint = await getCheckpoint(f.fileName)
+    return checkpoint?.preallocated ? checkpoint.offsetBytes : await modelFileSize(f.fileName)
+  }))
   return sizes.reduce<number>((n, s) => n + (s ?? 0), 0)
 }
 
