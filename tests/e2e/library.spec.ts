@@ -371,3 +371,15 @@ test('the quota runs out mid-download (a real QuotaExceededError): reported as s
   expect((await seen(request)).some(r => /^bytes=[1-9]\d*-$/.test(r.range ?? ''))).toBe(true)
   console.log(`quota: writes refused above ${usage + 32 * 1024} bytes mid-download; partial kept as ${partial?.state}; resumed with a Range request and verified`)
 })
+
+test('each card says whether the model fits this device: memory as the browser reports it, and free storage', async ({ page }) => {
+  // A phone-sized device: the browser reports 2 GiB of memory.
+  await page.addInitScript(() => Object.defineProperty(Navigator.prototype, 'deviceMemory', { get: () => 2 }))
+  await openApp(page)
+  await expect(storiesCard(page).getByTestId('fit')).toHaveAttribute('data-verdict', 'fits')
+  await expect(storiesCard(page).getByTestId('fit')).toHaveText(/Fits this device, runs on the CPU/)
+  // The public catalog's 1.5B model needs more than this device has.
+  const big = page.locator('[data-testid=model-card]', { hasText: /Qwen2\.5 1\.5B/i }).getByTestId('fit')
+  await expect(big).toHaveAttribute('data-verdict', 'too_big')
+  await expect(big).toContainText('this device reports 2.0 GiB')
+})
