@@ -94,11 +94,17 @@ test('the WebLLM chunk is cached the first time it is used, and then loads offli
   await page.evaluate(() => navigator.serviceWorker.ready)
   await page.reload()
   expect(await page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true)
+  // The WebLLM chunk is imported by the worker's lazily loaded WebLLM engine; find its name in the precached code.
   const chunk = await page.evaluate(async () => {
     const cache = (await caches.keys()).find(n => n.includes('precache'))!
-    const worker = (await (await caches.open(cache)).keys()).find(r => /inference\.worker-[\w-]+\.js/.test(r.url))!
-    const code = await (await fetch(worker.url)).text()
-    return `/assets/${/lib-[\w-]+\.js/.exec(code)![0]}`
+    for (const r of await (await caches.open(cache)).keys()) {
+      if (!/\.js(\?|$)/.test(r.url))
+        continue
+      const name = /lib-[\w-]+\.js/.exec(await (await fetch(r.url)).text())
+      if (name)
+        return `/assets/${name[0]}`
+    }
+    throw new Error('no precached chunk refers to the WebLLM chunk')
   })
   const inRuntimeCache = () => page.evaluate(async url => !!(await (await caches.open('local-ai-runtime-assets')).match(url)), chunk)
   expect(await inRuntimeCache()).toBe(false)
