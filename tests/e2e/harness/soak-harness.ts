@@ -31,6 +31,9 @@ function random(seed: number): () => number {
   }
 }
 
+/** Live counters, so a spec that waits too long can say where the run stands. */
+const progress = { started: 0, settled: 0, phase: 'idle' as 'idle' | 'requests' | 'final' | 'done' }
+
 async function one(i: number, rnd: () => number, settled: number[], outcomes: Record<string, number>): Promise<void> {
   const controller = new AbortController()
   const roll = rnd()
@@ -39,6 +42,7 @@ async function one(i: number, rnd: () => number, settled: number[], outcomes: Re
     setTimeout(() => controller.abort(), Math.floor(rnd() * 20))
   const timeoutMs = roll >= 0.25 && roll < 0.5 ? 1 + Math.floor(rnd() * 15) : undefined
   let outcome = 'answered'
+  progress.started++
   try {
     const stream = connection.chat({ modelId: MODEL.id, messages: [{ role: 'user', content: 'Once upon a time' }], sampling: { maxTokens: 4 + Math.floor(rnd() * 8), temperature: 0.8, seed: i }, ...(timeoutMs && { timeoutMs }) }, { signal: controller.signal })
     for await (const chunk of stream) {
@@ -49,6 +53,7 @@ async function one(i: number, rnd: () => number, settled: number[], outcomes: Re
   catch (err) {
     outcome = toAppError(err, 'unknown').code
   }
+  progress.settled++
   settled[i] = (settled[i] ?? 0) + 1
   outcomes[outcome] = (outcomes[outcome] ?? 0) + 1
 }
@@ -58,16 +63,19 @@ async function run(opts: { requests: number, seed: number, concurrency: number }
   const settled: number[] = Array.from({ length: opts.requests }, () => 0)
   const outcomes: Record<string, number> = {}
   let next = 0
+  progress.phase = 'requests'
   // A few callers at once keep the queue non-empty, so cancels and timeouts also hit waiting requests.
   await Promise.all(Array.from({ length: opts.concurrency }, async () => {
     while (next < opts.requests)
       await one(next++, rnd, settled, outcomes)
   }))
+  progress.phase = 'final'
   let finalAnswer = ''
   for await (const chunk of connection.chat({ modelId: MODEL.id, messages: [{ role: 'user', content: 'Once upon a time' }], sampling: { maxTokens: 16, temperature: 0 } })) {
     if (chunk.type === 'delta')
       finalAnswer += chunk.text
   }
+  progress.phase = 'done'
   return { requests: opts.requests, settleCounts: settled, outcomes, finalAnswer }
 }
 
@@ -80,9 +88,9 @@ async function setup(): Promise<void> {
 }
 
 declare global {
-  interface Window { soak: { run: typeof run } }
+  interface Window { soak: { run: typeof run, progress: typeof progress } }
 }
-window.soak = { run }
+window.soak = { run, progress }
 setup().then(() => { document.getElementById('state')!.textContent = 'ready' }, (err: unknown) => {
   document.getElementById('state')!.textContent = `failed: ${String(err)}`
 })
