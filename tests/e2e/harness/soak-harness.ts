@@ -9,6 +9,7 @@ import { InferenceConnection } from '../../../src/engines/inference-connection'
 import type { ModelRef } from '../../../src/engines/types'
 import { createModelWritable } from '../../../src/models/opfs-store'
 import { toAppError } from '../../../src/protocol/errors'
+import { mulberry32 } from '../../seeded-random'
 
 const MODEL: ModelRef = { id: 'local/models/stories260K.gguf', repo: 'local/models', file: 'stories260K.gguf' }
 const FILE = 'soak-stories260K.gguf'
@@ -22,14 +23,6 @@ export interface SoakReport {
   finalAnswer: string
 }
 
-/** A small seeded generator, so a failing run can be repeated. */
-function random(seed: number): () => number {
-  let s = seed >>> 0
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0
-    return s / 2 ** 32
-  }
-}
 
 /** Live counters, so a spec that waits too long can say where the run stands. */
 const progress = { started: 0, settled: 0, phase: 'idle' as 'idle' | 'requests' | 'final' | 'done' }
@@ -59,7 +52,7 @@ async function one(i: number, rnd: () => number, settled: number[], outcomes: Re
 }
 
 async function run(opts: { requests: number, seed: number, concurrency: number }): Promise<SoakReport> {
-  const rnd = random(opts.seed)
+  const rnd = mulberry32(opts.seed)
   const settled: number[] = Array.from({ length: opts.requests }, () => 0)
   const outcomes: Record<string, number> = {}
   let next = 0

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { AppError } from '../../../src/protocol/errors'
 import { RequestQueue } from '../../../src/engines/request-queue'
 import type { Priority, RequestQueueOptions, Run, RunContext } from '../../../src/engines/request-queue'
+import { mulberry32 } from '../../seeded-random'
 
 interface Gate<T> {
   promise: Promise<T>
@@ -364,17 +365,6 @@ describe('errors and observability', () => {
   })
 })
 
-/** A small seeded PRNG (mulberry32): the same seed replays the same run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6D2B79F5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** ok/throw honour the signal; ignore finishes anyway; hang never settles (always has a timeout). */
 type Behavior = 'ok' | 'ignore' | 'hang' | 'throw' | 'throwSync'

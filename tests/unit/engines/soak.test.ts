@@ -6,6 +6,7 @@
  */
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
+import { mulberry32 } from '../../seeded-random'
 import { afterEach, describe, expect, it } from 'vitest'
 import { RequestQueue } from '../../../src/engines/request-queue'
 import { WorkerClient } from '../../../src/engines/worker-client'
@@ -18,17 +19,6 @@ afterEach(() => closeFakeWorkers())
 setFlagsFromString('--expose-gc')
 const gc = runInNewContext('gc') as () => void
 
-/** mulberry32: the soak is random but the same on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6D2B79F5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 async function heapAfterGc(): Promise<number> {
   for (let i = 0; i < 3; i++) {
@@ -95,7 +85,7 @@ describe('soak: 550 requests with random cancels and timeouts', () => {
   it('settles every request exactly once, keeps memory flat, and still answers afterwards', async () => {
     const h = setup()
     await h.client.call('load', LOAD)
-    const rand = random(8)
+    const rand = mulberry32(8)
     await soak(h, 50, rand) // warm-up: JIT, pools and caches reach their steady size
     h.worker.engine.seen.length = h.worker.engine.outcomes.length = h.worker.engine.summaries.length = 0
     const before = await heapAfterGc()
