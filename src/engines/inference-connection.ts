@@ -50,18 +50,26 @@ export class InferenceConnection {
     await this.client.call('unload', null)
   }
 
-  /** Streams a chat; if the worker no longer has the model (new worker, idle unload), reloads it and retries once. */
+  /**
+   * Streams a chat; if the worker no longer has the model (new worker, idle unload), reloads it and retries once.
+   * If the engine is stuck on a call it was told to stop (`engine_stuck`), the worker is replaced first: killing it
+   * is the only way to stop a stuck WebAssembly call and free its memory.
+   */
   async* chat(payload: Calls['chat']['in'], opts: { signal?: AbortSignal } = {}): AsyncIterable<ChatChunk> {
     let hasYielded = false
+    const client = this.client
     try {
-      for await (const chunk of this.client.chat(payload, opts)) {
+      for await (const chunk of client.chat(payload, opts)) {
         hasYielded = true
         yield chunk
       }
     }
     catch (err) {
-      if (hasYielded || !(err instanceof AppError) || err.code !== 'model_not_loaded')
+      if (hasYielded || !(err instanceof AppError) || (err.code !== 'model_not_loaded' && err.code !== 'engine_stuck'))
         throw err
+      // Several calls may meet the same stuck engine; only the first replaces it.
+      if (err.code === 'engine_stuck' && this.client === client)
+        this.restart(new AppError('engine_stuck'))
       await this.reload(payload.modelId, opts.signal)
       yield* this.client.chat(payload, opts)
     }

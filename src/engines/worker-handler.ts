@@ -1,12 +1,14 @@
 /**
  * The inference worker's message handler: `(msg, post) => void`, no globals, so tests drive it with a fake `post`
  * or over a MessageChannel. Every call goes through one request queue; each request is answered exactly once.
+ * Engine calls also pass one gate: a call starts only after the previous one returned, even a cancelled one.
  */
 import { AppError, serializeError } from '../protocol/errors'
 import type { QueueState, WorkerEnvironment, WorkerEvent, WorkerRequest } from '../protocol/messages'
 import { checkRequest } from './worker-request-check'
 import { probeWebGpu } from './webgpu-probe'
 import { RequestQueue, type QueueSnapshot } from './request-queue'
+import { EngineGate } from './engine-gate'
 import type { WorkerEngine } from './worker-engine'
 
 /** Takes anything a worker may receive: a message that is not a valid request is answered with `bad_request`. */
@@ -14,12 +16,17 @@ export type Handler = (msg: unknown, post: (event: WorkerEvent) => void) => void
 
 export interface HandlerOptions {
   queue?: RequestQueue
+  /** How long a cancelled engine call may take to return before the next call fails with `engine_stuck`. */
+  windDownMs?: number
+  /** The gate itself, for tests that check no two engine calls ever overlapped. */
+  gate?: EngineGate
 }
 
 export function createWorkerHandler(engine: WorkerEngine, opts: HandlerOptions = {}): Handler {
   const queue = opts.queue ?? new RequestQueue()
+  const gate = opts.gate ?? new EngineGate(opts.windDownMs)
   let broadcast: ((event: WorkerEvent) => void) | null = null
-  const idle = idleUnloader(engine, queue, event => broadcast?.(event))
+  const idle = idleUnloader(engine, queue, gate, event => broadcast?.(event))
   queue.onChange((s) => {
     broadcast?.({ id: '', type: 'queue', payload: toQueueState(s) })
     idle.onQueueChange()
@@ -56,22 +63,22 @@ export function createWorkerHandler(engine: WorkerEngine, opts: HandlerOptions =
         break
       case 'load':
         idle.setTimeout(msg.payload.idleUnloadMs ?? 0)
-        answer(queue.enqueue(() => engine.load(msg.payload, {
+        answer(queue.enqueue(({ signal }) => gate.run(() => engine.load(msg.payload, {
           onProgress: payload => post({ id: msg.id, type: 'progress', payload }),
-        }), { id: msg.id }))
+        }), signal), { id: msg.id }))
         break
       case 'unload':
-        answer(queue.enqueue(async () => { await engine.unload(); return null }, { id: msg.id }))
+        answer(queue.enqueue(({ signal }) => gate.run(async () => { await engine.unload(); return null }, signal), { id: msg.id }))
         break
       case 'chat': {
         const { modelId, ...req } = msg.payload
-        answer(queue.enqueue(({ signal, waitMs }) => {
+        answer(queue.enqueue(({ signal, waitMs }) => gate.run(() => {
           if (engine.model?.model.id !== modelId)
             throw new AppError('model_not_loaded', `The model "${modelId}" is not loaded in the worker.`)
           // After an abort or timeout the request is answered; an engine still winding down must not post more.
           const onDelta = (text: string) => signal.aborted || post({ id: msg.id, type: 'chunk', payload: { type: 'delta', text } })
           return engine.chat(req, { signal, queueWaitMs: waitMs, onDelta })
-        }, { id: msg.id, priority: msg.payload.priority ?? 'interactive', timeoutMs: msg.payload.timeoutMs }))
+        }, signal), { id: msg.id, priority: msg.payload.priority ?? 'interactive', timeoutMs: msg.payload.timeoutMs }))
         break
       }
     }
@@ -97,7 +104,7 @@ function toQueueState(s: QueueSnapshot): QueueState {
  * Unloads the model after `idleMs` without requests, so an idle tab gives its memory back. The next chat finds no
  * model and the connection reloads it (engines/inference-connection.ts).
  */
-function idleUnloader(engine: WorkerEngine, queue: RequestQueue, broadcast: (event: WorkerEvent) => void) {
+function idleUnloader(engine: WorkerEngine, queue: RequestQueue, gate: EngineGate, broadcast: (event: WorkerEvent) => void) {
   let idleMs = 0
   let timer: ReturnType<typeof setTimeout> | undefined
   let seq = 0
@@ -105,7 +112,7 @@ function idleUnloader(engine: WorkerEngine, queue: RequestQueue, broadcast: (eve
     const modelId = engine.model?.model.id
     if (!modelId || queue.size > 0)
       return
-    queue.enqueue(async () => { await engine.unload(); return null }, { id: `idle-unload-${++seq}`, priority: 'background' })
+    queue.enqueue(({ signal }) => gate.run(async () => { await engine.unload(); return null }, signal), { id: `idle-unload-${++seq}`, priority: 'background' })
       .then(() => broadcast({ id: '', type: 'unloaded', payload: { modelId, reason: 'idle' } }))
       .catch((err: unknown) => console.warn('Idle unload failed; the model stays loaded', err))
   }

@@ -33,6 +33,7 @@ export const ERROR_CODES = [
   'import_invalid',
   'conversations_unavailable',
   'bad_request',
+  'engine_stuck',
 ] as const
 
 export type ErrorCode = (typeof ERROR_CODES)[number]
@@ -67,6 +68,7 @@ export const ERROR_HELP: Record<ErrorCode, { title: string, action: string }> = 
   import_invalid: { title: 'This file is not a conversations export, so nothing was imported.', action: 'Pick a .json file made with Export in this app; your conversations are unchanged.' },
   conversations_unavailable: { title: 'Conversations cannot be saved in this browser.', action: 'Leave private browsing, close other tabs of this app and reload.' },
   bad_request: { title: 'The inference engine refused a malformed request.', action: 'Reload the page; if it repeats, report it with the message shown.' },
+  engine_stuck: { title: 'The inference engine did not stop when asked, so it was restarted.', action: 'Send the message again: the model reloads automatically.' },
 }
 
 /** The shape an error has while it crosses `postMessage`. */

@@ -22,6 +22,8 @@ export interface Turn {
   failWith?: AppError
   /** Keep holding when the signal aborts (an engine that breaks the contract); only `release` ends the hold. */
   ignoresAbort?: boolean
+  /** After an abort, keep working this long before returning, as wllama does (one more poll, then a cancel). */
+  windDownMs?: number
 }
 
 export const DEFAULT_DELTAS = ['Once', ' upon', ' a', ' time']
@@ -57,8 +59,26 @@ export class ScriptedEngine implements WorkerEngine {
   /** The summaries the engine returned, in order. */
   readonly summaries: ChatSummary[] = []
   private readonly releases = new Map<string, () => void>()
+  private active = 0
+  /** The most calls (load, chat, unload) the engine was in at once. A real engine must never see more than 1. */
+  maxConcurrentCalls = 0
 
-  async load(req: LoadRequest): Promise<LoadedModel> {
+  /** Counts the calls the engine is in, so tests can check it was never asked to do two things at once. */
+  private async inCall<T>(call: () => Promise<T>): Promise<T> {
+    this.maxConcurrentCalls = Math.max(this.maxConcurrentCalls, ++this.active)
+    try {
+      return await call()
+    }
+    finally {
+      this.active--
+    }
+  }
+
+  load(req: LoadRequest): Promise<LoadedModel> {
+    return this.inCall(() => this.loadNow(req))
+  }
+
+  private async loadNow(req: LoadRequest): Promise<LoadedModel> {
     this.loads.push(req)
     await new Promise(r => setTimeout(r, 1))
     this.model = {
@@ -78,7 +98,11 @@ export class ScriptedEngine implements WorkerEngine {
     return this.model
   }
 
-  async chat(req: ChatRequest, run: ChatRun): Promise<ChatSummary> {
+  chat(req: ChatRequest, run: ChatRun): Promise<ChatSummary> {
+    return this.inCall(() => this.chatNow(req, run))
+  }
+
+  private async chatNow(req: ChatRequest, run: ChatRun): Promise<ChatSummary> {
     const prompt = req.messages.at(-1)?.content ?? ''
     const turn = this.turns.get(prompt) ?? { deltas: DEFAULT_DELTAS }
     this.seen.push({ prompt, queueWaitMs: run.queueWaitMs })
@@ -89,6 +113,8 @@ export class ScriptedEngine implements WorkerEngine {
       return summary
     }
     catch (err) {
+      if (turn.windDownMs)
+        await new Promise(r => setTimeout(r, turn.windDownMs))
       this.outcomes.push({ prompt, outcome: err instanceof AppError ? err.code : String(err) })
       throw err
     }
@@ -108,9 +134,11 @@ export class ScriptedEngine implements WorkerEngine {
     return summaryOf(turn.deltas, run.queueWaitMs)
   }
 
-  async unload(): Promise<void> {
-    this.unloadCount++
-    this.model = null
+  unload(): Promise<void> {
+    return this.inCall(async () => {
+      this.unloadCount++
+      this.model = null
+    })
   }
 
   /** Lets a held turn go on. */
@@ -201,8 +229,8 @@ export function closeFakeWorkers(): void {
 }
 
 /** A "worker": a MessageChannel whose far side runs a real createWorkerHandler over `engine`. */
-export function fakeWorker(engine = new ScriptedEngine(), queue = new RequestQueue()): FakeWorker {
-  const handler = createWorkerHandler(engine, { queue })
+export function fakeWorker(engine = new ScriptedEngine(), queue = new RequestQueue(), opts: { windDownMs?: number } = {}): FakeWorker {
+  const handler = createWorkerHandler(engine, { queue, ...opts })
   const { port1, port2 } = new MessageChannel()
   openPorts.push(port1, port2)
 

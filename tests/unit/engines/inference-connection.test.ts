@@ -16,10 +16,10 @@ afterEach(() => {
   closeFakeWorkers()
 })
 
-function connect(events: ConnectionEvents = {}) {
+function connect(events: ConnectionEvents = {}, windDownMs?: number) {
   const workers: FakeWorker[] = []
   const connection = new InferenceConnection(() => {
-    const worker = fakeWorker()
+    const worker = fakeWorker(undefined, undefined, { windDownMs })
     workers.push(worker)
     return worker.endpoint
   }, events)
@@ -89,6 +89,34 @@ describe('InferenceConnection', () => {
     expect(worker(1).engine.seen.map(s => s.prompt)).toEqual(['after the crash'])
     expect(onReload).toHaveBeenCalledTimes(1)
     expect(onReload.mock.calls[0]?.[0]).toEqual(worker(1).engine.model)
+    expect(connection.restartCount).toBe(1)
+  })
+
+  it('an engine stuck in a call it was told to stop: the next chat replaces the worker, reloads the model and is answered there', async () => {
+    const onRestart = vi.fn()
+    const onReload = vi.fn()
+    const { connection, workers, worker } = connect({ onRestart, onReload }, 30)
+    await connection.load(LOAD)
+    // An engine that breaks its contract: Stop does not end the call.
+    worker(0).engine.turns.set('stuck', { deltas: ['s', 't'], holdAfter: 1, ignoresAbort: true })
+    const stop = new AbortController()
+    const stuck = rejection(collect(connection.chat(chatCall('stuck'), { signal: stop.signal })))
+    await vi.waitFor(() => expect(worker(0).engine.isHolding('stuck')).toBe(true))
+    stop.abort()
+    expect((await stuck).code).toBe('aborted')
+
+    const chunks = await collect(connection.chat(chatCall('after the stuck call')))
+
+    expect(texts(chunks)).toEqual([...DEFAULT_DELTAS, 'DONE'])
+    expect(workers).toHaveLength(2)
+    expect(worker(0).isTerminated()).toBe(true)
+    // The stuck engine never saw the new chat; the new worker loaded the model and answered it.
+    expect(worker(0).engine.seen.map(s => s.prompt)).toEqual(['stuck'])
+    expect(worker(1).engine.loads).toEqual([LOAD])
+    expect(worker(1).engine.seen.map(s => s.prompt)).toEqual(['after the stuck call'])
+    expect(onRestart).toHaveBeenCalledTimes(1)
+    expect(onRestart.mock.calls[0]?.[0]).toMatchObject({ code: 'engine_stuck' })
+    expect(onReload).toHaveBeenCalledTimes(1)
     expect(connection.restartCount).toBe(1)
   })
 

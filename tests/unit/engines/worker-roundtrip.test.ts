@@ -301,12 +301,16 @@ describe('createWorkerHandler with a fake post', () => {
     send({ id: 'abort-ok-again', type: 'abort', target: 'chat-ok' })
 
     const terminal = () => events.filter(e => e.type === 'result' || e.type === 'error')
-    await vi.waitFor(() => expect(terminal()).toHaveLength(Object.keys(expected).length))
+    // The stubborn request is answered at once, but the engine is still in it: nothing else reaches the engine.
+    await vi.waitFor(() => expect(terminal().map(e => e.id)).toContain('chat-stubborn'))
+    await new Promise(r => setTimeout(r, 20))
+    expect(engine.seen.map(s => s.prompt)).toEqual(['ok', 'held', 'stubborn'])
 
     // The engine that ignored its signal finishes late; its result must not become a second answer.
     engine.release('stubborn')
-    await vi.waitFor(() => expect(engine.outcomes.map(o => o.prompt)).toContain('stubborn'))
+    await vi.waitFor(() => expect(terminal()).toHaveLength(Object.keys(expected).length))
     await new Promise(r => setTimeout(r, 20))
+    expect(engine.maxConcurrentCalls).toBe(1)
 
     const answers = terminal()
     expect(answers).toHaveLength(Object.keys(expected).length)
@@ -325,6 +329,36 @@ describe('createWorkerHandler with a fake post', () => {
     expect(okEvents.flatMap(e => e.type === 'chunk' ? [e.payload.text] : [])).toEqual(['Once', ' upon', ' a', ' time'])
     const heldEvents = events.filter(e => e.id === 'chat-held')
     expect(heldEvents.map(e => e.type)).toEqual(['chunk', 'error'])
+  })
+
+  it('an engine call that does not stop within the wind-down time: the next request is answered engine_stuck, never run beside it', async () => {
+    const engine = new ScriptedEngine()
+    engine.turns.set('stubborn', { deltas: ['s'], holdAfter: 1, ignoresAbort: true })
+    const handler = createWorkerHandler(engine, { windDownMs: 30 })
+    const events: WorkerEvent[] = []
+    const send = (msg: WorkerRequest) => handler(structuredClone(msg), event => events.push(structuredClone(event)))
+    const answer = (id: string) => vi.waitFor(() => {
+      const found = events.find(e => e.id === id && (e.type === 'result' || e.type === 'error'))
+      expect(found, id).toBeDefined()
+      return found!.type === 'error' ? found!.error.code : found!.type
+    })
+
+    send({ id: 'load-1', type: 'load', payload: LOAD })
+    expect(await answer('load-1')).toBe('result')
+    send({ id: 'chat-stubborn', type: 'chat', payload: chatCall('stubborn') })
+    await vi.waitFor(() => expect(engine.isHolding('stubborn')).toBe(true))
+    send({ id: 'abort-stubborn', type: 'abort', target: 'chat-stubborn' })
+    send({ id: 'chat-next', type: 'chat', payload: chatCall('next') })
+    expect(await answer('chat-stubborn')).toBe('aborted')
+    expect(await answer('chat-next')).toBe('engine_stuck')
+    expect(engine.seen.map(s => s.prompt)).toEqual(['stubborn'])
+
+    // Once the stuck call returns, the engine takes requests again.
+    engine.release('stubborn')
+    send({ id: 'chat-later', type: 'chat', payload: chatCall('later') })
+    expect(await answer('chat-later')).toBe('result')
+    expect(engine.seen.map(s => s.prompt)).toEqual(['stubborn', 'later'])
+    expect(engine.maxConcurrentCalls).toBe(1)
   })
 
   it('refuses a second request with an id still pending, answering the duplicate once', async () => {
