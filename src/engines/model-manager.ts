@@ -164,8 +164,9 @@ export class ModelManager {
     try {
       await gemini.initialize(model)
       const turn = await this.agent(gemini, req)
-      // The local backend keeps the selection: the next turn tries it again (a crashed worker restarts).
-      this.setStatus(this.service(from).status().state === 'error' ? 'error' : 'ready')
+      // The turn was answered, so the manager is ready; the local backend keeps the selection and the next turn
+      // tries it again (a crashed worker restarts). Its own error stays on its status, the fallback event said why.
+      this.setStatus('ready')
       return { ...turn, backend: 'gemini', model, fellBack: true }
     }
     catch (err) {

@@ -54,6 +54,8 @@ export interface LoadedModel {
   threadSource: 'setting' | 'measured' | 'cached' | 'single'
   /** Decode speed at each thread count tried, when measured. */
   threadSamples?: Array<{ threads: number, tokensPerSecond: number }>
+  /** A measured choice the rounds disagreed on (the machine's load changed): not cached, measured again next load. */
+  isThreadChoiceUnclear?: boolean
   isMultithread: boolean
   backend: 'cpu' | 'webgpu'
   gpuLayers: number

@@ -24,6 +24,12 @@ export type ChatEntry = StoredMessage
 /** How often a growing reply is written to IndexedDB at most, in ms: a reload loses at most this much text. */
 export const PERSIST_THROTTLE_MS = 250
 
+/** A tool with side effects the assistant wants to run, waiting for the person's answer. */
+export interface ToolConsent {
+  name: string
+  args: Record<string, unknown>
+}
+
 /** A plain copy for IndexedDB: structured clone refuses Vue's proxies. */
 function plain(m: ChatEntry): ChatEntry {
   return JSON.parse(JSON.stringify(toRaw(m))) as ChatEntry
@@ -39,6 +45,9 @@ export const useChatStore = defineStore('chat', () => {
   const isGenerating = ref(false)
   const error = ref<AppError | null>(null)
   const lastMetrics = ref<RequestMetrics | null>(null)
+  /** Shown in the chat while the reply waits for the person to allow or refuse a tool (ChatToolConsent.vue). */
+  const consent = ref<ToolConsent | null>(null)
+  let answerConsent: ((allowed: boolean) => void) | null = null
   let abort: AbortController | null = null
   /** The reply being streamed, wherever the person navigates meanwhile. */
   let live: ChatEntry | null = null
@@ -100,6 +109,29 @@ export const useChatStore = defineStore('chat', () => {
     error.value = null
     abort = new AbortController()
     return abort.signal
+  }
+
+  /** Asks the person whether a tool with side effects may run; Stop while asking counts as no. */
+  function askConsent(request: ToolConsent, signal: AbortSignal): Promise<boolean> {
+    return new Promise((resolve) => {
+      if (signal.aborted)
+        return resolve(false)
+      const done = (allowed: boolean) => {
+        signal.removeEventListener('abort', onAbort)
+        consent.value = null
+        answerConsent = null
+        resolve(allowed)
+      }
+      const onAbort = () => done(false)
+      signal.addEventListener('abort', onAbort, { once: true })
+      consent.value = request
+      answerConsent = done
+    })
+  }
+
+  /** The person's answer to the tool request on screen. */
+  function answerTool(allowed: boolean): void {
+    answerConsent?.(allowed)
   }
 
   /** A cloud backend is chosen, or a local model is loaded. */
@@ -167,7 +199,7 @@ export const useChatStore = defineStore('chat', () => {
           answer.steps = [...(answer.steps ?? []), step]
           saveSoon(answer)
         },
-        confirm: call => Promise.resolve(window.confirm(`Allow the tool "${call.name}" to run with ${JSON.stringify(call.args)}?`)),
+        confirm: call => askConsent({ name: call.name, args: call.args }, signal),
       })
       if (result.answer)
         answer.content = result.answer
@@ -268,5 +300,5 @@ export const useChatStore = defineStore('chat', () => {
     await conversations.create(UNTITLED, openId)
   }
 
-  return { messages, isGenerating, error, lastMetrics, init, send, stop, regenerate, editAndResend, appendStep, select, newConversation, deleteConversation }
+  return { messages, isGenerating, error, lastMetrics, consent, answerTool, init, send, stop, regenerate, editAndResend, appendStep, select, newConversation, deleteConversation }
 })

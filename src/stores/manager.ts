@@ -20,6 +20,7 @@ import { AppError } from '../protocol/errors'
 import { useEngineStore } from './engine'
 import { useModelsStore } from './models'
 import { useSettingsStore, type SettingsSnapshot } from './settings'
+import { TOOLS_OF_SWITCH, TOOL_NAMES } from './settings-schema'
 
 /** The user's settings as the core reads them. The OpenAI URL may be given with or without its `/v1`. */
 export function configFromSettings(s: SettingsSnapshot): ManagerConfig {
@@ -32,7 +33,7 @@ export function configFromSettings(s: SettingsSnapshot): ManagerConfig {
     openaiModel: s.openaiModel,
     openaiApiKey: s.openaiKey,
     isFallbackEnabled: s.isGeminiFallbackOn,
-    enabledTools: Object.entries(s.tools).filter(([, on]) => on).map(([name]) => name),
+    enabledTools: TOOL_NAMES.filter(name => s.tools[name]).flatMap(name => TOOLS_OF_SWITCH[name]),
   }
 }
 

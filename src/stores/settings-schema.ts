@@ -9,9 +9,17 @@ import { DEFAULT_MAX_TOKENS, DEFAULT_TEMPERATURE } from '../engines/wllama/promp
 export const BACKEND_CHOICES = ['auto', 'local-cpu', 'local-gpu', 'gemini', 'openai-compat'] as const
 export type BackendChoice = (typeof BACKEND_CHOICES)[number]
 
-/** The built-in tools the agent may call. */
+/** The switches for the built-in tools the agent may call, as Settings shows them. */
 export const TOOL_NAMES = ['calculator', 'datetime', 'unit_convert', 'notes'] as const
 export type ToolName = (typeof TOOL_NAMES)[number]
+
+/** The agent tools (src/agent/tools/) each switch turns on: the notes switch covers saving and searching. */
+export const TOOLS_OF_SWITCH: Record<ToolName, readonly string[]> = {
+  calculator: ['calculator'],
+  datetime: ['datetime'],
+  unit_convert: ['convert_units'],
+  notes: ['save_note', 'search_notes'],
+}
 
 /** Everything the user can set. Saved on the device (IndexedDB), except `geminiApiKey`, which is saved apart. */
 export interface UserSettings {

@@ -41,6 +41,16 @@ async function reloadUnderNewCsp(page: Page): Promise<void> {
   await page.reload()
 }
 
+/** Opens the app answering through the Gemini fixture; returns the native dialogs the page opens (none expected). */
+async function openOnGemini(page: Page): Promise<string[]> {
+  const dialogs: string[] = []
+  page.on('dialog', (d) => { dialogs.push(d.message()); void d.dismiss() })
+  await openApp(page)
+  await configureGemini(page, { backend: 'gemini' })
+  await reloadUnderNewCsp(page)
+  return dialogs
+}
+
 /** The texts of every `contents` part Gemini received in its last request. */
 function lastGeminiTexts(): string[] {
   const body = server.received.at(-1)?.body as { contents?: Array<{ role: string, parts: Array<{ text?: string }> }> }
@@ -109,11 +119,7 @@ const PAYLOADS = [
 ]
 
 test('script vectors streamed by a cloud model and echoed in a tool call render inert', async ({ page }) => {
-  const dialogs: string[] = []
-  page.on('dialog', (d) => { dialogs.push(d.message()); void d.dismiss() })
-  await openApp(page)
-  await configureGemini(page, { backend: 'gemini' })
-  await reloadUnderNewCsp(page)
+  const dialogs = await openOnGemini(page)
   // A tool call whose argument carries markup (the calculator refuses it: the observation quotes it back), then an
   // answer streamed in pieces that are each a script vector.
   server.script.push(gemini.call('calculator', { expression: '<img src=x onerror="window.__pwned=1">' }))
@@ -129,6 +135,48 @@ test('script vectors streamed by a cloud model and echoed in a tool call render 
   expect(dialogs).toEqual([])
   expect(await reply.locator('script, [onerror], [onload], a[href^="javascript:"], img').count()).toBe(0)
   console.log(`untrusted stream: ${PAYLOADS.length} payloads streamed, 1 tool call echoed, 0 executed`)
+})
+
+/** The function responses Gemini received in its last request, as `name: result text`. */
+function lastFunctionResponses(): string[] {
+  const body = server.received.at(-1)?.body as { contents?: Array<{ parts: Array<{ functionResponse?: { name: string, response: unknown } }> }> }
+  return (body.contents ?? []).flatMap(c => c.parts.flatMap(p => p.functionResponse ? [`${p.functionResponse.name}: ${JSON.stringify(p.functionResponse.response)}`] : []))
+}
+
+test('a tool with side effects asks in the chat first: refused, it does not run; allowed, it runs once', async ({ page }) => {
+  const dialogs = await openOnGemini(page)
+  const consent = page.getByTestId('tool-consent')
+
+  server.script.push(gemini.call('save_note', { text: 'Buy <b>oat</b> milk' }), gemini.text('I did not save it.'))
+  await page.getByTestId('prompt').fill('Remember to buy oat milk')
+  await page.getByTestId('send').click()
+  await expect(consent).toBeVisible()
+  await expect(consent).toContainText('save_note')
+  // What the model asked for is shown as text, never rendered.
+  await expect(consent.getByTestId('tool-consent-args')).toContainText('Buy <b>oat</b> milk')
+  await expect(consent.getByTestId('tool-consent-deny')).toBeFocused()
+  expect(server.received).toHaveLength(1)
+  await consent.getByTestId('tool-consent-deny').click()
+  await expect(consent).toBeHidden()
+  const reply = page.locator('[data-testid=chat-message][data-role=assistant]').last()
+  await expect(reply.getByTestId('message-content')).toContainText('I did not save it.')
+  expect(lastFunctionResponses().join('\n')).toContain('The user did not allow save_note to run.')
+
+  server.script.push(gemini.call('save_note', { text: 'Buy oat milk' }), gemini.text('Saved.'))
+  await page.getByTestId('prompt').fill('Yes, save it')
+  await page.getByTestId('send').click()
+  await consent.getByTestId('tool-consent-allow').click()
+  await expect(reply.getByTestId('message-content')).toContainText('Saved.')
+  expect(lastFunctionResponses().at(-1)).toMatch(/^save_note: .*Saved note /)
+
+  // Stop while the question is on screen counts as no, and the question goes away.
+  server.script.push(gemini.call('save_note', { text: 'never' }))
+  await page.getByTestId('prompt').fill('Save another')
+  await page.getByTestId('send').click()
+  await expect(consent).toBeVisible()
+  await page.getByTestId('stop').click()
+  await expect(consent).toBeHidden()
+  expect(dialogs).toEqual([])
 })
 
 test('the key never reaches logs, errors, exports or URLs, and Forget removes it from storage', async ({ page }) => {

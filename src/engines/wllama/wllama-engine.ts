@@ -61,6 +61,7 @@ export class WllamaEngine implements WorkerEngine {
       threads: wllama.getNumThreads(),
       threadSource: threads.source,
       threadSamples: threads.samples,
+      ...(threads.source === 'measured' && !threads.isClear && { isThreadChoiceUnclear: true }),
       isMultithread: wllama.isMultithread(),
       backend: attempt.gpuLayers > 0 ? 'webgpu' : 'cpu',
       gpuLayers: attempt.gpuLayers,

@@ -99,6 +99,9 @@ describe('ModelManager', () => {
     const result = await manager.runTurn({ messages: ask('hello') })
     expect(result).toMatchObject({ backend: 'gemini', fellBack: true, answer: 'Gemini instead.' })
     expect(events.find(e => e.type === 'fallback')).toMatchObject({ reason: { code: 'model_not_loaded' } })
+    // Gemini answered: the manager is ready, although the local model is still in error.
+    expect(manager.status).toBe('ready')
+    expect(events.at(-1)).toEqual({ type: 'status', status: 'ready', serviceId: 'wllama', model: STORIES })
   })
 
   it.each([
