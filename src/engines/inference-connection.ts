@@ -22,6 +22,8 @@ export interface ConnectionEvents {
 export class InferenceConnection {
   private client!: WorkerClient
   private lastLoad: LoadRequest | null = null
+  /** The reload under way, and the worker it runs in. */
+  private reloading: { client: WorkerClient, done: Promise<void> } | null = null
   private restarts = 0
 
   constructor(private readonly createEndpoint: () => Endpoint = createInferenceWorker, private readonly events: ConnectionEvents = {}) {
@@ -91,11 +93,24 @@ export class InferenceConnection {
     this.client.dispose()
   }
 
+  /**
+   * Loads the last model again in the current worker. Chats that need it at the same time (say, all those a restart
+   * interrupted) share one load; a caller's signal ends its own wait, not the load the others wait for.
+   */
   private async reload(modelId: string, signal?: AbortSignal): Promise<void> {
-    if (this.lastLoad?.model.id !== modelId)
+    const request = this.lastLoad
+    if (request?.model.id !== modelId)
       throw new AppError('model_not_loaded', `The model "${modelId}" is not loaded. Load it from the model list.`)
-    const loaded = await this.client.call('load', this.lastLoad, { signal })
-    this.events.onReload?.(loaded)
+    if (this.reloading?.client !== this.client) {
+      const client = this.client
+      const done = client.call('load', request).then((loaded) => { this.events.onReload?.(loaded) })
+      this.reloading = { client, done }
+      void done.catch(() => undefined).finally(() => {
+        if (this.reloading?.done === done)
+          this.reloading = null
+      })
+    }
+    await untilAborted(this.reloading.done, signal)
   }
 
   private start(): void {
@@ -105,4 +120,17 @@ export class InferenceConnection {
       onUnloaded: info => this.events.onUnloaded?.(info),
     })
   }
+}
+
+/** `work`, or AppError `aborted` as soon as `signal` aborts (the work itself goes on). */
+function untilAborted<T>(work: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal)
+    return work
+  if (signal.aborted)
+    return Promise.reject(new AppError('aborted'))
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new AppError('aborted'))
+    signal.addEventListener('abort', onAbort, { once: true })
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+  })
 }

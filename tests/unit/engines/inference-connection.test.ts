@@ -42,6 +42,20 @@ function runChat(connection: InferenceConnection, prompt: string) {
   return { deltas, done }
 }
 
+/**
+ * Loads the model, then leaves the engine stuck in a chat that Stop does not end (an engine that breaks its contract):
+ * the chat is answered `aborted`, but the engine is still in it.
+ */
+async function stickEngine(connection: InferenceConnection, worker: FakeWorker): Promise<void> {
+  await connection.load(LOAD)
+  worker.engine.turns.set('stuck', { deltas: ['s', 't'], holdAfter: 1, ignoresAbort: true })
+  const stop = new AbortController()
+  const stuck = rejection(collect(connection.chat(chatCall('stuck'), { signal: stop.signal })))
+  await vi.waitFor(() => expect(worker.engine.isHolding('stuck')).toBe(true))
+  stop.abort()
+  expect((await stuck).code).toBe('aborted')
+}
+
 describe('InferenceConnection', () => {
   it('loads a model and streams a chat from it', async () => {
     const { connection, workers, worker } = connect()
@@ -96,14 +110,7 @@ describe('InferenceConnection', () => {
     const onRestart = vi.fn()
     const onReload = vi.fn()
     const { connection, workers, worker } = connect({ onRestart, onReload }, 30)
-    await connection.load(LOAD)
-    // An engine that breaks its contract: Stop does not end the call.
-    worker(0).engine.turns.set('stuck', { deltas: ['s', 't'], holdAfter: 1, ignoresAbort: true })
-    const stop = new AbortController()
-    const stuck = rejection(collect(connection.chat(chatCall('stuck'), { signal: stop.signal })))
-    await vi.waitFor(() => expect(worker(0).engine.isHolding('stuck')).toBe(true))
-    stop.abort()
-    expect((await stuck).code).toBe('aborted')
+    await stickEngine(connection, worker(0))
 
     const chunks = await collect(connection.chat(chatCall('after the stuck call')))
 
@@ -118,6 +125,21 @@ describe('InferenceConnection', () => {
     expect(onRestart.mock.calls[0]?.[0]).toMatchObject({ code: 'engine_stuck' })
     expect(onReload).toHaveBeenCalledTimes(1)
     expect(connection.restartCount).toBe(1)
+  })
+
+  it('chats interrupted by the same restart share one reload of the model in the new worker', async () => {
+    const onReload = vi.fn()
+    const { connection, workers, worker } = connect({ onReload }, 30)
+    await stickEngine(connection, worker(0))
+
+    // Three chats meet the stuck engine: the first replaces the worker, the others are cut off by that restart.
+    const answers = await Promise.all(['one', 'two', 'three'].map(p => collect(connection.chat(chatCall(p)))))
+
+    expect(answers.map(texts)).toEqual(Array.from({ length: 3 }, () => [...DEFAULT_DELTAS, 'DONE']))
+    expect(workers).toHaveLength(2)
+    expect(worker(1).engine.loads).toEqual([LOAD])
+    expect(onReload).toHaveBeenCalledTimes(1)
+    expect(worker(1).engine.seen.map(s => s.prompt).sort()).toEqual(['one', 'three', 'two'])
   })
 
   it('rejects a chat for a model that was never loaded with model_not_loaded, without loading anything', async () => {
