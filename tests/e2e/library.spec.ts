@@ -256,6 +256,26 @@ test('malformed GGUFs through the local-file import: each refused clearly, nothi
   await expect(card.getByTestId('model-state')).toHaveText('Loaded')
 })
 
+test('a .gguf dropped on the library is imported like a picked one: copied to OPFS, hashed, loadable', async ({ page }) => {
+  await openApp(page)
+  const drop = page.getByTestId('file-drop')
+  // A drag from the desktop, as the browser delivers it: a DataTransfer holding the file.
+  const dataTransfer = await page.evaluateHandle(async (url) => {
+    const transfer = new DataTransfer()
+    transfer.items.add(new File([await (await fetch(url)).arrayBuffer()], 'dropped-stories.gguf', { type: 'application/octet-stream' }))
+    return transfer
+  }, `/local/models/resolve/main/${STORIES}`)
+  await drop.dispatchEvent('dragover', { dataTransfer })
+  await expect(drop).toHaveClass(/over/)
+  await drop.dispatchEvent('drop', { dataTransfer })
+  await expect(drop).not.toHaveClass(/over/)
+  const card = page.locator('[data-testid=model-card][data-model-id="local-file/dropped-stories.gguf"]')
+  await expect(card.getByTestId('model-state')).toHaveText('Downloaded')
+  expect(await manifestEntry(page, 'local-file/dropped-stories.gguf')).toMatchObject({ state: 'ready', sha256: STORIES_SHA256 })
+  await card.getByTestId('load').click()
+  await expect(card.getByTestId('model-state')).toHaveText('Loaded')
+})
+
 test('a split GGUF: listed once, both parts downloaded in parallel and verified, loaded as one model', async ({ page, request }) => {
   await openApp(page)
   await expect(storiesCard(page, SPLIT_PARTS[1]!)).toHaveCount(0)
