@@ -189,7 +189,9 @@ async function rawCompletion(prompt: string, maxTokens: number, key = 'main'): P
   if (!w)
     throw new Error(`no raw instance ${key}`)
   const clock = stopwatch()
-  const stream = await w.createCompletion({ prompt, temperature: 0, max_tokens: maxTokens, stream: true, cache_prompt: false })
+  // cache_prompt reaches llama.cpp's server options; wllama's types do not list it (the engine passes it the same way).
+  const options = { prompt, temperature: 0, max_tokens: maxTokens, stream: true as const, cache_prompt: false }
+  const stream = await w.createCompletion(options)
   for await (const chunk of stream as AsyncIterable<{ choices: Array<{ text?: string }> }>) {
     if (chunk.choices[0]?.text)
       clock.token()
