@@ -81,6 +81,7 @@ const PAYLOADS: Record<Exclude<WorkerRequest['type'], 'abort'>, Rule> = {
     fileName: str(MAX_NAME_CHARS, false),
     nCtx: optional(num(1)),
     nThreads: optional(num(1)),
+    threadProbeMaxBytes: optional(num(0)),
     nGpuLayers: optional(num(0)),
     chatTemplate: optional(str(MAX_TEXT_CHARS, false)),
     idleUnloadMs: optional(num(0)),

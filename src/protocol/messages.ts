@@ -35,6 +35,11 @@ export interface LoadRequest {
   nCtx?: number
   /** CPU threads; unset lets the engine choose. */
   nThreads?: number
+  /**
+   * Models from this size on (bytes, all parts) learn their thread count from chats instead of probe loads.
+   * Default 256 MiB (engines/wllama/thread-probe.ts); a deployment's app-config.json may set it.
+   */
+  threadProbeMaxBytes?: number
   /** Layers on the GPU; 0 is CPU only. Unset means all when WebGPU is usable. */
   nGpuLayers?: number
   /** A chat template for a GGUF that has none (a llama.cpp template name such as `chatml`, or Jinja). */
@@ -51,7 +56,7 @@ export interface LoadedModel {
   nCtxTrain: number
   threads: number
   /** How the thread count was chosen: a setting, measured now, measured before (cached), or 1 without isolation. */
-  threadSource: 'setting' | 'measured' | 'cached' | 'single'
+  threadSource: 'setting' | 'measured' | 'cached' | 'single' | 'learning'
   /** Decode speed at each thread count tried, when measured. */
   threadSamples?: Array<{ threads: number, tokensPerSecond: number }>
   /** A measured choice the rounds disagreed on (the machine's load changed): not cached, measured again next load. */

@@ -12,6 +12,8 @@ import { useSettingsStore } from './settings'
 
 interface ServerConfig {
   hubUrl?: string
+  /** From this model size on, the thread count is learnt from chats instead of probe loads (see LoadRequest). */
+  threadProbeMaxBytes?: number
   models?: Array<{ repo: string, file: string, sizeBytes?: number }>
   defaultModel?: { repo: string, file: string }
 }
@@ -35,10 +37,12 @@ export const useModelsStore = defineStore('models', () => {
   const progress = computed(() => library.progress ?? loadProgress.value)
   const error = ref<AppError | null>(null)
   const loaded = ref<LoadedModel | null>(null)
+  let threadProbeMaxBytes: number | undefined
 
   engine.useLoadOptions(() => ({
     nCtx: settings.nCtx,
     ...(settings.nThreads > 0 && { nThreads: settings.nThreads }),
+    ...(threadProbeMaxBytes !== undefined && { threadProbeMaxBytes }),
     ...(settings.gpuMode === 'cpu' && { nGpuLayers: 0 }),
     ...(settings.chatTemplate && { chatTemplate: settings.chatTemplate }),
     idleUnloadMs: settings.idleUnloadMinutes * 60_000,
@@ -82,6 +86,8 @@ export const useModelsStore = defineStore('models', () => {
     catch (err) {
       console.info('No server config (offline, or static hosting): using the saved or public catalog', err)
     }
+    if (typeof config.threadProbeMaxBytes === 'number' && config.threadProbeMaxBytes >= 0)
+      threadProbeMaxBytes = config.threadProbeMaxBytes
     if (config.hubUrl && config.models?.length) {
       settings.serverHubUrl = config.hubUrl
       // The mirror's models first; a split GGUF is listed once, by its first part.

@@ -37,6 +37,51 @@ test('the thread count is measured on first load, cached after, and a setting ov
   await expect(page.getByTestId('metrics')).toHaveAttribute('data-threads', '2')
 })
 
+test.describe('a big model', () => {
+  // The test stands in a small file for a big one through the deployment's app-config.json; a service worker would
+  // answer that request before Playwright's route could (the server still sends COOP/COEP: the page stays isolated).
+  test.use({ serviceWorkers: 'block' })
+
+  test('learns its thread count from the chats, with no probe loads, and caches the choice once every count has samples', async ({ page }) => {
+    await page.route('**/app-config.json', async (route) => {
+      const response = await route.fetch()
+      await route.fulfill({ response, json: { ...await response.json() as object, threadProbeMaxBytes: 0 } })
+    })
+    await openApp(page)
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency)
+    test.skip(cores !== 2, 'written for the 2 cores of this machine and CI: one load per count')
+    const backend = page.getByTestId('engine-backend')
+    await downloadStories(page)
+    // No probe: the first load tries 1 thread, with nothing measured yet.
+    await expect(backend).toHaveAttribute('data-thread-source', 'learning')
+    await expect(backend).toHaveAttribute('data-threads', '1')
+    await expect(backend).toHaveAttribute('data-thread-samples', '0')
+    await setGreedy(page, 40)
+    const chatThrice = async () => {
+      for (const prompt of ['Once upon a time', 'One day', 'The cat'])
+        expect((await ask(page, prompt)).length).toBeGreaterThan(0)
+    }
+    await chatThrice()
+
+    // The chats at 1 thread are recorded; the next load tries 2.
+    await reloadAndWaitLoaded(page)
+    await expect(backend).toHaveAttribute('data-thread-source', 'learning')
+    await expect(backend).toHaveAttribute('data-threads', '2')
+    await expect(backend).toHaveAttribute('data-thread-samples', '1')
+    await chatThrice()
+
+    // Both counts have their samples: the choice is made from them, then cached.
+    await reloadAndWaitLoaded(page)
+    await expect(backend).toHaveAttribute('data-thread-source', 'measured')
+    await expect(backend).toHaveAttribute('data-thread-samples', '2')
+    await expect(backend).toContainText(/1: \d+ tok\/s, 2: \d+ tok\/s/)
+    const chosen = await backend.getAttribute('data-threads')
+    await reloadAndWaitLoaded(page)
+    await expect(backend).toHaveAttribute('data-thread-source', 'cached')
+    await expect(backend).toHaveAttribute('data-threads', chosen!)
+  })
+})
+
 test('a worker that dies mid-generation fails the request with worker_crashed, restarts, and the next prompt reloads the model', async ({ page }) => {
   await openApp(page)
   await downloadStories(page)

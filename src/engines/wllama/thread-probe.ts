@@ -4,6 +4,11 @@
  * On first load of a model, decode speed is timed at 1..N threads in interleaved rounds; more threads are kept only
  * when they win clearly in every round, and only a clear choice is cached per device and model (one short probe per
  * count on a busy machine once picked 1 thread where 2 were faster for the rest of the run: docs/performance.md).
+ *
+ * A big model is not probed: every probe load reads the whole file again (4-6 loads of a 1 GB model on its first
+ * load). Its thread count is learnt from the person's own chats instead: each load tries the next count that lacks
+ * samples, every chat long enough records its decode speed, and once every count has enough the choice is made with
+ * the same rule and cached. No extra load at all.
  */
 import { createStore, get, set } from 'idb-keyval'
 
@@ -13,7 +18,7 @@ export interface ThreadSample {
   tokensPerSecond: number
 }
 
-export type ThreadSource = 'setting' | 'measured' | 'cached' | 'single'
+export type ThreadSource = 'setting' | 'measured' | 'cached' | 'single' | 'learning'
 
 export interface ThreadChoice {
   threads: number
@@ -23,6 +28,13 @@ export interface ThreadChoice {
   /** A `measured` choice that every round agreed on; an unclear one is not cached, so the next load measures again. */
   isClear?: boolean
 }
+
+/** Models from this size on learn their thread count from chats instead of probe loads. */
+export const PROBE_MAX_BYTES = 256 * 2 ** 20
+/** Chats recorded per thread count before a big model's choice is made. */
+export const USE_SAMPLES_NEEDED = 3
+/** A chat shorter than this says little about decode speed and is not recorded. */
+export const MIN_SAMPLE_TOKENS = 16
 
 /** Most threads worth trying: all cores, at most 8. */
 export function maxProbeThreads(hardwareConcurrency: number): number {
@@ -116,4 +128,36 @@ export async function cachedChoice(key: string): Promise<ThreadChoice | undefine
 
 export async function saveChoice(key: string, choice: ThreadChoice): Promise<void> {
   await set(key, choice, store())
+}
+
+/** Decode speeds from real chats, per thread count, for one device and model (the newest few of each). */
+export type UseSamples = Record<number, number[]>
+
+/**
+ * A big model's thread count from its chats: the first count (1..max) with fewer than USE_SAMPLES_NEEDED samples is
+ * tried next (`learning`); once every count has them, more threads are kept only when their median is faster by
+ * `margin` than the fewer threads' (`measured`). A tie goes to fewer threads: the medians of real chats are settled
+ * enough to cache, and fewer threads leave the page more room.
+ */
+export function chooseFromUse(max: number, samples: UseSamples, margin = 0.05): ThreadChoice {
+  const counts = Array.from({ length: max }, (_, i) => i + 1)
+  const lacking = counts.find(t => (samples[t]?.length ?? 0) < USE_SAMPLES_NEEDED)
+  const summary = counts.filter(t => samples[t]?.length).map(t => ({ threads: t, tokensPerSecond: median(samples[t]!) }))
+  if (lacking !== undefined)
+    return { threads: lacking, source: 'learning', ...(summary.length && { samples: summary }) }
+  const best = summary.reduce((b, s) => (s.tokensPerSecond >= b.tokensPerSecond * (1 + margin) ? s : b))
+  return { threads: best.threads, source: 'measured', samples: summary, isClear: true }
+}
+
+const useStore = () => createStore('local-ai-engine-use', 'thread-use')
+
+export async function useSamples(key: string): Promise<UseSamples> {
+  return (await get<UseSamples>(key, useStore())) ?? {}
+}
+
+/** Records one chat's decode speed at `threads`, keeping the newest USE_SAMPLES_NEEDED + 2 of each count. */
+export async function recordUse(key: string, threads: number, tokensPerSecond: number): Promise<void> {
+  const samples = await useSamples(key)
+  samples[threads] = [...(samples[threads] ?? []), tokensPerSecond].slice(-(USE_SAMPLES_NEEDED + 2))
+  await set(key, samples, useStore())
 }

@@ -14,7 +14,7 @@ import type { ChatRun, WorkerEngine } from '../worker-engine'
 import { DEFAULT_N_CTX, assertFits, chooseBackend, climbDown, degradationLadder, kvCacheBytes, planContext, type LoadAttempt } from './load-plan'
 import { completionPrompt, constraintParams, resolveMode, samplingParams, toWllamaMessage } from './prompt'
 import { readStream, type StreamChunk } from './stream'
-import { cachedChoice, maxProbeThreads, probeKey, probeThreads, saveChoice, type ThreadChoice } from './thread-probe'
+import { MIN_SAMPLE_TOKENS, PROBE_MAX_BYTES, cachedChoice, chooseFromUse, maxProbeThreads, probeKey, probeThreads, recordUse, saveChoice, useSamples, type ThreadChoice } from './thread-probe'
 
 /** Context used while timing thread counts: small, so each probe load is quick. */
 const PROBE_N_CTX = 256
@@ -25,6 +25,8 @@ const CPU_ONLY: GpuProbe = { hasAdapter: false, features: [] }
 export class WllamaEngine implements WorkerEngine {
   private wllama: Wllama | null = null
   private loaded: LoadedModel | null = null
+  /** Set while a big model's thread count is learnt from its chats: where to record their decode speed. */
+  private learning: { key: string, threads: number } | null = null
 
   get model(): LoadedModel | null {
     return this.loaded
@@ -44,7 +46,7 @@ export class WllamaEngine implements WorkerEngine {
     assertFits(fit)
     const { nCtx, reason } = planContext(fit)
     const backend = chooseBackend(req.nGpuLayers, gpu, summary.blockCount)
-    const threads = await chooseThreads(req, file, backend.gpuLayers)
+    const threads = await chooseThreads(req, file, fit.fileBytes, backend.gpuLayers)
     const { value: wllama, attempt, changes } = await climbDown(
       degradationLadder(nCtx, backend.gpuLayers),
       a => createWllama(files, paramsFor(a, threads.threads, req.chatTemplate)),
@@ -52,6 +54,7 @@ export class WllamaEngine implements WorkerEngine {
     if (reason)
       changes.unshift(`The context was reduced from ${requestedCtx} to ${nCtx} tokens: ${reason}.`)
     this.wllama = wllama
+    this.learning = threads.learnKey ? { key: threads.learnKey, threads: wllama.getNumThreads() } : null
     const info = wllama.getLoadedContextInfo()
     this.loaded = {
       model: req.model,
@@ -90,7 +93,9 @@ export class WllamaEngine implements WorkerEngine {
       const result = await readStream(stream as AsyncIterable<StreamChunk>, run.onDelta)
       if (run.signal.aborted)
         throw new AppError('aborted')
-      return { ...result.summary(loaded, run.queueWaitMs, started), mode }
+      const summary = { ...result.summary(loaded, run.queueWaitMs, started), mode }
+      this.learnFrom(summary.metrics)
+      return summary
     }
     catch (err) {
       throw run.signal.aborted ? new AppError('aborted') : toAppError(err, 'inference_failed')
@@ -101,7 +106,17 @@ export class WllamaEngine implements WorkerEngine {
     const wllama = this.wllama
     this.wllama = null
     this.loaded = null
+    this.learning = null
     await wllama?.exit()
+  }
+
+  /** While a big model's thread count is being learnt, a long enough chat records its decode speed. */
+  private learnFrom(metrics: ChatSummary['metrics']): void {
+    const learning = this.learning
+    if (!learning || metrics.completionTokens < MIN_SAMPLE_TOKENS || !(metrics.decodeTokensPerSecond > 0))
+      return
+    recordUse(learning.key, learning.threads, metrics.decodeTokensPerSecond)
+      .catch((err: unknown) => console.warn('Could not record the decode speed for the thread choice', err))
   }
 }
 
@@ -137,7 +152,11 @@ function paramsFor(a: LoadAttempt, threads: number, chatTemplate?: string): Load
   return { n_ctx: a.nCtx, n_gpu_layers: a.gpuLayers, n_threads: threads, ...(chatTemplate && { chat_template: chatTemplate }) }
 }
 
-async function chooseThreads(req: LoadRequest, file: File, gpuLayers: number): Promise<ThreadChoice> {
+/**
+ * The thread count: the setting; else 1 without isolation; else the cached choice; else a probe (small models) or the
+ * next count to learn from chats (models of `threadProbeMaxBytes` and more: each probe load would read them again).
+ */
+async function chooseThreads(req: LoadRequest, file: File, modelBytes: number, gpuLayers: number): Promise<ThreadChoice & { learnKey?: string }> {
   if (req.nThreads)
     return { threads: req.nThreads, source: 'setting' }
   const cores = navigator.hardwareConcurrency ?? 1
@@ -147,6 +166,13 @@ async function chooseThreads(req: LoadRequest, file: File, gpuLayers: number): P
   const cached = await cachedChoice(key)
   if (cached)
     return cached
+  if (modelBytes >= (req.threadProbeMaxBytes ?? PROBE_MAX_BYTES)) {
+    const fromUse = chooseFromUse(maxProbeThreads(cores), await useSamples(key))
+    if (fromUse.source === 'learning')
+      return { ...fromUse, learnKey: key }
+    await saveChoice(key, fromUse)
+    return fromUse
+  }
   const choice = await probeThreads(maxProbeThreads(cores), t => measureDecode(file, t, gpuLayers))
   // An unclear choice (rounds disagreed: the machine's load changed under the probe) is used now, measured again next time.
   if (choice.source === 'measured' && choice.isClear)

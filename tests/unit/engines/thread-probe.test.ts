@@ -1,9 +1,10 @@
 /**
- * The pure parts of the thread probe. cachedChoice/saveChoice need IndexedDB, and fake-indexeddb is not installed,
- * so the cache is covered by tests/e2e/engine.spec.ts ("measured on first load, cached after") instead.
+ * The thread probe's decisions, and the samples a big model learns from (in fake-indexeddb). The cache of choices in
+ * the real browser is covered by tests/e2e/engine.spec.ts ("measured on first load, cached after", "a big model…").
  */
+import 'fake-indexeddb/auto'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { fastest, maxProbeThreads, probeKey, probeThreads } from '../../../src/engines/wllama/thread-probe'
+import { USE_SAMPLES_NEEDED, chooseFromUse, fastest, maxProbeThreads, probeKey, probeThreads, recordUse, useSamples } from '../../../src/engines/wllama/thread-probe'
 
 afterEach(() => {
   vi.restoreAllMocks()
@@ -114,5 +115,36 @@ describe('probeKey', () => {
 describe('fastest with unsorted samples', () => {
   it('gives a tie to fewer threads whatever the order', () => {
     expect(fastest([{ threads: 4, tokensPerSecond: 50 }, { threads: 2, tokensPerSecond: 50 }]).threads).toBe(2)
+  })
+})
+
+describe('chooseFromUse (big models learn from their chats)', () => {
+  const three = (v: number) => [v, v, v]
+
+  it('tries 1 thread first, then the next count that lacks samples', () => {
+    expect(chooseFromUse(2, {})).toEqual({ threads: 1, source: 'learning' })
+    expect(chooseFromUse(2, { 1: [100, 110] })).toMatchObject({ threads: 1, source: 'learning' })
+    expect(chooseFromUse(2, { 1: three(100) })).toEqual({ threads: 2, source: 'learning', samples: [{ threads: 1, tokensPerSecond: 100 }] })
+    expect(chooseFromUse(4, { 1: three(100), 2: three(150) }).threads).toBe(3)
+  })
+
+  it('once every count has its samples, keeps more threads only on a clear win of the medians', () => {
+    expect(chooseFromUse(2, { 1: three(100), 2: [150, 20, 160] })).toEqual({
+      threads: 2, source: 'measured', isClear: true,
+      samples: [{ threads: 1, tokensPerSecond: 100 }, { threads: 2, tokensPerSecond: 150 }],
+    })
+    // Within the margin: a tie goes to fewer threads.
+    expect(chooseFromUse(2, { 1: three(100), 2: three(104) })).toMatchObject({ threads: 1, source: 'measured', isClear: true })
+    expect(chooseFromUse(2, { 1: three(125), 2: three(60) })).toMatchObject({ threads: 1, source: 'measured' })
+    expect(chooseFromUse(4, { 1: three(50), 2: three(90), 3: three(92), 4: three(120) })).toMatchObject({ threads: 4 })
+  })
+
+  it('recordUse keeps the newest samples per count, per device and model', async () => {
+    const key = probeKey(2, 'big.gguf', 900_000_000)
+    for (const tps of [10, 20, 30, 40, 50, 60, 70])
+      await recordUse(key, 1, tps)
+    await recordUse(key, 2, 99)
+    expect(await useSamples(key)).toEqual({ 1: [30, 40, 50, 60, 70].slice(-(USE_SAMPLES_NEEDED + 2)), 2: [99] })
+    expect(await useSamples(probeKey(2, 'other.gguf', 1))).toEqual({})
   })
 })
