@@ -2,9 +2,11 @@
  * The model manager through the real app: a conversation starts on the local model (real wllama, stories260K), moves
  * to Gemini mid-conversation with its history, and a local turn whose worker dies is finished by Gemini with a notice.
  * Gemini is the protocol fixture on loopback driven by the real @google/genai SDK; only its base URL is a setting.
+ * The OpenAI-compatible backend (llama-server, Ollama, vLLM) is driven the same way through its own fixture.
  */
 import { expect, test, type Page } from '@playwright/test'
 import { gemini, startGeminiServer, type ScriptedServer } from '../fixtures/gemini-server'
+import { openai, startOpenAIServer } from '../fixtures/openai-server'
 import { ask, closeSettings, downloadStories, openApp, openSettings, setGreedy, startLongAnswer, storiesCard } from './helpers'
 
 const KEY = 'AIza-e2e-secret-key-0123456789'
@@ -31,13 +33,13 @@ async function configureGemini(page: Page, opts: { backend?: 'gemini' | 'auto', 
   await closeSettings(page)
 }
 
-/** Reloads once the service worker serves the page with the fixture's origin in connect-src. */
-async function reloadUnderNewCsp(page: Page): Promise<void> {
+/** Reloads once the service worker serves the page with the fixture's origin (`origin`, default Gemini's) in connect-src. */
+async function reloadUnderNewCsp(page: Page, origin = server.url): Promise<void> {
   await page.evaluate(() => navigator.serviceWorker.ready)
   // On the first visit the page is not controlled yet: only a controlled page's fetch goes through the worker.
   if (!await page.evaluate(() => navigator.serviceWorker.controller !== null))
     await page.reload()
-  await expect.poll(() => page.evaluate(() => fetch('/').then(r => r.headers.get('content-security-policy') ?? ''))).toContain(server.url)
+  await expect.poll(() => page.evaluate(() => fetch('/').then(r => r.headers.get('content-security-policy') ?? ''))).toContain(origin)
   await page.reload()
 }
 
@@ -222,4 +224,38 @@ test('the key never reaches logs, errors, exports or URLs, and Forget removes it
   }))
   expect(stored).not.toContain(KEY)
   console.log(`secrets: key searched in page text, export, ${logs.length} console lines, ${server.received.length} request URLs and storage after Forget; found 0 times`)
+})
+
+test('an OpenAI-compatible server through the app: tools offered, a streamed tool call run and answered, the key in a header', async ({ page }) => {
+  const local = await startOpenAIServer()
+  try {
+    await openApp(page)
+    await openSettings(page)
+    await page.getByTestId('setting-backend').selectOption('openai-compat')
+    await page.getByTestId('setting-openai-url').fill(`${local.url}/v1`)
+    await page.getByTestId('setting-openai-model').fill('qwen2.5-7b-instruct')
+    await page.getByTestId('setting-openai-key').fill('sk-local-server-key')
+    await closeSettings(page)
+    await reloadUnderNewCsp(page, local.url)
+
+    // The tool call's arguments stream in fragments, as llama-server and vLLM send them.
+    local.script.push(openai.call('convert_units', { value: 5, from: 'km', to: 'mi' }), openai.text('5 km is ', 'about 3.1 miles.'))
+    expect(await ask(page, 'How far is 5 km in miles?')).toContain('about 3.1 miles.')
+    const reply = page.locator('[data-testid=chat-message][data-role=assistant]').last()
+    await expect(reply.getByTestId('reply-backend')).toHaveText('openai-compat')
+    await reply.getByTestId('agent-steps').locator('summary').first().click()
+    await expect(reply.getByTestId('agent-steps')).toContainText('5 km = 3.106855961 mi')
+
+    expect(local.received).toHaveLength(2)
+    const [first, second] = local.received as Array<{ url: string, headers: Record<string, unknown>, body: { model: string, stream: boolean, tools?: Array<{ function: { name: string } }>, messages: Array<{ role: string, content?: string, tool_call_id?: string }> } }>
+    expect(first!.url).toBe('/v1/chat/completions')
+    expect(first!.headers.authorization).toBe('Bearer sk-local-server-key')
+    expect(first!.body).toMatchObject({ model: 'qwen2.5-7b-instruct', stream: true })
+    expect(first!.body.tools?.map(t => t.function.name).sort()).toEqual(['calculator', 'convert_units', 'datetime', 'save_note', 'search_notes'])
+    // The second request carries the call's result back as a tool message.
+    expect(second!.body.messages.at(-1)).toMatchObject({ role: 'tool', content: '5 km = 3.106855961 mi' })
+  }
+  finally {
+    await local.close()
+  }
 })
