@@ -1,8 +1,9 @@
 /**
  * The PWA on a static host that sets no headers: the service worker adds COOP/COEP, so after it takes control the
- * page is cross-origin isolated (threads). Also the web app manifest and its PNG icons.
+ * page is cross-origin isolated (threads). A new deployment is offered with Update, never forced. Also the web app
+ * manifest and its PNG icons.
  */
-import { createReadStream, existsSync, statSync } from 'node:fs'
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import { extname, join, normalize, resolve } from 'node:path'
 import { expect, test } from '@playwright/test'
@@ -13,8 +14,11 @@ const TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml', '.png': 'image/png', '.webmanifest': 'application/manifest+json', '.json': 'application/json',
 }
 
-/** A plain static file server: content types only, no COOP/COEP, no CSP (like many static hosts). */
-function staticServer(): Promise<{ server: Server, url: string }> {
+/**
+ * A plain static file server: content types only, no COOP/COEP, no CSP (like many static hosts). `deploy.swSuffix` is
+ * appended to sw.js, so a test can publish a "new version" of the service worker without rebuilding.
+ */
+function staticServer(deploy: { swSuffix: string } = { swSuffix: '' }): Promise<{ server: Server, url: string }> {
   const server = createServer((req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)).replace(/^([/\\])+/, '')
     let file = join(DIST, path || 'index.html')
@@ -26,6 +30,10 @@ function staticServer(): Promise<{ server: Server, url: string }> {
       return
     }
     res.setHeader('Content-Type', TYPES[extname(file)] ?? 'application/octet-stream')
+    if (file === join(DIST, 'sw.js') && deploy.swSuffix) {
+      res.end(readFileSync(file, 'utf8') + deploy.swSuffix)
+      return
+    }
     createReadStream(file).pipe(res)
   })
   return new Promise(ok => server.listen(0, '127.0.0.1', () => {
@@ -50,6 +58,39 @@ test('on a host without COOP/COEP headers, the service worker makes the page cro
     await expect(page.getByTestId('worker-isolated')).toHaveAttribute('data-isolated', 'true')
     expect(await page.evaluate(() => typeof SharedArrayBuffer)).toBe('function')
     await expect(page.getByTestId('reload-for-threads')).toHaveCount(0)
+  }
+  finally {
+    server.close()
+  }
+})
+
+test('a new version is offered, not forced: Update appears when it is waiting, and applying it reloads under the new worker', async ({ page }) => {
+  const deploy = { swSuffix: '' }
+  const { server, url } = await staticServer(deploy)
+  try {
+    // A returning visitor: the page is controlled by the installed worker. (On a first visit nothing is controlled
+    // yet, so a new worker would take over at once, with nothing to ask.)
+    await page.goto(`${url}/`)
+    await page.evaluate(() => navigator.serviceWorker.ready)
+    await page.reload()
+    expect(await page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true)
+    await expect(page.getByTestId('apply-update')).toHaveCount(0)
+
+    // The next deployment: sw.js changes; the browser finds it on its next update check.
+    deploy.swSuffix = '\n// the next deployment\n'
+    await page.evaluate(async () => { await (await navigator.serviceWorker.getRegistration())?.update() })
+    await expect(page.getByTestId('apply-update')).toBeVisible()
+    // Nothing is cut off meanwhile: the page keeps working with the old worker until the person chooses.
+    expect(await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.waiting?.state)).toBe('installed')
+
+    const reloaded = page.waitForEvent('load')
+    await page.getByTestId('apply-update').click()
+    await reloaded
+    await expect(page.getByTestId('apply-update')).toHaveCount(0)
+    expect(await page.evaluate(async () => {
+      const registration = await navigator.serviceWorker.getRegistration()
+      return { waiting: registration?.waiting ?? null, controlled: navigator.serviceWorker.controller !== null }
+    })).toEqual({ waiting: null, controlled: true })
   }
   finally {
     server.close()
