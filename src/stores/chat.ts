@@ -7,7 +7,7 @@ import { historyFor } from '../conversations/history'
 import { AppError, toAppError } from '../protocol/errors'
 import { UNTITLED, titleFrom, useConversationsStore } from './conversations'
 import { useEngineStore } from './engine'
-import { useModelManagerStore } from './manager'
+import { answeringBackend, useModelManagerStore } from './manager'
 import { useModelsStore } from './models'
 import { useSettingsStore } from './settings'
 
@@ -134,10 +134,9 @@ export const useChatStore = defineStore('chat', () => {
     answerConsent?.(allowed)
   }
 
-  /** A cloud backend is chosen, or a local model is loaded. */
+  /** Something can answer: a cloud backend, a loaded local model, or Gemini as Auto's fallback. */
   function canAnswer(): boolean {
-    const backend = useSettingsStore().backend
-    return backend === 'gemini' || backend === 'openai-compat' || !!useModelsStore().loaded
+    return useModelManagerStore().answerer !== null
   }
 
   /** Sends `text` as the user's next message and streams the reply. */
@@ -173,11 +172,12 @@ export const useChatStore = defineStore('chat', () => {
     const manager = useModelManagerStore()
     const s = settings.snapshot()
     const history = historyFor(messages.value, s.systemPrompt)
-    const isCloud = s.backend === 'gemini' || s.backend === 'openai-compat'
+    const target = answeringBackend(s, !!models.loaded)
+    const isCloud = target === 'gemini' || target === 'openai-compat'
     messages.value.push({
       ...entry('assistant', '', conversationId, 'streaming'),
-      backend: isCloud ? s.backend : 'wllama',
-      model: isCloud ? (s.backend === 'gemini' ? s.geminiModel : s.openaiModel) : models.loaded?.model.file,
+      backend: target ?? 'wllama',
+      model: isCloud ? (target === 'gemini' ? s.geminiModel : s.openaiModel) : models.loaded?.model.file,
     })
     const answer = messages.value[messages.value.length - 1]!
     live = answer

@@ -11,7 +11,7 @@
  * ```
  */
 import { defineStore } from 'pinia'
-import { markRaw, ref, shallowRef } from 'vue'
+import { computed, markRaw, ref, shallowRef } from 'vue'
 import type { AgentStep } from '../agent/types'
 import { ModelManager, type ManagerOptions, type ManagerStatus, type TurnRequest, type TurnResult } from '../engines/model-manager'
 import type { ModelRef, Progress, ServiceId } from '../engines/types'
@@ -35,6 +35,18 @@ export function configFromSettings(s: SettingsSnapshot): ManagerConfig {
     isFallbackEnabled: s.isGeminiFallbackOn,
     enabledTools: TOOL_NAMES.filter(name => s.tools[name]).flatMap(name => TOOLS_OF_SWITCH[name]),
   }
+}
+
+/**
+ * Who answers the next message under these settings: the chosen cloud backend; else the loaded local model; else, on
+ * Auto ("local model, else fallback") with fallback on and a Gemini key, Gemini. null when nothing can answer yet.
+ */
+export function answeringBackend(s: Pick<SettingsSnapshot, 'backend' | 'isGeminiFallbackOn' | 'geminiApiKey'>, hasLocalModel: boolean): ServiceId | null {
+  if (s.backend === 'gemini' || s.backend === 'openai-compat')
+    return s.backend
+  if (hasLocalModel)
+    return 'wllama'
+  return s.backend === 'auto' && s.isGeminiFallbackOn && !!s.geminiApiKey ? 'gemini' : null
 }
 
 export const useModelManagerStore = defineStore('modelManager', () => {
@@ -85,23 +97,22 @@ export const useModelManagerStore = defineStore('modelManager', () => {
   }
 
   /**
-   * Selects the backend the settings ask for, before a turn: the loaded local model for Auto / Local CPU / Local GPU
-   * (already loaded by the library, so nothing reloads), or the configured cloud model.
-   * @throws AppError 'model_not_loaded' when a local backend is chosen and no model is loaded
+   * Selects the backend the settings ask for, before a turn (see answeringBackend): the loaded local model for Auto /
+   * Local CPU / Local GPU (already loaded by the library, so nothing reloads), or the configured cloud model.
+   * @throws AppError 'model_not_loaded' when nothing can answer (a local backend and no model loaded)
    */
   async function selectFromSettings(signal?: AbortSignal): Promise<ServiceId> {
     const manager = ensureInit()
     const s = useSettingsStore().snapshot()
-    if (s.backend === 'gemini' || s.backend === 'openai-compat') {
-      const name = s.backend === 'gemini' ? (s.geminiModel || DEFAULT_MANAGER_CONFIG.geminiModel) : s.openaiModel
-      await manager.select(s.backend, name, { signal })
-      return s.backend
-    }
     const loaded = useModelsStore().loaded
-    if (!loaded)
+    const target = answeringBackend(s, !!loaded)
+    if (!target)
       throw new AppError('model_not_loaded')
-    await manager.select('wllama', loaded.model, { signal })
-    return 'wllama'
+    if (target === 'wllama')
+      await manager.select('wllama', loaded!.model, { signal })
+    else
+      await manager.select(target, target === 'gemini' ? (s.geminiModel || DEFAULT_MANAGER_CONFIG.geminiModel) : s.openaiModel, { signal })
+    return target
   }
 
   /** Picks the backend and model for the next turns; the conversation is kept. @throws AppError from the backend */
@@ -120,5 +131,11 @@ export const useModelManagerStore = defineStore('modelManager', () => {
     notice.value = null
   }
 
-  return { status, serviceId, model, error, progress, notice, liveSteps, init, ensureInit, select, selectFromSettings, runTurn, dismissNotice }
+  /** Who answers the next message (reactive); null disables the composer. */
+  const answerer = computed(() => {
+    const settings = useSettingsStore()
+    return answeringBackend({ backend: settings.backend, isGeminiFallbackOn: settings.isGeminiFallbackOn, geminiApiKey: settings.geminiApiKey }, !!useModelsStore().loaded)
+  })
+
+  return { status, serviceId, model, error, progress, notice, liveSteps, answerer, init, ensureInit, select, selectFromSettings, runTurn, dismissNotice }
 })

@@ -112,6 +112,28 @@ test('the local worker dies mid-turn with fallback on: Gemini finishes the turn 
   expect(server.received).toHaveLength(1)
 })
 
+test('Auto with no local model: Gemini answers when fallback is on with a key, and the chat says messages leave the device', async ({ page }) => {
+  await openApp(page)
+  await expect(page.getByTestId('send')).toBeDisabled()
+  await configureGemini(page, { backend: 'auto', isFallbackOn: true })
+  await reloadUnderNewCsp(page)
+  await expect(page.getByTestId('cloud-notice')).toContainText('No local model is loaded, so Gemini answers')
+
+  server.script.push(gemini.text('Gemini, standing in for a local model.'))
+  expect(await ask(page, 'Hello')).toContain('Gemini, standing in for a local model.')
+  await expect(page.locator('[data-testid=chat-message][data-role=assistant]').last().getByTestId('reply-backend')).toHaveText('gemini')
+  expect(server.received).toHaveLength(1)
+
+  // Fallback off: nothing can answer until a model is loaded, and nothing is sent.
+  await openSettings(page)
+  await page.getByTestId('setting-is-gemini-fallback-on').uncheck()
+  await closeSettings(page)
+  await expect(page.getByTestId('cloud-notice')).toHaveCount(0)
+  await expect(page.getByTestId('prompt')).toBeDisabled()
+  await expect(page.getByTestId('send')).toBeDisabled()
+  expect(server.received).toHaveLength(1)
+})
+
 const PAYLOADS = [
   '<script>window.__pwned=1</script>',
   '<img src=x onerror="window.__pwned=1">',
