@@ -64,11 +64,13 @@ export const useModelsStore = defineStore('models', () => {
       .map(s => ({ ...catalogEntry(s.ref.repo, s.ref.file, s.sizeBytes), ...s.ref })),
   ])
 
-  /** Reads the server's config and what is stored, then reloads the last used model from OPFS. */
+  /**
+   * Reads the server's config and what is stored, then loads from OPFS the model Settings names, or (setting empty,
+   * or that model no longer stored) the last one used. Settings are hydrated before this runs (App.vue).
+   */
   async function init(): Promise<void> {
     await Promise.all([readServerConfig(), library.refresh(), engine.readEnv()])
-    const last = localStorage.getItem(LAST_MODEL_KEY)
-    const entry = last ? storedById.value.get(last) : undefined
+    const entry = storedById.value.get(settings.modelId) ?? storedById.value.get(localStorage.getItem(LAST_MODEL_KEY) ?? '')
     if (entry)
       await load(entry.ref)
   }

@@ -146,6 +146,22 @@ test('after the idle timeout the model is unloaded, and the next message reloads
   await expect(page.getByTestId('idle-unloaded')).toBeHidden()
 })
 
+test('on opening, the app loads the model Settings names, else the last one used', async ({ page }) => {
+  await openApp(page)
+  await downloadStories(page)
+  const tiny = storiesCard(page, 'llama-2-tiny-random.gguf')
+  await tiny.getByTestId('download').click()
+  await expect(tiny.getByTestId('model-state')).toHaveText('Loaded')
+  // The last one used comes back.
+  await page.reload()
+  await expect(tiny.getByTestId('model-state')).toHaveText('Loaded')
+  // Settings names stories260K: the next opening loads it, although tiny was used last.
+  await setSetting(page, 'setting-model-id', 'local/models/stories260K.gguf')
+  await page.reload()
+  await expect(storiesCard(page).getByTestId('model-state')).toHaveText('Loaded')
+  await expect(tiny.getByTestId('model-state')).toHaveText('Downloaded')
+})
+
 test('a context larger than the model and the device allow is reduced, and the user is told', async ({ page }) => {
   await openApp(page)
   await downloadStories(page)
