@@ -2,10 +2,20 @@
  * The inference worker on the real parts: thread measurement, crash recovery, prompt reuse and idle unload, with
  * real wllama on stories260K.gguf in Chromium.
  */
-import { expect, test } from '@playwright/test'
+import { expect, test, type Locator, type Page } from '@playwright/test'
 import { ask, closeSettings, downloadStories, openApp, openSettings, reloadAndWaitLoaded, setGreedy, setSetting, startLongAnswer, storiesCard } from './helpers'
 
 const LILY = 'there was a little girl named Lily'
+
+/** Downloads stories260K, then llama-2-tiny-random, which ends up loaded; returns tiny's card. */
+async function downloadStoriesThenTiny(page: Page): Promise<Locator> {
+  await openApp(page)
+  await downloadStories(page)
+  const tiny = storiesCard(page, 'llama-2-tiny-random.gguf')
+  await tiny.getByTestId('download').click()
+  await expect(tiny.getByTestId('model-state')).toHaveText('Loaded')
+  return tiny
+}
 
 test('the thread count is measured on first load, cached after, and a setting overrides it', async ({ page }) => {
   await openApp(page)
@@ -147,11 +157,7 @@ test('after the idle timeout the model is unloaded, and the next message reloads
 })
 
 test('on opening, the app loads the model Settings names, else the last one used', async ({ page }) => {
-  await openApp(page)
-  await downloadStories(page)
-  const tiny = storiesCard(page, 'llama-2-tiny-random.gguf')
-  await tiny.getByTestId('download').click()
-  await expect(tiny.getByTestId('model-state')).toHaveText('Loaded')
+  const tiny = await downloadStoriesThenTiny(page)
   // The last one used comes back.
   await page.reload()
   await expect(tiny.getByTestId('model-state')).toHaveText('Loaded')
@@ -190,11 +196,7 @@ test('memory: the browser measures the page and its workers, and the loaded mode
 })
 
 test('switching models unloads the first: one model is loaded at a time', async ({ page }) => {
-  await openApp(page)
-  await downloadStories(page)
-  const tiny = storiesCard(page, 'llama-2-tiny-random.gguf')
-  await tiny.getByTestId('download').click()
-  await expect(tiny.getByTestId('model-state')).toHaveText('Loaded')
+  await downloadStoriesThenTiny(page)
   await expect(storiesCard(page).getByTestId('model-state')).toHaveText('Downloaded')
   await expect(page.locator('[data-testid=model-state]', { hasText: /^Loaded$/ })).toHaveCount(1)
   // Back to stories: the greedy story again, from the model that was unloaded.
