@@ -9,6 +9,8 @@ import { AppError, toAppError } from '../protocol/errors'
 import { useEngineStore } from './engine'
 import { useLibraryStore } from './library'
 import { useSettingsStore } from './settings'
+import type { UserSettings } from './settings-schema'
+import type { LoadOptions } from '../engines/worker-service'
 
 interface ServerConfig {
   hubUrl?: string
@@ -24,6 +26,19 @@ const SERVER_CONFIG_KEY = 'local-ai:server-config'
 export type ModelPhase = 'idle' | 'downloading' | 'loading' | 'ready' | 'error'
 
 /** The catalog, what is stored in this browser, the download in progress and the loaded model. */
+/** What a local load takes from Settings (and the deployment's probe threshold), as the worker's LoadRequest. */
+export function loadOptionsFrom(s: Pick<UserSettings, 'nCtx' | 'nThreads' | 'gpuMode' | 'gpuLayers' | 'chatTemplate' | 'idleUnloadMinutes'>, threadProbeMaxBytes?: number): LoadOptions {
+  return {
+    nCtx: s.nCtx,
+    ...(s.nThreads > 0 && { nThreads: s.nThreads }),
+    ...(threadProbeMaxBytes !== undefined && { threadProbeMaxBytes }),
+    // CPU only is 0 layers; otherwise the GPU layers setting, where -1 (the default) leaves "as many as fit" to the engine.
+    ...(s.gpuMode === 'cpu' ? { nGpuLayers: 0 } : s.gpuLayers >= 0 && { nGpuLayers: s.gpuLayers }),
+    ...(s.chatTemplate && { chatTemplate: s.chatTemplate }),
+    idleUnloadMs: s.idleUnloadMinutes * 60_000,
+  }
+}
+
 export const useModelsStore = defineStore('models', () => {
   const settings = useSettingsStore()
   const engine = useEngineStore()
@@ -39,14 +54,7 @@ export const useModelsStore = defineStore('models', () => {
   const loaded = ref<LoadedModel | null>(null)
   let threadProbeMaxBytes: number | undefined
 
-  engine.useLoadOptions(() => ({
-    nCtx: settings.nCtx,
-    ...(settings.nThreads > 0 && { nThreads: settings.nThreads }),
-    ...(threadProbeMaxBytes !== undefined && { threadProbeMaxBytes }),
-    ...(settings.gpuMode === 'cpu' && { nGpuLayers: 0 }),
-    ...(settings.chatTemplate && { chatTemplate: settings.chatTemplate }),
-    idleUnloadMs: settings.idleUnloadMinutes * 60_000,
-  }))
+  engine.useLoadOptions(() => loadOptionsFrom(settings, threadProbeMaxBytes))
 
   engine.whenTakenOver(() => {
     loaded.value = null
