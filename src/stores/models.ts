@@ -27,13 +27,15 @@ export type ModelPhase = 'idle' | 'downloading' | 'loading' | 'ready' | 'error'
 
 /** The catalog, what is stored in this browser, the download in progress and the loaded model. */
 /** What a local load takes from Settings (and the deployment's probe threshold), as the worker's LoadRequest. */
-export function loadOptionsFrom(s: Pick<UserSettings, 'nCtx' | 'nThreads' | 'gpuMode' | 'gpuLayers' | 'chatTemplate' | 'idleUnloadMinutes'>, threadProbeMaxBytes?: number): LoadOptions {
+export function loadOptionsFrom(s: Pick<UserSettings, 'backend' | 'nCtx' | 'nThreads' | 'gpuMode' | 'gpuLayers' | 'chatTemplate' | 'idleUnloadMinutes'>, threadProbeMaxBytes?: number): LoadOptions {
+  const isCpuOnly = s.gpuMode === 'cpu' || s.backend === 'local-cpu'
   return {
     nCtx: s.nCtx,
     ...(s.nThreads > 0 && { nThreads: s.nThreads }),
     ...(threadProbeMaxBytes !== undefined && { threadProbeMaxBytes }),
-    // CPU only is 0 layers; otherwise the GPU layers setting, where -1 (the default) leaves "as many as fit" to the engine.
-    ...(s.gpuMode === 'cpu' ? { nGpuLayers: 0 } : s.gpuLayers >= 0 && { nGpuLayers: s.gpuLayers }),
+    // CPU only (Run on, or the Local CPU backend) is 0 layers; otherwise the GPU layers setting, where -1 (the
+    // default) leaves "as many as fit" to the engine.
+    ...(isCpuOnly ? { nGpuLayers: 0 } : s.gpuLayers >= 0 && { nGpuLayers: s.gpuLayers }),
     ...(s.chatTemplate && { chatTemplate: s.chatTemplate }),
     idleUnloadMs: s.idleUnloadMinutes * 60_000,
   }

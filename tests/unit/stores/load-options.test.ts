@@ -21,4 +21,8 @@ describe('loadOptionsFrom', () => {
   ] as const)('Run on %s with GPU layers %i asks for %s layers', (gpuMode, gpuLayers, expected) => {
     expect(loadOptionsFrom({ ...DEFAULT_SETTINGS, gpuMode, gpuLayers }).nGpuLayers).toBe(expected)
   })
+
+  it('the Local CPU backend runs on the CPU whatever Run on says', () => {
+    expect(loadOptionsFrom({ ...DEFAULT_SETTINGS, backend: 'local-cpu', gpuMode: 'auto', gpuLayers: 12 }).nGpuLayers).toBe(0)
+  })
 })
