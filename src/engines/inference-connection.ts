@@ -42,14 +42,14 @@ export class InferenceConnection {
   async load(req: LoadRequest, opts: { signal?: AbortSignal, onProgress?: (p: Progress) => void } = {}): Promise<Calls['load']['out']> {
     // Remembered only once loaded: a restarted worker must not retry a load that failed.
     this.lastLoad = null
-    const loaded = await this.client.call('load', req, opts)
+    const loaded = await this.onFreshWorkerIfStuck(() => this.client.call('load', req, opts))
     this.lastLoad = req
     return loaded
   }
 
   async unload(): Promise<void> {
     this.lastLoad = null
-    await this.client.call('unload', null)
+    await this.onFreshWorkerIfStuck(() => this.client.call('unload', null))
   }
 
   /**
@@ -69,12 +69,31 @@ export class InferenceConnection {
     catch (err) {
       if (hasYielded || !(err instanceof AppError) || (err.code !== 'model_not_loaded' && err.code !== 'engine_stuck'))
         throw err
-      // Several calls may meet the same stuck engine; only the first replaces it.
-      if (err.code === 'engine_stuck' && this.client === client)
-        this.restart(new AppError('engine_stuck'))
+      if (err.code === 'engine_stuck')
+        this.replaceStuck(client)
       await this.reload(payload.modelId, opts.signal)
       yield* this.client.chat(payload, opts)
     }
+  }
+
+  /** Runs `call`; if the engine is stuck (`engine_stuck`), replaces the worker and runs it once more there. */
+  private async onFreshWorkerIfStuck<T>(call: () => Promise<T>): Promise<T> {
+    const client = this.client
+    try {
+      return await call()
+    }
+    catch (err) {
+      if (!(err instanceof AppError) || err.code !== 'engine_stuck')
+        throw err
+      this.replaceStuck(client)
+      return call()
+    }
+  }
+
+  /** Replaces the worker whose engine is stuck; several calls may meet the same one, and only the first replaces it. */
+  private replaceStuck(client: WorkerClient): void {
+    if (this.client === client)
+      this.restart(new AppError('engine_stuck'))
   }
 
   /** Kills the worker now (a stuck engine, or a test of recovery); pending calls reject with `worker_crashed`. */

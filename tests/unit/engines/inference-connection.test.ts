@@ -142,6 +142,20 @@ describe('InferenceConnection', () => {
     expect(worker(1).engine.seen.map(s => s.prompt).sort()).toEqual(['one', 'three', 'two'])
   })
 
+  it('a load or unload that meets a stuck engine replaces the worker and runs there', async () => {
+    const { connection, workers, worker } = connect({}, 30)
+    await stickEngine(connection, worker(0))
+    const loaded = await connection.load(LOAD)
+    expect(workers).toHaveLength(2)
+    expect(worker(1).engine.loads).toEqual([LOAD])
+    expect(loaded.model).toEqual(STORIES)
+
+    await stickEngine(connection, worker(1))
+    await connection.unload()
+    expect(workers).toHaveLength(3)
+    expect(worker(1).isTerminated()).toBe(true)
+  })
+
   it('rejects a chat for a model that was never loaded with model_not_loaded, without loading anything', async () => {
     const onReload = vi.fn()
     const { connection, worker } = connect({ onReload })
