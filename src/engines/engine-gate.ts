@@ -13,7 +13,7 @@
  */
 import { AppError } from '../protocol/errors'
 
-export const DEFAULT_WIND_DOWN_MS = 10_000
+const DEFAULT_WIND_DOWN_MS = 10_000
 
 export class EngineGate {
   /** Settles when every call admitted so far has returned (or given up its turn). Never rejects. */

@@ -18,13 +18,11 @@ export interface HandlerOptions {
   queue?: RequestQueue
   /** How long a cancelled engine call may take to return before the next call fails with `engine_stuck`. */
   windDownMs?: number
-  /** The gate itself, for tests that check no two engine calls ever overlapped. */
-  gate?: EngineGate
 }
 
 export function createWorkerHandler(engine: WorkerEngine, opts: HandlerOptions = {}): Handler {
   const queue = opts.queue ?? new RequestQueue()
-  const gate = opts.gate ?? new EngineGate(opts.windDownMs)
+  const gate = new EngineGate(opts.windDownMs)
   let broadcast: ((event: WorkerEvent) => void) | null = null
   const idle = idleUnloader(engine, queue, gate, event => broadcast?.(event))
   queue.onChange((s) => {

@@ -55,8 +55,10 @@ export class WorkerService implements AIService {
       const loaded = await this.connection.load({ ...options, engine: this.id, model, ...files }, opts)
       // Native tool calls when the model's own chat template handles tools (a template set in Settings replaces it).
       this.capabilities.hasNativeToolCalls = hasToolSupport && !options.chatTemplate
+      // When it was last used (for the least-recently-used suggestion): awaited so it cannot race a later write of the
+      // entry, but not worth failing a load that worked.
       if (this.id === 'wllama')
-        await touchStoredModel(model.id)
+        await touchStoredModel(model.id).catch((err: unknown) => console.warn('Could not record when the model was used', err))
       this.loaded = loaded
       this.capabilities.maxContextTokens = loaded.nCtx
       this.state = { state: 'ready', model }
@@ -100,8 +102,10 @@ export class WorkerService implements AIService {
   }
 }
 
-/** The model's OPFS files in load order and their verified sizes, which the engine checks before every load. */
-/** The stored model's files for the load request, and whether its chat template handles tools. */
+/**
+ * The stored model's OPFS files in load order and their verified sizes (the engine checks them before every load),
+ * and whether its chat template handles tools.
+ */
 async function storedFiles(model: ModelRef): Promise<Pick<LoadRequest, 'fileName' | 'fileNames' | 'fileSizes'> & { hasToolSupport: boolean }> {
   const stored = await getStoredModel(model.id)
   if (stored?.state !== 'ready')

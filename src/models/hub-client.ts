@@ -2,7 +2,7 @@
  * The Hugging Face Hub, or any server that speaks its URL layout (the local mirror in tests and `npm start`),
  * through the official `@huggingface/hub` client. Only the base URL differs between production and tests.
  */
-import { downloadFile, listFiles, modelInfo } from '@huggingface/hub'
+import { listFiles, modelInfo } from '@huggingface/hub'
 import { AppError } from '../protocol/errors'
 import type { ModelRef } from '../engines/types'
 
@@ -17,12 +17,6 @@ export interface HubFileInfo {
 function dirname(path: string): string {
   const i = path.lastIndexOf('/')
   return i < 0 ? '' : path.slice(0, i)
-}
-
-/** Size and SHA-256 of a file, from the repo tree listing. @throws AppError 'model_not_found' | 'download_failed' */
-export async function hubFileInfo(ref: ModelRef, hubUrl: string): Promise<HubFileInfo> {
-  const [info] = await hubFilesInfo(ref, [ref.file], hubUrl)
-  return info!
 }
 
 /**
@@ -80,20 +74,6 @@ export async function hubGgufFiles(repo: string, hubUrl: string): Promise<Array<
 export function hubFileUrl(ref: ModelRef, hubUrl: string): string {
   const path = ref.file.split('/').map(encodeURIComponent).join('/')
   return `${hubUrl.replace(/\/+$/, '')}/${ref.repo}/resolve/${encodeURIComponent(ref.revision ?? 'main')}/${path}`
-}
-
-/** A lazily fetched Blob of the file: streaming or slicing it issues (Range) requests. */
-export async function hubFileBlob(ref: ModelRef, hubUrl: string): Promise<Blob> {
-  let blob: Blob | null
-  try {
-    blob = await downloadFile({ repo: ref.repo, path: ref.file, revision: ref.revision, hubUrl })
-  }
-  catch (err) {
-    throw hubError(err, ref)
-  }
-  if (!blob)
-    throw notFound(ref)
-  return blob
 }
 
 function notFound(ref: ModelRef): AppError {

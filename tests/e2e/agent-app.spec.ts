@@ -207,9 +207,7 @@ test('the key never reaches logs, errors, exports or URLs, and Forget removes it
   const logs: string[] = []
   page.on('console', m => logs.push(m.text()))
   page.on('pageerror', e => logs.push(String(e)))
-  await openApp(page)
-  await configureGemini(page, { backend: 'gemini' })
-  await reloadUnderNewCsp(page)
+  await openOnGemini(page)
   server.script.push(gemini.text('A fine answer.'))
   await ask(page, 'Hello')
   // A refusal whose body quotes the key, as a misconfigured proxy might: the app must not repeat it.

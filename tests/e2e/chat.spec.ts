@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises'
 import AxeBuilder from '@axe-core/playwright'
 import { expect, test, type Page } from '@playwright/test'
-import { ask, downloadStories, openApp, setGreedy, setSetting, startLongAnswer } from './helpers'
+import { ask, downloadStories, openApp, setGreedy, startLongAnswer } from './helpers'
 
 const LILY = 'there was a little girl named Lily'
 const answers = (page: Page) => page.locator('[data-testid=chat-message][data-role=assistant]')
@@ -188,7 +188,6 @@ test('export then import copies the conversations; a bad import is refused and c
   await expect(page.getByTestId('import-done')).toHaveText('Imported 1 conversation.')
   await expect(conversations(page)).toHaveCount(2)
   await expect(answers(page).last().getByTestId('message-content')).toContainText('Lily')
-  await setSetting(page, 'setting-max-tokens', '16')
 })
 
 test('at 360 px wide the chat, its list and a long reply fit without horizontal scrolling', async ({ page }, testInfo) => {

@@ -114,7 +114,6 @@ export class GeminiService extends CloudService {
   }
 
   /** Any error as an AppError whose message cannot contain the key (the SDK may quote the request). */
-  /** Any failure, with the key scrubbed from its message. */
   protected override toError(err: unknown, signal?: AbortSignal): AppError {
     if (signal?.aborted)
       return new AppError('aborted')
