@@ -4,6 +4,8 @@ import { prepareModelsDir } from './tests/e2e/models-fixture'
 
 const port = Number(process.env.E2E_PORT ?? 4183)
 const modelsDir = prepareModelsDir()
+/** The build the server serves: `dist` (what `npm run test:e2e` builds), or E2E_OUT_DIR for a run beside another. */
+const outDir = process.env.E2E_OUT_DIR ?? 'dist'
 
 export default defineConfig({
   testDir: 'tests/e2e',
@@ -14,6 +16,8 @@ export default defineConfig({
   retries: 0,
   timeout: 120_000,
   expect: { timeout: 30_000 },
+  // Per port too, so a second run beside the first keeps its own traces.
+  outputDir: `test-results/${port}`,
   reporter: process.env.CI ? [['list']] : [['list'], ['html', { open: 'never' }]],
   use: {
     baseURL: `http://localhost:${port}`,
@@ -32,7 +36,7 @@ export default defineConfig({
   ],
   webServer: {
     // The built app, served the way `npm start` serves it (vite preview with the mirror plugin).
-    command: `npx vite preview --port ${port} --strictPort`,
+    command: `npx vite preview --port ${port} --strictPort --outDir ${outDir}`,
     url: `http://localhost:${port}/app-config.json`,
     env: { MODELS_DIR: modelsDir, PORT: String(port) },
     reuseExistingServer: false,

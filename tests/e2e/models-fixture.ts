@@ -7,7 +7,8 @@ import { join, resolve } from 'node:path'
 import { resolveModelsDir } from '../../server/models-dir'
 import { splitGguf } from './gguf-split'
 
-export const E2E_MODELS_DIR = resolve('node_modules/.tmp/e2e-models')
+/** One folder per e2e server port, so two runs side by side (E2E_PORT) never rewrite each other's files. */
+export const E2E_MODELS_DIR = resolve(`node_modules/.tmp/e2e-models-${process.env.E2E_PORT ?? 4183}`)
 export const STORIES = 'stories260K.gguf'
 export const NOT_GGUF = 'not-a-model.gguf'
 export const TRUNCATED = 'truncated-stories.gguf'
