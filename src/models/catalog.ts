@@ -19,6 +19,13 @@ export interface CatalogEntry extends ModelRef {
   ramBytes?: number
   /** The model's chat template handles tool definitions and tool calls. */
   hasToolSupport?: boolean
+  /** One line a newcomer understands: what the model is good for. */
+  summary?: string
+  /**
+   * Where the entry comes from: the app's catalog of chat models (default), or a file the deployment's own server
+   * offers (`local/models` on the `npm start` mirror: test files, never recommended).
+   */
+  source?: 'catalog' | 'server'
 }
 
 export function modelRef(repo: string, file: string, revision = 'main'): ModelRef {
@@ -37,4 +44,7 @@ export function catalogEntry(repo: string, file: string, sizeBytes?: number): Ca
 
 /** Offered when the server has no list of its own, and after its list otherwise. */
 export const PUBLIC_CATALOG: CatalogEntry[] = (catalogData as Array<Omit<CatalogEntry, 'id'>>)
-  .map(e => ({ ...e, ...modelRef(e.repo, e.file) }))
+  .map(e => ({ ...e, ...modelRef(e.repo, e.file, e.revision) }))
+
+/** The model the first visit offers and the first message downloads: the first catalog entry. */
+export const RECOMMENDED_MODEL: CatalogEntry = PUBLIC_CATALOG[0]!

@@ -1,7 +1,8 @@
 import { defineStore } from 'pinia'
-import { computed, ref } from 'vue'
+import { computed, ref, watch } from 'vue'
 import type { ModelRef, Progress } from '../engines/types'
-import { PUBLIC_CATALOG, catalogEntry, modelRef, toModelRef, type CatalogEntry } from '../models/catalog'
+import { PUBLIC_CATALOG, RECOMMENDED_MODEL, catalogEntry, modelRef, toModelRef, type CatalogEntry } from '../models/catalog'
+import { checkHubAvailability, type HubAvailability } from '../models/hub-availability'
 import { URL_REPO } from '../models/downloader'
 import { isLaterSplitPart } from '../models/split'
 import type { LoadedModel } from '../protocol/messages'
@@ -12,12 +13,17 @@ import { useSettingsStore } from './settings'
 import type { UserSettings } from './settings-schema'
 import type { LoadOptions } from '../engines/worker-service'
 
+/** `/app-config.json`, as `npm start`'s server writes it (server/vite-plugin.ts); every field optional. */
 interface ServerConfig {
   hubUrl?: string
   /** From this model size on, the thread count is learnt from chats instead of probe loads (see LoadRequest). */
   threadProbeMaxBytes?: number
+  /** Files of the server's own folder (`local/models`): test files, offered after the catalog, never recommended. */
   models?: Array<{ repo: string, file: string, sizeBytes?: number }>
-  defaultModel?: { repo: string, file: string }
+  /** Files the server's hub has under their real Hub repo and revision. */
+  hubModels?: Array<{ repo: string, file: string, revision?: string, sizeBytes?: number }>
+  /** The model the first visit recommends; default the catalog's first entry. */
+  defaultModel?: { repo: string, file: string, revision?: string }
 }
 
 const LAST_MODEL_KEY = 'local-ai:last-model'
@@ -46,7 +52,9 @@ export const useModelsStore = defineStore('models', () => {
   const engine = useEngineStore()
   const library = useLibraryStore()
   const catalog = ref<CatalogEntry[]>(PUBLIC_CATALOG)
-  const defaultModelId = ref<string | undefined>(PUBLIC_CATALOG[0]?.id)
+  const defaultModelId = ref<string | undefined>(RECOMMENDED_MODEL.id)
+  /** Whether the configured hub has each catalog file, by model id (see models/hub-availability.ts). */
+  const availability = ref<Map<string, HubAvailability>>(new Map())
   const phase = ref<ModelPhase>('idle')
   const activeId = ref<string | undefined>()
   const loadProgress = ref<Progress | null>(null)
@@ -80,6 +88,7 @@ export const useModelsStore = defineStore('models', () => {
    */
   async function init(): Promise<void> {
     await Promise.all([readServerConfig(), library.refresh(), engine.readEnv()])
+    void checkAvailability()
     const entry = storedById.value.get(settings.modelId) ?? storedById.value.get(localStorage.getItem(LAST_MODEL_KEY) ?? '')
     if (entry)
       await load(entry.ref)
@@ -100,12 +109,57 @@ export const useModelsStore = defineStore('models', () => {
     }
     if (typeof config.threadProbeMaxBytes === 'number' && config.threadProbeMaxBytes >= 0)
       threadProbeMaxBytes = config.threadProbeMaxBytes
-    if (config.hubUrl && config.models?.length) {
+    if (config.hubUrl && (config.models?.length || config.hubModels?.length)) {
       settings.serverHubUrl = config.hubUrl
-      // The mirror's models first; a split GGUF is listed once, by its first part.
-      catalog.value = [...config.models.filter(m => !isLaterSplitPart(m.file))
-        .map(m => catalogEntry(m.repo, m.file, m.sizeBytes)), ...PUBLIC_CATALOG]
-      defaultModelId.value = config.defaultModel && `${config.defaultModel.repo}/${config.defaultModel.file}`
+      const known = new Set(PUBLIC_CATALOG.map(m => m.id))
+      // Hub files the catalog does not list, then the catalog, then the server's own files (a split GGUF listed
+      // once, by its first part).
+      catalog.value = [
+        ...(config.hubModels ?? []).filter(m => !known.has(modelRef(m.repo, m.file).id))
+          .map(m => ({ ...catalogEntry(m.repo, m.file, m.sizeBytes), ...modelRef(m.repo, m.file, m.revision) })),
+        ...PUBLIC_CATALOG,
+        ...(config.models ?? []).filter(m => !isLaterSplitPart(m.file))
+          .map(m => ({ ...catalogEntry(m.repo, m.file, m.sizeBytes), source: 'server' as const })),
+      ]
+      if (config.defaultModel)
+        defaultModelId.value = modelRef(config.defaultModel.repo, config.defaultModel.file).id
+    }
+  }
+
+  /**
+   * Asks the hub whether it has each catalog file not stored yet (cached answers first), so the library shows "not on
+   * this hub" instead of a Download that fails. The server's own files are its hub's by construction.
+   */
+  async function checkAvailability(): Promise<void> {
+    const hubUrl = settings.hubUrl
+    const asked = catalog.value.filter(m => m.source !== 'server' && m.revision !== 'url' && !library.byId.has(m.id))
+    await Promise.all(asked.map(async (m) => {
+      const state = await checkHubAvailability(m, hubUrl, { store: localStorage })
+      if (settings.hubUrl === hubUrl)
+        availability.value = new Map(availability.value).set(m.id, state)
+    }))
+  }
+
+  /** `available` for the server's files and stored models; else what the hub said (undefined while asking). */
+  function availabilityOf(id: string): HubAvailability | undefined {
+    const entry = catalog.value.find(m => m.id === id)
+    if (entry?.source === 'server' || library.byId.has(id))
+      return 'available'
+    return availability.value.get(id)
+  }
+
+  // Another hub: ask again.
+  watch(() => settings.hubUrl, () => {
+    availability.value = new Map()
+    void checkAvailability()
+  })
+
+  function hostOf(url: string): string {
+    try {
+      return new URL(url).host
+    }
+    catch {
+      return url
     }
   }
 
@@ -142,6 +196,9 @@ export const useModelsStore = defineStore('models', () => {
     library.cancel()
   }
 
+  /** The label of the model being downloaded or loaded (for the chat's progress line). */
+  const activeLabel = computed(() => offered.value.find(m => m.id === activeId.value)?.label ?? activeId.value)
+
   /** Loads a stored model in the inference worker. */
   async function load(ref: ModelRef): Promise<boolean> {
     const ok = await run(ref.id, 'loading', async () => {
@@ -149,13 +206,73 @@ export const useModelsStore = defineStore('models', () => {
       await engine.claim()
       loaded.value = null
       const service = engine.localService()
-      await service.initialize(toModelRef(ref))
+      await service.initialize(toModelRef(ref), { onProgress: (p) => { loadProgress.value = p } })
       loaded.value = service.loadedModel
       localStorage.setItem(LAST_MODEL_KEY, ref.id)
     })
     // A failed cheap check (file evicted or damaged) shows on the card; a load also updates last-used.
     await library.refresh()
     return ok
+  }
+
+  /** Resolves when no download or load is running (one started from the library, say). */
+  function settled(): Promise<void> {
+    if (phase.value !== 'downloading' && phase.value !== 'loading')
+      return Promise.resolve()
+    return new Promise((resolve) => {
+      const stopWatching = watch(phase, (p) => {
+        if (p !== 'downloading' && p !== 'loading') {
+          stopWatching()
+          resolve()
+        }
+      })
+    })
+  }
+
+  /**
+   * The local model the chat would use with no other click: the one Settings names, else the last one used, else the
+   * recommended one, if stored; undefined when the recommended model must be downloaded first.
+   */
+  function modelToPrepare(): { ref: CatalogEntry, isStored: boolean } | undefined {
+    const stored = storedById.value.get(settings.modelId) ?? storedById.value.get(localStorage.getItem(LAST_MODEL_KEY) ?? '')
+      ?? (defaultModelId.value ? storedById.value.get(defaultModelId.value) : undefined)
+    if (stored)
+      return { ref: { ...catalogEntry(stored.ref.repo, stored.ref.file, stored.sizeBytes), ...stored.ref }, isStored: true }
+    const recommended = defaultModel.value
+    return recommended && availabilityOf(recommended.id) !== 'missing' ? { ref: recommended, isStored: false } : undefined
+  }
+
+  /** A first message can set up a local model by itself (see ensureLocalModel). */
+  const canPrepare = computed(() => !!loaded.value || modelToPrepare() !== undefined)
+
+  /**
+   * Makes a local model ready for the chat with no other click: waits for a download or load already running, else
+   * loads the stored model (modelToPrepare), else downloads the recommended model and loads it; progress shows through
+   * `phase` and `progress`. A Stop (`signal`) cancels a download (kept, resumable); a load runs to its end.
+   * @returns true when a model is loaded; false with `error` set (`aborted` leaves it null) otherwise
+   */
+  async function ensureLocalModel(signal?: AbortSignal): Promise<boolean> {
+    await settled()
+    if (loaded.value)
+      return true
+    if (signal?.aborted)
+      return false
+    const next = modelToPrepare()
+    if (!next) {
+      const recommended = defaultModel.value
+      error.value = new AppError('model_not_found', recommended
+        ? `${recommended.label} is not on this model hub (${hostOf(settings.hubUrl)}). Open Models and choose another model, or set the hub address in Settings.`
+        : 'No model is chosen yet. Open Models and download one.')
+      return false
+    }
+    const onAbort = () => library.cancel()
+    signal?.addEventListener('abort', onAbort, { once: true })
+    try {
+      return next.isStored ? await load(next.ref) : await download(next.ref)
+    }
+    finally {
+      signal?.removeEventListener('abort', onAbort)
+    }
   }
 
   /** Moves the engine from another tab to this one, then loads `ref` here. */
@@ -202,5 +319,5 @@ export const useModelsStore = defineStore('models', () => {
     await library.clearAll()
   }
 
-  return { catalog, offered, defaultModel, stored, storedById, phase, activeId, progress, error, loaded, init, download, cancelDownload, load, takeOverAndLoad, addCustom, addUrl, importFile, remove, clearAll }
+  return { catalog, offered, defaultModel, availability, availabilityOf, checkAvailability, canPrepare, ensureLocalModel, activeLabel, stored, storedById, phase, activeId, progress, error, loaded, init, download, cancelDownload, load, takeOverAndLoad, addCustom, addUrl, importFile, remove, clearAll }
 })

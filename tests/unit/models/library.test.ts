@@ -4,7 +4,10 @@
  */
 import { describe, expect, it } from 'vitest'
 import type { ModelRef } from '../../../src/engines/types'
-import { PUBLIC_CATALOG } from '../../../src/models/catalog'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { resolveModelsDir } from '../../../server/models-dir'
+import { PUBLIC_CATALOG, RECOMMENDED_MODEL } from '../../../src/models/catalog'
 import { createDownloadHandler, type DownloadEvent } from '../../../src/models/download-protocol'
 import type { DownloadOptions } from '../../../src/models/downloader'
 import { templateSupportsTools, type StoredModel } from '../../../src/models/manifest'
@@ -111,12 +114,24 @@ describe('the public catalog (data)', () => {
       expect(m.file).toMatch(/\.gguf$/)
       expect(m.id).toBe(`${m.repo}/${m.file}`)
       expect(m.quantization && m.license && m.label).toBeTruthy()
-      expect(m.sizeBytes! > 1e8 && m.ramBytes! > m.sizeBytes!).toBe(true)
+      expect(m.sizeBytes! > 5e7 && m.ramBytes! > m.sizeBytes!).toBe(true)
       expect(typeof m.hasToolSupport).toBe('boolean')
     }
     expect(PUBLIC_CATALOG.map(m => m.label)).toEqual(expect.arrayContaining([
       'SmolLM2 135M Instruct', 'SmolLM2 360M Instruct', 'Qwen2.5 0.5B Instruct', 'Qwen2.5 1.5B Instruct',
       'Llama 3.2 1B Instruct', 'Gemma 3 270M it', 'Gemma 3 1B it',
     ]))
+  })
+
+  it('recommends the instruct model the tests ship, pinned to the Hub revision its bytes are a copy of', () => {
+    const dir = resolveModelsDir()
+    if (!dir)
+      throw new Error('The test models were not found (../shared/models): set MODELS_DIR to the folder holding models.json.')
+    const shipped = (JSON.parse(readFileSync(join(dir, 'models.json'), 'utf8')) as { models: Array<{ file: string, bytes: number, kind: string, hub: { repo: string, revision: string, file: string } | null }> })
+      .models.find(m => m.kind === 'chat' && m.hub)!
+    expect(RECOMMENDED_MODEL).toMatchObject({ repo: shipped.hub!.repo, file: shipped.hub!.file, revision: shipped.hub!.revision, sizeBytes: shipped.bytes })
+    expect(PUBLIC_CATALOG[0]).toBe(RECOMMENDED_MODEL)
+    // Its chat template has no tool-calling section: the catalog must not promise tools.
+    expect(RECOMMENDED_MODEL.hasToolSupport).toBe(false)
   })
 })
