@@ -7,13 +7,43 @@
  * bytes it covers; bytes on disk past it are re-hashed from the file. The exception is a file the sink sized up front
  * (`preallocated` checkpoint, written before the first byte): its length is not data, so the download continues from
  * the checkpoint and the sink cuts the file back to it.
+ *
+ * Where the bytes and checkpoints live is a {@link DownloadStorage}: OPFS and IndexedDB in the app (the default), the
+ * file system in Node (`server/node-download-storage.ts`, for the test models' cache).
  */
 import { createSHA256, type IHasher } from 'hash-wasm'
 import { AppError, toAppError } from '../protocol/errors'
 import { openFileSink, type FileSink } from './file-sink'
 import { isGgufMagic } from './gguf'
-import { deleteCheckpoint, getCheckpoint, putCheckpoint } from './manifest'
+import { deleteCheckpoint, getCheckpoint, putCheckpoint, type HashCheckpoint } from './manifest'
 import { modelFileSize, openModelFile } from './opfs-store'
+
+/** Where a download is written and its hasher checkpoints kept, by file name. */
+export interface DownloadStorage {
+  /** Bytes of the file on disk; undefined when there is none. */
+  fileSize(fileName: string): Promise<number | undefined>
+  /** Bytes `[start, end)` of the file. @throws when the file cannot be read */
+  readSlice(fileName: string, start: number, end: number): Promise<Blob>
+  /**
+   * Opens the file for writing at `offsetBytes`, cutting anything after it; `expectedBytes` (0: unknown) lets the
+   * sink size the file up front (`FileSink.preallocated`). @throws the storage's error (QuotaExceededError when full)
+   */
+  openSink(fileName: string, offsetBytes: number, expectedBytes: number): Promise<FileSink>
+  /** The hasher state saved for the file's first `offsetBytes`, if any. */
+  getCheckpoint(fileName: string): Promise<HashCheckpoint | undefined>
+  putCheckpoint(fileName: string, checkpoint: HashCheckpoint): Promise<void>
+  deleteCheckpoint(fileName: string): Promise<void>
+}
+
+/** The app's storage: files in OPFS (`./opfs-store`, `./file-sink`), checkpoints in IndexedDB (`./manifest`). */
+export const opfsDownloadStorage: DownloadStorage = {
+  fileSize: fileName => modelFileSize(fileName),
+  readSlice: async (fileName, start, end) => (await openModelFile(fileName)).slice(start, end),
+  openSink: (fileName, offsetBytes, expectedBytes) => openFileSink(fileName, offsetBytes, expectedBytes),
+  getCheckpoint: fileName => getCheckpoint(fileName),
+  putCheckpoint: (fileName, checkpoint) => putCheckpoint(fileName, checkpoint),
+  deleteCheckpoint: fileName => deleteCheckpoint(fileName),
+}
 
 export interface FetchTarget {
   url: string
@@ -30,6 +60,8 @@ export interface FetchOptions {
   retries?: number
   /** Wait before the first retry, doubled after each; ms. @default 500 */
   retryDelayMs?: number
+  /** Where the file and its checkpoints go. @default opfsDownloadStorage */
+  storage?: DownloadStorage
 }
 
 /**
@@ -48,19 +80,20 @@ const PREALLOCATE_FROM_BYTES = 64 * 2 ** 20
 const REHASH_CHUNK_BYTES = 4 * 2 ** 20
 
 /**
- * Downloads (or continues) `target` into OPFS and returns the SHA-256 hex of the whole file.
+ * Downloads (or continues) `target` into `opts.storage` (OPFS by default) and returns the SHA-256 hex of the whole file.
  * @throws AppError 'aborted' | 'model_not_found' | 'download_failed' | 'integrity_failed' (wrong size) |
  *   'invalid_model_file' | 'storage_quota'; the partial file is left on disk for the caller to keep or delete
  */
 export async function fetchToOpfs(target: FetchTarget, opts: FetchOptions = {}): Promise<string> {
+  const storage = opts.storage ?? opfsDownloadStorage
   const hasher = await createSHA256()
-  let offset = await restoreHasher(hasher, target.fileName)
+  let offset = await restoreHasher(hasher, target.fileName, storage)
   opts.onBytes?.(offset)
   const retries = opts.retries ?? 3
   for (let attempt = 0; offset < target.sizeBytes; attempt++) {
     try {
       const before = offset
-      offset = await fetchFrom(target, offset, hasher, opts)
+      offset = await fetchFrom(target, offset, hasher, opts, storage)
       // A body that ended early is a dropped connection; one that brought nothing is a server that has no more.
       if (offset === before)
         throw wrongSize(target, offset)
@@ -73,7 +106,7 @@ export async function fetchToOpfs(target: FetchTarget, opts: FetchOptions = {}):
       if (!isRetriable(err) || attempt >= retries)
         throw toAppError(err, 'download_failed')
       await sleep((opts.retryDelayMs ?? 500) * 2 ** attempt, opts.signal)
-      offset = await restoreHasher(hasher, target.fileName)
+      offset = await restoreHasher(hasher, target.fileName, storage)
     }
   }
   if (offset > target.sizeBytes)
@@ -82,12 +115,12 @@ export async function fetchToOpfs(target: FetchTarget, opts: FetchOptions = {}):
 }
 
 /** Sets the hasher to the state after the bytes on disk; returns their count. */
-async function restoreHasher(hasher: IHasher, fileName: string): Promise<number> {
+async function restoreHasher(hasher: IHasher, fileName: string, storage: DownloadStorage): Promise<number> {
   hasher.init()
-  const onDisk = (await modelFileSize(fileName)) ?? 0
+  const onDisk = (await storage.fileSize(fileName)) ?? 0
   if (onDisk === 0)
     return 0
-  const checkpoint = await getCheckpoint(fileName)
+  const checkpoint = await storage.getCheckpoint(fileName)
   if (checkpoint?.preallocated && checkpoint.offsetBytes <= onDisk) {
     // The file's length is the size it was given, not the bytes received: continue from the checkpoint.
     hasher.load(checkpoint.state)
@@ -98,14 +131,13 @@ async function restoreHasher(hasher: IHasher, fileName: string): Promise<number>
     hasher.load(checkpoint.state)
     from = checkpoint.offsetBytes
   }
-  const file = await openModelFile(fileName)
   for (let at = from; at < onDisk; at += REHASH_CHUNK_BYTES)
-    hasher.update(new Uint8Array(await file.slice(at, Math.min(at + REHASH_CHUNK_BYTES, onDisk)).arrayBuffer()))
+    hasher.update(new Uint8Array(await (await storage.readSlice(fileName, at, Math.min(at + REHASH_CHUNK_BYTES, onDisk))).arrayBuffer()))
   return onDisk
 }
 
 /** One request from `offset`; returns the bytes on disk when the body ended. */
-async function fetchFrom(target: FetchTarget, offset: number, hasher: IHasher, opts: FetchOptions): Promise<number> {
+async function fetchFrom(target: FetchTarget, offset: number, hasher: IHasher, opts: FetchOptions, storage: DownloadStorage): Promise<number> {
   const res = await fetch(target.url, { signal: opts.signal, cache: 'no-store', ...(offset > 0 && { headers: { Range: `bytes=${offset}-` } }) })
   if (offset > 0 && res.status === 416)
     throw wrongSize(target, offset)
@@ -118,19 +150,19 @@ async function fetchFrom(target: FetchTarget, offset: number, hasher: IHasher, o
     offset = 0
   }
   const sizeUpFront = target.sizeBytes >= PREALLOCATE_FROM_BYTES ? target.sizeBytes : 0
-  const sink = await openFileSink(target.fileName, offset, sizeUpFront).catch((err: unknown) => { throw quotaOr(err) })
+  const sink = await storage.openSink(target.fileName, offset, sizeUpFront).catch((err: unknown) => { throw quotaOr(err) })
   try {
     // Before the first byte lands in a file sized up front, so a crash never leaves its length taken for data.
     if (sink.preallocated)
-      await putCheckpoint(target.fileName, { offsetBytes: offset, state: hasher.save(), preallocated: true })
-    return await pump(res.body, sink, target, hasher, opts)
+      await storage.putCheckpoint(target.fileName, { offsetBytes: offset, state: hasher.save(), preallocated: true })
+    return await pump(res.body, sink, target, hasher, opts, storage)
   }
   finally {
-    await closeAndCheckpoint(sink, target.fileName, hasher)
+    await closeAndCheckpoint(sink, target.fileName, hasher, storage)
   }
 }
 
-async function pump(body: ReadableStream<Uint8Array>, sink: FileSink, target: FetchTarget, hasher: IHasher, opts: FetchOptions): Promise<number> {
+async function pump(body: ReadableStream<Uint8Array>, sink: FileSink, target: FetchTarget, hasher: IHasher, opts: FetchOptions, storage: DownloadStorage): Promise<number> {
   const reader = body.getReader()
   let sinceCheckpoint = 0
   let checkpointAt = performance.now()
@@ -150,21 +182,21 @@ async function pump(body: ReadableStream<Uint8Array>, sink: FileSink, target: Fe
       sinceCheckpoint = 0
       checkpointAt = performance.now()
       await sink.flush()
-      await putCheckpoint(target.fileName, { offsetBytes: sink.sizeBytes, state: hasher.save(), preallocated: sink.preallocated })
+      await storage.putCheckpoint(target.fileName, { offsetBytes: sink.sizeBytes, state: hasher.save(), preallocated: sink.preallocated })
     }
   }
 }
 
 /** Closing makes the bytes durable; only then does a checkpoint for them make sense. */
-async function closeAndCheckpoint(sink: FileSink, fileName: string, hasher: IHasher): Promise<void> {
+async function closeAndCheckpoint(sink: FileSink, fileName: string, hasher: IHasher, storage: DownloadStorage): Promise<void> {
   try {
     await sink.close()
-    await putCheckpoint(fileName, { offsetBytes: sink.sizeBytes, state: hasher.save() })
+    await storage.putCheckpoint(fileName, { offsetBytes: sink.sizeBytes, state: hasher.save() })
   }
   catch (err) {
     // The next start re-hashes from the file; a stale checkpoint beyond the file is ignored.
     console.warn('Could not checkpoint the partial download', err)
-    await deleteCheckpoint(fileName).catch(() => undefined)
+    await storage.deleteCheckpoint(fileName).catch(() => undefined)
   }
 }
 
