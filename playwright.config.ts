@@ -3,7 +3,8 @@ import { CHROMIUM_ARGS, WEBGPU_ARGS, chromiumPath } from './tests/e2e/chromium'
 import { prepareModelsDir } from './tests/e2e/models-fixture'
 
 const port = Number(process.env.E2E_PORT ?? 4183)
-const modelsDir = prepareModelsDir()
+// Top-level await: a missing test model may have to be fetched first (server/test-models.ts).
+const modelsDir = await prepareModelsDir()
 /** The build the server serves: `dist` (what `npm run test:e2e` builds), or E2E_OUT_DIR for a run beside another. */
 const outDir = process.env.E2E_OUT_DIR ?? 'dist'
 

@@ -20,7 +20,7 @@ export interface HarnessServer {
 
 export async function serveHarness(): Promise<HarnessServer> {
   execFileSync('npx', ['vite', 'build', '--config', 'tests/e2e/harness/vite.config.ts'], { stdio: 'inherit' })
-  const modelsDir = prepareModelsDir()
+  const modelsDir = await prepareModelsDir()
   const server = createServer((req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname))
     const file = path.startsWith('/models/') ? join(modelsDir, path.slice('/models/'.length)) : join(HARNESS_OUT_DIR, path === '/' ? 'index.html' : path)
