@@ -3,6 +3,7 @@
  * worker (workers/sw.ts), which adds them itself so static hosts that cannot set headers still get threads (the
  * coi-serviceworker technique) and the Content Security Policy. Pure: no DOM, no service-worker globals.
  */
+import { endpointOrigin, isCanonicalOrigin } from '../src/protocol/origin'
 
 /** Cross-origin isolation: SharedArrayBuffer, so wllama can run threads. */
 export const ISOLATION_HEADERS = {
@@ -29,20 +30,16 @@ export interface EndpointSettings {
   geminiBaseUrl?: unknown
 }
 
-/** The http(s) origins of the configured endpoints; anything that is not a plain http(s) URL is left out. */
+/**
+ * The origins of the configured endpoints. Only a well-formed http(s) address counts (src/protocol/origin.ts): a
+ * saved value with a wildcard, `;`, spaces or another scheme adds nothing to the policy.
+ */
 export function endpointOrigins(s: EndpointSettings | undefined): string[] {
   const origins = new Set<string>()
   for (const value of [s?.hubUrl, s?.openaiUrl, s?.geminiBaseUrl]) {
-    if (typeof value !== 'string' || !value)
-      continue
-    try {
-      const url = new URL(value)
-      if (url.protocol === 'http:' || url.protocol === 'https:')
-        origins.add(url.origin)
-    }
-    catch {
-      // Not a URL: settings validation already told the user; it must not widen the policy.
-    }
+    const origin = value ? endpointOrigin(value) : undefined
+    if (origin)
+      origins.add(origin)
   }
   return [...origins]
 }
@@ -50,10 +47,11 @@ export function endpointOrigins(s: EndpointSettings | undefined): string[] {
 /**
  * The production Content Security Policy. Scripts only from the app itself, plus compiling WebAssembly
  * ('wasm-unsafe-eval'; no JS eval); network only to the app, the default services and the given origins; workers
- * from the app or blob: (wllama starts its worker from a blob URL).
+ * from the app or blob: (wllama starts its worker from a blob URL). `extraOrigins` are re-parsed: anything that is not
+ * exactly a parsed http(s) origin is left out, so no caller can paste a directive or a wildcard into the policy.
  */
-export function buildCsp(extraOrigins: string[] = []): string {
-  const connect = ['\'self\'', ...DEFAULT_CONNECT_ORIGINS, ...extraOrigins, 'blob:', 'data:']
+export function buildCsp(extraOrigins: readonly string[] = []): string {
+  const connect = ['\'self\'', ...DEFAULT_CONNECT_ORIGINS, ...extraOrigins.filter(isCanonicalOrigin), 'blob:', 'data:']
   return [
     'default-src \'self\'',
     'script-src \'self\' \'wasm-unsafe-eval\'',

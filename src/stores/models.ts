@@ -7,24 +7,12 @@ import { URL_REPO } from '../models/downloader'
 import { isLaterSplitPart } from '../models/split'
 import type { LoadedModel } from '../protocol/messages'
 import { AppError, toAppError } from '../protocol/errors'
+import { parseServerConfig, type ServerConfig } from '../models/server-config'
 import { useEngineStore } from './engine'
 import { useLibraryStore } from './library'
 import { useSettingsStore } from './settings'
 import type { UserSettings } from './settings-schema'
 import type { LoadOptions } from '../engines/worker-service'
-
-/** `/app-config.json`, as `npm start`'s server writes it (server/vite-plugin.ts); every field optional. */
-interface ServerConfig {
-  hubUrl?: string
-  /** From this model size on, the thread count is learnt from chats instead of probe loads (see LoadRequest). */
-  threadProbeMaxBytes?: number
-  /** Files of the server's own folder (`local/models`): test files, offered after the catalog, never recommended. */
-  models?: Array<{ repo: string, file: string, sizeBytes?: number }>
-  /** Files the server's hub has under their real Hub repo and revision. */
-  hubModels?: Array<{ repo: string, file: string, revision?: string, sizeBytes?: number }>
-  /** The model the first visit recommends; default the catalog's first entry. */
-  defaultModel?: { repo: string, file: string, revision?: string }
-}
 
 const LAST_MODEL_KEY = 'local-ai:last-model'
 const SERVER_CONFIG_KEY = 'local-ai:server-config'
@@ -94,20 +82,35 @@ export const useModelsStore = defineStore('models', () => {
       await load(entry.ref)
   }
 
+  /** The cached copy, checked again: it may have been written by an older version. */
+  function readCachedServerConfig(): ServerConfig {
+    try {
+      return parseServerConfig(JSON.parse(localStorage.getItem(SERVER_CONFIG_KEY) ?? '{}')).config
+    }
+    catch (err) {
+      console.warn('The cached app-config.json is not JSON: ignored', err)
+      return {}
+    }
+  }
+
   /** The server's mirror and models; the last answer is kept so the app opens the same way offline. */
   async function readServerConfig(): Promise<void> {
-    let config: ServerConfig = JSON.parse(localStorage.getItem(SERVER_CONFIG_KEY) ?? '{}') as ServerConfig
+    // Checked before use and before caching (src/models/server-config.ts): a bad hub, size or name is left out.
+    let config: ServerConfig = readCachedServerConfig()
     try {
       const res = await fetch('/app-config.json', { cache: 'no-store' })
       if (res.ok && res.headers.get('content-type')?.includes('json')) {
-        config = await res.json() as ServerConfig
+        const { config: checked, problems } = parseServerConfig(await res.json())
+        if (problems.length)
+          console.warn(`app-config.json: ${problems.join('; ')}`)
+        config = checked
         localStorage.setItem(SERVER_CONFIG_KEY, JSON.stringify(config))
       }
     }
     catch (err) {
       console.info('No server config (offline, or static hosting): using the saved or public catalog', err)
     }
-    if (typeof config.threadProbeMaxBytes === 'number' && config.threadProbeMaxBytes >= 0)
+    if (config.threadProbeMaxBytes !== undefined)
       threadProbeMaxBytes = config.threadProbeMaxBytes
     if (config.hubUrl && (config.models?.length || config.hubModels?.length)) {
       settings.serverHubUrl = config.hubUrl

@@ -4,6 +4,7 @@
  */
 import { DEFAULT_N_CTX } from '../engines/wllama/load-plan'
 import { DEFAULT_MAX_TOKENS, DEFAULT_TEMPERATURE } from '../engines/wllama/prompt'
+import { endpointProblem } from '../protocol/origin'
 
 /** Which backend answers. `auto` picks the best local one and falls back to Gemini when allowed. */
 export const BACKEND_CHOICES = ['auto', 'local-cpu', 'local-gpu', 'gemini', 'openai-compat'] as const
@@ -115,19 +116,14 @@ function numIn(v: unknown, min: number, max: number, what: string): string | und
   return typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max ? undefined : `${what} must be a number from ${min} to ${max}.`
 }
 
-/** '' or an absolute http(s) URL. */
+/**
+ * '' or a well-formed http(s) address (src/protocol/origin.ts): its origin goes into the CSP, so no wildcard, `;`,
+ * spaces, user name or query.
+ */
 function optionalUrl(v: unknown, what: string): string | undefined {
-  if (v === '')
+  if (v === '' || endpointProblem(v) === undefined)
     return undefined
-  try {
-    const url = new URL(String(v))
-    if (url.protocol === 'http:' || url.protocol === 'https:')
-      return undefined
-  }
-  catch {
-    // Not a URL at all: the message below says what is expected.
-  }
-  return `${what} must be a full address starting with http:// or https:// (or empty).`
+  return `${what} must be a plain address starting with http:// or https://, such as https://huggingface.co or http://localhost:8080/v1, with no spaces, *, ; or user name (or empty).`
 }
 
 function oneOf(v: unknown, allowed: readonly string[], what: string): string | undefined {

@@ -62,3 +62,62 @@ test('the CSP blocks other origins, and allows an endpoint once the user configu
   await tryFetch() // nothing listens on port 9: the fetch fails, but it is not the CSP that stops it
   expect(await violations(page)).toEqual([])
 })
+
+/** The policy's directive names, in order, and the sources of one of them. */
+function directives(csp: string): string[] {
+  return csp.split(';').map(d => d.trim().split(/\s+/)[0] ?? '')
+}
+
+test('endpoints that are not plain http(s) addresses are refused and never reach the CSP (issue 17 item 2)', async ({ page }) => {
+  await openApp(page)
+  await page.evaluate(() => navigator.serviceWorker.ready)
+  const cleanCsp = await page.evaluate(() => fetch('/').then(r => r.headers.get('content-security-policy') ?? ''))
+  expect(cleanCsp).toContain('img-src \'self\' data: blob:')
+
+  // The form refuses them, with a message saying what it wants.
+  await openSettings(page)
+  await page.getByText('Advanced addresses').click()
+  await page.getByTestId('setting-hub-url').fill('http://x;img-src')
+  await expect(page.getByTestId('setting-hub-url-error')).toContainText('https://huggingface.co')
+  await page.getByTestId('setting-hub-url').fill('')
+  await page.keyboard.press('Escape')
+
+  // Values saved some other way (an older version, a hand edit) are left out of the policy by the service worker.
+  await page.evaluate(() => new Promise<void>((resolve, reject) => {
+    const open = indexedDB.open('keyval-store')
+    open.onsuccess = () => {
+      const tx = open.result.transaction('keyval', 'readwrite')
+      const store = tx.objectStore('keyval')
+      const get = store.get('local-ai:settings')
+      get.onsuccess = () => {
+        store.put({ ...(get.result as object), hubUrl: 'http://x;img-src', openaiUrl: 'http://*', geminiBaseUrl: 'http://a.example http://b.example' }, 'local-ai:settings')
+      }
+      tx.oncomplete = () => resolve()
+      tx.onerror = () => reject(tx.error)
+    }
+    open.onerror = () => reject(open.error)
+  }))
+  const csp = await page.evaluate(() => fetch('/').then(r => r.headers.get('content-security-policy') ?? ''))
+  expect(directives(csp)).toEqual(directives(cleanCsp))
+  expect(csp).toBe(cleanCsp)
+})
+
+test('app-config.json values are checked before they are used or cached (issue 17 item 2)', async ({ page }) => {
+  await page.route('**/app-config.json', route => route.fulfill({
+    contentType: 'application/json',
+    body: JSON.stringify({
+      hubUrl: 'javascript:alert(1)',
+      threadProbeMaxBytes: 1e300,
+      models: [{ repo: 'local/models', file: 'stories260K.gguf', sizeBytes: -5 }, { repo: '../..', file: 'x.gguf' }],
+      defaultModel: { repo: 'local/models', file: '../../secret' },
+    }),
+  }))
+  await openApp(page)
+  await expect.poll(() => page.evaluate(() => localStorage.getItem('local-ai:server-config'))).not.toBeNull()
+  const cached = JSON.parse(await page.evaluate(() => localStorage.getItem('local-ai:server-config') ?? '{}')) as Record<string, unknown>
+  expect(cached).toEqual({ models: [{ repo: 'local/models', file: 'stories260K.gguf' }] })
+  // The hub field's hint names the hub in use: never the refused one.
+  await openSettings(page)
+  await page.getByText('Advanced addresses').click()
+  await expect(page.getByText('Model hub address (empty = huggingface.co)')).toBeVisible()
+})

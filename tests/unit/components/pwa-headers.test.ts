@@ -29,6 +29,17 @@ describe('CSP', () => {
     expect(connect).not.toContain('https:')
   })
 
+  it.each([
+    'http://x;img-src', 'http://x; img-src *', 'http://*', 'https://*.example.com', 'http://a.example http://b.example',
+    'http://a.example,http://b.example', 'http://\'unsafe-inline\'', 'javascript:alert(1)', 'http://user:pw@a.example',
+  ])('the saved endpoint %j adds no source and no directive (issue 17 item 2)', (bad) => {
+    const csp = buildCsp(endpointOrigins({ hubUrl: bad, openaiUrl: bad, geminiBaseUrl: bad }))
+    expect(csp).toBe(buildCsp())
+    // Whatever a caller passes, only parsed origins reach the policy.
+    expect(buildCsp([bad, 'https://ok.example'])).toBe(buildCsp(['https://ok.example']))
+    expect(csp.split(';').map(d => d.trim().split(/\s+/)[0])).toEqual(buildCsp().split(';').map(d => d.trim().split(/\s+/)[0]))
+  })
+
   it('ignores missing, empty and malformed endpoints', () => {
     expect(endpointOrigins(undefined)).toEqual([])
     expect(endpointOrigins({ hubUrl: '', openaiUrl: 'not a url', geminiBaseUrl: 42 })).toEqual([])
