@@ -110,7 +110,9 @@ export async function loadRepos(dir: string, localRepo: string, hashOf: HashCach
   const [files, manifest] = await Promise.all([listFolder(dir, hashOf), readManifest(dir)])
   const hubBuckets = new Map<string, Map<string, RepoFile[]>>()
   const local: RepoFile[] = []
-  for (const file of files) {
+  // In manifest order, which decides the order of repos and which commit `main` names when a repo is listed at several.
+  const rank = (file: RepoFile) => manifest.findIndex(m => m.file === file.path) >>> 0
+  for (const file of [...files].sort((a, b) => rank(a) - rank(b))) {
     const entry = manifest.find(m => m.file === file.path)
     const hub = entry?.hub
     if (!entry || !hub || entry.sha256.toLowerCase() !== file.sha256 || entry.bytes !== file.sizeBytes) {
@@ -122,12 +124,11 @@ export async function loadRepos(dir: string, localRepo: string, hashOf: HashCach
     byCommit.set(hub.revision, [...byCommit.get(hub.revision) ?? [], { ...file, path: hub.file, kind: entry.kind }])
   }
   const repos: RepoSet = new Map()
-  // Manifest order decides which commit `main` names when one repo is listed at several.
   for (const [id, byCommit] of hubBuckets) {
     const revisions = new Map([...byCommit].map(([commit, list]) => [commit, revision(commit, list)]))
     repos.set(id, { id, isPinned: true, revisions, head: [...revisions.values()][0]! })
   }
-  const listing = local.map(f => `${f.path}\0${f.sizeBytes}\0${f.sha256}\n`).join('')
+  const listing = [...local].sort(byPath).map(f => `${f.path}\0${f.sizeBytes}\0${f.sha256}\n`).join('')
   const head = revision(sha1(listing), local)
   repos.set(localRepo, { id: localRepo, isPinned: false, revisions: new Map([[head.commit, head]]), head })
   return repos
@@ -143,8 +144,12 @@ export function findRevision(repo: ServedRepo, name: string): RepoRevision | und
   return repo.revisions.get(name)
 }
 
+function byPath(a: RepoFile, b: RepoFile): number {
+  return a.path < b.path ? -1 : a.path > b.path ? 1 : 0
+}
+
 function revision(commit: string, files: RepoFile[]): RepoRevision {
-  const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+  const sorted = [...files].sort(byPath)
   const newestMs = Math.max(0, ...files.map(f => f.mtimeMs))
   return { commit, files: sorted, lastModified: new Date(newestMs).toISOString() }
 }

@@ -392,9 +392,9 @@ describe('hub mirror: files models.json places on the Hub', () => {
     await writeFile(join(dir, MISLISTED), 'GGUF but not the listed bytes')
     await writeFile(join(dir, NOTES), NOTES_TEXT)
     await writeFile(join(dir, 'models.json'), JSON.stringify({ models: [
+      { file: GGUF, bytes: GGUF_SIZE, sha256: GGUF_SHA256, hub: NESTED },
       { file: INSTRUCT.file, bytes: INSTRUCT.sizeBytes, sha256: INSTRUCT.sha256, kind: 'chat',
         hub: { repo: INSTRUCT.repo, revision: INSTRUCT.revision, file: INSTRUCT.file } },
-      { file: GGUF, bytes: GGUF_SIZE, sha256: GGUF_SHA256, hub: NESTED },
       { file: MISLISTED, bytes: 29, sha256: GGUF_SHA256, hub: { repo: 'someone/mislisted', revision: '2'.repeat(40), file: MISLISTED } },
       { file: NOTES, bytes: NOTES_TEXT.length, sha256: sha256(NOTES_TEXT), hub: null },
     ] }))
@@ -478,11 +478,11 @@ describe('hub mirror: files models.json places on the Hub', () => {
     await expect(modelInfo({ name: 'someone/else', hubUrl: hub.url })).rejects.toMatchObject({ statusCode: 401 })
   })
 
-  it('files() and hubFiles() say which file is served where', async () => {
+  it('files() and hubFiles() say which file is served where; hubFiles() in models.json order', async () => {
     expect((await mirror.files()).map(f => f.path)).toEqual([MISLISTED, 'models.json', NOTES])
     expect(await mirror.hubFiles()).toEqual([
-      { repo: INSTRUCT.repo, revision: INSTRUCT.revision, path: INSTRUCT.file, sizeBytes: INSTRUCT.sizeBytes, sha256: INSTRUCT.sha256, kind: 'chat' },
       { repo: NESTED.repo, revision: NESTED.revision, path: NESTED.file, sizeBytes: GGUF_SIZE, sha256: GGUF_SHA256 },
+      { repo: INSTRUCT.repo, revision: INSTRUCT.revision, path: INSTRUCT.file, sizeBytes: INSTRUCT.sizeBytes, sha256: INSTRUCT.sha256, kind: 'chat' },
     ])
   })
 
