@@ -10,8 +10,8 @@ import { watch } from 'vue'
 import type { ChatMessage } from '../src/engines/types'
 import { catalogEntry } from '../src/models/catalog'
 import { startDownload } from '../src/models/download-client'
-import { deleteStoredModel } from '../src/models/manifest'
-import { deleteModelFile, fileNameFor } from '../src/models/opfs-store'
+import { discardModel } from '../src/models/downloader'
+import { getStoredModel } from '../src/models/manifest'
 import { useChatStore } from '../src/stores/chat'
 import { useEngineStore } from '../src/stores/engine'
 import { useModelsStore } from '../src/stores/models'
@@ -70,8 +70,10 @@ async function setup(): Promise<{ cores: number, isolated: boolean, userAgent: s
 }
 
 async function forget(file: string): Promise<void> {
-  await deleteModelFile(fileNameFor(ref(file)))
-  await deleteStoredModel(ref(file).id)
+  // The stored names depend on the pinned revision (storage-name.ts): the manifest entry knows them.
+  const entry = await getStoredModel(ref(file).id)
+  if (entry)
+    await discardModel(entry)
 }
 
 /**

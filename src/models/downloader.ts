@@ -12,10 +12,11 @@ import { toModelRef } from './catalog'
 import { fetchToOpfs } from './fetch-resume'
 import { blobSource, validateGguf } from './gguf'
 import { hubCommit, hubFilesInfo, hubFileUrl } from './hub-client'
-import { deleteCheckpoint, deleteStoredModel, filesOf, getStoredModel, putStoredModel, templateSupportsTools, type ModelFacts, type StoredFile, type StoredModel } from './manifest'
-import { deleteModelFile, fileNameFor, modelFileSize, openModelFile } from './opfs-store'
+import { deleteCheckpoint, deleteStoredModel, fileNamesOfOthers, filesOf, getStoredModel, putStoredModel, templateSupportsTools, type ModelFacts, type StoredFile, type StoredModel } from './manifest'
+import { deleteModelFile, modelFileSize, openModelFile } from './opfs-store'
 import { SpeedMeter } from './speed-meter'
 import { splitParts } from './split'
+import { storageName } from './storage-name'
 import { ensureSpace, requestPersist } from './storage'
 
 /** `repo` of a model added by direct URL; its `file` is the URL. */
@@ -54,9 +55,15 @@ async function downloadOnce(model: ModelRef, opts: DownloadOptions): Promise<Sto
   const previous = await getStoredModel(ref.id)
   const resumable = previous?.state === 'partial' && previous.files?.length ? previous : undefined
   const { revision, files } = resumable ? { revision: resumable.revision ?? 'main', files: withUrls(ref, resumable, opts.hubUrl) } : await plan(ref, opts.hubUrl)
-  // Not a resume: whatever is on disk under these names (a damaged copy, an old revision's partial) is not a prefix.
-  if (!resumable)
-    await Promise.all(files.flatMap(f => [deleteModelFile(f.fileName), deleteCheckpoint(f.fileName)]))
+  // Not a resume: whatever is on disk under these names (a damaged copy) is not a prefix, and an earlier copy of this
+  // model under other names (another revision) is replaced. Never a file another model's entry uses.
+  if (!resumable) {
+    const others = await fileNamesOfOthers(ref.id)
+    if (files.some(f => others.has(f.fileName)))
+      throw new AppError('download_failed', `${ref.file}: its storage name is used by another stored model, so it was not downloaded. Delete the other copy in the library, then download again.`)
+    const stale = [...files.map(f => f.fileName), ...(previous ? filesOf(previous).map(f => f.fileName) : [])]
+    await Promise.all([...new Set(stale)].filter(n => !others.has(n)).flatMap(n => [deleteModelFile(n), deleteCheckpoint(n)]))
+  }
   const total = files.reduce((n, f) => n + f.sizeBytes, 0)
   opts.onPlan?.(total)
   const onDisk = (await Promise.all(files.map(f => modelFileSize(f.fileName)))).reduce<number>((n, s) => n + (s ?? 0), 0)
@@ -93,9 +100,10 @@ function isResumable(err: AppError): boolean {
   return err.code === 'aborted' || err.code === 'storage_quota' || err.code === 'download_failed'
 }
 
-/** Deletes a model's files, checkpoints and manifest entry. */
+/** Deletes a model's files, checkpoints and manifest entry; a file another entry also lists stays. */
 export async function discardModel(entry: StoredModel): Promise<void> {
-  await Promise.all(filesOf(entry).flatMap(f => [deleteModelFile(f.fileName), deleteCheckpoint(f.fileName)]))
+  const others = await fileNamesOfOthers(entry.ref.id)
+  await Promise.all(filesOf(entry).filter(f => !others.has(f.fileName)).flatMap(f => [deleteModelFile(f.fileName), deleteCheckpoint(f.fileName)]))
   await deleteStoredModel(entry.ref.id)
 }
 
@@ -108,7 +116,7 @@ async function plan(ref: ModelRef, hubUrl: string): Promise<{ revision: string, 
   const paths = splitParts(ref.file)
   const infos = await hubFilesInfo(pinned, paths, hubUrl)
   const files = paths.map((path, i) => ({
-    path, fileName: fileNameFor({ repo: ref.repo, file: path }), sizeBytes: infos[i]!.sizeBytes,
+    path, fileName: storageName({ repo: ref.repo, revision, file: path }), sizeBytes: infos[i]!.sizeBytes,
     sha256: infos[i]!.sha256 ?? '', url: hubFileUrl({ ...pinned, file: path }, hubUrl),
   }))
   return { revision, files }
@@ -130,7 +138,7 @@ async function planUrl(ref: ModelRef): Promise<{ revision: string, files: Planne
     throw new AppError('download_failed', `${ref.file} answered HTTP ${res.status} without a usable size.`)
   const etag = res.headers.get('x-linked-etag') ?? res.headers.get('etag') ?? ''
   const sha256 = /^"?([0-9a-f]{64})"?$/.exec(etag)?.[1] ?? ''
-  return { revision: 'url', files: [{ path: ref.file, fileName: fileNameFor(ref), sizeBytes, sha256, url: ref.file }] }
+  return { revision: 'url', files: [{ path: ref.file, fileName: storageName({ repo: ref.repo, revision: 'url', file: ref.file }), sizeBytes, sha256, url: ref.file }] }
 }
 
 /** A partial download resumes from the commit it started from. */

@@ -10,9 +10,10 @@ import { readFacts } from './downloader'
 import { openFileSink } from './file-sink'
 import { blobSource, validateGguf } from './gguf'
 import { deleteStoredModel, putStoredModel, type StoredModel } from './manifest'
-import { deleteModelFile, fileNameFor } from './opfs-store'
+import { deleteModelFile } from './opfs-store'
 import { SpeedMeter } from './speed-meter'
 import { ensureSpace, requestPersist } from './storage'
+import { storageName } from './storage-name'
 
 /** `repo` of models imported from the user's disk. */
 export const LOCAL_REPO = 'local-file'
@@ -26,7 +27,7 @@ export async function importLocalFile(file: File, opts: { signal?: AbortSignal, 
   if (!check.ok)
     throw new AppError(check.code, `${file.name}: ${check.message}`)
   const ref = modelRef(LOCAL_REPO, file.name, 'local')
-  const fileName = fileNameFor(ref)
+  const fileName = storageName({ repo: ref.repo, revision: 'local', file: ref.file })
   await ensureSpace(file.size)
   await requestPersist()
   try {

@@ -100,6 +100,15 @@ export async function listStoredModels(): Promise<StoredModel[]> {
   return values<StoredModel>(store())
 }
 
+/**
+ * The OPFS names every other model's entry uses. A file listed here is never deleted or written for `id`: names are
+ * injective now (storage-name.ts), but entries stored under the old scheme could share one.
+ */
+export async function fileNamesOfOthers(id: string): Promise<Set<string>> {
+  const others = (await listStoredModels()).filter(e => e.ref.id !== id)
+  return new Set(others.flatMap(e => filesOf(e).map(f => f.fileName)))
+}
+
 /** Marks a model used now (for the least-recently-used clean-up suggestion). */
 export async function touchStoredModel(id: string, now = Date.now()): Promise<void> {
   const entry = await getStoredModel(id)

@@ -1,19 +1,11 @@
 /**
  * Model files in the Origin Private File System. Works on the page and in workers; nothing here imports Vue.
- * Layout: `/models/<file name>`, where the file name is derived from the model id by {@link fileNameFor}.
+ * Layout: `/models/<file name>`, the name made by `storageName()` (storage-name.ts) from (repo, revision, file), or,
+ * for models stored before it, the old `owner--repo--file` name their manifest entry records.
  */
 import { AppError } from '../protocol/errors'
-import type { ModelRef } from '../engines/types'
 
 const MODELS_DIR = 'models'
-
-/** Longest OPFS file name we make; browsers allow 255 bytes or more. */
-const MAX_FILE_NAME = 180
-
-/** A safe, stable OPFS file name for a hub file: `owner--repo--path--to--file.gguf` (the tail, if very long). */
-export function fileNameFor(ref: Pick<ModelRef, 'repo' | 'file'>): string {
-  return `${ref.repo}/${ref.file}`.replace(/[^\w.-]+/g, '--').slice(-MAX_FILE_NAME)
-}
 
 async function modelsDir(): Promise<FileSystemDirectoryHandle> {
   if (!navigator.storage?.getDirectory)

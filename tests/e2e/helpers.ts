@@ -1,4 +1,5 @@
 import { expect, type Page } from '@playwright/test'
+import { storageName } from '../../src/models/storage-name'
 
 export const storiesCard = (page: Page, file = 'stories260K.gguf') =>
   page.locator(`[data-testid=model-card][data-model-id="local/models/${file}"]`)
@@ -41,6 +42,33 @@ export async function ask(page: Page, prompt: string): Promise<string> {
   await expect(answers).toHaveCount(before + 1)
   await expect(page.getByTestId('send')).toBeVisible({ timeout: 60_000 })
   return (await answers.last().getByTestId('message-content').textContent()) ?? ''
+}
+
+/**
+ * The OPFS name of a stored model's file (src/models/storage-name.ts): computed here from the revision the manifest
+ * recorded, so a test also checks the naming contract.
+ */
+export async function opfsNameOf(page: Page, repo: string, file: string): Promise<string> {
+  const revision = await page.evaluate(async (id) => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const open = indexedDB.open('local-ai-models')
+      open.onsuccess = () => resolve(open.result)
+      open.onerror = () => reject(open.error)
+    })
+    return new Promise<string | undefined>((resolve, reject) => {
+      const get = db.transaction('manifest').objectStore('manifest').get(id)
+      get.onsuccess = () => resolve((get.result as { revision?: string } | undefined)?.revision)
+      get.onerror = () => reject(get.error)
+    })
+  }, `${repo}/${splitFirst(file)}`)
+  if (!revision)
+    throw new Error(`No manifest entry for ${repo}/${file}`)
+  return storageName({ repo, revision, file })
+}
+
+/** The first part's name of a split GGUF (the manifest's key), else the name itself. */
+function splitFirst(file: string): string {
+  return file.replace(/-\d{5}-of-(\d{5})\.gguf$/, '-00001-of-$1.gguf')
 }
 
 /** Names of the files in the app's OPFS models folder. */

@@ -7,11 +7,12 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test'
 import { E2E_MODELS_DIR, SPLIT_PARTS, STORIES } from './models-fixture'
-import { opfsModelFiles, openApp, storiesCard } from './helpers'
+import { opfsModelFiles, opfsNameOf, openApp, storiesCard } from './helpers'
 
 const storiesBytes = readFileSync(join(E2E_MODELS_DIR, STORIES))
 const STORIES_SHA256 = createHash('sha256').update(storiesBytes).digest('hex')
-const STORIES_OPFS = 'local--models--stories260K.gguf'
+/** Where stories260K is stored in OPFS (the name depends on the pinned revision: src/models/storage-name.ts). */
+const storiesOpfs = (page: Page) => opfsNameOf(page, 'local/models', STORIES)
 
 interface FaultLog { requests: Array<{ method: string, path: string, range?: string }> }
 
@@ -132,7 +133,7 @@ test('a model that cannot fit is refused before it starts, with a least-recently
   await expect(page.getByTestId('error')).toHaveAttribute('data-code', 'storage_quota')
   await expect(page.getByTestId('lru-suggestion')).toContainText(STORIES)
   expect(await seen(request, tiny)).toEqual([])
-  expect(await opfsModelFiles(page)).toEqual([STORIES_OPFS])
+  expect(await opfsModelFiles(page)).toEqual([await storiesOpfs(page)])
 })
 
 test('persistent storage is requested before the first download; delete frees the space in the estimate; clear all empties the library', async ({ page }) => {
@@ -191,7 +192,7 @@ test('the OPFS file deleted behind the app\'s back: the library notices and down
   await page.evaluate(async (name) => {
     const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('models')
     await dir.removeEntry(name)
-  }, STORIES_OPFS)
+  }, await storiesOpfs(page))
   await page.reload()
   const card = storiesCard(page)
   await expect(card.getByTestId('model-state')).toHaveText('Removed by the browser')
@@ -213,7 +214,7 @@ test('Verify re-hashes a stored model; a file changed on disk fails verification
     const w = await (await dir.getFileHandle(name)).createWritable({ keepExistingData: true })
     await w.write({ type: 'write', position: 500_000, data: new Uint8Array([1, 2, 3]) })
     await w.close()
-  }, STORIES_OPFS)
+  }, await storiesOpfs(page))
   await card.getByTestId('verify').click()
   await expect(page.getByTestId('error')).toHaveAttribute('data-code', 'integrity_failed')
   await expect(page.getByTestId('error')).toContainText('changed on disk')
@@ -284,7 +285,7 @@ test('a split GGUF: listed once, both parts downloaded in parallel and verified,
   await expect(card.getByTestId('model-state')).toHaveText('Loaded')
   for (const part of SPLIT_PARTS)
     expect(await seen(request, part)).toHaveLength(1)
-  expect((await opfsModelFiles(page)).sort()).toEqual(SPLIT_PARTS.map(p => `local--models--${p}`))
+  expect((await opfsModelFiles(page)).sort()).toEqual((await Promise.all(SPLIT_PARTS.map(p => opfsNameOf(page, 'local/models', p)))).sort())
   const entry = await manifestEntry(page, `local/models/${SPLIT_PARTS[0]}`)
   const sha = (name: string) => createHash('sha256').update(readFileSync(join(E2E_MODELS_DIR, name))).digest('hex')
   expect(entry?.state).toBe('ready')
@@ -300,7 +301,7 @@ test('the cheap check before every load refuses a stored file whose header was d
     const w = await (await dir.getFileHandle(name)).createWritable({ keepExistingData: true })
     await w.write({ type: 'write', position: 0, data: new TextEncoder().encode('GGML') })
     await w.close()
-  }, STORIES_OPFS)
+  }, await storiesOpfs(page))
   // The reload loads the last model again: the same size, but the magic check refuses it.
   await page.reload()
   await expect(page.getByTestId('error')).toHaveAttribute('data-code', 'invalid_model_file')
@@ -353,7 +354,7 @@ test('a stored file cut short behind the app\'s back is offered again and downlo
     const w = await (await dir.getFileHandle(name)).createWritable({ keepExistingData: true })
     await w.truncate(400_000)
     await w.close()
-  }, STORIES_OPFS)
+  }, await storiesOpfs(page))
   await page.reload()
   const card = storiesCard(page)
   await expect(card.getByTestId('model-state')).toHaveText('Damaged on disk')

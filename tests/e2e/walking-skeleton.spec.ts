@@ -4,7 +4,7 @@
  */
 import { expect, test } from '@playwright/test'
 import { NOT_GGUF, TRUNCATED } from './models-fixture'
-import { ask, opfsModelFiles, opfsRootEntries, openApp, setGreedy, setSetting, storiesCard } from './helpers'
+import { ask, opfsModelFiles, opfsNameOf, opfsRootEntries, openApp, setGreedy, setSetting, storiesCard } from './helpers'
 
 test('the page and the inference worker are cross-origin isolated', async ({ page }) => {
   const response = await page.goto('/')
@@ -31,7 +31,7 @@ test('download with progress, load, stream, stop, and reload from OPFS without f
   await expect(page.getByTestId('no-template-notice')).toBeVisible()
   // One copy of the model: ours in /models. wllama's own cache (/cache) is never used.
   expect(await opfsRootEntries(page)).toEqual(['models'])
-  expect(await opfsModelFiles(page)).toEqual(['local--models--stories260K.gguf'])
+  expect(await opfsModelFiles(page)).toEqual([await opfsNameOf(page, 'local/models', 'stories260K.gguf')])
 
   await setGreedy(page)
   expect(await ask(page, 'Once upon a time')).toContain('there was a little girl named Lily')
