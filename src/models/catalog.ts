@@ -19,6 +19,12 @@ export interface CatalogEntry extends ModelRef {
   ramBytes?: number
   /** The model's chat template handles tool definitions and tool calls. */
   hasToolSupport?: boolean
+  /**
+   * Sampling the model's publisher recommends, used while Settings' "Use the model's recommended sampling" is on.
+   * SmolLM2: temperature 0.2, top-p 0.9, from its model card's usage example (huggingface.co/HuggingFaceTB/
+   * SmolLM2-135M-Instruct); at the app's general 0.7 the 135M model answered "And of Germany?" with German gibberish.
+   */
+  sampling?: { temperature?: number, topP?: number, topK?: number }
   /** One line a newcomer understands: what the model is good for. */
   summary?: string
   /**

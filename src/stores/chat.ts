@@ -5,6 +5,7 @@ import type { RequestMetrics } from '../engines/types'
 import { newId, type StoredMessage } from '../conversations/types'
 import { historyFor } from '../conversations/history'
 import { AppError, toAppError } from '../protocol/errors'
+import { useChatToolsStore } from './chat-tools'
 import { UNTITLED, titleFrom, useConversationsStore } from './conversations'
 import { useEngineStore } from './engine'
 import { answeringBackend, useModelManagerStore } from './manager'
@@ -47,6 +48,9 @@ export const useChatStore = defineStore('chat', () => {
   const lastMetrics = ref<RequestMetrics | null>(null)
   /** Shown in the chat while the reply waits for the person to allow or refuse a tool (ChatToolConsent.vue). */
   const consent = ref<ToolConsent | null>(null)
+  /** A first message is waiting for the local model to download or load (progress: the models store). */
+  const isPreparingModel = ref(false)
+  const chatTools = useChatToolsStore()
   let answerConsent: ((allowed: boolean) => void) | null = null
   let abort: AbortController | null = null
   /** The reply being streamed, wherever the person navigates meanwhile. */
@@ -134,19 +138,22 @@ export const useChatStore = defineStore('chat', () => {
     answerConsent?.(allowed)
   }
 
-  /** Something can answer: a cloud backend, a loaded local model, or Gemini as Auto's fallback. */
+  /**
+   * Something can answer: a cloud backend, a loaded local model, Gemini as Auto's fallback, or a local model the
+   * first message can download or load by itself (models.ensureLocalModel).
+   */
   function canAnswer(): boolean {
-    return useModelManagerStore().answerer !== null
+    return useModelManagerStore().answerer !== null || useModelsStore().canPrepare
   }
 
   /** Sends `text` as the user's next message and streams the reply. */
   async function send(text: string): Promise<void> {
+    if (!text.trim() || isGenerating.value)
+      return
     if (!canAnswer()) {
       error.value = new AppError('model_not_loaded')
       return
     }
-    if (!text.trim() || isGenerating.value)
-      return
     await ask(text, begin())
   }
 
@@ -155,6 +162,7 @@ export const useChatStore = defineStore('chat', () => {
     if (!id) {
       openId = newId()
       id = (await conversations.create(titleFrom(text), openId)).id
+      chatTools.adoptPending(id)
     }
     else if (messages.value.length === 0 && conversations.list.find(c => c.id === id)?.title === UNTITLED)
       await conversations.rename(id, titleFrom(text))
@@ -170,27 +178,25 @@ export const useChatStore = defineStore('chat', () => {
     const settings = useSettingsStore()
     const engine = useEngineStore()
     const manager = useModelManagerStore()
-    const s = settings.snapshot()
-    const history = historyFor(messages.value, s.systemPrompt)
-    const target = answeringBackend(s, !!models.loaded)
-    const isCloud = target === 'gemini' || target === 'openai-compat'
-    messages.value.push({
-      ...entry('assistant', '', conversationId, 'streaming'),
-      backend: target ?? 'wllama',
-      model: isCloud ? (target === 'gemini' ? s.geminiModel : s.openaiModel) : models.loaded?.model.file,
-    })
+    messages.value.push({ ...entry('assistant', '', conversationId, 'streaming'), backend: 'wllama' })
     const answer = messages.value[messages.value.length - 1]!
     live = answer
     await save(answer)
     try {
       signal.throwIfAborted()
+      await prepareLocalModel(signal)
+      const s = settings.snapshot()
+      const history = historyFor(messages.value.slice(0, -1), s.systemPrompt)
+      const target = answeringBackend(s, !!models.loaded)
+      const isCloud = target === 'gemini' || target === 'openai-compat'
+      answer.backend = target ?? 'wllama'
+      answer.model = isCloud ? (target === 'gemini' ? s.geminiModel : s.openaiModel) : models.loaded?.model.file
       await manager.selectFromSettings(signal)
       const result = await manager.runTurn({
         messages: history,
         signal,
-        sampling: { temperature: s.temperature, topP: s.topP, topK: s.topK, maxTokens: s.maxTokens },
-        // A base model without a chat template cannot follow a tool protocol: it just continues the text.
-        useTools: Object.values(s.tools).some(Boolean) && (isCloud || !!models.loaded?.hasChatTemplate),
+        sampling: { temperature: s.temperature, topP: s.topP, topK: s.topK, maxTokens: s.maxTokens, ...(!isCloud && s.isModelSamplingOn && models.samplingModel?.sampling) },
+        useTools: chatTools.isOnFor(conversationId),
         onDelta: (text) => {
           answer.content += text
           saveSoon(answer)
@@ -227,11 +233,35 @@ export const useChatStore = defineStore('chat', () => {
     }
     finally {
       isGenerating.value = false
+      isPreparingModel.value = false
       abort = null
       live = null
       await save(answer)
       // The conversation moved to the top of the list.
       await conversations.refresh()
+    }
+  }
+
+  /**
+   * With nothing to answer yet (a local backend, no model loaded), downloads and loads the model the message needs,
+   * while the reply shows the progress. @throws AppError from the download or load ('aborted' after Stop)
+   */
+  async function prepareLocalModel(signal: AbortSignal): Promise<void> {
+    const models = useModelsStore()
+    if (useModelManagerStore().answerer !== null)
+      return
+    isPreparingModel.value = true
+    try {
+      const isReady = await models.ensureLocalModel(signal)
+      signal.throwIfAborted()
+      if (!isReady)
+        throw models.error ?? new AppError('model_not_loaded')
+    }
+    catch (err) {
+      throw signal.aborted ? new AppError('aborted') : err
+    }
+    finally {
+      isPreparingModel.value = false
     }
   }
 
@@ -300,5 +330,5 @@ export const useChatStore = defineStore('chat', () => {
     await conversations.create(UNTITLED, openId)
   }
 
-  return { messages, isGenerating, error, lastMetrics, consent, answerTool, init, send, stop, regenerate, editAndResend, appendStep, select, newConversation, deleteConversation }
+  return { messages, isGenerating, isPreparingModel, error, lastMetrics, consent, answerTool, init, send, stop, regenerate, editAndResend, appendStep, select, newConversation, deleteConversation }
 })

@@ -199,6 +199,9 @@ export const useModelsStore = defineStore('models', () => {
     library.cancel()
   }
 
+  /** The catalog entry of the loaded local model, else of the model the first message would set up. */
+  const samplingModel = computed(() => catalog.value.find(m => m.id === (loaded.value?.model.id ?? defaultModelId.value)))
+
   /** The label of the model being downloaded or loaded (for the chat's progress line). */
   const activeLabel = computed(() => offered.value.find(m => m.id === activeId.value)?.label ?? activeId.value)
 
@@ -322,5 +325,5 @@ export const useModelsStore = defineStore('models', () => {
     await library.clearAll()
   }
 
-  return { catalog, offered, defaultModel, availability, availabilityOf, checkAvailability, canPrepare, ensureLocalModel, activeLabel, stored, storedById, phase, activeId, progress, error, loaded, init, download, cancelDownload, load, takeOverAndLoad, addCustom, addUrl, importFile, remove, clearAll }
+  return { catalog, offered, defaultModel, availability, availabilityOf, checkAvailability, canPrepare, ensureLocalModel, activeLabel, samplingModel, stored, storedById, phase, activeId, progress, error, loaded, init, download, cancelDownload, load, takeOverAndLoad, addCustom, addUrl, importFile, remove, clearAll }
 })

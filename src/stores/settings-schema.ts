@@ -22,6 +22,14 @@ export const TOOLS_OF_SWITCH: Record<ToolName, readonly string[]> = {
   notes: ['save_note', 'search_notes'],
 }
 
+/**
+ * Whether the agent offers tools. `auto`: cloud models, and local models whose chat template declares tool calling;
+ * a local model without it answers plainly (a small model given tools picks wrong ones). `on`: every model with a chat
+ * template. `off`: never. The toggle beside the composer overrides it for one conversation.
+ */
+export const TOOL_USE_CHOICES = ['auto', 'on', 'off'] as const
+export type ToolUse = (typeof TOOL_USE_CHOICES)[number]
+
 /** Everything the user can set. Saved on the device (IndexedDB), except `geminiApiKey`, which is saved apart. */
 export interface UserSettings {
   /** Default 'auto'. */
@@ -36,6 +44,8 @@ export interface UserSettings {
   gpuMode: 'auto' | 'cpu'
   /** Layers offloaded to the GPU; -1 = as many as fit. Default -1. */
   gpuLayers: number
+  /** Use the sampling the local model's publisher recommends (catalog `sampling`) instead of the fields below. Default true. */
+  isModelSamplingOn: boolean
   /** 0 is greedy. Default 0.7. */
   temperature: number
   /** Nucleus sampling, 0 < p <= 1. Default 0.95. */
@@ -46,7 +56,9 @@ export interface UserSettings {
   maxTokens: number
   /** Sent first in every conversation; '' = none. */
   systemPrompt: string
-  /** Tools the agent may call, by name. Default all on. */
+  /** When the agent offers tools at all (see TOOL_USE_CHOICES). Default 'auto'. */
+  toolUse: ToolUse
+  /** Tools the agent may call, by name, when tools are offered. Default all on. */
   tools: Record<ToolName, boolean>
   /** When the local model cannot answer (no model, unsupported device), ask Gemini instead. Default false. */
   isGeminiFallbackOn: boolean
@@ -85,11 +97,13 @@ export const DEFAULT_SETTINGS: UserSettings = {
   nCtx: DEFAULT_N_CTX,
   gpuMode: 'auto',
   gpuLayers: -1,
+  isModelSamplingOn: true,
   temperature: DEFAULT_TEMPERATURE,
   topP: 0.95,
   topK: 40,
   maxTokens: DEFAULT_MAX_TOKENS,
   systemPrompt: '',
+  toolUse: 'auto',
   tools: { calculator: true, datetime: true, unit_convert: true, notes: true },
   isGeminiFallbackOn: false,
   geminiModel: 'gemini-2.5-flash',
@@ -102,6 +116,9 @@ export const DEFAULT_SETTINGS: UserSettings = {
   chatTemplate: '',
   theme: 'system',
 }
+
+/** Sampling fields a model's recommendation replaces; editing one by hand turns `isModelSamplingOn` off. */
+export const MODEL_SAMPLING_FIELDS = ['temperature', 'topP', 'topK'] as const satisfies ReadonlyArray<keyof UserSettings>
 
 /** Settings that take effect only when the model loads again. */
 export const RELOAD_FIELDS = ['backend', 'modelId', 'nThreads', 'nCtx', 'gpuMode', 'gpuLayers', 'chatTemplate'] as const satisfies ReadonlyArray<keyof UserSettings>
@@ -141,11 +158,13 @@ const VALIDATORS: { [K in keyof UserSettings]: (v: UserSettings[K], all: UserSet
   nCtx: v => intIn(v, 16, 2 ** 24, 'Context size'),
   gpuMode: v => oneOf(v, ['auto', 'cpu'], 'Run on'),
   gpuLayers: v => intIn(v, -1, 999, 'GPU layers'),
+  isModelSamplingOn: v => (typeof v === 'boolean' ? undefined : 'Recommended sampling must be on or off.'),
   temperature: v => numIn(v, 0, 2, 'Temperature'),
   topP: v => (typeof v === 'number' && v > 0 && v <= 1 ? undefined : 'Top-p must be a number above 0 and at most 1.'),
   topK: v => intIn(v, 0, 1000, 'Top-k'),
   maxTokens: v => intIn(v, 1, 32768, 'Longest answer'),
   systemPrompt: v => textUpTo(v, 8000, 'System prompt'),
+  toolUse: v => oneOf(v, TOOL_USE_CHOICES, 'Use tools'),
   tools: v => (TOOL_NAMES.every(t => typeof v?.[t] === 'boolean') ? undefined : 'Tools must each be on or off.'),
   isGeminiFallbackOn: v => (typeof v === 'boolean' ? undefined : 'Fallback must be on or off.'),
   geminiModel: v => (typeof v === 'string' && /^[\w.-]{1,100}$/.test(v) ? undefined : 'Gemini model must be a model name such as gemini-2.5-flash.'),

@@ -124,13 +124,14 @@ test('Auto with no local model: Gemini answers when fallback is on with a key, a
   await expect(page.locator('[data-testid=chat-message][data-role=assistant]').last().getByTestId('reply-backend')).toHaveText('gemini')
   expect(server.received).toHaveLength(1)
 
-  // Fallback off: nothing can answer until a model is loaded, and nothing is sent.
+  // Fallback off: the next message stays on the device (its first message would download the recommended model, as
+  // the chat says), and nothing more is sent to Gemini.
   await openSettings(page)
   await page.getByTestId('setting-is-gemini-fallback-on').uncheck()
   await closeSettings(page)
   await expect(page.getByTestId('cloud-notice')).toHaveCount(0)
-  await expect(page.getByTestId('prompt')).toBeDisabled()
-  await expect(page.getByTestId('send')).toBeDisabled()
+  await expect(page.getByTestId('first-message-hint')).toContainText('Your first message downloads')
+  await expect(page.getByTestId('prompt')).toBeEnabled()
   expect(server.received).toHaveLength(1)
 })
 

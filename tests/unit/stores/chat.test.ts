@@ -13,6 +13,7 @@ import { InferenceConnection } from '../../../src/engines/inference-connection'
 import type { ChatRequest, ChatSummary } from '../../../src/engines/types'
 import type { ChatRun } from '../../../src/engines/worker-engine'
 import { WorkerService } from '../../../src/engines/worker-service'
+import { RECOMMENDED_MODEL } from '../../../src/models/catalog'
 import { deleteStoredModel, putStoredModel } from '../../../src/models/manifest'
 import { AppError } from '../../../src/protocol/errors'
 import { useChatStore, type ChatEntry } from '../../../src/stores/chat'
@@ -157,8 +158,10 @@ describe('chat store', () => {
     ])
   })
 
-  it('sets model_not_loaded and appends nothing when no model is loaded', async () => {
-    const { chat, worker, chatSpy } = await setup({ isLoaded: false })
+  it('sets model_not_loaded and appends nothing when no model is loaded and none can be set up', async () => {
+    const { chat, models, worker, chatSpy } = await setup({ isLoaded: false })
+    // The recommended model is not on this hub, and nothing is stored: the first message cannot set one up.
+    models.availability = new Map([[RECOMMENDED_MODEL.id, 'missing']])
 
     await chat.send('hello')
 
@@ -169,6 +172,57 @@ describe('chat store', () => {
     expect(chatSpy).not.toHaveBeenCalled()
     expect(worker.seen).toEqual([])
     expect(useConversationsStore().list).toEqual([])
+  })
+
+  it('with no model loaded, the first message shows at once, sets up the model (progress in between), then is answered', async () => {
+    const { chat, models, worker } = await setup({ isLoaded: false })
+    let finishSetup: () => void = () => {}
+    const ensure = vi.spyOn(models, 'ensureLocalModel').mockImplementation(() => new Promise((resolve) => {
+      finishSetup = () => {
+        models.loaded = useEngineStore().localService().loadedModel
+        resolve(true)
+      }
+    }))
+    expect(models.canPrepare).toBe(true)
+
+    const sending = chat.send('Tell me a story')
+    await vi.waitFor(() => expect(chat.isPreparingModel).toBe(true))
+    expect(chat.messages.map(shape)).toEqual([
+      { role: 'user', content: 'Tell me a story', status: 'done' },
+      { role: 'assistant', content: '', status: 'streaming' },
+    ])
+    expect(worker.seen).toEqual([])
+    finishSetup()
+    await sending
+
+    expect(ensure).toHaveBeenCalledOnce()
+    expect(chat.isPreparingModel).toBe(false)
+    expect(chat.error).toBeNull()
+    expect(chat.messages.map(shape)).toEqual([
+      { role: 'user', content: 'Tell me a story', status: 'done' },
+      { role: 'assistant', content: 'Once upon a time', status: 'done' },
+    ])
+  })
+
+  it('a setup that fails (download refused) marks the reply failed with its error; Stop during setup stops it', async () => {
+    const { chat, models } = await setup({ isLoaded: false })
+    vi.spyOn(models, 'ensureLocalModel').mockImplementation(async () => {
+      models.error = new AppError('model_not_found', 'SmolLM2 135M Instruct is not on this model hub (127.0.0.1).')
+      return false
+    })
+    await chat.send('hello')
+    expect(chat.error?.code).toBe('model_not_found')
+    expect(chat.messages[1]).toMatchObject({ status: 'error', errorCode: 'model_not_found' })
+
+    let resolveSetup: (ok: boolean) => void = () => {}
+    vi.spyOn(models, 'ensureLocalModel').mockImplementation(() => new Promise((resolve) => { resolveSetup = resolve }))
+    const sending = chat.send('again')
+    await vi.waitFor(() => expect(chat.isPreparingModel).toBe(true))
+    chat.stop()
+    resolveSetup(false)
+    await sending
+    expect(chat.messages.at(-1)).toMatchObject({ role: 'assistant', status: 'stopped' })
+    expect(chat.isGenerating).toBe(false)
   })
 
   it('stop() ends the answer as stopped, without an error, and the next send works', async () => {
