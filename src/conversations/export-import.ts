@@ -48,7 +48,9 @@ function describeError(error: ErrorObject): string {
 
 /**
  * Parses and validates an export. The result gets fresh ids, so an import never overwrites a conversation already
- * here; a reply that was still streaming when exported becomes `interrupted`.
+ * here; a reply that was still streaming when exported becomes `interrupted`. Every message is marked `imported`
+ * (whatever the file says): its roles, backend labels and tool steps are the file's claims, which history.ts never
+ * replays as a system prompt or tool results and the chat shows as imported.
  * @throws AppError 'import_invalid' naming the first problem found.
  */
 export function parseExport(json: string, now = Date.now()): ConversationWithMessages[] {
@@ -74,6 +76,7 @@ export function parseExport(json: string, now = Date.now()): ConversationWithMes
         conversationId: id,
         seq,
         status: m.status === 'streaming' ? 'interrupted' : m.status,
+        imported: true,
       })),
     }
   })

@@ -70,6 +70,7 @@ const messageSchema = {
     steps: { type: 'array', maxItems: 1000, items: stepSchema },
     errorCode: shortText,
     fellBack: { type: 'boolean' },
+    imported: { type: 'boolean' },
   },
   additionalProperties: false,
 } as const

@@ -27,19 +27,22 @@ function stepMessages(steps: AgentStep[]): ChatMessage[] {
 
 /**
  * The history for the next request: finished messages only (a failed or empty reply is left out), with an optional
- * system prompt first.
+ * system prompt first. Only the person's settings give a system prompt and only this app's own agent steps give tool
+ * calls and results: a stored `system` or `tool` message (the app writes none; an imported file may hold them) is
+ * never sent, and an imported reply is sent as its text alone, without its claimed tool steps.
  */
 export function historyFor(entries: readonly StoredMessage[], systemPrompt = ''): ChatMessage[] {
   const history: ChatMessage[] = systemPrompt.trim() ? [{ role: 'system', content: systemPrompt.trim() }] : []
   for (const m of entries) {
     if (m.role === 'assistant') {
-      if (m.steps?.length)
+      if (m.steps?.length && !m.imported)
         history.push(...stepMessages(m.steps))
       if (m.content && m.status !== 'error')
         history.push({ role: 'assistant', content: m.content })
-      continue
     }
-    history.push({ role: m.role, content: m.content })
+    else if (m.role === 'user') {
+      history.push({ role: 'user', content: m.content })
+    }
   }
   return history
 }

@@ -38,6 +38,13 @@ export interface StoredMessage {
   errorCode?: string
   /** The local model failed on this turn and Gemini answered instead. */
   fellBack?: boolean
+  /**
+   * The message came from an imported file, so nothing about it is known, only claimed: an imported reply's backend,
+   * model, metrics and fell-back mark are the file's word, an imported `system` or `tool` message is shown but never
+   * sent, and an imported reply's tool steps are never replayed as tool calls (history.ts). Set by the import on every
+   * message, whatever the file says.
+   */
+  imported?: boolean
 }
 
 /** A conversation's header; its messages are kept apart. */
