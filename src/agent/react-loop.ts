@@ -1,7 +1,9 @@
 /**
  * The ReAct loop, one implementation for every backend: ask the model for a step, run the tool it calls, feed the
  * observation back, repeat until it answers. Bounded by a step limit; a call repeated with the same arguments is
- * not run again (and ends the turn the second time); cancellation is honoured before and during every step.
+ * not run again (and ends the turn the second time); invalid calls and malformed steps end it the second time
+ * (`invalid_calls`); cancellation is honoured before and during every step. A loop that cannot finish returns its
+ * outcome; the ModelManager then answers the message without tools.
  * The transcript (AgentStep[]) has the same shape whichever backend or strategy answered.
  */
 import { AnswerStreamer } from './answer-stream'
@@ -10,7 +12,7 @@ import type { AIService, ChatMessage, ChatSummary, RequestMetrics, SamplingSetti
 import { buildRequest, chooseStrategy, parseReply, type StepBounds, type StrategyKind } from './strategies'
 import type { ParsedStep } from './text-parser'
 import type { ConfirmTool, ToolRegistry } from './tools/registry'
-import type { AgentStep, TurnOutcome } from './types'
+import { MAX_INVALID_STEPS, type AgentStep, type TurnOutcome } from './types'
 
 export const DEFAULT_STEP_LIMIT = 6
 
@@ -28,12 +30,17 @@ export interface AgentOptions {
   onStep?: (step: AgentStep) => void
   /** Answer text as it streams (native steps' text; a schema step's `answer` as it is written). */
   onDelta?: (text: string) => void
+  /**
+   * The text streamed through `onDelta` during the last step is withdrawn: the step turned out to be no answer (a
+   * tool call after some text, a rejected answer). The UI clears what it showed.
+   */
+  onAnswerReset?: () => void
   sampling?: SamplingSettings
   /** String bounds of a schema step. Default DEFAULT_STEP_BOUNDS. */
   stepBounds?: StepBounds
 }
 
-/** A finished turn. */
+/** A finished turn (of the ReAct loop, or of a plain turn without tools). */
 export interface AgentTurn {
   steps: AgentStep[]
   /** The final answer; empty unless `outcome` is 'answered'. */
@@ -60,9 +67,11 @@ export async function runAgentTurn(history: ChatMessage[], opts: AgentOptions): 
   try {
     for (let step = 0; step < (opts.stepLimit ?? DEFAULT_STEP_LIMIT); step++) {
       ctx.assertLive()
-      const summary = await ask(opts, strategy, [...history, ...turn.messages])
+      const { summary, hasStreamed } = await ask(opts, strategy, [...history, ...turn.messages])
       turn.metrics.push(summary.metrics)
       const outcome = await ctx.apply(parseReply(strategy, summary), summary.text)
+      if (hasStreamed && outcome !== 'answered')
+        opts.onAnswerReset?.()
       if (outcome) {
         turn.outcome = outcome
         return turn
@@ -79,16 +88,19 @@ export async function runAgentTurn(history: ChatMessage[], opts: AgentOptions): 
   }
 }
 
-async function ask(opts: AgentOptions, strategy: StrategyKind, messages: ChatMessage[]): Promise<ChatSummary> {
+async function ask(opts: AgentOptions, strategy: StrategyKind, messages: ChatMessage[]): Promise<{ summary: ChatSummary, hasStreamed: boolean }> {
   const req = buildRequest(strategy, messages, opts.tools, opts.sampling, opts.stepBounds)
   // A schema step is JSON: its answer is streamed out of it as it is written, so local models still stream.
   const answer = strategy === 'schema' ? new AnswerStreamer() : null
+  let hasStreamed = false
   for await (const chunk of opts.service.chat(req, { signal: opts.signal })) {
     if (chunk.type === 'done')
-      return chunk.summary
+      return { summary: chunk.summary, hasStreamed }
     const text = answer ? answer.push(chunk.text) : strategy === 'native' ? chunk.text : ''
-    if (text)
+    if (text) {
+      hasStreamed = true
       opts.onDelta?.(text)
+    }
   }
   throw new AppError('inference_failed', 'The model stopped without finishing its answer.')
 }
@@ -97,6 +109,7 @@ async function ask(opts: AgentOptions, strategy: StrategyKind, messages: ChatMes
 class TurnContext {
   private readonly seen = new Map<string, string>()
   private repeats = 0
+  private invalid = 0
   private calls = 0
 
   constructor(private readonly turn: AgentTurn, private readonly opts: AgentOptions) {}
@@ -125,16 +138,22 @@ class TurnContext {
     }
     if (!first || first.kind === 'malformed') {
       this.rejectStep(raw, first?.kind === 'malformed' ? first.reason : 'The reply was empty.')
-      return undefined
+      return this.countInvalid()
     }
     const calls = parsed.filter((p): p is Extract<ParsedStep, { kind: 'call' }> => p.kind === 'call')
     const toolCalls: ToolCall[] = calls.map(c => ({ id: `call_${++this.calls}`, type: 'function', function: { name: c.name, arguments: c.argsText }, ...(c.signature && { signature: c.signature }) }))
     this.turn.messages.push({ role: 'assistant', content: thought?.kind === 'call' ? thought.thought : '', tool_calls: toolCalls })
     for (const [i, call] of calls.entries()) {
-      if (await this.runCall(call, toolCalls[i]!.id) === 'repeated_call')
-        return 'repeated_call'
+      const outcome = await this.runCall(call, toolCalls[i]!.id)
+      if (outcome)
+        return outcome
     }
     return undefined
+  }
+
+  /** One more invalid call or step; the turn ends once there are {@link MAX_INVALID_STEPS}. */
+  private countInvalid(): TurnOutcome | undefined {
+    return ++this.invalid >= MAX_INVALID_STEPS ? 'invalid_calls' : undefined
   }
 
   private async runCall(call: Extract<ParsedStep, { kind: 'call' }>, id: string): Promise<TurnOutcome | undefined> {
@@ -151,7 +170,7 @@ class TurnContext {
     this.assertLive()
     this.seen.set(key, result.content)
     this.observe(id, call.name, result.content, result.isError)
-    return undefined
+    return call.argsError || ('invalid' in result && result.invalid) ? this.countInvalid() : undefined
   }
 
   private observe(callId: string, name: string, content: string, isError: boolean): void {

@@ -8,6 +8,7 @@
  * between backends and strategies at any turn.
  */
 import type { Capabilities, ChatMessage, ChatRequest, ChatSummary, SamplingSettings, ToolCall } from '../engines/types'
+import { isCopiedFromPrompt, stepPrompt } from './step-prompt'
 import { FINAL, parseStepText, stepFromJson, type ParsedStep } from './text-parser'
 import type { ToolRegistry } from './tools/registry'
 
@@ -61,32 +62,11 @@ export function buildRequest(kind: StrategyKind, history: ChatMessage[], registr
 }
 
 /**
- * One user message holding the instructions and the conversation so far. One message, because a completion-mode
- * model (no chat template) only ever sees the last user message.
+ * One user message holding the instructions (compact tool signatures, one worked example) and the conversation so
+ * far; see step-prompt.ts.
  */
 export function promptFor(history: ChatMessage[], registry: ToolRegistry): string {
-  const tools = registry.definitions().map(d => `- ${d.function.name}: ${d.function.description} Arguments: ${JSON.stringify(d.function.parameters)}`)
-  const lines = [
-    'You are a helpful assistant that can use tools. Reply with ONE JSON object and nothing else:',
-    `{"thought": "<short reasoning>", "tool": "<tool name>", "arguments": {...}} to call a tool, or`,
-    `{"thought": "<short reasoning>", "tool": "${FINAL}", "answer": "<answer for the user>"} to answer.`,
-    tools.length ? `Tools:\n${tools.join('\n')}` : 'No tools are available: answer directly.',
-    'Conversation:',
-    ...history.map(renderMessage),
-    'Next step (JSON):',
-  ]
-  return lines.join('\n')
-}
-
-function renderMessage(m: ChatMessage): string {
-  if (m.role === 'system')
-    return `System: ${m.content}`
-  if (m.role === 'user')
-    return `User: ${m.content}`
-  if (m.role === 'tool')
-    return `Observation (${m.name ?? 'tool'}): ${m.content}`
-  const calls = (m.tool_calls ?? []).map(c => `Assistant: {"thought": ${JSON.stringify(m.content)}, "tool": ${JSON.stringify(c.function.name)}, "arguments": ${c.function.arguments}}`)
-  return calls.length ? calls.join('\n') : `Assistant: ${m.content}`
+  return stepPrompt(history, registry.list())
 }
 
 /** What the model's reply says to do: one or more calls, an answer, or a malformed step. */
@@ -96,15 +76,29 @@ export function parseReply(kind: StrategyKind, summary: ChatSummary): ParsedStep
       return [{ kind: 'answer', thought: '', text: summary.text }]
     return summary.toolCalls.map(c => parseNativeCall(c, summary.text))
   }
+  return [rejectCopied(parsePrompted(kind, summary.text), summary.text)]
+}
+
+function parsePrompted(kind: StrategyKind, text: string): ParsedStep {
   if (kind === 'schema') {
     try {
-      return [stepFromJson(JSON.parse(summary.text), summary.text)]
+      return stepFromJson(JSON.parse(text), text)
     }
     catch {
       // A grammar that was not applied (or output cut by the token limit): fall through to the tolerant parser.
     }
   }
-  return [parseStepText(summary.text)]
+  return parseStepText(text)
+}
+
+/** An empty answer, or a thought or answer that is a placeholder or a piece of the instructions, is no step. */
+function rejectCopied(step: ParsedStep, raw: string): ParsedStep {
+  if (step.kind === 'malformed')
+    return step
+  if (step.kind === 'answer' && !step.text.trim())
+    return { kind: 'malformed', raw, reason: 'The answer is empty.' }
+  const copied = [step.thought, step.kind === 'answer' ? step.text : ''].find(isCopiedFromPrompt)
+  return copied === undefined ? step : { kind: 'malformed', raw, reason: `${JSON.stringify(copied.trim())} is copied from the instructions, not written for this conversation.` }
 }
 
 function parseNativeCall(call: ToolCall, thought: string): ParsedStep {

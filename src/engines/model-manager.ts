@@ -8,12 +8,14 @@
  * The conversation belongs to the caller and is passed to every turn, so switching backend or model mid-conversation
  * keeps all of it, tool steps included. When a local turn fails (load error, out of memory, crash, unsupported
  * device) and fallback is on with a key, the same turn is run again on Gemini and a `fallback` event says so.
+ * When the agent loop cannot finish (step limit, repeated call, invalid calls), the same message is answered without
+ * tools from the same history; the loop's steps stay on the result and `recoveredWithoutTools` says why.
  */
 import { runPlainTurn } from '../agent/plain-turn'
 import { runAgentTurn, type AgentTurn } from '../agent/react-loop'
 import { builtinTools, ToolRegistry, type ConfirmTool } from '../agent/tools/registry'
 import type { Tool } from '../agent/tools/tool'
-import type { AgentStep } from '../agent/types'
+import { isFailedLoop, type AgentStep, type FailedLoopOutcome } from '../agent/types'
 import { AppError, toAppError, type ErrorCode } from '../protocol/errors'
 import { browserIsOnline, cloudModel } from './cloud-common'
 import { GeminiService } from './gemini/gemini-service'
@@ -55,6 +57,11 @@ export interface TurnRequest {
   signal?: AbortSignal
   onStep?: (step: AgentStep) => void
   onDelta?: (text: string) => void
+  /**
+   * Everything streamed through `onDelta` so far is withdrawn: clear the reply shown. Called when a step's streamed
+   * text turned out to be no answer, and before the reply without tools streams after a failed agent loop.
+   */
+  onAnswerReset?: () => void
   /** Asked before a tool with side effects (saving a note) runs. */
   confirm?: ConfirmTool
   /** Temperature, max tokens... from the settings; unset fields take each backend's defaults. */
@@ -63,13 +70,27 @@ export interface TurnRequest {
   useTools?: boolean
 }
 
-/** One turn's result: the agent turn plus who answered. */
-export interface TurnResult extends AgentTurn {
+/**
+ * One turn's result: the agent turn plus who answered. A failed agent loop never ends a turn: its steps stay in
+ * `steps` (and `strategy` stays the loop's), the answer, `messages` and `mode` come from the reply without tools,
+ * `metrics` hold both (the loop's first).
+ */
+export interface TurnResult extends Omit<AgentTurn, 'outcome'> {
+  /** A turn is answered, or stopped by the caller. */
+  outcome: TurnOutcomeAfterRecovery
   backend: ServiceId
   model: ModelRef
   /** The local backend failed and Gemini answered instead. */
   fellBack: boolean
+  /** Set when the agent loop could not finish and the message was answered without tools; `reason` is why. */
+  recoveredWithoutTools?: { reason: FailedLoopOutcome }
 }
+
+/** What a turn can end as once failed loops are recovered: answered, or aborted by the caller. */
+export type TurnOutcomeAfterRecovery = 'answered' | 'aborted'
+
+/** An agent turn as the manager returns it, before `backend`, `model` and `fellBack` are added. */
+type RecoveredTurn = Omit<TurnResult, 'backend' | 'model' | 'fellBack'>
 
 type Listener = (event: ManagerEvent) => void
 
@@ -181,13 +202,28 @@ export class ModelManager {
     return service.capabilities.isLocal && config.isFallbackEnabled && !!config.geminiApiKey && this.isOnline() && FALLBACK_CODES.includes(err.code)
   }
 
-  private agent(service: AIService, req: TurnRequest): Promise<AgentTurn> {
+  /**
+   * Runs the turn on `service`: the agent loop, or a plain reply without tools. A loop that could not finish is
+   * followed by a plain reply to the same messages (not the failed tool messages); an abort is never followed.
+   */
+  private async agent(service: AIService, req: TurnRequest): Promise<RecoveredTurn> {
     const config = this.opts.config()
     const tools = new ToolRegistry(this.opts.tools?.() ?? builtinTools(), { enabled: config.enabledTools, timeoutMs: config.toolTimeoutMs })
-    const { messages, signal, confirm, onStep, onDelta, sampling } = req
+    const { messages, signal, confirm, onStep, onDelta, onAnswerReset, sampling } = req
     if (req.useTools === false)
-      return runPlainTurn(messages, { service, signal, onDelta, sampling })
-    return runAgentTurn(messages, { service, tools, stepLimit: config.stepLimit, signal, confirm, onStep, onDelta, sampling })
+      return settled(await runPlainTurn(messages, { service, signal, onDelta, sampling }))
+    const loop = await runAgentTurn(messages, { service, tools, stepLimit: config.stepLimit, signal, confirm, onStep, onDelta, onAnswerReset, sampling })
+    if (!isFailedLoop(loop.outcome))
+      return settled(loop)
+    onAnswerReset?.()
+    const plain = await runPlainTurn(messages, { service, signal, onDelta, sampling })
+    return {
+      ...settled(plain),
+      steps: loop.steps,
+      strategy: loop.strategy,
+      metrics: [...loop.metrics, ...plain.metrics],
+      recoveredWithoutTools: { reason: loop.outcome },
+    }
   }
 
   /** The service for an id; cloud services are rebuilt when their settings change. */
@@ -229,6 +265,13 @@ export class ModelManager {
     for (const listener of this.listeners)
       listener(event)
   }
+}
+
+/** A turn that is answered or aborted, typed so. A failed loop never gets here; 'error' is no outcome any turn sets. */
+function settled(turn: AgentTurn): RecoveredTurn {
+  if (turn.outcome !== 'answered' && turn.outcome !== 'aborted')
+    throw new AppError('inference_failed', `The assistant could not finish this answer (${turn.outcome}).`)
+  return { ...turn, outcome: turn.outcome }
 }
 
 /** The production cloud services, from the config. */

@@ -71,11 +71,11 @@ test('schema-constrained steps on real wllama: tool calls parsed, validated, run
   console.log(`wllama transcript: ${JSON.stringify(turn.steps).slice(0, 600)}`)
 })
 
-test('a malformed step (output cut by the token limit) is answered with an error and the step limit ends the turn', async ({ page }) => {
+test('a malformed step (output cut by the token limit) is answered with an error; the second one ends the turn (invalid_calls)', async ({ page }) => {
   await openHarness(page)
-  const r = await run(page, { strategy: 'schema', prompt: 'What is 2 + 3?', stepLimit: 2, maxTokens: 6 })
+  const r = await run(page, { strategy: 'schema', prompt: 'What is 2 + 3?', stepLimit: 3, maxTokens: 6 })
   expect(r.exchanges).toHaveLength(2)
-  expect(r.turn.outcome).toBe('step_limit')
+  expect(r.turn.outcome).toBe('invalid_calls')
   const invalid = r.turn.steps.filter(s => s.kind === 'observation' && s.name === 'invalid_step')
   expect(invalid).toHaveLength(2)
   expect(r.exchanges[1]!.req.messages[0]!.content).toContain('That reply was not a valid step')

@@ -85,6 +85,7 @@ function call(node: jsep.CallExpression): number {
 
 export const calculatorTool: Tool = {
   name: 'calculator',
+  summary: 'evaluate arithmetic',
   description: 'Evaluate an arithmetic expression, e.g. "(3 + 4) * 2 ^ 3" or "sqrt(2) * pi". Numbers, + - * / % ^, parentheses and math functions only.',
   parameters: {
     type: 'object',

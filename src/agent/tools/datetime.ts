@@ -14,6 +14,7 @@ const PARAMETERS = {
 export function dateTimeTool(now: () => Date = () => new Date()): Tool {
   return {
     name: 'datetime',
+    summary: 'date and time in a time zone such as "Europe/Paris"',
     description: 'The current date and time, or a given ISO instant, in an IANA time zone such as "Europe/Paris" or "UTC".',
     parameters: PARAMETERS,
     run(args) {

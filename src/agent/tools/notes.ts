@@ -38,6 +38,7 @@ export async function searchNotes(query: string, limit = 5): Promise<Note[]> {
 
 export const saveNoteTool: Tool = {
   name: 'save_note',
+  summary: 'save a note for the user',
   description: 'Save a note for the user (asks the user first).',
   parameters: { type: 'object', properties: { text: { type: 'string', minLength: 1, maxLength: 2000 } }, required: ['text'], additionalProperties: false },
   hasSideEffects: true,
@@ -46,6 +47,7 @@ export const saveNoteTool: Tool = {
 
 export const searchNotesTool: Tool = {
   name: 'search_notes',
+  summary: 'search the user\'s saved notes',
   description: 'Search the user\'s saved notes by words.',
   parameters: { type: 'object', properties: { query: { type: 'string', maxLength: 200 } }, required: ['query'], additionalProperties: false },
   async run(args) {

@@ -26,10 +26,15 @@ const BUILTIN_SCHEMAS = new Map(builtinTools().map(t => [t.name, t.parameters]))
 /** Asked before a tool with side effects runs; resolve false to refuse. */
 export type ConfirmTool = (request: { name: string, args: Record<string, unknown> }) => Promise<boolean>
 
+/** Why a call was not even valid: it names no enabled tool, or its arguments fail the tool's schema. */
+export type InvalidCall = 'unknown_tool' | 'invalid_arguments'
+
 /** What a call produced: the observation text for the model, and whether it is an error. */
 export interface ToolResult {
   content: string
   isError: boolean
+  /** Set when the call itself was invalid (the tool never ran); the loop ends a turn after a few of these. */
+  invalid?: InvalidCall
 }
 
 export interface RegistryOptions {
@@ -71,8 +76,14 @@ export class ToolRegistry {
     return [...this.tools.keys()]
   }
 
+  /** The enabled tool called `name`, if any. */
   get(name: string): Tool | undefined {
     return this.tools.get(name)?.tool
+  }
+
+  /** The enabled tools, in order. */
+  list(): Tool[] {
+    return [...this.tools.values()].map(e => e.tool)
   }
 
   /** The tools in the OpenAI chat shape, for backends with native tool calls. */
@@ -84,9 +95,9 @@ export class ToolRegistry {
   async execute(name: string, args: unknown, opts: { signal?: AbortSignal, confirm?: ConfirmTool } = {}): Promise<ToolResult> {
     const entry = this.tools.get(name)
     if (!entry)
-      return fail(`There is no tool "${name}". Available: ${this.names.join(', ') || 'none'}.`)
+      return { ...fail(`There is no tool "${name}". Available: ${this.names.join(', ') || 'none'}.`), invalid: 'unknown_tool' }
     if (!entry.validate(args))
-      return fail(`Invalid arguments for ${name}: ${entry.validate.errors?.map(e => `${e.instancePath || '(root)'} ${e.message}`).join('; ')}.`)
+      return { ...fail(`Invalid arguments for ${name}: ${entry.validate.errors?.map(e => `${e.instancePath || '(root)'} ${e.message}`).join('; ')}.`), invalid: 'invalid_arguments' }
     const valid = args as Record<string, unknown>
     if (entry.tool.hasSideEffects && !(await opts.confirm?.({ name, args: valid })))
       return fail(`The user did not allow ${name} to run.`)

@@ -11,6 +11,11 @@ export interface Tool {
   name: string
   /** Told to the model: what the tool does and when to use it. */
   description: string
+  /**
+   * A few words for the prompt of models without native tool calls, after the tool's signature
+   * (`calculator(expression: string) - evaluate arithmetic`). Default: `description`.
+   */
+  summary?: string
   /** JSON Schema of the arguments object. */
   parameters: Record<string, unknown>
   /** It changes something outside the conversation (saves a note): the loop asks the user first. */

@@ -37,6 +37,7 @@ export function convertUnits(value: number, from: string, to: string): number {
 
 export const unitsTool: Tool = {
   name: 'convert_units',
+  summary: 'convert units such as km, lb, C',
   description: 'Convert a value between units of length, mass, volume, time, speed, data size or temperature (C, F, K).',
   parameters: {
     type: 'object',

@@ -62,11 +62,9 @@ describe('runAgentTurn', () => {
 
   it('a malformed tool call becomes an error observation and the model gets another step', async () => {
     const s = new ScriptedService('openai-compat')
-    s.script.push({ calls: [{ name: 'calculator', args: '{"expression": 6*7' }] }, { calls: [{ name: 'calculator', args: '{"expr":"1"}' }] }, { text: 'ok' })
+    s.script.push({ calls: [{ name: 'calculator', args: '{"expression": 6*7' }] }, { text: 'ok' })
     const turn = await runAgentTurn(USER, { service: s, tools: tools() })
-    const observations = turn.steps.filter(x => x.kind === 'observation')
-    expect(observations[0]).toMatchObject({ isError: true, content: expect.stringMatching(/not valid JSON/) })
-    expect(observations[1]).toMatchObject({ isError: true, content: expect.stringMatching(/Invalid arguments for calculator/) })
+    expect(turn.steps.find(x => x.kind === 'observation')).toMatchObject({ isError: true, content: expect.stringMatching(/not valid JSON/) })
     expect(turn.outcome).toBe('answered')
   })
 
@@ -77,6 +75,54 @@ describe('runAgentTurn', () => {
     expect(turn.steps[0]).toMatchObject({ kind: 'observation', name: 'invalid_step', isError: true })
     expect(turn.outcome).toBe('answered')
     expect(s.requests[1]!.messages[0]!.content).toContain('That reply was not a valid step')
+  })
+
+  it.each([
+    ['arguments that are not JSON, then an unknown tool', [{ calls: [{ name: 'calculator', args: '{"expression": 6*7' }] }, { calls: [{ name: 'search_web', args: '{}' }] }]],
+    ['arguments that fail the schema, twice', [{ calls: [{ name: 'calculator', args: '{"expr":"1"}' }] }, { calls: [{ name: 'calculator', args: '{"expression":""}' }] }]],
+    ['two invalid calls in one reply', [{ calls: [{ name: 'nope', args: '{}' }, { name: 'calculator', args: '{}' }, { name: 'calculator', args: '{"expression":"1"}' }] }]],
+  ])('invalid calls end the turn the second time: %s', async (_why, replies) => {
+    const s = new ScriptedService('openai-compat')
+    s.script.push(...replies)
+    s.fallback = () => ({ text: 'never asked' })
+    const turn = await runAgentTurn(USER, { service: s, tools: tools() })
+    expect(turn.outcome).toBe('invalid_calls')
+    expect(s.requests).toHaveLength(replies.length)
+    expect(turn.steps.filter(x => x.kind === 'observation').every(x => x.kind === 'observation' && x.isError)).toBe(true)
+    expect(turn.answer).toBe('')
+  })
+
+  it('malformed steps count as invalid: two of them end the turn', async () => {
+    const s = new ScriptedService('wllama', { hasNativeToolCalls: false, hasSchemaOutput: true })
+    s.script.push({ text: '{"thought": "x", "tool": "calcul' }, { text: final('') }, { text: final('never read') })
+    const turn = await runAgentTurn(USER, { service: s, tools: tools() })
+    expect(turn.outcome).toBe('invalid_calls')
+    expect(s.requests).toHaveLength(2)
+  })
+
+  it('a tool that runs and fails is no invalid call: the model may go on', async () => {
+    const s = new ScriptedService('gemini')
+    s.script.push({ calls: [{ name: 'calculator', args: '{"expression":"1/0"}' }] }, { calls: [{ name: 'calculator', args: '{"expression":"x"}' }] }, { text: 'Undefined.' })
+    const turn = await runAgentTurn(USER, { service: s, tools: tools() })
+    expect(turn.outcome).toBe('answered')
+  })
+
+  it.each(['<short reasoning>', 'a tool name', '...'])('a step whose thought is the placeholder %j is malformed', async (thought) => {
+    const s = new ScriptedService('wllama', { hasNativeToolCalls: false, hasSchemaOutput: true })
+    s.script.push({ text: step('calculator', { expression: '6*7' }, thought) }, { text: final('It is 42.') })
+    const turn = await runAgentTurn(USER, { service: s, tools: tools() })
+    expect(turn.steps[0]).toMatchObject({ kind: 'observation', name: 'invalid_step', content: expect.stringMatching(/copied from the instructions/) })
+    expect(turn.steps.some(x => x.kind === 'tool_call')).toBe(false)
+    expect(turn.answer).toBe('It is 42.')
+  })
+
+  it('a streamed answer that is a placeholder is withdrawn through onAnswerReset', async () => {
+    const s = new ScriptedService('wllama', { hasNativeToolCalls: false, hasSchemaOutput: true })
+    s.script.push({ text: final('<answer for the user>') }, { text: final('It is 42.') })
+    let shown = ''
+    const turn = await runAgentTurn(USER, { service: s, tools: tools(), onDelta: (d) => { shown += d }, onAnswerReset: () => { shown = '' } })
+    expect(turn.answer).toBe('It is 42.')
+    expect(shown).toBe('It is 42.')
   })
 
   it('the step limit stops a model that calls tools forever (each call different)', async () => {

@@ -1,6 +1,9 @@
 /** Strategy choice and the step schema local models are constrained to. */
 import { describe, expect, it } from 'vitest'
-import { buildRequest, chooseStrategy, stepSchema } from '../../../src/agent/strategies'
+import { buildRequest, chooseStrategy, parseReply, promptFor, stepSchema } from '../../../src/agent/strategies'
+import { toolLine } from '../../../src/agent/step-prompt'
+import type { ChatMessage, ChatSummary } from '../../../src/engines/types'
+import { METRICS } from './scripted-service'
 import { builtinTools, ToolRegistry } from '../../../src/agent/tools/registry'
 
 describe('strategies', () => {
@@ -23,9 +26,57 @@ describe('strategies', () => {
     const registry = new ToolRegistry(builtinTools(), { enabled: ['calculator'] })
     const req = buildRequest('schema', [{ role: 'system', content: 'Be kind.' }, { role: 'user', content: 'Hi' }], registry, { temperature: 0 })
     expect(req.messages).toHaveLength(1)
-    expect(req.messages[0]!.content).toMatch(/- calculator: .*\nConversation:\nSystem: Be kind.\nUser: Hi\nNext step \(JSON\):$/s)
+    expect(req.messages[0]!.content).toMatch(/^Tools:\ncalculator\(expression: string\) - evaluate arithmetic\n.*\nConversation:\nSystem: Be kind.\nUser: Hi\nNext step \(JSON\):$/s)
     expect(req.sampling).toEqual({ maxTokens: 1024, temperature: 0 })
     expect(req.responseSchema).toBeDefined()
     expect(buildRequest('text', [], registry).responseSchema).toBeUndefined()
+  })
+
+  it('tools are compact signatures: required and optional arguments with their types, then the summary', () => {
+    const [calculator, datetime, units] = builtinTools()
+    expect(toolLine(calculator!)).toBe('calculator(expression: string) - evaluate arithmetic')
+    expect(toolLine(datetime!)).toBe('datetime(timeZone?: string, instant?: string) - date and time in a time zone such as "Europe/Paris"')
+    expect(toolLine(units!)).toBe('convert_units(value: number, from: string, to: string) - convert units such as km, lb, C')
+  })
+
+  it('no prompt shows a <placeholder> or "..." a tiny model could copy as content', () => {
+    const history: ChatMessage[] = [
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: 'What is 6 * 7?' },
+      { role: 'assistant', content: 'Arithmetic.', tool_calls: [{ id: 'c1', type: 'function', function: { name: 'calculator', arguments: '{"expression":"6 * 7"}' } }] },
+      { role: 'tool', tool_call_id: 'c1', name: 'calculator', content: '42' },
+    ]
+    const registries = [[], ['calculator'], ['datetime', 'search_notes'], undefined].map(enabled => new ToolRegistry(builtinTools(), { enabled }))
+    for (const registry of registries) {
+      const prompt = promptFor(history, registry)
+      expect(prompt).not.toMatch(/<[^<>\n]*>/)
+      expect(prompt).not.toMatch(/\.\.\.|…/)
+      expect(prompt).toContain('"final_answer"')
+    }
+  })
+
+  it('the prompt says to answer directly when no tool fits, and shows a worked example with real values', () => {
+    const prompt = promptFor([{ role: 'user', content: 'What is the capital of France?' }], new ToolRegistry(builtinTools()))
+    expect(prompt).toMatch(/Use a tool only when needed; otherwise, as for general knowledge, answer at once with "final_answer"\./)
+    expect(prompt).toContain('Assistant: {"thought": "Arithmetic.", "tool": "calculator", "arguments": {"expression": "12 * 7"}}')
+    const withoutCalculator = promptFor([], new ToolRegistry(builtinTools(), { enabled: ['datetime'] }))
+    expect(withoutCalculator).not.toContain('calculator')
+    expect(withoutCalculator).toContain('"answer": "William Shakespeare wrote Hamlet."')
+  })
+
+  it.each(['schema', 'text'] as const)('%s: a thought or answer copied from the instructions makes the step malformed', (kind) => {
+    const reply = (text: string): ChatSummary => ({ text, finishReason: 'stop', mode: 'chat', metrics: { ...METRICS } })
+    expect(parseReply(kind, reply('{"thought": "<short reasoning>", "tool": "calculator", "arguments": {"expression": "1"}}'))).toMatchObject([{ kind: 'malformed' }])
+    expect(parseReply(kind, reply('{"thought": "ok", "tool": "final_answer", "answer": "<answer for the user>"}'))).toMatchObject([{ kind: 'malformed' }])
+    expect(parseReply(kind, reply('{"thought": "ok", "tool": "final_answer", "answer": "final_answer"}'))).toMatchObject([{ kind: 'malformed' }])
+    expect(parseReply(kind, reply('{"thought": "ok", "tool": "final_answer", "answer": " "}'))).toMatchObject([{ kind: 'malformed', reason: 'The answer is empty.' }])
+    expect(parseReply(kind, reply('{"thought": "I know this.", "tool": "final_answer", "answer": "Paris."}'))).toEqual([{ kind: 'answer', thought: 'I know this.', text: 'Paris.' }])
+  })
+
+  it('the text parser reads the example steps of the prompt exactly', () => {
+    const reply = (text: string): ChatSummary => ({ text, finishReason: 'stop', mode: 'chat', metrics: { ...METRICS } })
+    expect(parseReply('text', reply('{"thought": "Arithmetic.", "tool": "calculator", "arguments": {"expression": "12 * 7"}}'))).toEqual([
+      { kind: 'call', thought: 'Arithmetic.', name: 'calculator', args: { expression: '12 * 7' }, argsText: '{"expression":"12 * 7"}' },
+    ])
   })
 })

@@ -39,11 +39,12 @@ describe('ToolRegistry', () => {
     const result = await new ToolRegistry([tool], { compile }).execute('spy', args)
     expect(result.isError).toBe(true)
     expect(result.content).toMatch(/Invalid arguments for spy/)
+    expect(result.invalid).toBe('invalid_arguments')
     expect(tool.runs).toEqual([])
   })
 
   it('answers an unknown tool with an error observation', async () => {
-    expect(await new ToolRegistry([spyTool()], { compile }).execute('rm', {})).toEqual({ content: 'There is no tool "rm". Available: spy.', isError: true })
+    expect(await new ToolRegistry([spyTool()], { compile }).execute('rm', {})).toEqual({ content: 'There is no tool "rm". Available: spy.', isError: true, invalid: 'unknown_tool' })
   })
 
   it('turns a throwing tool into an error observation', async () => {

@@ -72,12 +72,19 @@ describe.each(backends)('agent conformance: $name', (b) => {
   })
 
   it('a malformed tool call is answered with an error observation and the turn recovers', async () => {
-    server.script.push(b.call('calculator', { expr: 42 }), b.call('no_such_tool', {}), b.text('sorry'))
+    server.script.push(b.call('calculator', { expr: 42 }), b.text('sorry'))
     const turn = await runAgentTurn(USER, { service, tools: tools() })
     const obs = turn.steps.filter(s => s.kind === 'observation')
-    expect(obs.map(o => o.kind === 'observation' && o.isError)).toEqual([true, true])
+    expect(obs.map(o => o.kind === 'observation' && o.isError)).toEqual([true])
     expect(b.fedBack(server.received[1]!.body)).toMatch(/Invalid arguments for calculator/)
     expect(turn.outcome).toBe('answered')
+  })
+
+  it('a second invalid call ends the turn with invalid_calls (the manager then answers without tools)', async () => {
+    server.script.push(b.call('calculator', { expr: 42 }), b.call('no_such_tool', {}), b.text('never asked'))
+    const turn = await runAgentTurn(USER, { service, tools: tools() })
+    expect(turn.outcome).toBe('invalid_calls')
+    expect(server.received).toHaveLength(2)
   })
 
   it('the step limit stops a model that calls tools forever', async () => {

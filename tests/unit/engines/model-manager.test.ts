@@ -158,4 +158,96 @@ describe('ModelManager', () => {
     const tools = (server.received[0]!.body as { tools: Array<{ functionDeclarations: Array<{ name: string }> }> }).tools
     expect(tools[0]!.functionDeclarations.map(d => d.name)).toEqual(['calculator'])
   })
+
+  describe('a failed agent loop is answered without tools', () => {
+    const FRANCE = ask('What is the capital of France?')
+    const schemaStep = (tool: string, args: unknown) => JSON.stringify({ thought: 'search', tool, arguments: args })
+    /** The loop's requests carry the step schema; the plain turn's does not. */
+    const isPlain = (req: { responseSchema?: unknown }) => !req.responseSchema
+
+    it.each([
+      ['repeated_call', () => schemaStep('search_notes', { query: 'Paris' })],
+      ['step_limit', (n: number) => schemaStep('calculator', { expression: `${n} + 1` })],
+      ['invalid_calls', () => '{"thought": "x", "tool": "calcul'],
+    ] as const)('%s: the plain reply is the answer, the loop\'s steps and metrics stay', async (reason, loopReply) => {
+      let n = 0
+      local.fallback = req => isPlain(req) ? { text: 'The capital of France is Paris.' } : { text: loopReply(n++) }
+      config = { ...config, stepLimit: 3 }
+      const log: string[] = []
+      await manager.select('wllama', STORIES)
+      const result = await manager.runTurn({
+        messages: FRANCE,
+        onDelta: d => log.push(`delta:${d}`),
+        onStep: s => log.push(`step:${s.kind}`),
+        onAnswerReset: () => log.push('reset'),
+      })
+      expect(result).toMatchObject({ outcome: 'answered', answer: 'The capital of France is Paris.', recoveredWithoutTools: { reason }, backend: 'wllama', fellBack: false, strategy: 'schema' })
+      expect(result.messages).toEqual([{ role: 'assistant', content: 'The capital of France is Paris.' }])
+      expect(result.steps.length).toBeGreaterThan(0)
+      expect(result.steps.some(s => s.kind === 'answer')).toBe(false)
+      expect(result.metrics).toHaveLength(local.requests.length)
+      expect(local.requests.filter(isPlain)).toHaveLength(1)
+      // The reply is reset once the loop is over, then streams; no step comes after it.
+      const reset = log.lastIndexOf('reset')
+      expect(log.slice(reset + 1)).toEqual(['delta:The capital of France is Paris.'])
+      expect(log.slice(0, reset).some(x => x.startsWith('step:'))).toBe(true)
+      expect(manager.status).toBe('ready')
+    })
+
+    it('the plain reply sees the conversation as it was, without the failed tool messages', async () => {
+      const history: ChatMessage[] = [{ role: 'system', content: 'Be brief.' }, ...ask('6*7?'), { role: 'assistant', content: '42' }, ...FRANCE]
+      local.fallback = req => isPlain(req) ? { text: 'Paris.' } : { text: schemaStep('search_notes', { query: 'Paris' }) }
+      await manager.select('wllama', STORIES)
+      const result = await manager.runTurn({ messages: history })
+      const plain = local.requests.find(isPlain)!
+      expect(plain.messages).toEqual(history)
+      expect(plain.messages.some(m => m.role === 'tool' || m.tool_calls)).toBe(false)
+      expect(plain.tools).toBeUndefined()
+      expect(result.recoveredWithoutTools).toEqual({ reason: 'repeated_call' })
+    })
+
+    it('a streamed answer the loop rejected is withdrawn before the plain reply streams', async () => {
+      local.fallback = req => isPlain(req) ? { text: 'Paris.' } : { text: JSON.stringify({ thought: 'x', tool: 'final_answer', answer: '<answer for the user>' }) }
+      let shown = ''
+      await manager.select('wllama', STORIES)
+      const result = await manager.runTurn({ messages: FRANCE, onDelta: (d) => { shown += d }, onAnswerReset: () => { shown = '' } })
+      expect(result).toMatchObject({ answer: 'Paris.', recoveredWithoutTools: { reason: 'invalid_calls' } })
+      expect(shown).toBe('Paris.')
+    })
+
+    it('an answered loop is not followed by a plain reply', async () => {
+      local.script.push({ text: JSON.stringify({ thought: 't', tool: 'final_answer', answer: 'Paris.' }) })
+      await manager.select('wllama', STORIES)
+      const result = await manager.runTurn({ messages: FRANCE })
+      expect(result.recoveredWithoutTools).toBeUndefined()
+      expect(local.requests).toHaveLength(1)
+    })
+
+    it('Stop during the loop stays a stop: no plain reply', async () => {
+      local.script.push({ text: schemaStep('calculator', { expression: '1' }) }, { hang: true })
+      await manager.select('wllama', STORIES)
+      const controller = new AbortController()
+      const result = await manager.runTurn({ messages: FRANCE, signal: controller.signal, onStep: (s) => { if (s.kind === 'observation') setTimeout(() => controller.abort(), 10) } })
+      expect(result.outcome).toBe('aborted')
+      expect(result.recoveredWithoutTools).toBeUndefined()
+      expect(local.requests.filter(isPlain)).toHaveLength(0)
+    })
+
+    it('Stop during the plain reply is an aborted turn that still says it recovered', async () => {
+      local.fallback = req => isPlain(req) ? { hang: true } : { text: schemaStep('search_notes', { query: 'Paris' }) }
+      await manager.select('wllama', STORIES)
+      const controller = new AbortController()
+      const result = await manager.runTurn({ messages: FRANCE, signal: controller.signal, onAnswerReset: () => setTimeout(() => controller.abort(), 10) })
+      expect(result).toMatchObject({ outcome: 'aborted', recoveredWithoutTools: { reason: 'repeated_call' } })
+    })
+
+    it('a service error in the plain reply takes today\'s path: Gemini answers', async () => {
+      local.fallback = req => isPlain(req) ? { error: new AppError('worker_crashed') } : { text: schemaStep('search_notes', { query: 'Paris' }) }
+      server.script.push(gemini.text('Paris, from Gemini.'))
+      await manager.select('wllama', STORIES)
+      const result = await manager.runTurn({ messages: FRANCE })
+      expect(result).toMatchObject({ backend: 'gemini', fellBack: true, answer: 'Paris, from Gemini.', outcome: 'answered' })
+      expect(result.recoveredWithoutTools).toBeUndefined()
+    })
+  })
 })
