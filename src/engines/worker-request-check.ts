@@ -15,6 +15,8 @@ export const MAX_MESSAGES = 4096
 /** Most characters of text in one request (all messages, template, schema): far above any context window. */
 export const MAX_TEXT_CHARS = 8 * 2 ** 20
 const MAX_NAME_CHARS = 4096
+/** Deepest nesting of objects and arrays accepted in tools, a response schema or tool calls; real ones nest a few levels. */
+export const MAX_JSON_DEPTH = 64
 
 export type RequestCheck =
   | { ok: true, request: WorkerRequest }
@@ -38,11 +40,56 @@ const oneOf = (...values: unknown[]): Rule => v => values.includes(v) ? undefine
 const bool: Rule = v => typeof v === 'boolean' ? undefined : 'must be true or false'
 const optional = (rule: Rule): Rule => (v, b) => v === undefined ? undefined : rule(v, b)
 const nothing: Rule = v => v === null || v === undefined ? undefined : 'must be null'
-const jsonSize: Rule = (v, budget) => {
-  if (!isObj(v) && !Array.isArray(v))
-    return 'must be an object or an array'
-  budget.chars -= JSON.stringify(v).length
-  return budget.chars < 0 ? 'is larger than allowed' : undefined
+
+const isPlain = (v: object): boolean => {
+  const proto: unknown = Object.getPrototypeOf(v)
+  return Array.isArray(v) || proto === Object.prototype || proto === null
+}
+
+/**
+ * What is wrong with `root` as JSON data, if anything: only plain objects, arrays, strings, numbers, booleans and null,
+ * nested at most MAX_JSON_DEPTH deep, without cycles, within the budget (about its JSON length). Structured clone
+ * carries cycles, BigInts and Maps that JSON.stringify throws on or loses, and a deep value overflows its stack, so
+ * the walk is iterative and stops at the first problem.
+ */
+function jsonProblem(root: unknown, budget: { chars: number }): string | undefined {
+  /** The objects on the path from the root to the value being looked at: meeting one again is a cycle. */
+  const path = new Set<object>()
+  const stack: Array<{ value: unknown, depth: number } | { leave: object }> = [{ value: root, depth: 0 }]
+  while (stack.length) {
+    const item = stack.pop()!
+    if ('leave' in item) {
+      path.delete(item.leave)
+      continue
+    }
+    const { value, depth } = item
+    budget.chars -= typeof value === 'string' ? value.length + 2 : 4
+    if (budget.chars < 0)
+      return 'is larger than allowed'
+    if (value === null || value === undefined || typeof value === 'boolean' || typeof value === 'number' || typeof value === 'string')
+      continue
+    if (typeof value !== 'object' || !isPlain(value))
+      return `holds a value that is not JSON data (${typeof value === 'object' ? (value.constructor?.name ?? 'object') : typeof value})`
+    if (path.has(value))
+      return 'refers to itself (a cycle)'
+    if (depth >= MAX_JSON_DEPTH)
+      return `is nested deeper than ${MAX_JSON_DEPTH} levels`
+    path.add(value)
+    stack.push({ leave: value })
+    for (const [key, child] of Object.entries(value)) {
+      budget.chars -= key.length + 3
+      if (budget.chars < 0)
+        return 'is larger than allowed'
+      stack.push({ value: child, depth: depth + 1 })
+    }
+  }
+  return undefined
+}
+
+const json = (root: 'object or array' | 'array'): Rule => (v, budget) => {
+  if (!Array.isArray(v) && (root === 'array' || !isObj(v)))
+    return `must be an ${root}`
+  return jsonProblem(v, budget)
 }
 
 function shape(rules: Record<string, Rule>): Rule {
@@ -58,7 +105,13 @@ function shape(rules: Record<string, Rule>): Rule {
   }
 }
 
-const message = shape({ role: oneOf('system', 'user', 'assistant', 'tool'), content: str(MAX_TEXT_CHARS, false) })
+const message = shape({
+  role: oneOf('system', 'user', 'assistant', 'tool'),
+  content: str(MAX_TEXT_CHARS, false),
+  tool_calls: optional(json('array')),
+  tool_call_id: optional(str(MAX_NAME_CHARS, false)),
+  name: optional(str(MAX_NAME_CHARS, false)),
+})
 const messages: Rule = (v, budget) => {
   if (!Array.isArray(v))
     return 'must be an array'
@@ -91,8 +144,8 @@ const PAYLOADS: Record<Exclude<WorkerRequest['type'], 'abort'>, Rule> = {
     messages,
     sampling: optional(shape({ temperature: optional(num(0)), topK: optional(num(0)), topP: optional(num(0)), maxTokens: optional(num(1)), seed: optional(num(0)) })),
     mode: optional(oneOf('auto', 'chat', 'completion')),
-    tools: optional(jsonSize),
-    responseSchema: optional(jsonSize),
+    tools: optional(json('object or array')),
+    responseSchema: optional(json('object or array')),
     priority: optional(oneOf('interactive', 'background')),
     timeoutMs: optional(num(0)),
     promptReuse: optional(bool),
@@ -103,8 +156,27 @@ function refuse(id: string, problem: string): RequestCheck {
   return { ok: false, id, error: new AppError('bad_request', `The inference worker refused a message: ${problem}.`) }
 }
 
-/** Checks one incoming message. Never throws. */
+/**
+ * Checks one incoming message. Never throws: a check that fails in an unforeseen way refuses the message, under its
+ * id when it has one, so every request is answered.
+ */
 export function checkRequest(msg: unknown): RequestCheck {
+  try {
+    return check(msg)
+  }
+  catch (err) {
+    let id = ''
+    try {
+      id = isObj(msg) && typeof msg.id === 'string' && msg.id.length <= MAX_ID_CHARS ? msg.id : ''
+    }
+    catch {
+      // The id itself cannot be read (a throwing getter): the answer goes out without one.
+    }
+    return refuse(id, `it could not be checked (${err instanceof Error ? err.name : 'error'})`)
+  }
+}
+
+function check(msg: unknown): RequestCheck {
   if (!isObj(msg))
     return refuse('', `expected a request object, got ${Array.isArray(msg) ? 'an array' : msg === null ? 'null' : typeof msg}`)
   const id = typeof msg.id === 'string' && msg.id && msg.id.length <= MAX_ID_CHARS ? msg.id : ''

@@ -14,6 +14,35 @@ afterEach(() => closeFakeWorkers())
 
 const huge = 'x'.repeat(MAX_TEXT_CHARS + 1)
 
+/** Issue 17 item 11: values structured clone carries but JSON cannot: a cycle, a self-containing array, deep nesting. */
+const cyclicTools = (() => {
+  const tool: Record<string, unknown> = { type: 'function', function: { name: 'calc', parameters: { type: 'object' } } }
+  ;(tool.function as Record<string, unknown>).parameters = tool
+  return [tool]
+})()
+const cyclicSchema = (() => {
+  const schema: Record<string, unknown> = { type: 'object', properties: {} }
+  ;(schema.properties as Record<string, unknown>).self = schema
+  return schema
+})()
+const selfArray = (() => {
+  const a: unknown[] = []
+  a.push(a)
+  return a
+})()
+/** Deep enough that JSON.stringify overflows its stack. */
+const deep = (levels: number) => {
+  let v: Record<string, unknown> = {}
+  for (let i = 0; i < levels; i++)
+    v = { items: v }
+  return v
+}
+const cyclicCall = (() => {
+  const call: Record<string, unknown> = { id: 'x', type: 'function', function: { name: 'calc', arguments: '{}' } }
+  call.self = call
+  return call
+})()
+
 /** [what, message, the id the answer must carry] */
 const BAD: Array<[string, unknown, string]> = [
   ['null', null, ''],
@@ -46,6 +75,15 @@ const BAD: Array<[string, unknown, string]> = [
   ['chat whose messages add up to too much', { id: 'c10', type: 'chat', payload: { ...chatCall('hi'), messages: Array.from({ length: 9 }, () => ({ role: 'user', content: 'y'.repeat(MAX_TEXT_CHARS / 8) })) } }, 'c10'],
   ['chat with a huge schema', { id: 'c11', type: 'chat', payload: { ...chatCall('hi'), responseSchema: { description: huge } } }, 'c11'],
   ['env with a payload', { id: 'e1', type: 'env', payload: { x: 1 } }, 'e1'],
+  ['chat with cyclic tools', { id: 'j1', type: 'chat', payload: { ...chatCall('hi'), tools: cyclicTools } }, 'j1'],
+  ['chat with a cyclic response schema', { id: 'j2', type: 'chat', payload: { ...chatCall('hi'), responseSchema: cyclicSchema } }, 'j2'],
+  ['chat with tools that contain themselves', { id: 'j3', type: 'chat', payload: { ...chatCall('hi'), tools: selfArray } }, 'j3'],
+  ['chat with a schema nested 200,000 deep', { id: 'j4', type: 'chat', payload: { ...chatCall('hi'), responseSchema: deep(200_000) } }, 'j4'],
+  ['chat with a schema nested 65 deep', { id: 'j5', type: 'chat', payload: { ...chatCall('hi'), responseSchema: deep(65) } }, 'j5'],
+  ['chat with a BigInt in its tools', { id: 'j6', type: 'chat', payload: { ...chatCall('hi'), tools: [{ type: 'function', max: 10n }] } }, 'j6'],
+  ['chat with a Map as its schema', { id: 'j7', type: 'chat', payload: { ...chatCall('hi'), responseSchema: new Map([['type', 'object']]) } }, 'j7'],
+  ['chat with a cyclic tool call in a message', { id: 'j8', type: 'chat', payload: { ...chatCall('hi'), messages: [{ role: 'assistant', content: '', tool_calls: [cyclicCall] }] } }, 'j8'],
+  ['chat with tool calls that are not a list', { id: 'j9', type: 'chat', payload: { ...chatCall('hi'), messages: [{ role: 'assistant', content: '', tool_calls: 'calc()' }] } }, 'j9'],
 ]
 
 function recordingHandler() {
@@ -69,12 +107,19 @@ describe('checkRequest', () => {
   })
 
   it('accepts every request the client sends', () => {
+    const shared = { type: 'string' }
     for (const msg of [
       { id: 'a', type: 'env', payload: null },
       { id: 'b', type: 'unload', payload: null },
       { id: 'c', type: 'load', payload: { ...LOAD, engine: 'wllama', nThreads: 2, chatTemplate: 'chatml', idleUnloadMs: 0 } },
       { id: 'd', type: 'chat', payload: { ...chatCall('hi'), priority: 'background', timeoutMs: 5, promptReuse: false, mode: 'chat', tools: [], responseSchema: { type: 'object' } } },
       { id: 'e', type: 'abort', target: 'd' },
+      // What the agent sends: a shared (not cyclic) sub-schema, nesting up to the limit, tool calls and results.
+      { id: 'f', type: 'chat', payload: { ...chatCall('hi'), tools: [{ a: shared, b: shared }], responseSchema: deep(63) } },
+      { id: 'g', type: 'chat', payload: { ...chatCall('hi'), messages: [
+        { role: 'assistant', content: '', tool_calls: [{ id: 'x', type: 'function', function: { name: 'calc', arguments: '{"e":"1+1"}' } }] },
+        { role: 'tool', content: '2', tool_call_id: 'x', name: 'calc' },
+      ] } },
     ])
       expect(checkRequest(msg)).toEqual({ ok: true, request: msg })
   })
@@ -101,6 +146,19 @@ describe('createWorkerHandler with malformed messages', () => {
     expect(h.answers().filter(e => e.type === 'error')).toHaveLength(BAD.length)
   })
 
+  it('answers a message whose check fails in an unforeseen way, under its id (issue 17 item 11)', () => {
+    const h = recordingHandler()
+    const trap = new Proxy({ id: 'p1', type: 'chat' }, {
+      get: (target, key) => {
+        if (key === 'payload')
+          throw new Error('trap')
+        return Reflect.get(target, key)
+      },
+    })
+    expect(() => h.handle(trap, h.post)).not.toThrow()
+    expect(h.answers()).toEqual([{ id: 'p1', type: 'error', error: expect.objectContaining({ code: 'bad_request' }) }])
+  })
+
   it('answers a result that cannot be cloned with an error instead of throwing out of the worker', async () => {
     const h = recordingHandler()
     const post = (e: WorkerEvent) => {
@@ -119,7 +177,8 @@ describe('round trip over a MessageChannel', () => {
     const client = new WorkerClient(worker.endpoint)
     const seen: WorkerEvent[] = []
     worker.port.addEventListener('message', ev => void seen.push((ev as MessageEvent<WorkerEvent>).data))
-    const garbage = BAD.filter(([, msg]) => msg !== undefined) // a MessagePort cannot tell undefined from a missing message
+    // A MessagePort cannot tell undefined from a missing message, and cannot clone 200,000 levels (the sender fails).
+    const garbage = BAD.filter(([what, msg]) => msg !== undefined && !what.includes('200,000'))
     for (const [, msg] of garbage)
       worker.endpoint.postMessage(msg)
     await expect.poll(() => seen.filter(e => e.type === 'error').length).toBe(garbage.length)
