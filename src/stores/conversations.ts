@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
 import { openConversationDb, type ConversationDb } from '../conversations/conversation-db'
-import { parseExport, toExportJson } from '../conversations/export-import'
+import { checkImportSize, parseExport, toExportJson } from '../conversations/export-import'
 import { newId, type Conversation } from '../conversations/types'
 import { AppError, toAppError } from '../protocol/errors'
 
@@ -112,7 +112,15 @@ export const useConversationsStore = defineStore('conversations', () => {
     error.value = null
     const added = await guard(async (d) => {
       const conversations = parseExport(json)
-      await d.addAll(conversations)
+      try {
+        await d.addAll(conversations)
+      }
+      catch (err) {
+        // The schema passed but the browser cannot store a value in it: the file's fault, and nothing was stored.
+        if (err instanceof Error && err.name === 'DataCloneError')
+          throw new AppError('import_invalid', 'The file holds a value this browser cannot store. Nothing was imported.', { cause: err })
+        throw err
+      }
       return conversations
     })
     if (!added)
@@ -123,5 +131,18 @@ export const useConversationsStore = defineStore('conversations', () => {
     return added.length
   }
 
-  return { list, currentId, query, results, error, interruptedCount, db, init, refresh, create, rename, remove, search, exportJson, importJson }
+  /** Imports an export file: one too large is refused as invalid before it is read. Returns how many were added. */
+  async function importFile(file: Blob): Promise<number> {
+    error.value = null
+    try {
+      checkImportSize(file.size)
+    }
+    catch (err) {
+      error.value = toAppError(err)
+      return 0
+    }
+    return importJson(await file.text())
+  }
+
+  return { list, currentId, query, results, error, interruptedCount, db, init, refresh, create, rename, remove, search, exportJson, importJson, importFile }
 })
