@@ -64,6 +64,9 @@ async function downloadOnce(model: ModelRef, opts: DownloadOptions): Promise<Sto
     const stale = [...files.map(f => f.fileName), ...(previous ? filesOf(previous).map(f => f.fileName) : [])]
     await Promise.all([...new Set(stale)].filter(n => !others.has(n)).flatMap(n => [deleteModelFile(n), deleteCheckpoint(n)]))
   }
+  const unpublished = files.filter(f => !f.sha256)
+  if (unpublished.length)
+    opts.onNotice?.(noChecksumNotice(ref, unpublished))
   const total = files.reduce((n, f) => n + f.sizeBytes, 0)
   opts.onPlan?.(total)
   const onDisk = (await Promise.all(files.map(f => modelFileSize(f.fileName)))).reduce<number>((n, s) => n + (s ?? 0), 0)
@@ -82,7 +85,8 @@ async function downloadOnce(model: ModelRef, opts: DownloadOptions): Promise<Sto
     const facts = await readFacts(entry.fileName)
     const ready: StoredModel = {
       ...entry, state: 'ready', verifiedAt: Date.now(), hasChatTemplate: facts.hasChatTemplate, facts,
-      files: entry.files.map((f, i) => ({ ...f, sha256: f.sha256 || hashes[i]! })), sha256: entry.sha256 || hashes[0]!,
+      files: entry.files.map((f, i) => ({ ...f, sha256: f.sha256 || hashes[i]!, sha256Source: f.sha256 ? 'published' : 'computed' })),
+      sha256: entry.sha256 || hashes[0]!,
     }
     await putStoredModel(ready)
     await Promise.all(files.map(f => deleteCheckpoint(f.fileName)))
@@ -94,6 +98,23 @@ async function downloadOnce(model: ModelRef, opts: DownloadOptions): Promise<Sto
       await discardModel(entry)
     throw e
   }
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host
+  }
+  catch {
+    return url
+  }
+}
+
+/** What the person reads while a file with no published checksum downloads. */
+function noChecksumNotice(ref: ModelRef, files: PlannedFile[]): string {
+  const where = ref.repo === URL_REPO ? hostOf(ref.file) : `the hub (${ref.repo})`
+  return `${where} published no SHA-256 checksum for ${files.map(f => f.path).join(', ')}, so the bytes cannot be `
+    + 'checked against one: only the size and the GGUF header are checked. Their SHA-256 is computed as they arrive '
+    + 'and pinned, so Verify will show whether the file changes later.'
 }
 
 function isResumable(err: AppError): boolean {

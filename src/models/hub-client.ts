@@ -14,6 +14,14 @@ export interface HubFileInfo {
   sha256?: string
 }
 
+/**
+ * The hub's LFS oid as a SHA-256, or undefined when none was published: a small git file has no LFS metadata, and an
+ * oid that is not 64 hex digits is no checksum either (upper case is accepted and lowered).
+ */
+export function publishedSha256(oid: unknown): string | undefined {
+  return typeof oid === 'string' && /^[0-9a-f]{64}$/i.test(oid) ? oid.toLowerCase() : undefined
+}
+
 function dirname(path: string): string {
   const i = path.lastIndexOf('/')
   return i < 0 ? '' : path.slice(0, i)
@@ -29,7 +37,7 @@ export async function hubFilesInfo(ref: ModelRef, paths: string[], hubUrl: strin
     const dir = dirname(paths[0] ?? '')
     for await (const entry of listFiles({ repo: ref.repo, revision: ref.revision, hubUrl, ...(dir && { path: dir }) })) {
       if (entry.type === 'file' && paths.includes(entry.path))
-        found.set(entry.path, { sizeBytes: entry.lfs?.size ?? entry.size, sha256: entry.lfs?.oid })
+        found.set(entry.path, { sizeBytes: entry.lfs?.size ?? entry.size, sha256: publishedSha256(entry.lfs?.oid) })
     }
   }
   catch (err) {

@@ -5,7 +5,7 @@
 import { createSHA256 } from 'hash-wasm'
 import { AppError } from '../protocol/errors'
 import { readFacts } from './downloader'
-import { filesOf, putStoredModel, type StoredModel } from './manifest'
+import { checksumSource, filesOf, putStoredModel, type StoredModel } from './manifest'
 import { modelFileSize, openModelFile } from './opfs-store'
 
 const CHUNK_BYTES = 4 * 2 ** 20
@@ -32,6 +32,23 @@ export async function cheapCheck(entry: StoredModel): Promise<void> {
       throw new AppError('truncated_model_file', `${f.path} has ${size} bytes on disk, but ${f.sizeBytes} were verified. Delete it and download it again.`)
   }
   await readFacts(entry.fileName)
+}
+
+/**
+ * What a successful Verify says, naming what the bytes were compared with: a hash the hub published, or (none
+ * published) the hash computed when they were received, which shows only that they have not changed since.
+ */
+export function verifiedNotice(entry: StoredModel): string {
+  const file = entry.ref.file
+  switch (checksumSource(entry)) {
+    case 'published':
+      return `Verified: every byte of ${file} matches the SHA-256 its publisher gave.`
+    case 'computed':
+      return `Unchanged: every byte of ${file} matches the SHA-256 computed when it was stored. No checksum was `
+        + 'published for it, so this shows the file has not changed since, not that it is the file the publisher meant.'
+    default:
+      return `Verified: every byte of ${file} matches the SHA-256 recorded when it was stored.`
+  }
 }
 
 /** Re-hashes every file; on success records the time. @throws AppError 'integrity_failed' | 'model_evicted' */

@@ -35,7 +35,7 @@ export async function importLocalFile(file: File, opts: { signal?: AbortSignal, 
     const facts = await readFacts(fileName)
     const now = Date.now()
     const entry: StoredModel = {
-      ref, fileName, files: [{ path: file.name, fileName, sizeBytes: file.size, sha256 }], sizeBytes: file.size, sha256,
+      ref, fileName, files: [{ path: file.name, fileName, sizeBytes: file.size, sha256, sha256Source: 'computed' }], sizeBytes: file.size, sha256,
       revision: 'local', state: 'ready', hasChatTemplate: facts.hasChatTemplate, facts, storedAt: now, verifiedAt: now,
       lastUsedAt: now, source: 'local file',
     }

@@ -20,6 +20,13 @@ export interface StoredFile {
   sizeBytes: number
   /** Expected SHA-256 hex (the hub's LFS oid); for a local file or a URL without one, the hash computed on copy. */
   sha256: string
+  /**
+   * Where `sha256` comes from. `published`: the hub (or the URL's server) published it and the bytes matched it.
+   * `computed`: nothing was published, so it is the hash of the bytes as received, pinned so that later checks see
+   * any change, but it says nothing about whether they are the bytes the publisher meant. Unset in entries written
+   * before this field: unknown.
+   */
+  sha256Source?: 'published' | 'computed'
 }
 
 /** GGUF header facts shown in the library. */
@@ -72,6 +79,17 @@ export interface HashCheckpoint {
    * be longer than the bytes written: only the first `offsetBytes` are data; a resume cuts the file back to them.
    */
   preallocated?: boolean
+}
+
+/**
+ * How far a stored model's SHA-256 can be trusted: `published` when every file's hash was published, `computed` when
+ * any was only computed from the bytes received, `unknown` for entries written before this was recorded.
+ */
+export function checksumSource(entry: StoredModel): 'published' | 'computed' | 'unknown' {
+  const sources = filesOf(entry).map(f => f.sha256Source)
+  if (sources.includes('computed'))
+    return 'computed'
+  return sources.every(s => s === 'published') ? 'published' : 'unknown'
 }
 
 /** The model's files in load order; an entry without `files` is its one `fileName`. */

@@ -9,7 +9,7 @@ import type { ModelRef, Progress } from '../engines/types'
 import { toModelRef } from '../models/catalog'
 import { startDownload } from '../models/download-client'
 import { discardModel } from '../models/downloader'
-import { presenceOf, verifyStoredModel } from '../models/library-checks'
+import { presenceOf, verifiedNotice, verifyStoredModel } from '../models/library-checks'
 import { importLocalFile } from '../models/local-import'
 import { filesOf, getCheckpoint, listStoredModels, type StoredModel } from '../models/manifest'
 import { deleteModelFile, listModelFiles, modelFileSize, storageEstimate } from '../models/opfs-store'
@@ -114,7 +114,7 @@ export const useLibraryStore = defineStore('library', () => {
       progress.value = { phase: 'verify', loadedBytes, totalBytes, bytesPerSecond: 0 }
     }))
     if (ok)
-      notice.value = `Verified: every byte of ${entry.ref.file} matches its SHA-256.`
+      notice.value = verifiedNotice(entry)
     return !!ok
   }
 
