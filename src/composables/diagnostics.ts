@@ -1,6 +1,9 @@
 /**
- * "Copy diagnostics": what a bug report needs about this browser and the engine, as text. Every value passes through
- * {@link redactSecrets}, so the Gemini and server keys never leave, even when an error message quotes them.
+ * "Copy diagnostics": what a bug report needs about this browser and the engine, as text: codes, statuses, versions
+ * and capabilities. Never message text: an error's message can quote a server's reply (which may echo the request, the
+ * conversation, or a key spaced out or base64-encoded, which no pattern can find) or the person's words, so errors are
+ * listed by code and HTTP status only (error-log.ts keeps nothing else), and a model address loses its query. Every
+ * value still passes through {@link redactSecrets}.
  */
 import type { WorkerEnvironment } from '../protocol/messages'
 import type { LoggedError } from './error-log'
@@ -60,6 +63,15 @@ function gpuLines(env: WorkerEnvironment | null): string[] {
   ]
 }
 
+/** A model id without what an address may carry besides its place: user name, password, query, fragment. */
+function modelIdOnly(id: string): string {
+  return id.replace(/\/\/[^/@\s]*@/g, '//').replace(/[?#].*$/s, '')
+}
+
+function errorLine(e: LoggedError): string {
+  return `- ${new Date(e.at).toISOString()} ${e.code}${e.status === undefined ? '' : ` (HTTP ${e.status})`}`
+}
+
 /** The diagnostics report as plain text, with secrets removed. */
 export function formatDiagnostics(d: DiagnosticsInput, secrets: string[]): string {
   const lines = [
@@ -72,10 +84,10 @@ export function formatDiagnostics(d: DiagnosticsInput, secrets: string[]): strin
     `Device memory: ${d.deviceMemoryGiB === undefined ? 'unknown' : `${d.deviceMemoryGiB} GiB`}`,
     ...gpuLines(d.env),
     `Backend setting: ${d.backendSetting}`,
-    d.model ? `Model: ${d.model.id} on ${d.model.backend}, ${d.model.threads} threads, context ${d.model.nCtx}` : 'Model: none loaded',
+    d.model ? `Model: ${modelIdOnly(d.model.id)} on ${d.model.backend}, ${d.model.threads} threads, context ${d.model.nCtx}` : 'Model: none loaded',
     `Versions: ${Object.entries(d.versions).map(([k, v]) => `${k} ${v}`).join(', ') || 'unknown'}`,
     `Recent errors (${d.recentErrors.length}):`,
-    ...d.recentErrors.map(e => `- ${new Date(e.at).toISOString()} ${e.code}: ${e.message}`),
+    ...d.recentErrors.map(errorLine),
   ]
   return redactSecrets(lines.join('\n'), secrets)
 }
