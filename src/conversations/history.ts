@@ -26,16 +26,25 @@ function stepMessages(steps: AgentStep[]): ChatMessage[] {
 }
 
 /**
+ * Whether an agent loop ended in its own answer. A loop that could not (a repeated call, the step limit, invalid calls)
+ * was answered again without tools: its calls led nowhere, and replaying them would teach the next turn to repeat them.
+ */
+function reachedAnswer(steps: readonly AgentStep[]): boolean {
+  return steps.some(s => s.kind === 'answer')
+}
+
+/**
  * The history for the next request: finished messages only (a failed or empty reply is left out), with an optional
  * system prompt first. Only the person's settings give a system prompt and only this app's own agent steps give tool
  * calls and results: a stored `system` or `tool` message (the app writes none; an imported file may hold them) is
- * never sent, and an imported reply is sent as its text alone, without its claimed tool steps.
+ * never sent, and an imported reply is sent as its text alone, without its claimed tool steps. Steps of a tool loop
+ * that never answered (see reachedAnswer) are not sent either; the reply's text is.
  */
 export function historyFor(entries: readonly StoredMessage[], systemPrompt = ''): ChatMessage[] {
   const history: ChatMessage[] = systemPrompt.trim() ? [{ role: 'system', content: systemPrompt.trim() }] : []
   for (const m of entries) {
     if (m.role === 'assistant') {
-      if (m.steps?.length && !m.imported)
+      if (m.steps?.length && !m.imported && reachedAnswer(m.steps))
         history.push(...stepMessages(m.steps))
       if (m.content && m.status !== 'error')
         history.push({ role: 'assistant', content: m.content })

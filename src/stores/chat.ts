@@ -12,13 +12,6 @@ import { answeringBackend, useModelManagerStore } from './manager'
 import { useModelsStore } from './models'
 import { useSettingsStore } from './settings'
 
-/** What a reply says when the agent stopped without an answer. */
-const OUTCOME_TEXT: Record<'step_limit' | 'repeated_call' | 'error', string> = {
-  step_limit: '_The assistant used its step limit without reaching an answer. Ask again, or more precisely._',
-  repeated_call: '_The assistant kept making the same tool call, so it was stopped. Ask again, or more precisely._',
-  error: '_The assistant could not finish this answer._',
-}
-
 /** A message of the open conversation, as kept in IndexedDB. */
 export type ChatEntry = StoredMessage
 
@@ -201,6 +194,11 @@ export const useChatStore = defineStore('chat', () => {
           answer.content += text
           saveSoon(answer)
         },
+        // Streamed text that turned out not to be the answer (a tool loop answered again without tools) is dropped.
+        onAnswerReset: () => {
+          answer.content = ''
+          saveSoon(answer)
+        },
         onStep: (step) => {
           answer.steps = [...(answer.steps ?? []), step]
           saveSoon(answer)
@@ -219,9 +217,9 @@ export const useChatStore = defineStore('chat', () => {
         lastMetrics.value = metrics
         engine.recordMetrics(metrics)
       }
+      // A tool loop that could not finish was answered again without tools (result.recoveredWithoutTools): the
+      // answer is that reply; its steps stay, collapsed, and are not replayed to the model (conversations/history.ts).
       answer.status = result.outcome === 'aborted' ? 'stopped' : 'done'
-      if (result.outcome !== 'answered' && result.outcome !== 'aborted' && !answer.content)
-        answer.content = OUTCOME_TEXT[result.outcome]
     }
     catch (err) {
       const e = toAppError(err, 'inference_failed')

@@ -73,6 +73,7 @@ describe('imported roles', () => {
         steps: [
           { kind: 'tool_call', callId: 'k', name: 'calculator', arguments: { expression: '1+1' } },
           { kind: 'observation', callId: 'k', name: 'calculator', content: '2', isError: false },
+          { kind: 'answer', text: 'done' },
         ],
       },
     ]
