@@ -87,3 +87,59 @@ export function cloudMetrics(engine: ServiceId, started: number, firstTokenAt: n
     totalMs,
   }
 }
+
+/** How long a stream may stay silent between chunks before the answer is cut and kept, in milliseconds. Default 60 s. */
+export const DEFAULT_STREAM_IDLE_TIMEOUT_MS = 60_000
+
+/** Thrown by {@link idleTimeout} when the source stayed silent too long. */
+export class StreamStalled extends Error {
+  constructor(readonly idleTimeoutMs: number) {
+    super(`No data for ${idleTimeoutMs} ms.`)
+    this.name = 'StreamStalled'
+  }
+}
+
+/**
+ * The items of `source`, failing with {@link StreamStalled} when more than `idleMs` pass between two of them. The
+ * wait for the first item is not limited (a long prompt takes a while); `onStall` runs first, to abort the request.
+ * A non-positive or infinite `idleMs` turns the limit off.
+ */
+export async function* idleTimeout<T>(source: AsyncIterable<T>, idleMs: number, onStall: () => void): AsyncGenerator<T> {
+  const it = source[Symbol.asyncIterator]()
+  let isFirst = true
+  let isDone = false
+  try {
+    for (;;) {
+      const next = it.next()
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const limited = !isFirst && idleMs > 0 && Number.isFinite(idleMs)
+      const stalled = limited ? new Promise<'stalled'>((resolve) => { timer = setTimeout(() => resolve('stalled'), idleMs) }) : undefined
+      const result = await (stalled ? Promise.race([next, stalled]) : next).finally(() => clearTimeout(timer))
+      if (result === 'stalled') {
+        next.catch(() => undefined) // the aborted read rejects later; nobody waits for it
+        onStall()
+        throw new StreamStalled(idleMs)
+      }
+      if (result.done) {
+        isDone = true
+        return
+      }
+      isFirst = false
+      yield result.value
+    }
+  }
+  finally {
+    if (!isDone)
+      it.return?.()?.catch(() => undefined)
+  }
+}
+
+/** An AbortController that also fires when `outer` does, so a stall can abort a request the caller did not. */
+export function linkedAbort(outer?: AbortSignal): { signal: AbortSignal, abort: () => void, release: () => void } {
+  const inner = new AbortController()
+  const onAbort = () => inner.abort(outer?.reason)
+  if (outer?.aborted)
+    inner.abort(outer.reason)
+  outer?.addEventListener('abort', onAbort, { once: true })
+  return { signal: inner.signal, abort: () => inner.abort(), release: () => outer?.removeEventListener('abort', onAbort) }
+}

@@ -26,7 +26,7 @@ export function codeForStatus(status: number): ErrorCode {
   if (status === 408 || status >= 500)
     return 'service_unavailable'
   if (status === 404)
-    return 'model_not_found'
+    return 'server_model_not_found'
   return 'request_rejected'
 }
 
@@ -51,11 +51,54 @@ export function redact(text: string, secrets: Array<string | undefined>): string
   return out
 }
 
-/** A failed HTTP response as a ServiceError, with the service's own message (trimmed, keys removed). */
+/**
+ * The server's own words from an error body: `{"error":{"message"}}` (OpenAI, Ollama, Gemini, also inside a list),
+ * `{"error":"..."}` (Ollama's native API), `{"message"}`, `{"detail"}` (FastAPI servers); otherwise the text itself.
+ */
+export function serverMessage(body: string): string {
+  try {
+    const found = messageIn(JSON.parse(body))
+    if (found)
+      return found
+  }
+  catch {
+    // not JSON: the body is the message
+  }
+  return body.trim()
+}
+
+function messageIn(value: unknown): string | undefined {
+  if (typeof value === 'string')
+    return value.trim() || undefined
+  if (Array.isArray(value))
+    return messageIn(value[0])
+  if (!value || typeof value !== 'object')
+    return undefined
+  const v = value as Record<string, unknown>
+  return messageIn(v.error) ?? messageIn(v.message) ?? messageIn(v.detail) ?? messageIn((v.detail as Array<{ msg?: unknown }> | undefined)?.[0]?.msg)
+}
+
+/** Advice that fits what the server said, or '' when the error code's own next step says it. */
+function adviceFor(status: number, message: string): string {
+  const model = /model\s+["'`]?([^"'`\s]+)["'`]?/i.exec(message)?.[1]
+  if (status === 404 && /pull/i.test(message))
+    return ` Pull the model on that server first${model ? ` (ollama pull ${model})` : ''}, or check the model name in Settings.`
+  if (status === 404 && /model/i.test(message))
+    return ' Check the model name in Settings against the models the server lists.'
+  if (status === 404)
+    return ' Check the server URL in Settings: it should be the server root, with or without /v1.'
+  return ''
+}
+
+/**
+ * A failed HTTP response as a ServiceError carrying the server's own message (keys removed), attributed to the
+ * service as the person configured it, host included ("The server at localhost:11434"), plus advice that fits.
+ */
 export function httpError(service: string, status: number, body: string, retryAfter: string | null, secrets: Array<string | undefined>): ServiceError {
   const code = codeForStatus(status)
-  const detail = redact(body, secrets).slice(0, 300)
-  return new ServiceError(code, `${service} answered HTTP ${status}${detail ? `: ${detail}` : ''}`, status, parseRetryAfter(retryAfter))
+  const said = redact(serverMessage(body), secrets).slice(0, 300)
+  const message = `${service} answered${said ? `: ${said}` : ' with an error'} (HTTP ${status}).${adviceFor(status, said)}`
+  return new ServiceError(code, message, status, parseRetryAfter(retryAfter))
 }
 
 /** Whether the error is worth another attempt: rate limits, server errors and network failures. */

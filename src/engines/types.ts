@@ -106,11 +106,45 @@ export interface RequestMetrics {
   totalMs: number
 }
 
-export type FinishReason = 'stop' | 'length'
+/**
+ * Why a reply ended, in one vocabulary for every protocol. `stop`: the model finished. `length`: the token limit
+ * (OpenAI `length`, Gemini `MAX_TOKENS`). `tool_calls`: it called tools. `content_filter`: an OpenAI-compatible
+ * server's filter. Gemini's own reasons keep their names: `safety`, `recitation`, `blocklist`, `prohibited_content`,
+ * `spii`, `malformed_function_call`, `other` (also any reason the app does not know). `blocked_prompt`: the service
+ * refused the message itself (Gemini `promptFeedback.blockReason`), so there is no answer. `stalled`: the server
+ * stopped sending mid-answer and the idle timeout cut it.
+ */
+export const FINISH_REASONS = [
+  'stop', 'length', 'tool_calls', 'content_filter',
+  'safety', 'recitation', 'blocklist', 'prohibited_content', 'spii', 'malformed_function_call', 'other',
+  'blocked_prompt', 'stalled',
+] as const
+export type FinishReason = (typeof FINISH_REASONS)[number]
+
+/** Why a reply needs a word to the person: any reason but a plain finish, or a finish with nothing written. */
+export const REPLY_NOTICE_CODES = [...FINISH_REASONS.filter(r => r !== 'stop'), 'empty_answer'] as ReadonlyArray<Exclude<FinishReason, 'stop'> | 'empty_answer'>
+export type ReplyNoticeCode = Exclude<FinishReason, 'stop'> | 'empty_answer'
+
+/** What the person reads under a reply that did not end normally: the reason and what to do next. */
+export interface ReplyNotice {
+  code: ReplyNoticeCode
+  /** Plain words: what happened, naming the service and its host. */
+  message: string
+  /** What to do next (raise the limit, rephrase...). */
+  nextStep: string
+}
 
 export interface ChatSummary {
+  /** The answer only; reasoning is in `reasoning`, never here. */
   text: string
   finishReason: FinishReason
+  /** Set when the reply ended other than with a plain, non-empty finish; the text so far is kept in `text`. */
+  notice?: ReplyNotice
+  /**
+   * The model's reasoning, apart from the answer: `<think>` blocks in content, `reasoning_content` deltas, Gemini
+   * thought parts. Shown collapsed; never sent back to a model as answer text.
+   */
+  reasoning?: string
   /** How the prompt was built: with the chat template or as a plain completion. */
   mode: Exclude<PromptMode, 'auto'>
   metrics: RequestMetrics

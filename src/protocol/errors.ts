@@ -34,6 +34,9 @@ export const ERROR_CODES = [
   'conversations_unavailable',
   'bad_request',
   'engine_stuck',
+  'server_model_not_found',
+  'key_host_unconfirmed',
+  'insecure_endpoint',
 ] as const
 
 export type ErrorCode = (typeof ERROR_CODES)[number]
@@ -69,6 +72,9 @@ export const ERROR_HELP: Record<ErrorCode, { title: string, action: string }> = 
   conversations_unavailable: { title: 'Conversations cannot be saved in this browser.', action: 'Leave private browsing, close other tabs of this app and reload.' },
   bad_request: { title: 'The inference engine refused a malformed request.', action: 'Reload the page; if it repeats, report it with the message shown.' },
   engine_stuck: { title: 'The inference engine did not stop when asked, so it was restarted.', action: 'Send the message again: the model reloads automatically.' },
+  server_model_not_found: { title: 'The server you set up does not have this model, or that address is not its API.', action: 'Check the model name and server URL in Settings; with Ollama, pull the model first (ollama pull NAME).' },
+  key_host_unconfirmed: { title: 'The Gemini key was not sent: the Gemini base URL is not a Google address and you have not confirmed it.', action: 'In Settings, check the Gemini base URL and confirm that your key may go to that host, or empty the field to use Google.' },
+  insecure_endpoint: { title: 'The key was not sent: plain http is only allowed to this computer (localhost).', action: 'Use an https:// address in Settings, or a server on localhost.' },
 }
 
 /** The shape an error has while it crosses `postMessage`. */

@@ -3,6 +3,7 @@
  * calls translated back. System turns become `systemInstruction`; tool results become `functionResponse` parts.
  */
 import type { Content, FunctionDeclaration, Part } from '@google/genai'
+import { stripReasoning } from '../reasoning'
 import type { ChatMessage, ToolCall, ToolDefinition } from '../types'
 
 export interface GeminiPrompt {
@@ -33,7 +34,9 @@ export function toGeminiPrompt(messages: ChatMessage[]): GeminiPrompt {
 function partsOf(m: ChatMessage): Part[] {
   if (m.role === 'tool')
     return [{ functionResponse: { id: m.tool_call_id, name: m.name ?? 'tool', response: { result: m.content } } }]
-  const parts: Part[] = m.content ? [{ text: m.content }] : []
+  // Reasoning is never sent back as answer text (older stored replies may still carry <think> blocks).
+  const content = m.role === 'assistant' ? stripReasoning(m.content) : m.content
+  const parts: Part[] = content ? [{ text: content }] : []
   for (const call of m.tool_calls ?? [])
     parts.push({ functionCall: { id: call.id, name: call.function.name, args: parseArgs(call.function.arguments) }, ...(call.signature && { thoughtSignature: call.signature }) })
   return parts.length ? parts : [{ text: '' }]

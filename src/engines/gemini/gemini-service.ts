@@ -4,22 +4,39 @@
  * SDK's fetch is wrapped so HTTP failures become ServiceErrors carrying `Retry-After`; retries are ours
  * (src/engines/retry.ts), the SDK's are off.
  */
-import type { GenerateContentConfig, GenerateContentResponse, GoogleGenAI } from '@google/genai'
+import type { GenerateContentConfig, GenerateContentResponseUsageMetadata, GoogleGenAI } from '@google/genai'
 import { AppError, toAppError } from '../../protocol/errors'
-import { cloudMetrics, networkError } from '../cloud-common'
+import { cloudMetrics, DEFAULT_STREAM_IDLE_TIMEOUT_MS, idleTimeout, linkedAbort, networkError, StreamStalled } from '../cloud-common'
 import { CloudService } from '../cloud-service'
 import { httpError, redact, ServiceError } from '../http-errors'
+import { ReasoningSplitter } from '../reasoning'
+import { fromGeminiFinish, replyNotice } from '../reply-notice'
 import type { RetryOptions, RetryPolicy } from '../retry'
-import type { Capabilities, ChatChunk, ChatRequest, ModelRef, Support, ToolCall } from '../types'
+import type { Capabilities, ChatChunk, ChatRequest, FinishReason, ModelRef, Support, ToolCall } from '../types'
 import { fromFunctionCall, toFunctionDeclarations, toGeminiPrompt } from './gemini-messages'
+import { assertKeyMayGo, keyDestination } from './key-destination'
 
 export const DEFAULT_GEMINI_MODEL = 'gemini-2.5-flash'
-const NAME = 'Gemini'
+
+/**
+ * Output tokens added to "Longest answer" for models that think (Gemini 2.5 and later): their `maxOutputTokens`
+ * counts the thinking too, so 256 alone is often spent before the first word of the answer.
+ */
+export const GEMINI_THINKING_ALLOWANCE_TOKENS = 8192
+
+/** Models that think before answering, whose thoughts the app asks to see. */
+export function isThinkingModel(model: string): boolean {
+  return /^(models\/)?gemini-(2\.5|[3-9])/.test(model) || /thinking/.test(model)
+}
 
 export interface GeminiOptions {
   apiKey: string
   /** API root; default Google's. Tests point it at tests/fixtures/gemini-server.ts. */
   baseUrl?: string
+  /** The host the person confirmed the key may go to, when `baseUrl` is neither Google's nor loopback. */
+  confirmedKeyHost?: string
+  /** Longest silence between two chunks before the answer is cut and kept, in milliseconds. Default 60 000. */
+  idleTimeoutMs?: number
   retry?: Partial<RetryPolicy>
   onRetry?: RetryOptions['onRetry']
   /** Default `navigator.onLine`. */
@@ -31,8 +48,13 @@ export class GeminiService extends CloudService {
   readonly capabilities: Capabilities = { isLocal: false, hasNativeToolCalls: true, maxContextTokens: 1_000_000, isStreaming: true, hasSchemaOutput: true }
   private clientPromise: Promise<GoogleGenAI> | undefined
 
+  /** "Gemini (generativelanguage.googleapis.com)": the service with the host the key goes to, for messages. */
+  private readonly label: string
+
   constructor(private readonly opts: GeminiOptions) {
-    super(NAME, opts)
+    const label = `Gemini (${keyDestination(opts.baseUrl).host})`
+    super(label, opts)
+    this.label = label
   }
 
   /** The SDK is loaded on first use: users who never pick Gemini never download it. */
@@ -49,13 +71,20 @@ export class GeminiService extends CloudService {
       return { isSupported: false, reason: 'Add a Gemini API key in Settings.' }
     if (!this.isOnline())
       return { isSupported: false, reason: 'You are offline.' }
+    try {
+      assertKeyMayGo(this.opts.baseUrl, this.opts.confirmedKeyHost)
+    }
+    catch (err) {
+      return { isSupported: false, reason: (err as Error).message }
+    }
     return { isSupported: true }
   }
 
-  /** @throws AppError 'missing_api_key' */
+  /** @throws AppError 'missing_api_key' | 'insecure_endpoint' | 'key_host_unconfirmed' */
   async initialize(model: ModelRef): Promise<void> {
     if (!this.opts.apiKey)
       throw new AppError('missing_api_key')
+    assertKeyMayGo(this.opts.baseUrl, this.opts.confirmedKeyHost)
     this.state = { state: 'ready', model }
   }
 
@@ -64,39 +93,70 @@ export class GeminiService extends CloudService {
       yield* this.streamOnce(model, req, signal)
     }
     catch (err) {
-      throw classify(err, signal)
+      throw classify(this.label, err, signal)
     }
   }
 
   private async* streamOnce(model: ModelRef, req: ChatRequest, signal?: AbortSignal): AsyncGenerator<ChatChunk> {
+    assertKeyMayGo(this.opts.baseUrl, this.opts.confirmedKeyHost)
     const started = performance.now()
     const prompt = toGeminiPrompt(req.messages)
     const client = await this.client()
-    const stream = await client.models.generateContentStream({ model: model.id, contents: prompt.contents, config: configOf(req, prompt.systemInstruction, signal) })
-    let text = ''
-    let firstTokenAt = 0
-    let finish: string | undefined
-    let last: GenerateContentResponse | undefined
-    const calls: ToolCall[] = []
-    for await (const chunk of stream) {
-      last = chunk
-      const candidate = chunk.candidates?.[0]
-      finish = candidate?.finishReason ?? finish
-      for (const part of candidate?.content?.parts ?? []) {
-        if (part.functionCall)
-          calls.push(fromFunctionCall(part, calls.length))
-        else if (part.text && !part.thought) {
-          firstTokenAt ||= performance.now()
-          text += part.text
-          yield { type: 'delta', text: part.text }
+    const request = linkedAbort(signal)
+    const idleMs = this.opts.idleTimeoutMs ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS
+    try {
+      const stream = await client.models.generateContentStream({ model: model.id, contents: prompt.contents, config: configOf(req, model.id, prompt.systemInstruction, request.signal) })
+      const split = new ReasoningSplitter()
+      let firstTokenAt = 0
+      let finish: string | undefined
+      let blockReason: string | undefined
+      let usage: GenerateContentResponseUsageMetadata | undefined
+      let isStalled = false
+      const calls: ToolCall[] = []
+      try {
+        // Every field is optional on the wire: a chunk may carry only usage, only promptFeedback, or a candidate
+        // without content (SAFETY), in any order.
+        for await (const chunk of idleTimeout(stream, idleMs, request.abort)) {
+          usage = chunk?.usageMetadata ?? usage
+          blockReason = chunk?.promptFeedback?.blockReason ?? blockReason
+          const candidate = chunk?.candidates?.[0]
+          finish = candidate?.finishReason ?? finish
+          for (const part of candidate?.content?.parts ?? []) {
+            if (part?.functionCall)
+              calls.push(fromFunctionCall(part, calls.length))
+            else if (part?.thought)
+              split.addReasoning(part.text ?? '')
+            else if (part?.text) {
+              const { answer } = split.push(part.text)
+              if (answer) {
+                firstTokenAt ||= performance.now()
+                yield { type: 'delta', text: answer }
+              }
+            }
+          }
         }
       }
+      catch (err) {
+        if (!(err instanceof StreamStalled) || signal?.aborted)
+          throw err
+        isStalled = !finish
+      }
+      const { answer } = split.flush()
+      if (answer)
+        yield { type: 'delta', text: answer }
+      const reason: FinishReason | undefined = isStalled ? 'stalled' : blockReason && !finish ? 'blocked_prompt' : fromGeminiFinish(finish)
+      if (!reason)
+        throw new AppError('service_unavailable', `${this.label} closed the stream before the answer was complete.`)
+      const finishReason: FinishReason = reason === 'stop' && calls.length ? 'tool_calls' : reason
+      const reasoning = split.reasoning
+      const rawReason = reason === 'blocked_prompt' ? `blockReason ${blockReason}` : finish
+      const notice = replyNotice({ finishReason, text: split.answer, reasoning, toolCallCount: calls.length, service: this.label, rawReason, idleTimeoutMs: idleMs })
+      const metrics = cloudMetrics('gemini', started, firstTokenAt, usage?.promptTokenCount ?? 0, usage?.candidatesTokenCount ?? 0)
+      yield { type: 'done', summary: { text: split.answer, finishReason, mode: 'chat', metrics, ...(calls.length && { toolCalls: calls }), ...(notice && { notice }), ...(reasoning && { reasoning }) } }
     }
-    if (!finish)
-      throw new AppError('service_unavailable', `${NAME} closed the stream before the answer was complete.`)
-    const usage = last?.usageMetadata
-    const metrics = cloudMetrics('gemini', started, firstTokenAt, usage?.promptTokenCount ?? 0, usage?.candidatesTokenCount ?? 0)
-    yield { type: 'done', summary: { text, finishReason: finish === 'MAX_TOKENS' ? 'length' : 'stop', mode: 'chat', metrics, ...(calls.length && { toolCalls: calls }) } }
+    finally {
+      request.release()
+    }
   }
 
   /** The SDK's fetch: failures become ServiceErrors with the server's Retry-After, before the SDK sees them. */
@@ -106,10 +166,10 @@ export class GeminiService extends CloudService {
       res = await fetch(input, init)
     }
     catch (err) {
-      throw networkError(NAME, err, init?.signal ?? undefined)
+      throw networkError(this.label, err, init?.signal ?? undefined)
     }
     if (!res.ok)
-      throw httpError(NAME, res.status, await res.text(), res.headers.get('retry-after'), [this.opts.apiKey])
+      throw httpError(this.label, res.status, await res.text(), res.headers.get('retry-after'), [this.opts.apiKey])
     return res
   }
 
@@ -127,23 +187,26 @@ export class GeminiService extends CloudService {
 }
 
 /** SDK errors by kind: ours pass through, a dropped connection is transient, anything else is an unreadable answer. */
-function classify(err: unknown, signal?: AbortSignal): AppError {
+function classify(label: string, err: unknown, signal?: AbortSignal): AppError {
   if (err instanceof AppError)
     return err
   if (signal?.aborted || (err instanceof Error && err.name === 'AbortError'))
     return new AppError('aborted')
   if (err instanceof TypeError || (err instanceof Error && /terminated|socket|network|ECONNRESET/i.test(err.message)))
-    return networkError(NAME, err, signal)
-  return new ServiceError('bad_response', `${NAME} sent an answer the app could not read.`, 200)
+    return networkError(label, err, signal)
+  return new ServiceError('bad_response', `${label} sent an answer the app could not read.`, 200)
 }
 
-function configOf(req: ChatRequest, systemInstruction: string | undefined, signal?: AbortSignal): GenerateContentConfig {
+function configOf(req: ChatRequest, model: string, systemInstruction: string | undefined, signal?: AbortSignal): GenerateContentConfig {
   const s = req.sampling ?? {}
+  const thinks = isThinkingModel(model)
   return {
     abortSignal: signal,
     ...(systemInstruction && { systemInstruction }),
     ...(s.temperature !== undefined && { temperature: s.temperature }),
-    ...(s.maxTokens !== undefined && { maxOutputTokens: s.maxTokens }),
+    // "Longest answer" bounds the answer; a thinking model gets room to think on top, and shows its thoughts.
+    ...(s.maxTokens !== undefined && { maxOutputTokens: s.maxTokens + (thinks ? GEMINI_THINKING_ALLOWANCE_TOKENS : 0) }),
+    ...(thinks && { thinkingConfig: { includeThoughts: true } }),
     ...(s.topP !== undefined && { topP: s.topP }),
     ...(s.topK !== undefined && { topK: s.topK }),
     ...(s.seed !== undefined && { seed: s.seed }),

@@ -1,16 +1,21 @@
 /**
- * An OpenAI-compatible chat server (llama.cpp's llama-server, Ollama, vLLM, LM Studio) through plain fetch + SSE on
- * `/v1/chat/completions`. No SDK: the wire format is small and stable, and fetch runs unchanged in the page, the
- * worker and Node tests. Tool calls are native (`tools`), streamed as `tool_calls` deltas and reassembled here.
+ * An OpenAI-compatible chat server (llama.cpp's llama-server, Ollama, vLLM, LM Studio) through the official `openai`
+ * package in browser mode: its SSE reader and request building are maintained upstream; ours is only the reading of
+ * each chunk, which trusts no field the streaming schema marks optional (servers differ). The SDK's retries are off
+ * (ours are in src/engines/retry.ts); its fetch is ours, so HTTP failures become ServiceErrors with the server's own
+ * message and host, and the SDK's telemetry headers are dropped (servers that list allowed CORS headers refuse them).
+ * Tool calls are native (`tools`), streamed as `tool_calls` deltas and reassembled here.
  */
+import type OpenAI from 'openai'
 import { AppError } from '../../protocol/errors'
-import { cloudMetrics, networkError, parseEvent, sseData } from '../cloud-common'
+import { cloudMetrics, DEFAULT_STREAM_IDLE_TIMEOUT_MS, idleTimeout, linkedAbort, networkError, StreamStalled } from '../cloud-common'
 import { CloudService } from '../cloud-service'
-import { httpError, redact } from '../http-errors'
+import { httpError, redact, ServiceError } from '../http-errors'
+import { ReasoningSplitter, stripReasoning } from '../reasoning'
+import { fromOpenAIFinish, hostOf, replyNotice } from '../reply-notice'
 import type { RetryOptions, RetryPolicy } from '../retry'
-import type { Capabilities, ChatChunk, ChatRequest, ModelRef, Support, ToolCall } from '../types'
-
-const NAME = 'The OpenAI-compatible server'
+import type { Capabilities, ChatChunk, ChatRequest, FinishReason, ModelRef, Support, ToolCall } from '../types'
+import { mergeToolCalls, type StreamEvent } from './stream-event'
 
 export interface OpenAICompatOptions {
   /** Server root, e.g. `http://localhost:8080` (the `/v1/chat/completions` path is appended). */
@@ -19,26 +24,27 @@ export interface OpenAICompatOptions {
   apiKey?: string
   /** Context the server's model accepts, in tokens. Default 8192. */
   maxContextTokens?: number
+  /** Longest silence between two chunks before the answer is cut and kept, in milliseconds. Default 60 000. */
+  idleTimeoutMs?: number
   retry?: Partial<RetryPolicy>
   onRetry?: RetryOptions['onRetry']
   /** Default `navigator.onLine`. */
   isOnline?: () => boolean
 }
 
-interface Delta { content?: string | null, tool_calls?: Array<{ index: number, id?: string, function?: { name?: string, arguments?: string } }> }
-interface StreamEvent {
-  choices?: Array<{ delta?: Delta, finish_reason?: string | null }>
-  usage?: { prompt_tokens?: number, completion_tokens?: number } | null
-  /** llama-server and vLLM report failures inside the stream this way. */
-  error?: { code?: number, message?: string }
-}
-
 export class OpenAICompatService extends CloudService {
   readonly id = 'openai-compat' as const
   readonly capabilities: Capabilities
+  /** "The server at localhost:11434": the server as the person configured it, for messages. */
+  private readonly label: string
+  private clientPromise: Promise<OpenAI> | undefined
+  /** The HTTP failure of the request in flight: the SDK wraps what fetch throws, and may drop it on a timeout. */
+  private failure: AppError | undefined
 
   constructor(private readonly opts: OpenAICompatOptions) {
-    super(NAME, opts)
+    const label = `The server at ${hostOf(opts.baseUrl)}`
+    super(label, opts)
+    this.label = label
     this.capabilities = { isLocal: false, hasNativeToolCalls: true, maxContextTokens: opts.maxContextTokens ?? 8192, isStreaming: true, hasSchemaOutput: true }
   }
 
@@ -55,86 +61,148 @@ export class OpenAICompatService extends CloudService {
     this.state = { state: 'ready', model }
   }
 
-  protected async* stream(model: ModelRef, req: ChatRequest, signal?: AbortSignal): AsyncGenerator<ChatChunk> {
-    const started = performance.now()
-    const res = await this.post(model, req, signal)
-    let text = ''
-    let firstTokenAt = 0
-    let finish: string | null | undefined
-    let usage: StreamEvent['usage']
-    const calls: ToolCall[] = []
-    try {
-      for await (const data of sseData(res.body!)) {
-        if (data === '[DONE]')
-          break
-        const event = parseEvent<StreamEvent>(NAME, data)
-        if (event.error)
-          throw httpError(NAME, typeof event.error.code === 'number' ? event.error.code : 500, event.error.message ?? '', null, [this.opts.apiKey])
-        usage = event.usage ?? usage
-        const choice = event.choices?.[0]
-        finish = choice?.finish_reason ?? finish
-        mergeToolCalls(calls, choice?.delta?.tool_calls)
-        const delta = choice?.delta?.content
-        if (delta) {
-          firstTokenAt ||= performance.now()
-          text += delta
-          yield { type: 'delta', text: delta }
-        }
-      }
-    }
-    catch (err) {
-      throw networkError(NAME, err, signal)
-    }
-    if (!finish)
-      throw new AppError('service_unavailable', `${NAME} closed the stream before the answer was complete.`)
-    const metrics = cloudMetrics('openai-compat', started, firstTokenAt, usage?.prompt_tokens ?? 0, usage?.completion_tokens ?? 0)
-    yield { type: 'done', summary: { text, finishReason: finish === 'length' ? 'length' : 'stop', mode: 'chat', metrics, ...(calls.length && { toolCalls: calls }) } }
+  /** The SDK is loaded on first use: users who never pick this backend never download it. */
+  private client(): Promise<OpenAI> {
+    this.clientPromise ??= import('openai').then(({ default: OpenAI }) => new OpenAI({
+      apiKey: this.opts.apiKey || 'no-key',
+      baseURL: `${this.opts.baseUrl.replace(/\/+$/, '')}/v1`,
+      dangerouslyAllowBrowser: true, // the key is the person's own, typed into this page for their own server
+      maxRetries: 0,
+      logLevel: 'off', // the SDK would log unparsable chunks verbatim
+      fetch: (input, init) => this.fetch(input, init),
+    }))
+    return this.clientPromise
   }
 
-  private async post(model: ModelRef, req: ChatRequest, signal?: AbortSignal): Promise<Response> {
-    const body = {
-      model: model.id,
-      messages: req.messages.map(toWireMessage),
-      stream: true,
-      stream_options: { include_usage: true },
-      temperature: req.sampling?.temperature,
-      max_tokens: req.sampling?.maxTokens,
-      top_p: req.sampling?.topP,
-      seed: req.sampling?.seed,
-      ...(req.tools?.length && { tools: req.tools }),
-      ...(req.responseSchema && { response_format: { type: 'json_schema', json_schema: { name: 'step', schema: req.responseSchema, strict: true } } }),
-    }
-    const headers: Record<string, string> = { 'content-type': 'application/json', 'accept': 'text/event-stream' }
-    if (this.opts.apiKey)
-      headers.authorization = `Bearer ${this.opts.apiKey}`
-    let res: Response
+  protected async* stream(model: ModelRef, req: ChatRequest, signal?: AbortSignal): AsyncGenerator<ChatChunk> {
+    this.failure = undefined
     try {
-      res = await fetch(`${this.opts.baseUrl.replace(/\/+$/, '')}/v1/chat/completions`, { method: 'POST', headers, body: JSON.stringify(body), signal })
+      yield* this.streamOnce(model, req, signal)
     }
     catch (err) {
-      throw networkError(NAME, err, signal)
+      throw this.classify(err, signal)
+    }
+  }
+
+  private async* streamOnce(model: ModelRef, req: ChatRequest, signal?: AbortSignal): AsyncGenerator<ChatChunk> {
+    const started = performance.now()
+    const client = await this.client()
+    const request = linkedAbort(signal)
+    const idleMs = this.opts.idleTimeoutMs ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS
+    try {
+      const stream = await client.chat.completions.create(bodyOf(model, req), { signal: request.signal }) as unknown as AsyncIterable<StreamEvent | null>
+      const split = new ReasoningSplitter()
+      let firstTokenAt = 0
+      let finish: string | undefined
+      let usage: StreamEvent['usage']
+      let isStalled = false
+      const calls: ToolCall[] = []
+      try {
+        for await (const event of idleTimeout(stream, idleMs, request.abort)) {
+          usage = event?.usage ?? usage
+          // Several choices (n > 1) may interleave; the answer is choice 0, whichever position it has.
+          const choice = event?.choices?.find(c => (c?.index ?? 0) === 0)
+          finish = choice?.finish_reason ?? finish
+          const delta = choice?.delta ?? choice?.message
+          mergeToolCalls(calls, delta?.tool_calls)
+          split.addReasoning(stringOr(delta?.reasoning_content) || stringOr(delta?.reasoning))
+          const { answer } = split.push(stringOr(delta?.content) || stringOr(choice?.text))
+          if (answer) {
+            firstTokenAt ||= performance.now()
+            yield { type: 'delta', text: answer }
+          }
+        }
+      }
+      catch (err) {
+        if (!(err instanceof StreamStalled) || signal?.aborted)
+          throw err
+        isStalled = !finish
+      }
+      // The SDK ends its stream quietly when the request is aborted; a cancel must stay a cancel.
+      if (signal?.aborted)
+        throw new AppError('aborted')
+      const { answer } = split.flush()
+      if (answer)
+        yield { type: 'delta', text: answer }
+      // The stream ended with [DONE] and nothing cut it: a server that omits finish_reason has still finished.
+      const reason: FinishReason = isStalled ? 'stalled' : fromOpenAIFinish(finish) ?? (calls.length ? 'tool_calls' : 'stop')
+      const finishReason: FinishReason = reason === 'stop' && calls.length ? 'tool_calls' : reason
+      const reasoning = split.reasoning
+      const notice = replyNotice({ finishReason, text: split.answer, reasoning, toolCallCount: calls.length, service: this.label, rawReason: finish, idleTimeoutMs: idleMs })
+      const metrics = cloudMetrics('openai-compat', started, firstTokenAt, usage?.prompt_tokens ?? 0, usage?.completion_tokens ?? 0)
+      yield { type: 'done', summary: { text: split.answer, finishReason, mode: 'chat', metrics, ...(calls.length && { toolCalls: calls }), ...(notice && { notice }), ...(reasoning && { reasoning }) } }
+    }
+    finally {
+      request.release()
+    }
+  }
+
+  /** The SDK's fetch: no telemetry headers, no empty bearer, failures as ServiceErrors before the SDK sees them. */
+  private async fetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+    const headers = new Headers(init?.headers)
+    for (const name of [...headers.keys()]) {
+      if (name.startsWith('x-stainless'))
+        headers.delete(name)
+    }
+    if (!this.opts.apiKey)
+      headers.delete('authorization')
+    let res: Response
+    try {
+      res = await fetch(input, { ...init, headers })
+    }
+    catch (err) {
+      throw (this.failure = networkError(this.label, err, init?.signal ?? undefined))
     }
     if (!res.ok || !res.body)
-      throw httpError(NAME, res.status, redact(await res.text(), [this.opts.apiKey]), res.headers.get('retry-after'), [this.opts.apiKey])
+      throw (this.failure = httpError(this.label, res.status, await res.text(), res.headers.get('retry-after'), [this.opts.apiKey]))
     return res
   }
 
-}
-
-/** Streams send a call's id and name once, then its arguments in fragments, keyed by `index`. */
-function mergeToolCalls(calls: ToolCall[], deltas: Delta['tool_calls']): void {
-  for (const d of deltas ?? []) {
-    const call = calls[d.index] ??= { id: d.id ?? `call_${d.index}`, type: 'function', function: { name: '', arguments: '' } }
-    if (d.id)
-      call.id = d.id
-    call.function.name += d.function?.name ?? ''
-    call.function.arguments += d.function?.arguments ?? ''
+  /** Any failure as an AppError: ours (possibly wrapped by the SDK), an in-stream error, a cut, an unreadable chunk. */
+  private classify(err: unknown, signal?: AbortSignal): AppError {
+    if (signal?.aborted)
+      return new AppError('aborted')
+    if (err instanceof AppError)
+      return err
+    if (this.failure)
+      return this.failure
+    const e = err as { name?: string, message?: string, status?: number, error?: { code?: unknown, message?: string } }
+    if (e?.name === 'AbortError' || e?.name === 'APIUserAbortError')
+      return new AppError('aborted')
+    // llama-server and vLLM report failures inside the stream as `data: {"error":{...}}`; the SDK throws it as APIError.
+    if (e?.error && typeof e.error === 'object' && e.status === undefined) {
+      const status = typeof e.error.code === 'number' ? e.error.code : 500
+      return httpError(this.label, status, JSON.stringify({ error: e.error }), null, [this.opts.apiKey])
+    }
+    if (err instanceof SyntaxError)
+      return new ServiceError('bad_response', `${this.label} sent malformed JSON in its stream.`, 200)
+    return networkError(this.label, new Error(redact(e?.message ?? String(err), [this.opts.apiKey])), signal)
   }
 }
 
-/** Messages as the OpenAI API takes them: backend-private fields (a Gemini signature) are left out. */
+function stringOr(value: unknown): string {
+  return typeof value === 'string' ? value : ''
+}
+
+/** The request body: backend-private fields (a Gemini signature) and reasoning are left out of the history. */
+function bodyOf(model: ModelRef, req: ChatRequest): OpenAI.Chat.ChatCompletionCreateParamsStreaming {
+  return {
+    model: model.id,
+    messages: req.messages.map(toWireMessage) as OpenAI.Chat.ChatCompletionMessageParam[],
+    stream: true,
+    stream_options: { include_usage: true },
+    ...(req.sampling?.temperature !== undefined && { temperature: req.sampling.temperature }),
+    ...(req.sampling?.maxTokens !== undefined && { max_tokens: req.sampling.maxTokens }),
+    ...(req.sampling?.topP !== undefined && { top_p: req.sampling.topP }),
+    ...(req.sampling?.seed !== undefined && { seed: req.sampling.seed }),
+    ...(req.tools?.length && { tools: req.tools }),
+    ...(req.responseSchema && { response_format: { type: 'json_schema', json_schema: { name: 'step', schema: req.responseSchema, strict: true } } }),
+  }
+}
+
 function toWireMessage(m: ChatRequest['messages'][number]) {
+  const content = m.role === 'assistant' ? stripReasoning(m.content) : m.content
   if (!m.tool_calls)
-    return m
-  return { ...m, tool_calls: m.tool_calls.map(({ id, type, function: fn }) => ({ id, type, function: fn })) }
+    return { ...m, content }
+  return { ...m, content, tool_calls: m.tool_calls.map(({ id, type, function: fn }) => ({ id, type, function: fn })) }
 }

@@ -1,9 +1,10 @@
 /** Reads wllama's OpenAI-shaped stream (chat or raw completion) into deltas and a summary with metrics. */
 import type { LoadedModel } from '../../protocol/messages'
+import { ReasoningSplitter } from '../reasoning'
 import type { ChatSummary, FinishReason, RequestMetrics, ToolCall } from '../types'
 
 export interface StreamChunk {
-  choices: Array<{ text?: string, delta?: { content?: string | null, tool_calls?: ToolCallDelta[] }, finish_reason: string | null }>
+  choices: Array<{ text?: string, delta?: { content?: string | null, reasoning_content?: string | null, tool_calls?: ToolCallDelta[] }, finish_reason: string | null }>
   usage?: { prompt_tokens: number, completion_tokens: number, prompt_tokens_details?: { cached_tokens: number } } | null
   timings?: { cache_n: number, prompt_n: number, prompt_ms: number, predicted_n: number, predicted_ms: number }
 }
@@ -19,26 +20,31 @@ function mergeToolCalls(calls: ToolCall[], deltas: ToolCallDelta[] | undefined):
   }
 }
 
+/** Reads the stream; `<think>` blocks and `reasoning_content` go to the summary's `reasoning`, not to the answer. */
 export async function readStream(stream: AsyncIterable<StreamChunk>, onDelta: (text: string) => void) {
-  let text = ''
+  const split = new ReasoningSplitter()
   let firstTokenAt = 0
   let last: StreamChunk | undefined
   const toolCalls: ToolCall[] = []
+  const emit = (answer: string) => {
+    if (answer) {
+      firstTokenAt ||= performance.now()
+      onDelta(answer)
+    }
+  }
   for await (const chunk of stream) {
     const choice = chunk.choices[0]
     mergeToolCalls(toolCalls, choice?.delta?.tool_calls)
-    const delta = choice?.text ?? choice?.delta?.content ?? ''
-    if (delta) {
-      firstTokenAt ||= performance.now()
-      text += delta
-      onDelta(delta)
-    }
+    split.addReasoning(choice?.delta?.reasoning_content ?? '')
+    emit(split.push(choice?.text ?? choice?.delta?.content ?? '').answer)
     last = chunk
   }
+  emit(split.flush().answer)
   return {
     summary(loaded: LoadedModel, queueWaitMs: number, started: number): Omit<ChatSummary, 'mode'> {
       const finishReason: FinishReason = last?.choices[0]?.finish_reason === 'length' ? 'length' : 'stop'
-      return { text, finishReason, metrics: metricsOf(last, loaded, queueWaitMs, started, firstTokenAt), ...(toolCalls.length && { toolCalls }) }
+      const reasoning = split.reasoning
+      return { text: split.answer, finishReason, metrics: metricsOf(last, loaded, queueWaitMs, started, firstTokenAt), ...(toolCalls.length && { toolCalls }), ...(reasoning && { reasoning }) }
     },
   }
 }

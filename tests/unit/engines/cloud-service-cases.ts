@@ -6,16 +6,19 @@ import { afterEach, beforeEach, expect, it, vi } from 'vitest'
 import { cloudModel } from '../../../src/engines/cloud-common'
 import type { RetryInfo } from '../../../src/engines/retry'
 import type { AIService, ChatChunk, ChatRequest } from '../../../src/engines/types'
+import { quirkReply, type QuirkCase } from '../../fixtures/quirk-corpus'
 import type { Reply, ScriptedServer } from '../../fixtures/scripted-server'
 
 export const KEY = 'AIzaSy-TEST-SECRET-0123456789'
 
 export interface CloudHarness {
   start(): Promise<ScriptedServer>
-  create(opts: { baseUrl: string, apiKey: string, isOnline?: () => boolean, onRetry?: (i: RetryInfo) => void }): AIService
+  create(opts: { baseUrl: string, apiKey: string, isOnline?: () => boolean, onRetry?: (i: RetryInfo) => void, idleTimeoutMs?: number }): AIService
   text(...t: string[]): Reply
   /** Where the key travels in a request, or undefined. */
   keyHeader(headers: Record<string, string | string[] | undefined>): string | undefined
+  /** This protocol's quirk corpus (tests/fixtures/quirk-corpus.ts). */
+  quirks: QuirkCase[]
 }
 
 export async function collect(service: AIService, req: ChatRequest, signal?: AbortSignal): Promise<{ deltas: string[], done?: Extract<ChatChunk, { type: 'done' }> }> {
@@ -158,5 +161,48 @@ export function cloudServiceCases(h: CloudHarness): void {
     expect(err.message).toMatch(/offline/)
     expect(server.received).toHaveLength(0)
     expect((await offline.isSupported()).isSupported).toBe(false)
+  })
+
+  it.each(h.quirks)('quirk corpus: $name', async (c) => {
+    server.script.push(quirkReply(c), h.text('must not be reached'))
+    const out = await collect(service, HI)
+    const summary = out.done?.summary
+    expect(summary?.text).toBe(c.expect.text)
+    expect(out.deltas.join('')).toBe(c.expect.text)
+    expect(summary?.finishReason).toBe(c.expect.finishReason)
+    expect(summary?.reasoning).toBe(c.expect.reasoning)
+    expect(summary?.notice?.code).toBe(c.expect.notice)
+    if (summary?.notice) {
+      expect(summary.notice.message).toMatch(/127\.0\.0\.1:\d+|length limit/)
+      expect(summary.notice.nextStep.length).toBeGreaterThan(10)
+    }
+    expect(summary?.toolCalls?.map(t => ({ name: t.function.name, arguments: t.function.arguments }))).toEqual(c.expect.toolCalls)
+    expect(server.received).toHaveLength(1) // a block or a cut answer is final: never retried
+    expect(service.status().state).toBe('ready')
+  })
+
+  it('a stalled stream ends after the idle timeout with the text so far and a notice', async () => {
+    const quick = h.create({ baseUrl: server.url, apiKey: KEY, idleTimeoutMs: 300 })
+    await quick.initialize(cloudModel('test-model'))
+    server.script.push({ kind: 'stream', text: ['one ', 'two ', 'three'], stallAfter: 2 })
+    const started = Date.now()
+    const out = await collect(quick, HI)
+    expect(Date.now() - started).toBeLessThan(5000)
+    expect(out.done?.summary).toMatchObject({ finishReason: 'stalled', notice: { code: 'stalled' } })
+    expect(out.done?.summary.text).toBe(out.deltas.join(''))
+    expect(out.done?.summary.text).not.toContain('three')
+    expect(out.done?.summary.notice?.message).toMatch(/127\.0\.0\.1:\d+.*0 s|stopped sending/)
+    expect(server.received).toHaveLength(1)
+  })
+
+  it('a server error shows the server\'s own message, attributed to its host, not raw JSON', async () => {
+    server.script.push({ kind: 'status', status: 404, body: JSON.stringify({ error: { message: 'model "x" not found, try pulling it first' } }) })
+    const err = await failure(collect(service, HI))
+    expect(err.code).toBe('server_model_not_found')
+    expect(err.message).toContain('model "x" not found, try pulling it first')
+    expect(err.message).toContain(new URL(server.url).host)
+    expect(err.message).toContain('ollama pull x')
+    expect(err.message).not.toContain('{"error"')
+    expect(server.received).toHaveLength(1)
   })
 }

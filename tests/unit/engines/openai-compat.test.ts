@@ -4,6 +4,7 @@ import { cloudModel } from '../../../src/engines/cloud-common'
 import { OpenAICompatService } from '../../../src/engines/openai-compat/openai-compat-service'
 import { openai, startOpenAIServer } from '../../fixtures/openai-server'
 import { startScriptedServer } from '../../fixtures/scripted-server'
+import { openaiQuirks } from '../../fixtures/quirk-corpus'
 import { cloudServiceCases, collect } from './cloud-service-cases'
 
 const fast = { attempts: 3, baseDelayMs: 5, maxDelayMs: 2000 }
@@ -13,6 +14,7 @@ describe('OpenAICompatService', () => {
     start: startOpenAIServer,
     create: o => new OpenAICompatService({ ...o, retry: fast }),
     text: openai.text,
+    quirks: openaiQuirks,
     keyHeader: h => h.authorization as string | undefined,
   })
 
