@@ -4,6 +4,8 @@
  * something the app would not have written itself.
  */
 
+import { FINISH_REASONS, REPLY_NOTICE_CODES } from '../engines/types'
+
 /** The `format` field every export carries. */
 export const EXPORT_FORMAT = 'local-ai-conversations'
 /** The only version this app reads and writes. */
@@ -70,6 +72,14 @@ const messageSchema = {
     steps: { type: 'array', maxItems: 1000, items: stepSchema },
     errorCode: shortText,
     fellBack: { type: 'boolean' },
+    finishReason: { enum: [...FINISH_REASONS] },
+    notice: {
+      type: 'object',
+      required: ['code', 'message', 'nextStep'],
+      properties: { code: { enum: [...REPLY_NOTICE_CODES] }, message: { type: 'string', maxLength: 2000 }, nextStep: { type: 'string', maxLength: 2000 } },
+      additionalProperties: false,
+    },
+    reasoning: text,
     imported: { type: 'boolean' },
   },
   additionalProperties: false,

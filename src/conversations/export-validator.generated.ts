@@ -6,7 +6,7 @@
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$id":"https://local-ai-assistant.invalid/conversations-export-v1.json","type":"object","required":["format","version","exportedAt","conversations"],"properties":{"format":{"const":"local-ai-conversations"},"version":{"const":1},"exportedAt":{"type":"string","maxLength":40},"conversations":{"type":"array","maxItems":100000,"items":{"type":"object","required":["id","title","createdAt","updatedAt","messages"],"properties":{"id":{"type":"string","maxLength":200},"title":{"type":"string","maxLength":500},"createdAt":{"type":"number","minimum":0},"updatedAt":{"type":"number","minimum":0},"messages":{"type":"array","maxItems":100000,"items":{"type":"object","required":["id","role","content","status","createdAt"],"properties":{"id":{"type":"string","maxLength":200},"role":{"enum":["system","user","assistant","tool"]},"content":{"type":"string","maxLength":2000000},"status":{"enum":["done","streaming","stopped","interrupted","error"]},"createdAt":{"type":"number","minimum":0},"backend":{"type":"string","maxLength":200},"model":{"type":"string","maxLength":500},"mode":{"enum":["chat","completion"]},"metrics":{"type":"object","required":["engine","timeToFirstTokenMs","decodeTokensPerSecond"],"properties":{"engine":{"type":"string","maxLength":40},"threads":{"type":"number","minimum":0},"queueWaitMs":{"type":"number","minimum":0},"timeToFirstTokenMs":{"type":"number","minimum":0},"promptTokens":{"type":"number","minimum":0},"cachedTokens":{"type":"number","minimum":0},"completionTokens":{"type":"number","minimum":0},"prefillTokensPerSecond":{"type":"number","minimum":0},"decodeTokensPerSecond":{"type":"number","minimum":0},"totalMs":{"type":"number","minimum":0}},"additionalProperties":false},"steps":{"type":"array","maxItems":1000,"items":{"type":"object","required":["kind"],"oneOf":[{"properties":{"kind":{"const":"thought"},"text":{"type":"string","maxLength":2000000}},"required":["text"],"additionalProperties":false},{"properties":{"kind":{"const":"tool_call"},"callId":{"type":"string","maxLength":200},"name":{"type":"string","maxLength":200},"arguments":{}},"required":["callId","name","arguments"],"additionalProperties":false},{"properties":{"kind":{"const":"observation"},"callId":{"type":"string","maxLength":200},"name":{"type":"string","maxLength":200},"content":{"type":"string","maxLength":2000000},"isError":{"type":"boolean"}},"required":["callId","name","content","isError"],"additionalProperties":false},{"properties":{"kind":{"const":"answer"},"text":{"type":"string","maxLength":2000000}},"required":["text"],"additionalProperties":false}]}},"errorCode":{"type":"string","maxLength":200},"fellBack":{"type":"boolean"},"imported":{"type":"boolean"}},"additionalProperties":false}}},"additionalProperties":false}}},"additionalProperties":false};
+const schema11 = {"$id":"https://local-ai-assistant.invalid/conversations-export-v1.json","type":"object","required":["format","version","exportedAt","conversations"],"properties":{"format":{"const":"local-ai-conversations"},"version":{"const":1},"exportedAt":{"type":"string","maxLength":40},"conversations":{"type":"array","maxItems":100000,"items":{"type":"object","required":["id","title","createdAt","updatedAt","messages"],"properties":{"id":{"type":"string","maxLength":200},"title":{"type":"string","maxLength":500},"createdAt":{"type":"number","minimum":0},"updatedAt":{"type":"number","minimum":0},"messages":{"type":"array","maxItems":100000,"items":{"type":"object","required":["id","role","content","status","createdAt"],"properties":{"id":{"type":"string","maxLength":200},"role":{"enum":["system","user","assistant","tool"]},"content":{"type":"string","maxLength":2000000},"status":{"enum":["done","streaming","stopped","interrupted","error"]},"createdAt":{"type":"number","minimum":0},"backend":{"type":"string","maxLength":200},"model":{"type":"string","maxLength":500},"mode":{"enum":["chat","completion"]},"metrics":{"type":"object","required":["engine","timeToFirstTokenMs","decodeTokensPerSecond"],"properties":{"engine":{"type":"string","maxLength":40},"threads":{"type":"number","minimum":0},"queueWaitMs":{"type":"number","minimum":0},"timeToFirstTokenMs":{"type":"number","minimum":0},"promptTokens":{"type":"number","minimum":0},"cachedTokens":{"type":"number","minimum":0},"completionTokens":{"type":"number","minimum":0},"prefillTokensPerSecond":{"type":"number","minimum":0},"decodeTokensPerSecond":{"type":"number","minimum":0},"totalMs":{"type":"number","minimum":0}},"additionalProperties":false},"steps":{"type":"array","maxItems":1000,"items":{"type":"object","required":["kind"],"oneOf":[{"properties":{"kind":{"const":"thought"},"text":{"type":"string","maxLength":2000000}},"required":["text"],"additionalProperties":false},{"properties":{"kind":{"const":"tool_call"},"callId":{"type":"string","maxLength":200},"name":{"type":"string","maxLength":200},"arguments":{}},"required":["callId","name","arguments"],"additionalProperties":false},{"properties":{"kind":{"const":"observation"},"callId":{"type":"string","maxLength":200},"name":{"type":"string","maxLength":200},"content":{"type":"string","maxLength":2000000},"isError":{"type":"boolean"}},"required":["callId","name","content","isError"],"additionalProperties":false},{"properties":{"kind":{"const":"answer"},"text":{"type":"string","maxLength":2000000}},"required":["text"],"additionalProperties":false}]}},"errorCode":{"type":"string","maxLength":200},"fellBack":{"type":"boolean"},"finishReason":{"enum":["stop","length","tool_calls","content_filter","safety","recitation","blocklist","prohibited_content","spii","malformed_function_call","other","blocked_prompt","stalled"]},"notice":{"type":"object","required":["code","message","nextStep"],"properties":{"code":{"enum":["length","tool_calls","content_filter","safety","recitation","blocklist","prohibited_content","spii","malformed_function_call","other","blocked_prompt","stalled","empty_answer"]},"message":{"type":"string","maxLength":2000},"nextStep":{"type":"string","maxLength":2000}},"additionalProperties":false},"reasoning":{"type":"string","maxLength":2000000},"imported":{"type":"boolean"}},"additionalProperties":false}}},"additionalProperties":false}}},"additionalProperties":false};
 const func2 = Object.prototype.hasOwnProperty;
 
 function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -1215,16 +1215,143 @@ else {
 var valid4 = true;
 }
 if(valid4){
-if(data10.imported !== undefined){
+if(data10.finishReason !== undefined){
+let data46 = data10.finishReason;
 const _errs97 = errors;
-if(typeof data10.imported !== "boolean"){
-validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/imported",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/imported/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+if(!(((((((((((((data46 === "stop") || (data46 === "length")) || (data46 === "tool_calls")) || (data46 === "content_filter")) || (data46 === "safety")) || (data46 === "recitation")) || (data46 === "blocklist")) || (data46 === "prohibited_content")) || (data46 === "spii")) || (data46 === "malformed_function_call")) || (data46 === "other")) || (data46 === "blocked_prompt")) || (data46 === "stalled"))){
+validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/finishReason",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/finishReason/enum",keyword:"enum",params:{allowedValues: schema11.properties.conversations.items.properties.messages.items.properties.finishReason.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
 var valid4 = _errs97 === errors;
 }
 else {
 var valid4 = true;
+}
+if(valid4){
+if(data10.notice !== undefined){
+let data47 = data10.notice;
+const _errs98 = errors;
+if(errors === _errs98){
+if(data47 && typeof data47 == "object" && !Array.isArray(data47)){
+let missing9;
+if((((data47.code === undefined) && (missing9 = "code")) || ((data47.message === undefined) && (missing9 = "message"))) || ((data47.nextStep === undefined) && (missing9 = "nextStep"))){
+validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/notice",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/notice/required",keyword:"required",params:{missingProperty: missing9},message:"must have required property '"+missing9+"'"}];
+return false;
+}
+else {
+const _errs100 = errors;
+for(const key8 in data47){
+if(!(((key8 === "code") || (key8 === "message")) || (key8 === "nextStep"))){
+validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/notice",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/notice/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"}];
+return false;
+break;
+}
+}
+if(_errs100 === errors){
+if(data47.code !== undefined){
+let data48 = data47.code;
+const _errs101 = errors;
+if(!(((((((((((((data48 === "length") || (data48 === "tool_calls")) || (data48 === "content_filter")) || (data48 === "safety")) || (data48 === "recitation")) || (data48 === "blocklist")) || (data48 === "prohibited_content")) || (data48 === "spii")) || (data48 === "malformed_function_call")) || (data48 === "other")) || (data48 === "blocked_prompt")) || (data48 === "stalled")) || (data48 === "empty_answer"))){
+validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/notice/code",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/notice/properties/code/enum",keyword:"enum",params:{allowedValues: schema11.properties.conversations.items.properties.messages.items.properties.notice.properties.code.enum},message:"must be equal to one of the allowed values"}];
+return false;
+}
+var valid12 = _errs101 === errors;
+}
+else {
+var valid12 = true;
+}
+if(valid12){
+if(data47.message !== undefined){
+let data49 = data47.message;
+const _errs102 = errors;
+if(errors === _errs102){
+if(typeof data49 === "string"){
+if(data49.length > 2000){
+validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/notice/message",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/notice/properties/message/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters"}];
+return false;
+}
+}
+else {
+validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/notice/message",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/notice/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid12 = _errs102 === errors;
+}
+else {
+var valid12 = true;
+}
+if(valid12){
+if(data47.nextStep !== undefined){
+let data50 = data47.nextStep;
+const _errs104 = errors;
+if(errors === _errs104){
+if(typeof data50 === "string"){
+if(data50.length > 2000){
+validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/notice/nextStep",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/notice/properties/nextStep/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters"}];
+return false;
+}
+}
+else {
+validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/notice/nextStep",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/notice/properties/nextStep/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid12 = _errs104 === errors;
+}
+else {
+var valid12 = true;
+}
+}
+}
+}
+}
+}
+else {
+validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/notice",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/notice/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+var valid4 = _errs98 === errors;
+}
+else {
+var valid4 = true;
+}
+if(valid4){
+if(data10.reasoning !== undefined){
+let data51 = data10.reasoning;
+const _errs106 = errors;
+if(errors === _errs106){
+if(typeof data51 === "string"){
+if(data51.length > 2000000){
+validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/reasoning",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/reasoning/maxLength",keyword:"maxLength",params:{limit: 2000000},message:"must NOT have more than 2000000 characters"}];
+return false;
+}
+}
+else {
+validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/reasoning",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/reasoning/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid4 = _errs106 === errors;
+}
+else {
+var valid4 = true;
+}
+if(valid4){
+if(data10.imported !== undefined){
+const _errs108 = errors;
+if(typeof data10.imported !== "boolean"){
+validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/imported",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/imported/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+return false;
+}
+var valid4 = _errs108 === errors;
+}
+else {
+var valid4 = true;
+}
+}
+}
 }
 }
 }

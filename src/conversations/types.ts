@@ -3,7 +3,7 @@
  * Framework-free: no Vue, Pinia or DOM.
  */
 import type { AgentStep } from '../agent/types'
-import type { ChatMessage, ChatSummary, RequestMetrics } from '../engines/types'
+import type { ChatMessage, ChatSummary, FinishReason, ReplyNotice, RequestMetrics } from '../engines/types'
 
 /**
  * Where a message is in its life. `streaming` is only ever seen while a reply is being written; a `streaming`
@@ -38,6 +38,12 @@ export interface StoredMessage {
   errorCode?: string
   /** The local model failed on this turn and Gemini answered instead. */
   fellBack?: boolean
+  /** Why the reply ended, when it was not a plain finish (the token limit, a safety stop, a stalled stream...). */
+  finishReason?: FinishReason
+  /** Shown under the reply: why it ended early or empty, and what to do next. The text so far stays in `content`. */
+  notice?: ReplyNotice
+  /** The model's reasoning, apart from `content`: shown collapsed, never sent back to a model. */
+  reasoning?: string
   /**
    * The message came from an imported file, so nothing about it is known, only claimed: an imported reply's backend,
    * model, metrics and fell-back mark are the file's word, an imported `system` or `tool` message is shown but never

@@ -1,0 +1,44 @@
+// @vitest-environment jsdom
+/** A reply's notice (reason and next step) and its reasoning, collapsed, shown with the text so far. */
+import { createPinia, setActivePinia } from 'pinia'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createApp } from 'vue'
+import ChatMessage from '../../../../src/components/chat/ChatMessage.vue'
+import type { StoredMessage } from '../../../../src/conversations/types'
+
+const unmounts: Array<() => void> = []
+afterEach(() => unmounts.splice(0).forEach(u => u()))
+
+function mount(message: StoredMessage): HTMLElement {
+  setActivePinia(createPinia())
+  const el = document.createElement('div')
+  document.body.append(el)
+  const app = createApp(ChatMessage, { message, isLast: true, isBusy: false })
+  app.use(createPinia())
+  app.mount(el)
+  unmounts.push(() => { app.unmount(); el.remove() })
+  return el
+}
+
+const base: StoredMessage = { id: 'm', conversationId: 'c', seq: 1, role: 'assistant', content: 'So far', status: 'done', createdAt: 1 }
+
+describe('ChatMessage: notice and reasoning', () => {
+  it('shows the text so far, the notice with its next step, and the reasoning collapsed', () => {
+    const el = mount({ ...base, finishReason: 'length', reasoning: 'Thinking first.', notice: { code: 'length', message: 'The answer reached the length limit (MAX_TOKENS).', nextStep: 'Raise "Longest answer" in Settings.' } })
+    expect(el.querySelector('[data-testid=reply-markdown]')?.textContent).toContain('So far')
+    const notice = el.querySelector('[data-testid=reply-notice]')!
+    expect(notice.getAttribute('data-code')).toBe('length')
+    expect(notice.textContent).toContain('length limit')
+    expect(notice.textContent).toContain('Raise "Longest answer"')
+    const reasoning = el.querySelector<HTMLDetailsElement>('[data-testid=reply-reasoning]')!
+    expect(reasoning.open).toBe(false)
+    expect(reasoning.textContent).toContain('Thinking first.')
+    expect(el.querySelector('[data-testid=reply-markdown]')?.textContent).not.toContain('Thinking first.')
+  })
+
+  it('a plain reply has neither', () => {
+    const el = mount(base)
+    expect(el.querySelector('[data-testid=reply-notice]')).toBeNull()
+    expect(el.querySelector('[data-testid=reply-reasoning]')).toBeNull()
+  })
+})
