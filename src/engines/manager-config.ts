@@ -4,6 +4,7 @@
  */
 import { DEFAULT_STEP_LIMIT } from '../agent/react-loop'
 import { DEFAULT_TOOL_TIMEOUT_MS } from '../agent/tools/registry'
+import { DEFAULT_STREAM_IDLE_TIMEOUT_MS } from './cloud-common'
 import { DEFAULT_GEMINI_MODEL } from './gemini/gemini-service'
 
 export interface ManagerConfig {
@@ -13,6 +14,10 @@ export interface ManagerConfig {
   geminiModel: string
   /** Gemini API root; empty for Google's. */
   geminiBaseUrl: string
+  /** The non-Google host the person confirmed the Gemini key may go to; empty for none. */
+  geminiKeyHost: string
+  /** Longest silence between two chunks of a cloud answer, in milliseconds. Default {@link DEFAULT_STREAM_IDLE_TIMEOUT_MS}. */
+  streamIdleTimeoutMs: number
   /** OpenAI-compatible server root, e.g. `http://localhost:8080`; empty when unset. */
   openaiBaseUrl: string
   /** Model name sent to the OpenAI-compatible server. */
@@ -33,6 +38,8 @@ export const DEFAULT_MANAGER_CONFIG: ManagerConfig = {
   geminiApiKey: '',
   geminiModel: DEFAULT_GEMINI_MODEL,
   geminiBaseUrl: '',
+  geminiKeyHost: '',
+  streamIdleTimeoutMs: DEFAULT_STREAM_IDLE_TIMEOUT_MS,
   openaiBaseUrl: '',
   openaiModel: '',
   openaiApiKey: '',

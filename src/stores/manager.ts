@@ -29,6 +29,8 @@ export function configFromSettings(s: SettingsSnapshot): ManagerConfig {
     geminiApiKey: s.geminiApiKey,
     geminiModel: s.geminiModel || DEFAULT_MANAGER_CONFIG.geminiModel,
     geminiBaseUrl: s.geminiBaseUrl,
+    geminiKeyHost: s.geminiKeyHost,
+    streamIdleTimeoutMs: s.streamIdleTimeoutSec * 1000,
     openaiBaseUrl: s.openaiUrl.replace(/\/+$/, '').replace(/\/v1$/, ''),
     openaiModel: s.openaiModel,
     openaiApiKey: s.openaiKey,

@@ -66,6 +66,10 @@ export interface UserSettings {
   geminiModel: string
   /** Base URL of the Gemini API; '' = Google's. Tests point it at a local server. */
   geminiBaseUrl: string
+  /** The non-Google host the person confirmed the Gemini key may go to; '' = none. Default ''. */
+  geminiKeyHost: string
+  /** Longest silence between two chunks of a cloud answer before it is cut and kept, in seconds. Default 60. */
+  streamIdleTimeoutSec: number
   /** Hub base URL; '' follows the server's mirror, else the public Hub. */
   hubUrl: string
   /** Base URL of an OpenAI-compatible server, e.g. `http://localhost:8080/v1`; '' = none. */
@@ -108,6 +112,8 @@ export const DEFAULT_SETTINGS: UserSettings = {
   isGeminiFallbackOn: false,
   geminiModel: 'gemini-2.5-flash',
   geminiBaseUrl: '',
+  geminiKeyHost: '',
+  streamIdleTimeoutSec: 60,
   hubUrl: '',
   openaiUrl: '',
   openaiModel: '',
@@ -169,6 +175,8 @@ const VALIDATORS: { [K in keyof UserSettings]: (v: UserSettings[K], all: UserSet
   isGeminiFallbackOn: v => (typeof v === 'boolean' ? undefined : 'Fallback must be on or off.'),
   geminiModel: v => (typeof v === 'string' && /^[\w.-]{1,100}$/.test(v) ? undefined : 'Gemini model must be a model name such as gemini-2.5-flash.'),
   geminiBaseUrl: v => optionalUrl(v, 'Gemini base URL'),
+  geminiKeyHost: v => textUpTo(v, 300, 'Confirmed Gemini key host'),
+  streamIdleTimeoutSec: v => intIn(v, 5, 3600, 'Stream idle timeout'),
   hubUrl: v => optionalUrl(v, 'Model hub address'),
   openaiUrl: (v, all) => optionalUrl(v, 'Server URL') ?? (all.backend === 'openai-compat' && !v ? 'Enter the server URL to use the OpenAI-compatible backend.' : undefined),
   openaiModel: v => textUpTo(v, 200, 'Server model'),

@@ -14,8 +14,11 @@ afterEach(() => {
 
 /** Test ids that older tests use, kept when the store's field names changed. */
 const RENAMED: Record<string, string> = { nThreads: 'setting-threads', idleUnloadMinutes: 'setting-idle-minutes' }
-/** Settings with their own control outside the form (theme: the header toggle) or edited as a group (tools). */
-const ELSEWHERE = new Set(['theme', 'tools'])
+/**
+ * Settings with their own control outside the form (theme: the header toggle), edited as a group (tools), or shown
+ * only when they apply (geminiKeyHost: a confirmation for a non-Google Gemini host).
+ */
+const ELSEWHERE = new Set(['theme', 'tools', 'geminiKeyHost'])
 
 describe('SettingsForm', () => {
   it('has a labelled control for every setting, the Gemini key and each tool', async () => {
