@@ -1,7 +1,11 @@
 /**
  * Conversations and their messages in IndexedDB: two object stores, so a growing reply rewrites one small record
- * rather than the whole conversation. Framework-free: only the `indexedDB` global, which fake-indexeddb provides in
- * Node tests.
+ * rather than the whole conversation. Framework-free: only the `indexedDB` and `BroadcastChannel` globals, which
+ * fake-indexeddb and Node provide in tests.
+ *
+ * Several tabs share the database. A new message's `seq` is assigned inside the write transaction (IndexedDB runs
+ * read-write transactions on a store one at a time, across tabs), so two tabs writing one conversation never reuse a
+ * position; every committed change is announced on a BroadcastChannel so the other tabs refresh.
  */
 import { AppError } from '../protocol/errors'
 import { committed, getAll, request } from './idb'
@@ -27,15 +31,50 @@ function bySeq(a: StoredMessage, b: StoredMessage): number {
   return a.seq - b.seq
 }
 
+/** Name of the BroadcastChannel a database's changes are announced on. */
+export function changesChannel(dbName: string): string {
+  return `${dbName}:changes`
+}
+
+/** A change another tab made: a conversation's messages, a conversation deleted, or the list (new, renamed, imported). */
+export type ConversationChange =
+  | { type: 'messages', conversationId: string }
+  | { type: 'deleted', conversationId: string }
+  | { type: 'list' }
+
+function isChange(v: unknown): v is ConversationChange {
+  const c = v as ConversationChange | null
+  return !!c && (c.type === 'list' || ((c.type === 'messages' || c.type === 'deleted') && typeof c.conversationId === 'string'))
+}
+
 /** The conversation database. Open it with {@link openConversationDb}. */
 export class ConversationDb {
-  constructor(private readonly db: IDBDatabase) {
+  private readonly channel: BroadcastChannel | null
+  private readonly listeners = new Set<(change: ConversationChange) => void>()
+
+  constructor(private readonly db: IDBDatabase, channelName = changesChannel(db.name)) {
     // Another tab upgrading the schema must not be blocked by this one: close and let it proceed.
     db.onversionchange = () => db.close()
+    this.channel = typeof BroadcastChannel === 'undefined' ? null : new BroadcastChannel(channelName)
+    this.channel?.addEventListener('message', (ev: MessageEvent<unknown>) => {
+      if (isChange(ev.data))
+        this.listeners.forEach(l => l(ev.data as ConversationChange))
+    })
   }
 
   close(): void {
+    this.channel?.close()
     this.db.close()
+  }
+
+  /** Calls `listener` with each change another tab commits; returns the unsubscribe function. */
+  onChange(listener: (change: ConversationChange) => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  private announce(change: ConversationChange): void {
+    this.channel?.postMessage(change)
   }
 
   /** Every conversation, most recently changed first. */
@@ -54,6 +93,7 @@ export class ConversationDb {
     const tx = this.db.transaction(CONVERSATIONS, 'readwrite')
     tx.objectStore(CONVERSATIONS).put(conversation)
     await committed(tx)
+    this.announce({ type: 'list' })
   }
 
   /** Deletes the conversation and all its messages, in one transaction. */
@@ -65,6 +105,7 @@ export class ConversationDb {
     for (const key of keys)
       messages.delete(key)
     await committed(tx)
+    this.announce({ type: 'deleted', conversationId: id })
   }
 
   /** The conversation's messages in order. */
@@ -75,25 +116,50 @@ export class ConversationDb {
   }
 
   /**
-   * Writes the message and moves its conversation to the top of the list, in one transaction. A message of a
-   * conversation that no longer exists (deleted while its reply streamed) is not written, so nothing is orphaned.
+   * Writes the message and moves its conversation to the top of the list, in one transaction. A new message's `seq`
+   * is assigned here, after every message already stored for the conversation (whichever tab wrote them); a message
+   * written again (a growing reply) keeps its stored `seq`. A message of a conversation that no longer exists
+   * (deleted, maybe in another tab) is not written, so nothing is orphaned: the result says so, and the caller keeps
+   * the message (conversations store: `deletedElsewhere`).
+   * @returns the stored message, or undefined when its conversation no longer exists
    */
-  async putMessage(message: StoredMessage, now = Date.now()): Promise<void> {
+  async putMessage(message: StoredMessage, now = Date.now()): Promise<StoredMessage | undefined> {
     const tx = this.db.transaction([CONVERSATIONS, MESSAGES], 'readwrite')
     const conversations = tx.objectStore(CONVERSATIONS)
+    const messages = tx.objectStore(MESSAGES)
     const conversation = await request(conversations.get(message.conversationId) as IDBRequest<Conversation | undefined>)
+    let stored: StoredMessage | undefined
     if (conversation) {
-      tx.objectStore(MESSAGES).put(message)
+      const existing = await request(messages.get(message.id) as IDBRequest<StoredMessage | undefined>)
+      const seq = existing?.conversationId === message.conversationId ? existing.seq : await this.nextSeq(messages, message.conversationId)
+      stored = { ...message, seq }
+      messages.put(stored)
       conversations.put({ ...conversation, updatedAt: now })
     }
     await committed(tx)
+    if (stored)
+      this.announce({ type: 'messages', conversationId: message.conversationId })
+    return stored
+  }
+
+  /** One past the highest `seq` stored for the conversation, read inside the caller's transaction. */
+  private async nextSeq(messages: IDBObjectStore, conversationId: string): Promise<number> {
+    const all = await getAll<StoredMessage>(messages.index('conversationId'), conversationId)
+    return all.reduce((max, m) => Math.max(max, m.seq), -1) + 1
   }
 
   async deleteMessages(ids: string[]): Promise<void> {
     const tx = this.db.transaction(MESSAGES, 'readwrite')
-    for (const id of ids)
-      tx.objectStore(MESSAGES).delete(id)
+    const messages = tx.objectStore(MESSAGES)
+    const affected = new Set<string>()
+    for (const id of ids) {
+      const m = await request(messages.get(id) as IDBRequest<StoredMessage | undefined>)
+      if (m)
+        affected.add(m.conversationId)
+      messages.delete(id)
+    }
     await committed(tx)
+    affected.forEach(conversationId => this.announce({ type: 'messages', conversationId }))
   }
 
   /**
@@ -142,6 +208,7 @@ export class ConversationDb {
         tx.objectStore(MESSAGES).add(m)
     }
     await committed(tx)
+    this.announce({ type: 'list' })
   }
 }
 

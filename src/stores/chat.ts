@@ -56,7 +56,7 @@ export const useChatStore = defineStore('chat', () => {
       clearTimeout(pending)
     timers.delete(m.id)
     try {
-      await (await conversations.db()).putMessage(plain(m))
+      await conversations.putMessage(plain(m))
     }
     catch (err) {
       conversations.error = toAppError(err, 'conversations_unavailable')
@@ -84,6 +84,12 @@ export const useChatStore = defineStore('chat', () => {
   watch(() => conversations.currentId, (id) => {
     if (id !== openId)
       void loadMessages(id).catch((err: unknown) => { conversations.error = toAppError(err, 'conversations_unavailable') })
+  })
+
+  // Another tab wrote to the open conversation: show its messages too (not while this tab is writing a reply).
+  watch(() => conversations.changedElsewhere, (change) => {
+    if (change && change.conversationId === openId && !isGenerating.value)
+      void loadMessages(openId).catch((err: unknown) => { conversations.error = toAppError(err, 'conversations_unavailable') })
   })
 
   /** Opens the database and the latest conversation; replies cut off by a reload become interrupted. */

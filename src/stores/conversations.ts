@@ -1,8 +1,8 @@
 import { defineStore } from 'pinia'
-import { ref } from 'vue'
-import { openConversationDb, type ConversationDb } from '../conversations/conversation-db'
+import { ref, watch } from 'vue'
+import { openConversationDb, type ConversationChange, type ConversationDb } from '../conversations/conversation-db'
 import { checkImportSize, parseExport, toExportJson } from '../conversations/export-import'
-import { newId, type Conversation } from '../conversations/types'
+import { newId, type Conversation, type StoredMessage } from '../conversations/types'
 import { AppError, toAppError } from '../protocol/errors'
 
 /** Title of a conversation before its first message names it. */
@@ -29,12 +29,85 @@ export const useConversationsStore = defineStore('conversations', () => {
   const error = ref<AppError | null>(null)
   /** Replies found cut off by a reload or crash at start, now marked interrupted. */
   const interruptedCount = ref(0)
+  /**
+   * The last change another tab made to the open conversation's messages; the chat store reloads them on it.
+   * `n` counts, so two changes in a row are two changes.
+   */
+  const changedElsewhere = ref<{ conversationId: string, n: number } | null>(null)
+  /**
+   * The open conversation was deleted (in another tab) while this tab showed it or wrote to it. Its messages stay on
+   * screen until the person keeps them as a new conversation ({@link keepAsNew}) or lets them go ({@link letGo}).
+   */
+  const deletedElsewhere = ref<{ conversationId: string, title: string } | null>(null)
   let opening: Promise<ConversationDb> | null = null
+  // Opening another conversation leaves the deleted one's messages behind, and with them the offer to keep them.
+  watch(currentId, (id) => {
+    if (deletedElsewhere.value && id !== deletedElsewhere.value.conversationId)
+      deletedElsewhere.value = null
+  })
 
-  /** The database, opened once per store. @throws AppError 'conversations_unavailable' */
+  /** The database, opened once per store, listening to other tabs. @throws AppError 'conversations_unavailable' */
   function db(): Promise<ConversationDb> {
-    opening ??= openConversationDb()
+    opening ??= openConversationDb().then((d) => {
+      d.onChange(change => void onChangeElsewhere(change))
+      return d
+    })
     return opening
+  }
+
+  function titleOf(id: string): string {
+    return list.value.find(c => c.id === id)?.title ?? UNTITLED
+  }
+
+  /** Another tab changed something: refresh the list; tell the chat when the open conversation changed or went. */
+  async function onChangeElsewhere(change: ConversationChange): Promise<void> {
+    const open = currentId.value
+    if (change.type === 'deleted' && change.conversationId === open)
+      deletedElsewhere.value = { conversationId: open, title: titleOf(open) }
+    if (change.type === 'messages' && change.conversationId === open)
+      changedElsewhere.value = { conversationId: open, n: (changedElsewhere.value?.n ?? 0) + 1 }
+    await refresh()
+  }
+
+  /**
+   * Writes a message of the open conversation. When its conversation is gone (deleted in another tab), nothing is
+   * written and `deletedElsewhere` is set, so the person can keep the messages. @returns whether it was stored
+   */
+  async function putMessage(message: StoredMessage): Promise<boolean> {
+    const stored = await (await db()).putMessage(message)
+    if (!stored && !deletedElsewhere.value)
+      deletedElsewhere.value = { conversationId: message.conversationId, title: titleOf(message.conversationId) }
+    return !!stored
+  }
+
+  /** Stores `messages` (of a conversation deleted elsewhere) as a new conversation and opens it. */
+  async function keepAsNew(messages: readonly StoredMessage[]): Promise<string | undefined> {
+    const gone = deletedElsewhere.value
+    if (!gone)
+      return undefined
+    const now = Date.now()
+    const id = newId()
+    const copy = {
+      id, title: gone.title, createdAt: now, updatedAt: now,
+      messages: messages.map((m, seq) => ({ ...m, id: newId(), conversationId: id, seq, status: m.status === 'streaming' ? 'interrupted' as const : m.status })),
+    }
+    const isAdded = await guard(async (d) => {
+      await d.addAll([JSON.parse(JSON.stringify(copy)) as typeof copy])
+      return true
+    })
+    if (!isAdded)
+      return undefined
+    deletedElsewhere.value = null
+    await refresh()
+    currentId.value = id
+    return id
+  }
+
+  /** Lets the messages of a conversation deleted elsewhere go, and opens the most recent conversation. */
+  async function letGo(): Promise<void> {
+    deletedElsewhere.value = null
+    await refresh()
+    currentId.value = list.value[0]?.id ?? null
   }
 
   /** Runs `work`, keeping its failure in `error` instead of throwing; returns undefined on failure. */
@@ -144,5 +217,8 @@ export const useConversationsStore = defineStore('conversations', () => {
     return importJson(await file.text())
   }
 
-  return { list, currentId, query, results, error, interruptedCount, db, init, refresh, create, rename, remove, search, exportJson, importJson, importFile }
+  return {
+    list, currentId, query, results, error, interruptedCount, changedElsewhere, deletedElsewhere, db, init, refresh,
+    create, rename, remove, search, exportJson, importJson, importFile, putMessage, keepAsNew, letGo,
+  }
 })

@@ -33,8 +33,9 @@ describe('ConversationDb', () => {
   it('returns a conversation\'s messages in order, and only its own', async () => {
     await db.putConversation(conversation('a', 'A', 1))
     await db.putConversation(conversation('b', 'B', 1))
-    await db.putMessage(message('m2', 'a', 1, 'second'))
-    await db.putMessage(message('m1', 'a', 0, 'first'))
+    // Keys in the opposite order of the messages: the order comes from seq, which the write assigns (two-tabs.test.ts).
+    await db.putMessage(message('z1', 'a', 0, 'first'))
+    await db.putMessage(message('a2', 'a', 1, 'second'))
     await db.putMessage(message('x', 'b', 0, 'other'))
 
     expect((await db.listMessages('a')).map(m => m.content)).toEqual(['first', 'second'])
