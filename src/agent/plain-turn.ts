@@ -5,7 +5,7 @@
  */
 import type { AIService, ChatMessage, SamplingSettings } from '../engines/types'
 import { AppError } from '../protocol/errors'
-import type { AgentTurn } from './react-loop'
+import { recordEnding, type AgentTurn } from './react-loop'
 
 export interface PlainTurnOptions {
   service: AIService
@@ -29,6 +29,7 @@ export async function runPlainTurn(history: ChatMessage[], opts: PlainTurnOption
         continue
       }
       turn.metrics.push(chunk.summary.metrics)
+      recordEnding(turn, chunk.summary)
       turn.mode = chunk.summary.mode
       turn.answer = chunk.summary.text || text
       turn.outcome = 'answered'

@@ -54,6 +54,20 @@ export interface AgentTurn {
   strategy: StrategyKind | 'plain'
   /** One entry per model request. */
   metrics: RequestMetrics[]
+  /** How the final request ended, when not a plain stop (length, content filter, stalled...). */
+  finishReason?: ChatSummary['finishReason']
+  /** What the person should read under the reply (the final request's notice: reason and next step). */
+  notice?: ChatSummary['notice']
+  /** The model's reasoning over the whole turn, apart from the answer (each request's, joined). */
+  reasoning?: string
+}
+
+/** Copies the ending facts of a request's summary onto the turn: finish reason, notice, reasoning (appended). */
+export function recordEnding(turn: AgentTurn, summary: ChatSummary): void {
+  turn.finishReason = summary.finishReason
+  turn.notice = summary.notice
+  if (summary.reasoning)
+    turn.reasoning = turn.reasoning ? `${turn.reasoning}\n\n${summary.reasoning}` : summary.reasoning
 }
 
 /**
@@ -69,6 +83,7 @@ export async function runAgentTurn(history: ChatMessage[], opts: AgentOptions): 
       ctx.assertLive()
       const { summary, hasStreamed } = await ask(opts, strategy, [...history, ...turn.messages])
       turn.metrics.push(summary.metrics)
+      recordEnding(turn, summary)
       const outcome = await ctx.apply(parseReply(strategy, summary), summary.text)
       if (hasStreamed && outcome !== 'answered')
         opts.onAnswerReset?.()

@@ -222,6 +222,7 @@ export class ModelManager {
       steps: loop.steps,
       strategy: loop.strategy,
       metrics: [...loop.metrics, ...plain.metrics],
+      ...((loop.reasoning || plain.reasoning) && { reasoning: [loop.reasoning, plain.reasoning].filter(Boolean).join('\n\n') }),
       recoveredWithoutTools: { reason: loop.outcome },
     }
   }
@@ -235,7 +236,9 @@ export class ModelManager {
       return local
     }
     const config = this.opts.config()
-    const key = id === 'gemini' ? `${id}|${config.geminiApiKey}|${config.geminiBaseUrl}` : `${id}|${config.openaiBaseUrl}|${config.openaiApiKey}`
+    const key = id === 'gemini'
+      ? `${id}|${config.geminiApiKey}|${config.geminiBaseUrl}|${config.geminiKeyHost}|${config.streamIdleTimeoutMs}`
+      : `${id}|${config.openaiBaseUrl}|${config.openaiApiKey}|${config.streamIdleTimeoutMs}`
     let service = this.cloud.get(key)
     if (!service) {
       for (const k of this.cloud.keys()) {
@@ -276,7 +279,8 @@ function settled(turn: AgentTurn): RecoveredTurn {
 
 /** The production cloud services, from the config. */
 export function createCloudService(id: 'gemini' | 'openai-compat', config: ManagerConfig, hooks: { onRetry: (info: RetryInfo) => void, isOnline: () => boolean }): AIService {
+  const idleTimeoutMs = config.streamIdleTimeoutMs
   if (id === 'gemini')
-    return new GeminiService({ apiKey: config.geminiApiKey, baseUrl: config.geminiBaseUrl || undefined, ...hooks })
-  return new OpenAICompatService({ baseUrl: config.openaiBaseUrl, apiKey: config.openaiApiKey || undefined, ...hooks })
+    return new GeminiService({ apiKey: config.geminiApiKey, baseUrl: config.geminiBaseUrl || undefined, confirmedKeyHost: config.geminiKeyHost || undefined, idleTimeoutMs, ...hooks })
+  return new OpenAICompatService({ baseUrl: config.openaiBaseUrl, apiKey: config.openaiApiKey || undefined, idleTimeoutMs, ...hooks })
 }

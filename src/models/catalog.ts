@@ -20,9 +20,11 @@ export interface CatalogEntry extends ModelRef {
   /** The model's chat template handles tool definitions and tool calls. */
   hasToolSupport?: boolean
   /**
-   * Sampling the model's publisher recommends, used while Settings' "Use the model's recommended sampling" is on.
-   * SmolLM2: temperature 0.2, top-p 0.9, from its model card's usage example (huggingface.co/HuggingFaceTB/
-   * SmolLM2-135M-Instruct); at the app's general 0.7 the 135M model answered "And of Germany?" with German gibberish.
+   * Sampling recommended for this model, used while Settings' "Use the model's recommended sampling" is on.
+   * SmolLM2 360M: temperature 0.2, top-p 0.9, its model card's usage example (huggingface.co/HuggingFaceTB). SmolLM2
+   * 135M: greedy (temperature 0), measured: at the app's general 0.7 it answered "And of Germany?" with German
+   * gibberish, and even at its card's 0.2 "What is the capital of France?" began "L'Alma, la France..." in 1 of 2
+   * samples (node-llama-cpp, same file) and in the e2e run, while greedy answered "Paris", then "Berlin", every time.
    */
   sampling?: { temperature?: number, topP?: number, topK?: number }
   /** One line a newcomer understands: what the model is good for. */

@@ -217,6 +217,10 @@ export const useChatStore = defineStore('chat', () => {
       answer.model = result.backend === 'wllama' ? result.model.file : result.model.id
       answer.fellBack = result.fellBack || undefined
       answer.mode = result.mode
+      // How it ended when not a plain stop (length, filter, stalled...), what to do next, and reasoning kept apart.
+      answer.finishReason = result.finishReason && result.finishReason !== 'stop' ? result.finishReason : undefined
+      answer.notice = result.notice
+      answer.reasoning = result.reasoning
       const metrics = result.metrics.at(-1)
       if (metrics) {
         answer.metrics = metrics

@@ -23,6 +23,7 @@ import type { StoredMessage } from '../../../src/conversations/types'
 import type { AgentStep } from '../../../src/agent/types'
 import { useEngineStore } from '../../../src/stores/engine'
 import { useModelsStore } from '../../../src/stores/models'
+import { useSettingsStore } from '../../../src/stores/settings'
 import { DEFAULT_DELTAS, STORIES, ScriptedEngine, closeFakeWorkers, fakeWorker, summaryOf } from '../engines/fakes'
 
 /** A scripted engine that also keeps every chat request as the worker received it. */
@@ -321,6 +322,19 @@ describe('chat store', () => {
     expect(worker.requests[1]).toEqual(expected)
     expect(worker.requests[0]?.messages).toEqual([{ role: 'user', content: 'Tell me a story' }])
     expect(chat.messages.at(-1)?.content).toBe('A cat')
+  })
+
+  it('uses the loaded model\'s recommended sampling while that setting is on, and the typed values once it is off', async () => {
+    const { chat, models, worker } = await setup()
+    // The loaded model has a catalog entry recommending greedy decoding, as the recommended model's does.
+    expect(RECOMMENDED_MODEL.sampling).toEqual({ temperature: 0 })
+    models.catalog = [...models.catalog, { ...STORIES, label: 'Stories', sampling: { temperature: 0 } }]
+    await chat.send('Tell me a story')
+    expect(worker.requests[0]?.sampling).toEqual({ temperature: 0, topP: 0.95, topK: 40, maxTokens: 256 })
+
+    useSettingsStore().isModelSamplingOn = false
+    await chat.send('Tell me a story')
+    expect(worker.requests[1]?.sampling).toEqual({ temperature: 0.7, topP: 0.95, topK: 40, maxTokens: 256 })
   })
 
   it('regenerate() replaces the last reply with a new one to the same question, here and in IndexedDB', async () => {
