@@ -5,9 +5,34 @@ export const storiesCard = (page: Page, file = 'stories260K.gguf') =>
   page.locator(`[data-testid=model-card][data-model-id="local/models/${file}"]`)
 
 /** The app is up: server config read and the worker answered. */
-export async function openApp(page: Page): Promise<void> {
-  await page.goto('/')
-  await expect(page.getByTestId('worker-isolated')).toBeVisible()
+export async function openApp(page: Page, path = '/'): Promise<void> {
+  await page.goto(path)
+  // Attached, not visible: phones leave the threads label out of the header.
+  await expect(page.getByTestId('worker-isolated')).toBeAttached()
+}
+
+/** Opens the Models screen (the library) from the header, unless it is showing. */
+export async function openModels(page: Page): Promise<void> {
+  const panel = page.getByRole('region', { name: 'Models' })
+  if (!await panel.isVisible())
+    await page.getByTestId('nav-models').click()
+  await expect(panel).toBeVisible()
+}
+
+/** Goes back to the chat from any screen (the header's title), unless the composer is showing. */
+export async function openChat(page: Page): Promise<void> {
+  const prompt = page.getByTestId('prompt')
+  if (!await prompt.isVisible())
+    await page.getByTestId('nav-chat').click()
+  await expect(prompt).toBeVisible()
+}
+
+/** Opens the Performance screen (engine, metrics, threads, memory) from the status chip. */
+export async function openPerformance(page: Page): Promise<void> {
+  const engine = page.getByTestId('engine-status')
+  if (!await engine.isVisible())
+    await page.getByTestId('status-chip').click()
+  await expect(engine).toBeVisible()
 }
 
 /** Opens the settings drawer from the header (if it is not open yet). */
@@ -36,6 +61,7 @@ export async function setGreedy(page: Page, maxTokens = 64): Promise<void> {
 /** Sends a prompt and waits for the answer to finish; returns its text. */
 export async function ask(page: Page, prompt: string): Promise<string> {
   const answers = page.locator('[data-testid=chat-message][data-role=assistant]')
+  await openChat(page)
   const before = await answers.count()
   await page.getByTestId('prompt').fill(prompt)
   await page.getByTestId('send').click()
@@ -83,12 +109,17 @@ export async function opfsModelFiles(page: Page): Promise<string[]> {
   })
 }
 
-/** Downloads the default model (stories260K) and waits until it is loaded. */
+/** Downloads the default model (stories260K) on the Models screen, waits until it is loaded, and goes back to chat. */
 export async function downloadStories(page: Page): Promise<void> {
+  await openModels(page)
   const card = storiesCard(page)
   await card.getByTestId('download').click()
   await expect(card.getByTestId('model-state')).toHaveText('Loaded')
+  await openChat(page)
 }
+
+/** The model the header's picker shows as loaded, e.g. 'local/models/stories260K.gguf' ('' for none). */
+export const loadedModel = (page: Page) => page.getByTestId('model-picker')
 
 /** Opens Settings, fills one field by its test id, and closes the drawer again. */
 export async function setSetting(page: Page, testId: string, value: string): Promise<void> {
@@ -104,13 +135,14 @@ export async function setSetting(page: Page, testId: string, value: string): Pro
 /** Reloads the page; the app reloads the last model from OPFS with the current settings. */
 export async function reloadAndWaitLoaded(page: Page): Promise<void> {
   await page.reload()
-  await expect(storiesCard(page).getByTestId('model-state')).toHaveText('Loaded')
+  await expect(loadedModel(page)).toHaveAttribute('data-loaded', /stories260K\.gguf$/)
 }
 
 /** Starts a long answer and waits until tokens are streaming. */
 export async function startLongAnswer(page: Page): Promise<void> {
   await setSetting(page, 'setting-max-tokens', '4000')
   await setSetting(page, 'setting-temperature', '1')
+  await openChat(page)
   await page.getByTestId('prompt').fill('Once upon a time')
   await page.getByTestId('send').click()
   const answer = page.locator('[data-testid=chat-message][data-role=assistant]').last()

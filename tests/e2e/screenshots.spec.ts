@@ -1,39 +1,63 @@
 /**
- * Screenshots of the main screens, attached to the test report as artifacts (playwright-report/, test-results/).
- * With README_SCREENSHOT=1 the 1280 x 800 run also writes the README's picture, docs/images/app.png (light theme,
- * stories260K loaded, a short reply), so it can be refreshed with the same steps:
- *   npx vite build && README_SCREENSHOT=1 npx playwright test tests/e2e/screenshots.spec.ts --project chromium -g 1280
+ * Screenshots of every screen at 1280 x 800 and 360 x 740, light and dark, written to docs/images/screens/
+ * (<screen>-<width>-<theme>.png) and attached to the test report. The 1280 light chat with a reply is also the README's
+ * picture, docs/images/app.png. Refresh them all with:
+ *   npx vite build && npx playwright test tests/e2e/screenshots.spec.ts --project chromium
  */
-import { expect, test, type Locator, type Page } from '@playwright/test'
-import { ask, downloadStories, openApp, openSettings, setGreedy, storiesCard } from './helpers'
+import { mkdir } from 'node:fs/promises'
+import { expect, test } from '@playwright/test'
+import { ask, downloadStories, openApp, openChat, openModels, openPerformance, openSettings, setGreedy, storiesCard } from './helpers'
 import { NOT_GGUF } from './models-fixture'
 
-for (const viewport of [{ width: 1280, height: 800 }, { width: 360, height: 740 }]) {
-  test.describe(`${viewport.width} x ${viewport.height}`, () => {
-    test.use({ viewport })
+const DIR = 'docs/images/screens'
 
-    test('chat, settings drawer, model library and an error state', async ({ page }, testInfo) => {
-      const shot = async (name: string, target: Locator | Page = page.locator('body')) => {
-        const body = await target.screenshot({ animations: 'disabled' })
-        expect(body.length).toBeGreaterThan(1000)
-        await testInfo.attach(`${name}-${viewport.width}`, { body, contentType: 'image/png' })
-      }
-      await page.emulateMedia({ colorScheme: 'light' })
-      await openApp(page)
-      await downloadStories(page)
-      await setGreedy(page, 40)
-      await ask(page, 'Once upon a time')
-      if (process.env.README_SCREENSHOT && viewport.width === 1280)
-        await page.screenshot({ path: 'docs/images/app.png', animations: 'disabled' })
-      await shot('chat')
-      await shot('model-library', page.getByRole('region', { name: 'Models' }))
-      await openSettings(page)
-      await shot('settings-drawer', page) // the modal drawer fills the viewport
-      await page.keyboard.press('Escape')
-      await storiesCard(page, NOT_GGUF).getByTestId('download').click()
-      await expect(page.getByTestId('error').first()).toHaveAttribute('data-code', 'invalid_model_file')
-      await page.getByTestId('error').first().scrollIntoViewIfNeeded()
-      await shot('error-state')
+for (const viewport of [{ width: 1280, height: 800 }, { width: 360, height: 740 }]) {
+  for (const theme of ['light', 'dark'] as const) {
+    test.describe(`${viewport.width} x ${viewport.height}, ${theme}`, () => {
+      test.use({ viewport, colorScheme: theme })
+
+      test('every screen: first run, chat, conversations, models, settings, performance, help, an error', async ({ page }, testInfo) => {
+        await mkdir(DIR, { recursive: true })
+        const shot = async (name: string) => {
+          const path = `${DIR}/${name}-${viewport.width}-${theme}.png`
+          const body = await page.screenshot({ path, animations: 'disabled' })
+          expect(body.length).toBeGreaterThan(1000)
+          await testInfo.attach(`${name}-${viewport.width}-${theme}`, { body, contentType: 'image/png' })
+        }
+        await openApp(page)
+        await expect(page.getByTestId('chat-empty')).toBeVisible()
+        await shot('first-run')
+        await downloadStories(page)
+        await setGreedy(page, 40)
+        await ask(page, 'Once upon a time')
+        await ask(page, 'Lily went')
+        await page.getByTestId('prompt').blur()
+        await shot('chat')
+        if (viewport.width === 1280 && theme === 'light')
+          await page.screenshot({ path: 'docs/images/app.png', animations: 'disabled' })
+        if (viewport.width < 768) {
+          await page.getByTestId('toggle-sidebar').click()
+          await expect(page.getByTestId('conversation').first()).toBeVisible()
+          await shot('conversations')
+          await page.getByTestId('toggle-sidebar').click()
+        }
+        await openSettings(page)
+        await shot('settings')
+        await page.keyboard.press('Escape')
+        await openPerformance(page)
+        await shot('performance')
+        await openChat(page)
+        await page.getByTestId('open-help').click()
+        await expect(page.getByTestId('help-content')).toBeVisible()
+        await shot('help')
+        await page.keyboard.press('Escape')
+        await openModels(page)
+        await shot('models')
+        await storiesCard(page, NOT_GGUF).getByTestId('download').click()
+        await expect(page.getByTestId('error').first()).toHaveAttribute('data-code', 'invalid_model_file')
+        await page.getByTestId('error').first().scrollIntoViewIfNeeded()
+        await shot('error-state')
+      })
     })
-  })
+  }
 }

@@ -1,38 +1,52 @@
 /** The app shell: status bar, metrics chart, error notices that lead to help, diagnostics, help, themes, small screens. */
 import { expect, test } from '@playwright/test'
-import { ask, downloadStories, openApp, openSettings, setGreedy, startLongAnswer, storiesCard } from './helpers'
+import { ask, downloadStories, openApp, openChat, openModels, openPerformance, openSettings, setGreedy, startLongAnswer, storiesCard } from './helpers'
 import { NOT_GGUF } from './models-fixture'
 
-test('the status bar and the metrics chart follow a request', async ({ page }) => {
+test('the status chip and the Performance screen (status, metrics chart) follow a request', async ({ page }) => {
   await openApp(page)
   await expect(page.getByTestId('status-state')).toHaveText('no model')
+  // The chip opens the details: its own screen with a URL.
+  await openPerformance(page)
+  await expect(page).toHaveURL(/\/performance$/)
   await expect(page.getByTestId('metrics-chart')).toHaveAttribute('data-points', '0')
   await downloadStories(page)
   await expect(page.getByTestId('status-state')).toHaveText('ready')
+  // Diagnostics live on the Performance screen, not in the chat.
+  await expect(page.getByTestId('engine-status')).toHaveCount(0)
+  await expect(page.getByTestId('metrics-chart')).toHaveCount(0)
+  await openPerformance(page)
   await expect(page.getByTestId('status-model')).toHaveText('stories260K.gguf')
   await expect(page.getByTestId('status-backend')).toContainText(/CPU, \d+ threads?|WebGPU/)
   await expect(page.getByTestId('status-memory')).toContainText(/B$/)
   await expect(page.getByTestId('status-rate')).toHaveText('–')
   await setGreedy(page)
+  await expect(page).toHaveURL(/\/performance$/)
   await ask(page, 'Once upon a time')
+  await openPerformance(page)
   await expect(page.getByTestId('status-rate')).toHaveText(/^\d+\.\d tok\/s$/)
   await expect(page.getByTestId('status-queue')).toHaveText('0')
   await expect(page.getByTestId('metrics-chart')).toHaveAttribute('data-points', '1')
   await ask(page, 'Lily went')
+  await openPerformance(page)
   await expect(page.getByTestId('metrics-chart')).toHaveAttribute('data-points', '2')
   const points = await page.getByTestId('metrics-rate-line').getAttribute('points')
   expect(points?.split(' ')).toHaveLength(2)
   await expect(page.getByTestId('metrics-ttft-line')).toHaveAttribute('points', /\d+(\.\d)?,\d+(\.\d)? \d/)
   await startLongAnswer(page)
   await expect(page.getByTestId('status-state')).toHaveText('generating')
+  await openPerformance(page)
   await expect(page.getByTestId('status-queue')).toHaveText('1')
+  await page.goBack()
   await page.getByTestId('stop').click()
   await expect(page.getByTestId('status-state')).toHaveText('ready')
+  await openPerformance(page)
   await expect(page.getByTestId('status-queue')).toHaveText('0')
 })
 
 test('an error says what happened, what to do, and its help link opens the troubleshooting section', async ({ page }) => {
   await openApp(page)
+  await openModels(page)
   await storiesCard(page, NOT_GGUF).getByTestId('download').click()
   const error = page.getByTestId('error').filter({ has: page.locator('[data-testid=error-help-link]') }).first()
   await expect(error).toHaveAttribute('data-code', 'invalid_model_file')
@@ -55,6 +69,7 @@ test('Copy diagnostics reports the environment and errors, never the API key', a
   await page.getByTestId('setting-gemini-key').fill(secret)
   await page.getByTestId('save-gemini-key').click()
   await page.keyboard.press('Escape')
+  await openModels(page)
   await storiesCard(page, NOT_GGUF).getByTestId('download').click()
   await page.getByTestId('error-help-link').first().click()
   await page.getByTestId('copy-diagnostics').click()
@@ -74,9 +89,10 @@ test('the help panel shows the guides offline-bundled and links between them sta
   await expect(page.getByTestId('help-content').locator('h1')).toHaveText('Local AI Assistant')
   await page.getByTestId('help-content').locator('a[href="docs/troubleshooting.md"]').first().click()
   await expect(page.getByTestId('help-content')).toHaveAttribute('data-doc', 'troubleshooting')
-  await expect(page).toHaveURL(/\/$/)
+  await expect(page).toHaveURL(/\/help$/)
   await page.keyboard.press('Escape')
   await expect(page.getByTestId('help-panel')).toBeHidden()
+  await expect(page).toHaveURL(/\/$/)
 })
 
 test('first-run guidance shows until dismissed or a model is downloaded', async ({ page }) => {
@@ -88,7 +104,7 @@ test('first-run guidance shows until dismissed or a model is downloaded', async 
   await page.getByTestId('first-run-dismiss').click()
   await expect(page.getByTestId('first-run')).toHaveCount(0)
   await page.reload()
-  await expect(page.getByTestId('worker-isolated')).toBeVisible()
+  await expect(page.getByTestId('worker-isolated')).toBeAttached()
   await expect(page.getByTestId('first-run')).toHaveCount(0)
 })
 
@@ -103,14 +119,17 @@ test('light and dark themes: the system preference by default, and a toggle that
   await page.emulateMedia({ colorScheme: 'dark' })
   await openApp(page)
   const bg = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor)
-  // The model library (theme variables) and the chat (its own light-dark() colours, which need the root's
-  // color-scheme to follow the toggle, not only the system preference).
-  const panels = () => page.evaluate(() => ({
-    facts: getComputedStyle(document.querySelector('[data-testid=model-facts]')!).color,
-    chat: getComputedStyle(document.querySelector('[data-testid=messages]')!.parentElement!).borderTopColor,
-  }))
-  const DARK = { facts: 'rgb(203, 213, 225)', chat: 'rgb(55, 65, 81)' }
-  const LIGHT = { facts: 'rgb(75, 85, 99)', chat: 'rgb(229, 231, 235)' }
+  // The model library (theme variables, on the Models screen) and the chat (its own light-dark() colours, which need
+  // the root's color-scheme to follow the toggle, not only the system preference).
+  const panels = async () => {
+    await openModels(page)
+    const facts = await page.getByTestId('model-facts').first().evaluate(el => getComputedStyle(el).color)
+    await openChat(page)
+    const chat = await page.getByTestId('prompt').evaluate(el => getComputedStyle(el).borderTopColor)
+    return { facts, chat }
+  }
+  const DARK = { facts: 'rgb(203, 213, 225)', chat: 'rgb(75, 85, 99)' }
+  const LIGHT = { facts: 'rgb(75, 85, 99)', chat: 'rgb(209, 213, 219)' }
   expect(await bg()).toBe('rgb(17, 24, 39)')
   expect(await panels()).toEqual(DARK)
   await page.getByTestId('theme-toggle').click()
