@@ -4,7 +4,7 @@
  */
 import AxeBuilder from '@axe-core/playwright'
 import { expect, test, type Page } from '@playwright/test'
-import { ask, openApp, openSettings, setGreedy, storiesCard } from './helpers'
+import { ask, openApp, openModels, openPerformance, openSettings, setGreedy, storiesCard } from './helpers'
 import { NOT_GGUF } from './models-fixture'
 
 async function seriousViolations(page: Page, include?: string) {
@@ -30,6 +30,7 @@ for (const scheme of ['light', 'dark'] as const) {
     await openApp(page)
     await expect(page.getByTestId('first-run')).toBeVisible()
     expect(await seriousViolations(page)).toEqual([])
+    await openModels(page)
     await throttle(page, 64 * 1024)
     await storiesCard(page).getByTestId('download').click()
     await expect(storiesCard(page).getByTestId('download-stats')).toHaveText(/ · [1-9]\d?% · /)
@@ -40,6 +41,9 @@ for (const scheme of ['light', 'dark'] as const) {
     await setGreedy(page, 16)
     await ask(page, 'Once upon a time')
     expect(await seriousViolations(page)).toEqual([])
+    await openPerformance(page)
+    expect(await seriousViolations(page)).toEqual([])
+    await openModels(page)
     await storiesCard(page, NOT_GGUF).getByTestId('download').click()
     await expect(page.getByTestId('error').first()).toHaveAttribute('data-code', 'invalid_model_file')
     expect(await seriousViolations(page, '[data-testid=error]')).toEqual([])

@@ -7,7 +7,7 @@
 import { expect, test, type Page } from '@playwright/test'
 import { gemini, startGeminiServer, type ScriptedServer } from '../fixtures/gemini-server'
 import { openai, startOpenAIServer } from '../fixtures/openai-server'
-import { ask, closeSettings, downloadStories, openApp, openSettings, setGreedy, startLongAnswer, storiesCard } from './helpers'
+import { ask, closeSettings, downloadStories, loadedModel, openApp, openSettings, setGreedy, startLongAnswer } from './helpers'
 
 const KEY = 'AIza-e2e-secret-key-0123456789'
 let server: ScriptedServer
@@ -95,7 +95,7 @@ test('the local worker dies mid-turn with fallback on: Gemini finishes the turn 
   await downloadStories(page)
   await configureGemini(page, { isFallbackOn: true })
   await reloadUnderNewCsp(page)
-  await expect(storiesCard(page).getByTestId('model-state')).toHaveText('Loaded')
+  await expect(loadedModel(page)).toHaveAttribute('data-loaded', 'local/models/stories260K.gguf')
 
   server.script.push(gemini.text('Gemini finished this answer.'))
   await startLongAnswer(page)

@@ -3,7 +3,7 @@
  * real wllama on stories260K.gguf in Chromium.
  */
 import { expect, test, type Locator, type Page } from '@playwright/test'
-import { ask, closeSettings, downloadStories, openApp, openSettings, reloadAndWaitLoaded, setGreedy, setSetting, startLongAnswer, storiesCard } from './helpers'
+import { ask, closeSettings, downloadStories, openApp, openChat, openModels, openPerformance, openSettings, reloadAndWaitLoaded, setGreedy, setSetting, startLongAnswer, storiesCard } from './helpers'
 
 const LILY = 'there was a little girl named Lily'
 
@@ -11,6 +11,7 @@ const LILY = 'there was a little girl named Lily'
 async function downloadStoriesThenTiny(page: Page): Promise<Locator> {
   await openApp(page)
   await downloadStories(page)
+  await openModels(page)
   const tiny = storiesCard(page, 'llama-2-tiny-random.gguf')
   await tiny.getByTestId('download').click()
   await expect(tiny.getByTestId('model-state')).toHaveText('Loaded')
@@ -22,6 +23,7 @@ test('the thread count is measured on first load, cached after, and a setting ov
   const cores = await page.evaluate(() => navigator.hardwareConcurrency)
   test.skip(cores < 2, 'Measuring threads needs at least 2 cores') // this machine and CI have 2
   await downloadStories(page)
+  await openPerformance(page)
   const backend = page.getByTestId('engine-backend')
   await expect(backend).toHaveAttribute('data-thread-source', 'measured')
   await expect(backend).toHaveAttribute('data-thread-samples', String(Math.min(cores, 8)))
@@ -44,6 +46,7 @@ test('the thread count is measured on first load, cached after, and a setting ov
   await expect(backend).toHaveAttribute('data-threads', '2')
   await setGreedy(page)
   expect(await ask(page, 'Once upon a time')).toContain(LILY)
+  await openPerformance(page)
   await expect(page.getByTestId('metrics')).toHaveAttribute('data-threads', '2')
 })
 
@@ -66,6 +69,7 @@ test.describe('a big model', () => {
     await setGreedy(page, 40)
     // No probe: each load tries the next count (1, 2, …), and its chats are recorded for it.
     for (let threads = 1; threads <= counts; threads++) {
+      await openPerformance(page)
       await expect(backend).toHaveAttribute('data-thread-source', 'learning')
       await expect(backend).toHaveAttribute('data-threads', String(threads))
       await expect(backend).toHaveAttribute('data-thread-samples', String(threads - 1))
@@ -75,6 +79,7 @@ test.describe('a big model', () => {
     }
 
     // Every count has its samples: the choice is made from them, then cached.
+    await openPerformance(page)
     await expect(backend).toHaveAttribute('data-thread-source', 'measured')
     await expect(backend).toHaveAttribute('data-thread-samples', String(counts))
     await expect(backend).toContainText(/1: \d+ tok\/s, 2: \d+ tok\/s/)
@@ -94,6 +99,7 @@ test('a worker that dies mid-generation fails the request with worker_crashed, r
   // An uncaught error in the worker, as a wasm abort or a bug would raise.
   await worker!.evaluate(() => { setTimeout(() => { throw new Error('simulated crash') }) })
   await expect(page.getByTestId('error')).toHaveAttribute('data-code', 'worker_crashed')
+  await openPerformance(page)
   await expect(page.getByTestId('engine-restarted')).toBeVisible()
   await setGreedy(page)
   expect(await ask(page, 'Once upon a time')).toContain(LILY)
@@ -104,7 +110,9 @@ test('Restart engine terminates a running generation and the next prompt works',
   await downloadStories(page)
   await startLongAnswer(page)
   const before = page.workers().find(w => w.url().includes('inference.worker'))
+  await openPerformance(page)
   await page.getByTestId('restart-engine').click()
+  await openChat(page)
   await expect(page.getByTestId('error')).toHaveAttribute('data-code', 'worker_crashed')
   await setGreedy(page)
   expect(await ask(page, 'Once upon a time')).toContain(LILY)
@@ -127,10 +135,12 @@ test('a follow-up turn reuses the conversation\'s KV cache instead of processing
   await reloadAndWaitLoaded(page)
   await setGreedy(page, 16)
   await ask(page, 'Tell me a story about a cat.')
+  await openPerformance(page)
   const metrics = page.getByTestId('metrics')
   const firstPrompt = Number(await metrics.getAttribute('data-prompt-tokens'))
   expect(firstPrompt).toBeGreaterThan(5)
   await ask(page, 'And then?')
+  await openPerformance(page)
   const secondPrompt = Number(await metrics.getAttribute('data-prompt-tokens'))
   const reused = Number(await metrics.getAttribute('data-cached-tokens'))
   expect(secondPrompt).toBeGreaterThan(firstPrompt)
@@ -143,9 +153,11 @@ test('after the idle timeout the model is unloaded, and the next message reloads
   await downloadStories(page)
   await setSetting(page, 'setting-idle-minutes', '0.02') // 1.2 s
   await reloadAndWaitLoaded(page)
+  await openPerformance(page)
   await expect(page.getByTestId('idle-unloaded')).toBeVisible({ timeout: 15_000 })
   await setGreedy(page)
   expect(await ask(page, 'Once upon a time')).toContain(LILY)
+  await openPerformance(page)
   await expect(page.getByTestId('idle-unloaded')).toBeHidden()
 })
 
@@ -166,6 +178,7 @@ test('a context larger than the model and the device allow is reduced, and the u
   await downloadStories(page)
   await setSetting(page, 'setting-n-ctx', '16000000')
   await reloadAndWaitLoaded(page)
+  await openPerformance(page)
   // stories260K was trained on 2048 tokens.
   await expect(page.getByTestId('engine-note').filter({ hasText: 'context was reduced from 16000000 to 2048 tokens: the model was trained on 2048 tokens' })).toHaveCount(1)
   await expect(page.getByTestId('engine-backend')).toContainText('context 2048 tokens')
@@ -175,12 +188,14 @@ test('a context larger than the model and the device allow is reduced, and the u
 
 test('memory: the browser measures the page and its workers, and the loaded model shows its estimate', async ({ page }) => {
   await openApp(page)
+  await openPerformance(page)
   await page.getByTestId('measure-memory').click()
   const measured = page.getByTestId('measured-memory')
   await expect(measured).toBeVisible()
   expect(Number(await measured.getAttribute('data-bytes'))).toBeGreaterThan(0)
 
   await downloadStories(page)
+  await openPerformance(page)
   await expect(page.getByTestId('engine-memory')).toContainText(/Model needs about \d\.\d MiB/)
   // With wllama inside WebAssembly the browser may not finish; the UI must come back either way.
   await page.getByTestId('measure-memory').click()

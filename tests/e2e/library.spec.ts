@@ -59,7 +59,7 @@ test.afterAll(async ({ request }) => {
 test('connection dropped at half: the download resumes with a Range request and the hash matches', async ({ page, request }) => {
   const half = Math.floor(storiesBytes.length / 2)
   await arm(request, { [STORIES]: { dropAtBytes: half } })
-  await openApp(page)
+  await openApp(page, '/models')
   await storiesCard(page).getByTestId('download').click()
   await expect(storiesCard(page).getByTestId('model-state')).toHaveText('Loaded')
   const gets = await seen(request)
@@ -76,7 +76,7 @@ test('connection dropped at half: the download resumes with a Range request and 
 
 test('one flipped byte: detected, reported as corrupted, downloaded again and verified', async ({ page, request }) => {
   await arm(request, { [STORIES]: { flipByteAt: 300_000, flipTimes: 1 } })
-  await openApp(page)
+  await openApp(page, '/models')
   const card = storiesCard(page)
   await card.getByTestId('download').click()
   await expect(card.getByTestId('model-state')).toHaveText('Loaded')
@@ -87,7 +87,7 @@ test('one flipped byte: detected, reported as corrupted, downloaded again and ve
 
 test('a byte flipped on every try: integrity_failed after one retry, nothing kept', async ({ page, request }) => {
   await arm(request, { [STORIES]: { flipByteAt: 1000, flipTimes: 5 } })
-  await openApp(page)
+  await openApp(page, '/models')
   const card = storiesCard(page)
   await card.getByTestId('download').click()
   await expect(page.getByTestId('error')).toHaveAttribute('data-code', 'integrity_failed')
@@ -99,7 +99,7 @@ test('a byte flipped on every try: integrity_failed after one retry, nothing kep
 
 test('the hub advertises the wrong size: refused as wrong size, nothing kept', async ({ page, request }) => {
   await arm(request, { [STORIES]: { advertisedSizeBytes: storiesBytes.length + 4096 } })
-  await openApp(page)
+  await openApp(page, '/models')
   await storiesCard(page).getByTestId('download').click()
   await expect(page.getByTestId('error')).toHaveAttribute('data-code', 'integrity_failed')
   await expect(page.getByTestId('error')).toContainText('Wrong size')
@@ -109,7 +109,7 @@ test('the hub advertises the wrong size: refused as wrong size, nothing kept', a
 
 test('the file answers 404: model_not_found, nothing kept', async ({ page, request }) => {
   await arm(request, { [STORIES]: { status: 404 } })
-  await openApp(page)
+  await openApp(page, '/models')
   await storiesCard(page).getByTestId('download').click()
   await expect(page.getByTestId('error')).toHaveAttribute('data-code', 'model_not_found')
   expect(await opfsModelFiles(page)).toEqual([])
@@ -117,7 +117,7 @@ test('the file answers 404: model_not_found, nothing kept', async ({ page, reque
 })
 
 test('a model that cannot fit is refused before it starts, with a least-recently-used suggestion', async ({ page, request }) => {
-  await openApp(page)
+  await openApp(page, '/models')
   await storiesCard(page).getByTestId('download').click()
   await expect(storiesCard(page).getByTestId('model-state')).toHaveText('Loaded')
   const { usage, quota } = await page.evaluate(async () => {
@@ -143,7 +143,7 @@ test('persistent storage is requested before the first download; delete frees th
     const original = navigator.storage.persist.bind(navigator.storage)
     navigator.storage.persist = () => { w.persistCalls++; return original() }
   })
-  await openApp(page)
+  await openApp(page, '/models')
   expect(await page.evaluate(() => (window as unknown as { persistCalls: number }).persistCalls)).toBe(0)
   const before = await usageBytes(page)
   await storiesCard(page).getByTestId('download').click()
@@ -165,7 +165,7 @@ test('persistent storage is requested before the first download; delete frees th
 })
 
 test('cancel keeps the partial file; after a reload (a closed tab) Resume continues it with a Range request', async ({ page, context, request }) => {
-  await openApp(page)
+  await openApp(page, '/models')
   const cdp = await context.newCDPSession(page)
   await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: 128 * 1024, uploadThroughput: -1 })
   const card = storiesCard(page)
@@ -186,7 +186,7 @@ test('cancel keeps the partial file; after a reload (a closed tab) Resume contin
 })
 
 test('the OPFS file deleted behind the app\'s back: the library notices and downloads it again', async ({ page }) => {
-  await openApp(page)
+  await openApp(page, '/models')
   await storiesCard(page).getByTestId('download').click()
   await expect(storiesCard(page).getByTestId('model-state')).toHaveText('Loaded')
   await page.evaluate(async (name) => {
@@ -203,7 +203,7 @@ test('the OPFS file deleted behind the app\'s back: the library notices and down
 })
 
 test('Verify re-hashes a stored model; a file changed on disk fails verification', async ({ page }) => {
-  await openApp(page)
+  await openApp(page, '/models')
   const card = storiesCard(page)
   await card.getByTestId('download').click()
   await expect(card.getByTestId('model-state')).toHaveText('Loaded')
@@ -221,7 +221,7 @@ test('Verify re-hashes a stored model; a file changed on disk fails verification
 })
 
 test('the library shows the GGUF header facts of a downloaded model', async ({ page }) => {
-  await openApp(page)
+  await openApp(page, '/models')
   const card = storiesCard(page)
   await card.getByTestId('download').click()
   await expect(card.getByTestId('model-state')).toHaveText('Loaded')
@@ -229,7 +229,7 @@ test('the library shows the GGUF header facts of a downloaded model', async ({ p
 })
 
 test('malformed GGUFs through the local-file import: each refused clearly, nothing stored, page and worker alive', async ({ page }) => {
-  await openApp(page)
+  await openApp(page, '/models')
   const u32 = (n: number) => { const b = Buffer.alloc(4); b.writeUInt32LE(n); return b }
   const u64 = (n: bigint) => { const b = Buffer.alloc(8); b.writeBigUInt64LE(n); return b }
   const cases: Array<[string, Buffer, string]> = [
@@ -258,7 +258,7 @@ test('malformed GGUFs through the local-file import: each refused clearly, nothi
 })
 
 test('a .gguf dropped on the library is imported like a picked one: copied to OPFS, hashed, loadable', async ({ page }) => {
-  await openApp(page)
+  await openApp(page, '/models')
   const drop = page.getByTestId('file-drop')
   // A drag from the desktop, as the browser delivers it: a DataTransfer holding the file.
   const dataTransfer = await page.evaluateHandle(async (url) => {
@@ -278,7 +278,7 @@ test('a .gguf dropped on the library is imported like a picked one: copied to OP
 })
 
 test('a split GGUF: listed once, both parts downloaded in parallel and verified, loaded as one model', async ({ page, request }) => {
-  await openApp(page)
+  await openApp(page, '/models')
   await expect(storiesCard(page, SPLIT_PARTS[1]!)).toHaveCount(0)
   const card = storiesCard(page, SPLIT_PARTS[0]!)
   await card.getByTestId('download').click()
@@ -293,7 +293,7 @@ test('a split GGUF: listed once, both parts downloaded in parallel and verified,
 })
 
 test('the cheap check before every load refuses a stored file whose header was damaged on disk', async ({ page }) => {
-  await openApp(page)
+  await openApp(page, '/models')
   await storiesCard(page).getByTestId('download').click()
   await expect(storiesCard(page).getByTestId('model-state')).toHaveText('Loaded')
   await page.evaluate(async (name) => {
@@ -309,7 +309,7 @@ test('the cheap check before every load refuses a stored file whose header was d
 })
 
 test('add by repo with the quantization picker, and by direct URL', async ({ page, baseURL }) => {
-  await openApp(page)
+  await openApp(page, '/models')
   await page.getByTestId('add-repo').fill('local/models')
   await page.getByTestId('list-files').click()
   // The listing arrives asynchronously; read the options once it has.
@@ -329,7 +329,7 @@ test('add by repo with the quantization picker, and by direct URL', async ({ pag
 })
 
 test('a tab closed mid-download (no cancel): the next start finds the partial file and Resume completes it', async ({ page, context, request }) => {
-  await openApp(page)
+  await openApp(page, '/models')
   const cdp = await context.newCDPSession(page)
   await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: 128 * 1024, uploadThroughput: -1 })
   await storiesCard(page).getByTestId('download').click()
@@ -346,7 +346,7 @@ test('a tab closed mid-download (no cancel): the next start finds the partial fi
 })
 
 test('a stored file cut short behind the app\'s back is offered again and downloaded from scratch', async ({ page, request }) => {
-  await openApp(page)
+  await openApp(page, '/models')
   await storiesCard(page).getByTestId('download').click()
   await expect(storiesCard(page).getByTestId('model-state')).toHaveText('Loaded')
   await page.evaluate(async (name) => {
@@ -367,7 +367,7 @@ test('a stored file cut short behind the app\'s back is offered again and downlo
 })
 
 test('the quota runs out mid-download (a real QuotaExceededError): reported as storage_quota, the partial kept, never ready; Resume completes once there is room', async ({ page, context, request, baseURL }) => {
-  await openApp(page)
+  await openApp(page, '/models')
   await page.evaluate(() => navigator.serviceWorker.ready)
   const cdp = await context.newCDPSession(page)
   await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: 128 * 1024, uploadThroughput: -1 })
@@ -396,7 +396,7 @@ test('the quota runs out mid-download (a real QuotaExceededError): reported as s
 test('each card says whether the model fits this device: memory as the browser reports it, and free storage', async ({ page }) => {
   // A phone-sized device: the browser reports 2 GiB of memory.
   await page.addInitScript(() => Object.defineProperty(Navigator.prototype, 'deviceMemory', { get: () => 2 }))
-  await openApp(page)
+  await openApp(page, '/models')
   await expect(storiesCard(page).getByTestId('fit')).toHaveAttribute('data-verdict', 'fits')
   await expect(storiesCard(page).getByTestId('fit')).toHaveText(/Fits this device, runs on the CPU/)
   // The public catalog's 1.5B model needs more than this device has.

@@ -3,7 +3,8 @@ import { expect, test } from '@playwright/test'
 import { ask, openApp, setGreedy, storiesCard } from './helpers'
 
 test('after one visit the app opens, loads its model and chats offline', async ({ page, context }) => {
-  await openApp(page)
+  // The Models screen's own URL: offline, the service worker answers it with the app (its navigation fallback).
+  await openApp(page, '/models')
   await expect(page.getByTestId('offline-status')).toHaveText('Works offline')
   const card = storiesCard(page)
   await card.getByTestId('download').click()

@@ -1,6 +1,6 @@
 /** The settings drawer: a real modal (focus trapped, Esc closes), validated fields, saved on the device, reload on confirmation. */
 import { expect, test, type Page } from '@playwright/test'
-import { closeSettings, downloadStories, openApp, openSettings } from './helpers'
+import { closeSettings, downloadStories, openApp, openPerformance, openSettings } from './helpers'
 
 /** A value from idb-keyval's default store, where the app keeps settings and the key. */
 function readIdb(page: Page, key: string): Promise<unknown> {
@@ -101,6 +101,7 @@ test('the Gemini key is masked, kept on the device, and Forget removes it from s
 test('a change that needs a model reload says so, and reloads the model when confirmed', async ({ page }) => {
   await openApp(page)
   await downloadStories(page)
+  await openPerformance(page)
   await expect(page.getByTestId('engine-backend')).toContainText('context 2048 tokens')
   await openSettings(page)
   await expect(page.getByTestId('reload-notice')).toHaveCount(0)

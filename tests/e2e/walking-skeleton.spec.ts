@@ -4,7 +4,7 @@
  */
 import { expect, test } from '@playwright/test'
 import { NOT_GGUF, TRUNCATED } from './models-fixture'
-import { ask, opfsModelFiles, opfsNameOf, opfsRootEntries, openApp, setGreedy, setSetting, storiesCard } from './helpers'
+import { ask, loadedModel, opfsModelFiles, opfsNameOf, opfsRootEntries, openApp, openChat, setGreedy, setSetting, storiesCard } from './helpers'
 
 test('the page and the inference worker are cross-origin isolated', async ({ page }) => {
   const response = await page.goto('/')
@@ -15,7 +15,7 @@ test('the page and the inference worker are cross-origin isolated', async ({ pag
 })
 
 test('download with progress, load, stream, stop, and reload from OPFS without fetching the model', async ({ page, context }) => {
-  await openApp(page)
+  await openApp(page, '/models')
   const card = storiesCard(page)
   // A test file of the server's own folder: offered apart from the catalog, never recommended.
   await expect(page.getByTestId('server-files').locator(card)).toBeVisible()
@@ -30,6 +30,7 @@ test('download with progress, load, stream, stop, and reload from OPFS without f
   await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 })
 
   await expect(card.getByTestId('model-state')).toHaveText('Loaded')
+  await openChat(page)
   await expect(page.getByTestId('no-template-notice')).toBeVisible()
   // One copy of the model: ours in /models. wllama's own cache (/cache) is never used.
   expect(await opfsRootEntries(page)).toEqual(['models'])
@@ -54,14 +55,14 @@ test('download with progress, load, stream, stop, and reload from OPFS without f
   const ggufRequests: string[] = []
   context.on('request', (r) => { if (/\.gguf(\?|$)/.test(r.url())) ggufRequests.push(r.url()) })
   await page.reload()
-  await expect(storiesCard(page).getByTestId('model-state')).toHaveText('Loaded')
+  await expect(loadedModel(page)).toHaveAttribute('data-loaded', 'local/models/stories260K.gguf')
   await setGreedy(page)
   expect(await ask(page, 'Once upon a time')).toContain('there was a little girl named Lily')
   expect(ggufRequests).toEqual([])
 })
 
 test('a model that does not exist on the hub gets a clear message and leaves nothing behind', async ({ page }) => {
-  await openApp(page)
+  await openApp(page, '/models')
   await page.getByTestId('add-repo').fill('local/models')
   await page.getByTestId('add-file').fill('no-such-model.gguf')
   await page.getByTestId('add-model').click()
@@ -78,7 +79,7 @@ for (const [file, code, words] of [
   [TRUNCATED, 'truncated_model_file', 'incomplete'],
 ] as const) {
   test(`${file} is refused with ${code} and deleted`, async ({ page }) => {
-    await openApp(page)
+    await openApp(page, '/models')
     const card = storiesCard(page, file)
     await card.getByTestId('download').click()
     await expect(page.getByTestId('error')).toHaveAttribute('data-code', code)
