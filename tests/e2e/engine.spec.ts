@@ -155,6 +155,9 @@ test('after the idle timeout the model is unloaded, and the next message reloads
   await reloadAndWaitLoaded(page)
   await openPerformance(page)
   await expect(page.getByTestId('idle-unloaded')).toBeVisible({ timeout: 15_000 })
+  // The note lives on the Performance screen, a navigation away from the chat: a longer timeout for the reloaded
+  // model, so it is not unloaded again before the note is read.
+  await setSetting(page, 'setting-idle-minutes', '10')
   await setGreedy(page)
   expect(await ask(page, 'Once upon a time')).toContain(LILY)
   await openPerformance(page)

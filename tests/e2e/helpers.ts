@@ -114,7 +114,8 @@ export async function downloadStories(page: Page): Promise<void> {
   await openModels(page)
   const card = storiesCard(page)
   await card.getByTestId('download').click()
-  await expect(card.getByTestId('model-state')).toHaveText('Loaded')
+  // Loading measures the thread count: slow on a busy machine.
+  await expect(card.getByTestId('model-state')).toHaveText('Loaded', { timeout: 60_000 })
   await openChat(page)
 }
 
@@ -135,7 +136,7 @@ export async function setSetting(page: Page, testId: string, value: string): Pro
 /** Reloads the page; the app reloads the last model from OPFS with the current settings. */
 export async function reloadAndWaitLoaded(page: Page): Promise<void> {
   await page.reload()
-  await expect(loadedModel(page)).toHaveAttribute('data-loaded', /stories260K\.gguf$/)
+  await expect(loadedModel(page)).toHaveAttribute('data-loaded', /stories260K\.gguf$/, { timeout: 60_000 })
 }
 
 /** Starts a long answer and waits until tokens are streaming. */
