@@ -14,6 +14,7 @@
 import { runPlainTurn } from '../agent/plain-turn'
 import { runAgentTurn, type AgentTurn } from '../agent/react-loop'
 import { builtinTools, ToolRegistry, type ConfirmTool } from '../agent/tools/registry'
+import { compileWithoutEval } from '../agent/tools/mcp/schema'
 import type { Tool } from '../agent/tools/tool'
 import { isFailedLoop, type AgentStep, type FailedLoopOutcome } from '../agent/types'
 import { AppError, toAppError, type ErrorCode } from '../protocol/errors'
@@ -23,6 +24,7 @@ import type { ManagerConfig } from './manager-config'
 import { OpenAICompatService } from './openai-compat/openai-compat-service'
 import type { RetryInfo } from './retry'
 import type { AIService, ChatMessage, ModelRef, Progress, SamplingSettings, ServiceId } from './types'
+import { withWellFormedText } from './well-formed'
 
 export type ManagerStatus = 'idle' | 'downloading' | 'loading' | 'ready' | 'generating' | 'error'
 
@@ -46,6 +48,12 @@ export interface ManagerOptions {
   isOnline?: () => boolean
   /** Default: the built-in tools. */
   tools?: () => Tool[]
+  /**
+   * Tools from MCP servers for a turn that offers tools, the person's switches already applied; they join the
+   * built-in ones and their arguments are validated without code generation (agent/tools/mcp/schema.ts). Must not
+   * throw: a server that cannot be reached is left out, and the caller tells the person.
+   */
+  extraTools?: (signal?: AbortSignal) => Promise<Tool[]>
   /** Builds a cloud service; tests and the app use the default. */
   createCloud?: typeof createCloudService
 }
@@ -206,12 +214,19 @@ export class ModelManager {
    * Runs the turn on `service`: the agent loop, or a plain reply without tools. A loop that could not finish is
    * followed by a plain reply to the same messages (not the failed tool messages); an abort is never followed.
    */
-  private async agent(service: AIService, req: TurnRequest): Promise<RecoveredTurn> {
+  private async agent(backend: AIService, req: TurnRequest): Promise<RecoveredTurn> {
+    // Every request of the turn (history, tool observations, retries) carries well-formed text (engines/well-formed.ts).
+    const service = withWellFormedText(backend)
     const config = this.opts.config()
-    const tools = new ToolRegistry(this.opts.tools?.() ?? builtinTools(), { enabled: config.enabledTools, timeoutMs: config.toolTimeoutMs })
     const { messages, signal, confirm, onStep, onDelta, onAnswerReset, sampling } = req
     if (req.useTools === false)
       return settled(await runPlainTurn(messages, { service, signal, onDelta, sampling }))
+    const extra = await this.opts.extraTools?.(signal) ?? []
+    const tools = new ToolRegistry([...(this.opts.tools?.() ?? builtinTools()), ...extra], {
+      enabled: config.enabledTools && [...config.enabledTools, ...extra.map(t => t.name)],
+      timeoutMs: config.toolTimeoutMs,
+      compile: compileWithoutEval,
+    })
     const loop = await runAgentTurn(messages, { service, tools, stepLimit: config.stepLimit, signal, confirm, onStep, onDelta, onAnswerReset, sampling })
     if (!isFailedLoop(loop.outcome))
       return settled(loop)

@@ -11,6 +11,7 @@ import { openModelFile } from '../../models/opfs-store'
 import type { ChatRequest, ChatSummary } from '../types'
 import { probeWebGpu, type GpuProbe } from '../webgpu-probe'
 import type { ChatRun, WorkerEngine } from '../worker-engine'
+import { wellFormedMessage } from '../well-formed'
 import { DEFAULT_N_CTX, assertFits, chooseBackend, climbDown, degradationLadder, kvCacheBytes, planContext, type LoadAttempt } from './load-plan'
 import { completionPrompt, constraintParams, resolveMode, samplingParams, toWllamaMessage } from './prompt'
 import { readStream, type StreamChunk } from './stream'
@@ -87,9 +88,11 @@ export class WllamaEngine implements WorkerEngine {
     try {
       const constraints = constraintParams(req, mode)
       const isNative = !!req.tools?.length
+      // A lone surrogate breaks wllama's string passing ("Invalid typed array length"): every caller gets this too.
+      const messages = req.messages.map(wellFormedMessage)
       const stream = mode === 'chat'
-        ? await wllama.createChatCompletion({ ...common, ...constraints, messages: req.messages.map(m => toWllamaMessage(m, isNative)) })
-        : await wllama.createCompletion({ ...common, ...constraints, prompt: completionPrompt(req.messages) })
+        ? await wllama.createChatCompletion({ ...common, ...constraints, messages: messages.map(m => toWllamaMessage(m, isNative)) })
+        : await wllama.createCompletion({ ...common, ...constraints, prompt: completionPrompt(messages) })
       const result = await readStream(stream as AsyncIterable<StreamChunk>, run.onDelta)
       if (run.signal.aborted)
         throw new AppError('aborted')
