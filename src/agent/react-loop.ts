@@ -15,6 +15,11 @@ import type { ConfirmTool, ToolRegistry } from './tools/registry'
 import { MAX_INVALID_STEPS, type AgentStep, type TurnOutcome } from './types'
 
 export const DEFAULT_STEP_LIMIT = 6
+/**
+ * Tool calls run from one model reply. A reply with more (a model that emitted 200 calls at once) has the first ones
+ * run and the rest refused, in one observation the model reads.
+ */
+export const DEFAULT_MAX_CALLS_PER_STEP = 8
 
 export interface AgentOptions {
   service: AIService
@@ -23,6 +28,8 @@ export interface AgentOptions {
   strategy?: StrategyKind
   /** Model requests per turn. Default {@link DEFAULT_STEP_LIMIT}. */
   stepLimit?: number
+  /** Tool calls run from one reply; the rest are refused. Default {@link DEFAULT_MAX_CALLS_PER_STEP}. */
+  maxCallsPerStep?: number
   signal?: AbortSignal
   /** Asked before a tool with side effects runs. Without it, such tools are refused. */
   confirm?: ConfirmTool
@@ -155,7 +162,8 @@ class TurnContext {
       this.rejectStep(raw, first?.kind === 'malformed' ? first.reason : 'The reply was empty.')
       return this.countInvalid()
     }
-    const calls = parsed.filter((p): p is Extract<ParsedStep, { kind: 'call' }> => p.kind === 'call')
+    const allCalls = parsed.filter((p): p is Extract<ParsedStep, { kind: 'call' }> => p.kind === 'call')
+    const calls = allCalls.slice(0, this.opts.maxCallsPerStep ?? DEFAULT_MAX_CALLS_PER_STEP)
     const toolCalls: ToolCall[] = calls.map(c => ({ id: `call_${++this.calls}`, type: 'function', function: { name: c.name, arguments: c.argsText }, ...(c.signature && { signature: c.signature }) }))
     this.turn.messages.push({ role: 'assistant', content: thought?.kind === 'call' ? thought.thought : '', tool_calls: toolCalls })
     for (const [i, call] of calls.entries()) {
@@ -163,7 +171,16 @@ class TurnContext {
       if (outcome)
         return outcome
     }
+    if (allCalls.length > calls.length)
+      this.refuseExtraCalls(calls.length, allCalls.length)
     return undefined
+  }
+
+  /** The calls past the cap were not run: one observation says so, so the model can ask again for what it needs. */
+  private refuseExtraCalls(ran: number, asked: number): void {
+    const content = `Only the first ${ran} of your ${asked} tool calls were run: at most ${ran} per step. The other ${asked - ran} were refused. Use the results above, and call again in your next step only what you still need.`
+    this.emit({ kind: 'observation', callId: `refused_${++this.calls}`, name: 'too_many_calls', content, isError: true })
+    this.turn.messages.push({ role: 'user', content })
   }
 
   /** One more invalid call or step; the turn ends once there are {@link MAX_INVALID_STEPS}. */

@@ -18,7 +18,9 @@ function stepMessages(steps: AgentStep[]): ChatMessage[] {
       else
         out.push({ role: 'assistant', content: '', tool_calls: [call] })
     }
-    else if (step.kind === 'observation') {
+    // An observation that answers no call (a refused extra call, an invalid step) is a note to the model in that
+    // turn: a `tool` message without its call would be refused by OpenAI-compatible servers.
+    else if (step.kind === 'observation' && steps.some(s => s.kind === 'tool_call' && s.callId === step.callId)) {
       out.push({ role: 'tool', content: step.content, tool_call_id: step.callId, name: step.name })
     }
   }
