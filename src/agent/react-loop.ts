@@ -11,6 +11,7 @@ import { AppError } from '../protocol/errors'
 import type { AIService, ChatMessage, ChatSummary, RequestMetrics, SamplingSettings, ToolCall } from '../engines/types'
 import { buildRequest, chooseStrategy, parseReply, type StepBounds, type StrategyKind } from './strategies'
 import type { ParsedStep } from './text-parser'
+import { NOTE_READING_TOOLS, askNotesToCloud } from './tools/notes'
 import type { ConfirmTool, ToolRegistry } from './tools/registry'
 import { MAX_INVALID_STEPS, type AgentStep, type TurnOutcome } from './types'
 
@@ -198,11 +199,23 @@ class TurnContext {
     }
     const result = call.argsError
       ? { content: call.argsError, isError: true }
-      : await this.opts.tools.execute(call.name, call.args, { signal: this.opts.signal, confirm: this.opts.confirm })
+      : !(await this.mayReachModel(call))
+          ? { content: `The user did not allow their notes to be sent to ${this.opts.service.id}.`, isError: true }
+          : await this.opts.tools.execute(call.name, call.args, { signal: this.opts.signal, confirm: this.opts.confirm })
     this.assertLive()
     this.seen.set(key, result.content)
     this.observe(id, call.name, result.content, result.isError)
     return call.argsError || ('invalid' in result && result.invalid) ? this.countInvalid() : undefined
+  }
+
+  /** A tool that reads the person's notes answers a cloud model only once the person allowed it (tools/notes.ts). */
+  private async mayReachModel(call: Extract<ParsedStep, { kind: 'call' }>): Promise<boolean> {
+    const service = this.opts.service
+    if (service.capabilities.isLocal || !NOTE_READING_TOOLS.includes(call.name) || !this.opts.tools.names.includes(call.name))
+      return true
+    const confirm = this.opts.confirm
+    const args = { ...(call.args as Record<string, unknown> | undefined), notes_are_sent_to: `${service.id} (a cloud service, not this device)` }
+    return askNotesToCloud(service.id, confirm && (() => confirm({ name: call.name, args })))
   }
 
   private observe(callId: string, name: string, content: string, isError: boolean): void {
