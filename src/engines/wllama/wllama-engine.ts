@@ -14,6 +14,7 @@ import type { ChatRun, WorkerEngine } from '../worker-engine'
 import { wellFormedMessage } from '../well-formed'
 import { DEFAULT_N_CTX, assertFits, chooseBackend, climbDown, degradationLadder, kvCacheBytes, planContext, type LoadAttempt } from './load-plan'
 import { completionPrompt, constraintParams, resolveMode, samplingParams, toWllamaMessage } from './prompt'
+import { neutraliser, readSpecialTokens } from './special-tokens'
 import { readStream, type StreamChunk } from './stream'
 import { MIN_SAMPLE_TOKENS, PROBE_MAX_BYTES, cachedChoice, chooseFromUse, maxProbeThreads, probeKey, probeThreads, recordUse, saveChoice, useSamples, type ThreadChoice } from './thread-probe'
 
@@ -26,6 +27,8 @@ const CPU_ONLY: GpuProbe = { hasAdapter: false, features: [] }
 export class WllamaEngine implements WorkerEngine {
   private wllama: Wllama | null = null
   private loaded: LoadedModel | null = null
+  /** Breaks the model's special-token strings in message text, so typed `</s>` stays text (special-tokens.ts). */
+  private neutralise: (text: string) => string = text => text
   /** Set while a big model's thread count is learnt from its chats: where to record their decode speed. */
   private learning: { key: string, threads: number } | null = null
 
@@ -41,7 +44,7 @@ export class WllamaEngine implements WorkerEngine {
     files.forEach((f, i) => assertSize(f, req.fileSizes?.[i]))
     const file = files[0]!
     // The header check and the WebGPU question are independent: ask both at once. "CPU only" asks no GPU at all.
-    const [summary, gpu] = await Promise.all([readSummary(file), req.nGpuLayers === 0 ? CPU_ONLY : probeWebGpu()])
+    const [summary, gpu, specials] = await Promise.all([readSummary(file), req.nGpuLayers === 0 ? CPU_ONLY : probeWebGpu(), readSpecialTokens(blobSource(file))])
     const requestedCtx = req.nCtx ?? DEFAULT_N_CTX
     const fit = { fileBytes: files.reduce((n, f) => n + f.size, 0), nCtx: requestedCtx, ...summary, deviceMemoryGiB: (navigator as { deviceMemory?: number }).deviceMemory }
     assertFits(fit)
@@ -55,6 +58,7 @@ export class WllamaEngine implements WorkerEngine {
     if (reason)
       changes.unshift(`The context was reduced from ${requestedCtx} to ${nCtx} tokens: ${reason}.`)
     this.wllama = wllama
+    this.neutralise = neutraliser(specials)
     this.learning = threads.learnKey ? { key: threads.learnKey, threads: wllama.getNumThreads() } : null
     const info = wllama.getLoadedContextInfo()
     this.loaded = {
@@ -89,7 +93,8 @@ export class WllamaEngine implements WorkerEngine {
       const constraints = constraintParams(req, mode)
       const isNative = !!req.tools?.length
       // A lone surrogate breaks wllama's string passing ("Invalid typed array length"): every caller gets this too.
-      const messages = req.messages.map(wellFormedMessage)
+      // Message text is plain text: the prompt is tokenised with special tokens parsed, so typed ones are broken first.
+      const messages = req.messages.map(wellFormedMessage).map(m => ({ ...m, content: this.neutralise(m.content) }))
       const stream = mode === 'chat'
         ? await wllama.createChatCompletion({ ...common, ...constraints, messages: messages.map(m => toWllamaMessage(m, isNative)) })
         : await wllama.createCompletion({ ...common, ...constraints, prompt: completionPrompt(messages) })
