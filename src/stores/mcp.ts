@@ -89,17 +89,16 @@ export const useMcpStore = defineStore('mcp', () => {
   }
 
   /**
-   * The tools of the enabled servers for one turn, the person's per-tool switches applied. A server not listed yet,
-   * changed since, or failed last time is listed first (at most {@link TURN_LIST_TIMEOUT_MS}). Never throws.
+   * The tools of the enabled servers for one turn, the person's per-tool switches applied. Each server is listed again
+   * (at most {@link TURN_LIST_TIMEOUT_MS}; the connection is kept): a server that went down since is left out with a
+   * notice rather than offering tools that cannot run, and a server's changed tools are seen at once. Never throws.
    */
   async function toolsForTurn(signal?: AbortSignal): Promise<McpTurnTools> {
     const servers = useSettingsStore().snapshot().mcpServers.filter(s => s.isEnabled)
     const notices: string[] = []
     const tools: Tool[] = []
     for (const server of servers) {
-      let state = states.value[server.id]
-      if (!state || state.key !== keyOf(server) || state.status !== 'ready')
-        state = await refresh(server, signal)
+      const state = await refresh(server, signal)
       if (state.status === 'error') {
         notices.push(`The MCP server ${serverLabel(server)} was left out of this answer: ${state.error?.message} (${state.error?.code}).`)
         continue

@@ -68,3 +68,18 @@ describe('useMcpStore', () => {
     expect(mcp.states['srv-1']).toMatchObject({ status: 'error', error: { code: 'mcp_unreachable' } })
   })
 })
+
+describe('useMcpStore between turns', () => {
+  beforeEach(() => setActivePinia(createPinia()))
+
+  it('a server that goes down after it was listed is left out of the next turn', async () => {
+    const fixture = await startMcpServer()
+    useSettingsStore().values.mcpServers = [entry({ url: fixture.url })]
+    const mcp = useMcpStore()
+    expect((await mcp.toolsForTurn()).tools).toHaveLength(3)
+    await fixture.close()
+    const turn = await mcp.toolsForTurn()
+    expect(turn.tools).toEqual([])
+    expect(turn.notices[0]).toContain('(mcp_unreachable)')
+  })
+})
