@@ -37,6 +37,7 @@ export const ERROR_CODES = [
   'server_model_not_found',
   'key_host_unconfirmed',
   'insecure_endpoint',
+  'load_timeout',
   'mcp_unreachable',
   'mcp_rejected',
 ] as const
@@ -77,6 +78,7 @@ export const ERROR_HELP: Record<ErrorCode, { title: string, action: string }> = 
   server_model_not_found: { title: 'The server you set up does not have this model, or that address is not its API.', action: 'Check the model name and server URL in Settings; with Ollama, pull the model first (ollama pull NAME).' },
   key_host_unconfirmed: { title: 'The Gemini key was not sent: the Gemini base URL is not a Google address and you have not confirmed it.', action: 'In Settings, check the Gemini base URL and confirm that your key may go to that host, or empty the field to use Google.' },
   insecure_endpoint: { title: 'The key was not sent: plain http is only allowed to this computer (localhost).', action: 'Use an https:// address in Settings, or a server on localhost.' },
+  load_timeout: { title: 'The model took too long to load, so the engine was restarted.', action: 'Pick another model, or set a chat template for this one in Settings (its own may loop); a damaged file: delete it and download it again.' },
   mcp_unreachable: { title: 'An MCP server could not be reached, so its tools were left out.', action: 'Check that the server is running and its URL in Settings > MCP servers, then press Refresh tools.' },
   mcp_rejected: { title: 'An MCP server refused the request: its token is missing or wrong.', action: 'Check the server\'s token in Settings > MCP servers.' },
 }

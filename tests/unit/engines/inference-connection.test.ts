@@ -289,3 +289,31 @@ describe('InferenceConnection', () => {
     expect(states.some(s => s.running.length === 1 && s.running[0]?.id === 'chat-3' && s.waiting.length === 0)).toBe(true)
   })
 })
+
+describe('load watchdog (issue 18 item 10)', () => {
+  it('a load that never ends fails with load_timeout naming the file, the worker is replaced, and the next load works', async () => {
+    const workers: FakeWorker[] = []
+    const restarts: string[] = []
+    const connection = new InferenceConnection(() => {
+      const worker = fakeWorker()
+      // The first worker's engine never returns from load, as with a chat template that loops.
+      if (!workers.length)
+        worker.engine.load = () => new Promise(() => {})
+      workers.push(worker)
+      return worker.endpoint
+    }, { onRestart: reason => restarts.push(reason.code) }, { loadTimeoutMs: req => (req.fileName === 'stories260K.gguf' ? 30 : 0) })
+    connections.push(connection)
+    const stuck = await rejection(connection.load(LOAD))
+    expect(stuck).toMatchObject({ code: 'load_timeout', message: expect.stringContaining('"stories260K.gguf"') })
+    expect(workers[0]!.isTerminated()).toBe(true)
+    expect(restarts).toEqual(['load_timeout'])
+    await expect(connection.load({ ...LOAD, fileName: 'other.gguf' })).resolves.toMatchObject({ model: STORIES })
+    expect(workers).toHaveLength(2)
+  })
+
+  it('the default deadline grows with the file: 45 s, plus 30 s a GiB', async () => {
+    const { loadDeadlineMs } = await import('../../../src/engines/inference-connection')
+    expect(loadDeadlineMs(LOAD)).toBe(45_000)
+    expect(loadDeadlineMs({ ...LOAD, fileSizes: [2 ** 30, 2 ** 30] })).toBe(105_000)
+  })
+})
