@@ -110,3 +110,31 @@ test('an MCP server that is down is left out with a notice, and the answer still
   await openSettings(page)
   await expect(page.getByTestId('mcp-status')).toContainText('(mcp_unreachable)')
 })
+
+test('on the local model (SmolLM2 135M, tools on) with an MCP server: the turn ends, and only the allowed MCP tool can run', async ({ page }) => {
+  test.setTimeout(300_000)
+  await openApp(page)
+  await openSettings(page)
+  await page.getByTestId('setting-tool-use').selectOption('on')
+  await page.getByTestId('mcp-add').click()
+  await page.getByTestId('mcp-url').fill(mcp.url)
+  await closeSettings(page)
+  await reloadUnderNewCsp(page, [mcp.origin])
+  await openSettings(page)
+  await page.getByTestId('mcp-refresh').click()
+  await expect(page.getByTestId('mcp-status')).toHaveText('3 tools offered.')
+  // Only the read-only tool, allowed: no question can stop the turn, and nothing with side effects is offered.
+  await page.getByTestId('mcp-tool-create_ticket').getByTestId('mcp-tool-on').uncheck()
+  await page.getByTestId('mcp-tool-check_inventory').getByTestId('mcp-tool-on').uncheck()
+  await page.getByTestId('mcp-tool-lookup_capital').getByTestId('mcp-tool-allow').check()
+  await closeSettings(page)
+
+  // The first message downloads and loads the recommended instruct model, then the agent runs with the MCP tool listed.
+  await page.getByTestId('prompt').fill('What is the capital of France? Use lookup_capital.')
+  await page.getByTestId('send').click()
+  const last = page.locator('[data-testid=chat-message][data-role=assistant]').last()
+  await expect(last).toHaveAttribute('data-status', /^(done|error|stopped)$/, { timeout: 240_000 })
+  await expect(last).toHaveAttribute('data-status', 'done')
+  expect(mcp.calls.every(c => c === 'lookup_capital')).toBe(true)
+  console.log(`local model + MCP: ${mcp.calls.length} lookup_capital call(s); answer: ${JSON.stringify((await last.getByTestId('message-content').textContent())?.slice(0, 120))}`)
+})
