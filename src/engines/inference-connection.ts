@@ -20,7 +20,8 @@ export interface ConnectionEvents {
 }
 
 /**
- * How long a wllama load may take before the worker is replaced: 45 s, plus 30 s a GiB of model file. A load reads
+ * How long a wllama load may go without progress before the worker is replaced: 45 s, plus 30 s a GiB of model file
+ * (a first load that measures thread counts makes progress at every measurement, each of which reads the file again). A load reads
  * the file from the device and runs no network; one that takes longer is stuck (a GGUF whose chat template loops
  * ran for minutes with every button disabled), and only a new worker stops a WebAssembly call.
  */
@@ -101,19 +102,31 @@ export class InferenceConnection {
    */
   private watchedLoad(client: WorkerClient, req: LoadRequest, opts: { signal?: AbortSignal, onProgress?: (p: Progress) => void } = {}): Promise<Calls['load']['out']> {
     const limitMs = this.options.loadTimeoutMs?.(req) ?? (req.engine === 'webllm' ? 0 : loadDeadlineMs(req))
-    const load = client.call('load', req, opts)
     if (!(limitMs > 0))
-      return load
+      return client.call('load', req, opts)
     let timer: ReturnType<typeof setTimeout> | undefined
+    let fire: () => void = () => {}
+    // The limit counts silence, not the whole load: each progress step (the header read, every thread-probe
+    // measurement, the final load) starts it again, so a first load that probes threads on a busy machine (several
+    // loads of the file) is not cut short, while a load stuck in one step still is.
+    const arm = () => {
+      clearTimeout(timer)
+      timer = setTimeout(() => fire(), limitMs)
+    }
     const watchdog = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
+      fire = () => {
         const file = req.fileName || req.model.file
-        const reason = new AppError('load_timeout', `Loading "${file}" did not finish within ${Math.round(limitMs / 1000)} s, so the inference engine was restarted. The model's chat template may loop, or the file may be damaged.`)
+        const reason = new AppError('load_timeout', `Loading "${file}" made no progress for ${Math.round(limitMs / 1000)} s, so the inference engine was restarted. The model's chat template may loop, or the file may be damaged.`)
         if (this.client === client)
           this.restart(reason)
         reject(reason)
-      }, limitMs)
+      }
     })
+    arm()
+    const load = client.call('load', req, { ...opts, onProgress: (p) => {
+      arm()
+      opts.onProgress?.(p)
+    } })
     return Promise.race([load, watchdog]).finally(() => clearTimeout(timer))
   }
 

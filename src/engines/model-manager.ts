@@ -231,7 +231,10 @@ export class ModelManager {
     if (!isFailedLoop(loop.outcome))
       return settled(loop)
     onAnswerReset?.()
-    const plain = await runPlainTurn(messages, { service, signal, onDelta, sampling })
+    // Computed afresh, not on top of the loop's KV cache: that cache holds the tool prompt, which shares nothing with
+    // the chat prompt past its first tokens, and on SmolLM2-135M the reused prefix tipped the greedy first token of
+    // "What is the capital of France?" from "The" (Paris) to "L'" (French gibberish) in e2e instruct.spec.ts.
+    const plain = await runPlainTurn(messages, { service, signal, onDelta, sampling, promptReuse: false })
     return {
       ...settled(plain),
       steps: loop.steps,

@@ -89,6 +89,11 @@ export interface ChatRequest {
   tools?: ToolDefinition[]
   /** Constrain the output to JSON matching this schema (llama.cpp compiles it to a grammar). */
   responseSchema?: Record<string, unknown>
+  /**
+   * Local engines: reuse the KV cache of the prompt prefix shared with the previous request. Default true; `npm run
+   * bench` turns it off to measure what it saves, and the answer after a failed tool loop is computed afresh.
+   */
+  promptReuse?: boolean
 }
 
 /** Timings of one request, published to the UI. Times in milliseconds; rates in tokens per second. */

@@ -8,7 +8,7 @@ import { AppError, toAppError } from '../../protocol/errors'
 import type { ChatCall, LoadedModel, LoadRequest } from '../../protocol/messages'
 import { blobSource, validateGguf, type ModelSummary } from '../../models/gguf'
 import { openModelFile } from '../../models/opfs-store'
-import type { ChatRequest, ChatSummary } from '../types'
+import type { ChatRequest, ChatSummary, Progress } from '../types'
 import { probeWebGpu, type GpuProbe } from '../webgpu-probe'
 import type { ChatRun, WorkerEngine } from '../worker-engine'
 import { wellFormedMessage } from '../well-formed'
@@ -36,7 +36,13 @@ export class WllamaEngine implements WorkerEngine {
     return this.loaded
   }
 
-  async load(req: LoadRequest): Promise<LoadedModel> {
+  /**
+   * Loads the model. `onProgress` hears a `load` step (no byte counts: wllama reads a Blob in one call) at each stage:
+   * the header checked, each thread-probe measurement, the final load; the page's load watchdog counts silence from
+   * the last one (inference-connection.ts), so a first load that probes threads on a busy machine is not cut short.
+   */
+  async load(req: LoadRequest, opts: { onProgress?: (p: Progress) => void } = {}): Promise<LoadedModel> {
+    const step = () => opts.onProgress?.({ phase: 'load', loadedBytes: 0, totalBytes: 0, bytesPerSecond: 0 })
     await this.unload()
     const started = performance.now()
     // A split GGUF loads as one model: wllama takes the parts in order.
@@ -50,7 +56,9 @@ export class WllamaEngine implements WorkerEngine {
     assertFits(fit)
     const { nCtx, reason } = planContext(fit)
     const backend = chooseBackend(req.nGpuLayers, gpu, summary.blockCount)
-    const threads = await chooseThreads(req, file, fit.fileBytes, backend.gpuLayers)
+    step()
+    const threads = await chooseThreads(req, file, fit.fileBytes, backend.gpuLayers, step)
+    step()
     const { value: wllama, attempt, changes } = await climbDown(
       degradationLadder(nCtx, backend.gpuLayers),
       a => createWllama(files, paramsFor(a, threads.threads, req.chatTemplate)),
@@ -164,7 +172,7 @@ function paramsFor(a: LoadAttempt, threads: number, chatTemplate?: string): Load
  * The thread count: the setting; else 1 without isolation; else the cached choice; else a probe (small models) or the
  * next count to learn from chats (models of `threadProbeMaxBytes` and more: each probe load would read them again).
  */
-async function chooseThreads(req: LoadRequest, file: File, modelBytes: number, gpuLayers: number): Promise<ThreadChoice & { learnKey?: string }> {
+async function chooseThreads(req: LoadRequest, file: File, modelBytes: number, gpuLayers: number, onMeasure?: () => void): Promise<ThreadChoice & { learnKey?: string }> {
   if (req.nThreads)
     return { threads: req.nThreads, source: 'setting' }
   const cores = navigator.hardwareConcurrency ?? 1
@@ -181,7 +189,10 @@ async function chooseThreads(req: LoadRequest, file: File, modelBytes: number, g
     await saveChoice(key, fromUse)
     return fromUse
   }
-  const choice = await probeThreads(maxProbeThreads(cores), t => measureDecode(file, t, gpuLayers))
+  const choice = await probeThreads(maxProbeThreads(cores), (t) => {
+    onMeasure?.()
+    return measureDecode(file, t, gpuLayers)
+  })
   // An unclear choice (rounds disagreed: the machine's load changed under the probe) is used now, measured again next time.
   if (choice.source === 'measured' && choice.isClear)
     await saveChoice(key, choice)
