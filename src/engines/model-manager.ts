@@ -25,6 +25,8 @@ import { OpenAICompatService } from './openai-compat/openai-compat-service'
 import type { RetryInfo } from './retry'
 import type { AIService, ChatMessage, ModelRef, Progress, SamplingSettings, ServiceId } from './types'
 import { withWellFormedText } from './well-formed'
+import { DEFAULT_TOKENS_PER_CHAR, TOOL_PROMPT_TOKENS, runWithinContext, type ContextState } from './context-fit'
+import { DEFAULT_MAX_TOKENS } from './wllama/prompt'
 
 export type ManagerStatus = 'idle' | 'downloading' | 'loading' | 'ready' | 'generating' | 'error'
 
@@ -109,6 +111,8 @@ export class ModelManager {
   private readonly cloud = new Map<string, AIService>()
   private readonly listeners = new Set<Listener>()
   private readonly isOnline: () => boolean
+  /** Tokens per character for local models, corrected by the engine's counts (context-fit.ts). */
+  private readonly context: ContextState = { tokensPerChar: DEFAULT_TOKENS_PER_CHAR }
 
   constructor(private readonly opts: ManagerOptions) {
     this.isOnline = opts.isOnline ?? browserIsOnline
@@ -171,7 +175,7 @@ export class ModelManager {
     const service = this.service(id)
     this.setStatus('generating')
     try {
-      const turn = await this.agent(service, req)
+      const turn = await this.withinContext(service, req)
       this.setStatus('ready')
       return { ...turn, backend: id, model, fellBack: false }
     }
@@ -203,6 +207,18 @@ export class ModelManager {
       this.setStatus('error', e)
       throw e
     }
+  }
+
+  /**
+   * A local model's turn runs on the history fitted to its context (context-fit.ts): the oldest turns are left out
+   * when they no longer fit, and the reply's notice says so. Cloud models take the history as it is.
+   */
+  private withinContext(service: AIService, req: TurnRequest): Promise<RecoveredTurn> {
+    const nCtx = service.capabilities.isLocal ? service.capabilities.maxContextTokens : 0
+    if (!(nCtx > 0))
+      return this.agent(service, req)
+    const budget = { nCtx, answerTokens: req.sampling?.maxTokens ?? DEFAULT_MAX_TOKENS, toolTokens: req.useTools === false ? 0 : TOOL_PROMPT_TOKENS }
+    return runWithinContext(req.messages, budget, this.context, messages => this.agent(service, { ...req, messages }), req.onAnswerReset)
   }
 
   private canFallBack(service: AIService, err: AppError): boolean {

@@ -114,7 +114,7 @@ export class WllamaEngine implements WorkerEngine {
       return summary
     }
     catch (err) {
-      throw run.signal.aborted ? new AppError('aborted') : toAppError(err, 'inference_failed')
+      throw run.signal.aborted ? new AppError('aborted') : contextError(err) ?? toAppError(err, 'inference_failed')
     }
   }
 
@@ -134,6 +134,18 @@ export class WllamaEngine implements WorkerEngine {
     recordUse(learning.key, learning.threads, metrics.decodeTokensPerSecond)
       .catch((err: unknown) => console.warn('Could not record the decode speed for the thread choice', err))
   }
+}
+
+/**
+ * llama.cpp refuses a prompt longer than the context before processing it, with its exact size: "request (802 tokens)
+ * exceeds the available context size (256 tokens), try increasing it". That count is `context_exceeded`'s details.
+ */
+function contextError(err: unknown): AppError | undefined {
+  const match = /request \((\d+) tokens\) exceeds the available context size \((\d+) tokens\)/.exec(err instanceof Error ? err.message : String(err))
+  if (!match)
+    return undefined
+  const [promptTokens, nCtx] = [Number(match[1]), Number(match[2])]
+  return new AppError('context_exceeded', `The prompt needs ${promptTokens} tokens, but the model's context holds ${nCtx}.`, { details: { promptTokens, nCtx } })
 }
 
 /** The cheap check before every load: the file still has the size that was verified. */
