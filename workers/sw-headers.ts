@@ -28,15 +28,18 @@ export interface EndpointSettings {
   hubUrl?: unknown
   openaiUrl?: unknown
   geminiBaseUrl?: unknown
+  /** MCP servers (src/agent/tools/mcp/types.ts): each entry's `url` counts, enabled or not, so switching one on needs no reload. */
+  mcpServers?: unknown
 }
 
 /**
- * The origins of the configured endpoints. Only a well-formed http(s) address counts (src/protocol/origin.ts): a
+ * The origins of the configured endpoints, MCP servers included. Only a well-formed http(s) address counts (src/protocol/origin.ts): a
  * saved value with a wildcard, `;`, spaces or another scheme adds nothing to the policy.
  */
 export function endpointOrigins(s: EndpointSettings | undefined): string[] {
   const origins = new Set<string>()
-  for (const value of [s?.hubUrl, s?.openaiUrl, s?.geminiBaseUrl]) {
+  const mcpUrls = Array.isArray(s?.mcpServers) ? (s.mcpServers as Array<{ url?: unknown } | null>).map(m => m?.url) : []
+  for (const value of [s?.hubUrl, s?.openaiUrl, s?.geminiBaseUrl, ...mcpUrls]) {
     const origin = value ? endpointOrigin(value) : undefined
     if (origin)
       origins.add(origin)

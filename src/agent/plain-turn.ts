@@ -12,6 +12,8 @@ export interface PlainTurnOptions {
   signal?: AbortSignal
   onDelta?: (text: string) => void
   sampling?: SamplingSettings
+  /** Reuse the KV cache of the previous request's prompt prefix (local engines). Default true. */
+  promptReuse?: boolean
 }
 
 /**
@@ -22,7 +24,8 @@ export async function runPlainTurn(history: ChatMessage[], opts: PlainTurnOption
   const turn: AgentTurn = { steps: [], answer: '', outcome: 'aborted', messages: [], strategy: 'plain', metrics: [] }
   let text = ''
   try {
-    for await (const chunk of opts.service.chat({ messages: history, sampling: opts.sampling }, { signal: opts.signal })) {
+    const request = { messages: history, sampling: opts.sampling, ...(opts.promptReuse === false && { promptReuse: false }) }
+    for await (const chunk of opts.service.chat(request, { signal: opts.signal })) {
       if (chunk.type === 'delta') {
         text += chunk.text
         opts.onDelta?.(chunk.text)

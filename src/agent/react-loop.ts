@@ -11,10 +11,16 @@ import { AppError } from '../protocol/errors'
 import type { AIService, ChatMessage, ChatSummary, RequestMetrics, SamplingSettings, ToolCall } from '../engines/types'
 import { buildRequest, chooseStrategy, parseReply, type StepBounds, type StrategyKind } from './strategies'
 import type { ParsedStep } from './text-parser'
+import { NOTE_READING_TOOLS, askNotesToCloud } from './tools/notes'
 import type { ConfirmTool, ToolRegistry } from './tools/registry'
 import { MAX_INVALID_STEPS, type AgentStep, type TurnOutcome } from './types'
 
 export const DEFAULT_STEP_LIMIT = 6
+/**
+ * Tool calls run from one model reply. A reply with more (a model that emitted 200 calls at once) has the first ones
+ * run and the rest refused, in one observation the model reads.
+ */
+export const DEFAULT_MAX_CALLS_PER_STEP = 8
 
 export interface AgentOptions {
   service: AIService
@@ -23,6 +29,8 @@ export interface AgentOptions {
   strategy?: StrategyKind
   /** Model requests per turn. Default {@link DEFAULT_STEP_LIMIT}. */
   stepLimit?: number
+  /** Tool calls run from one reply; the rest are refused. Default {@link DEFAULT_MAX_CALLS_PER_STEP}. */
+  maxCallsPerStep?: number
   signal?: AbortSignal
   /** Asked before a tool with side effects runs. Without it, such tools are refused. */
   confirm?: ConfirmTool
@@ -155,7 +163,8 @@ class TurnContext {
       this.rejectStep(raw, first?.kind === 'malformed' ? first.reason : 'The reply was empty.')
       return this.countInvalid()
     }
-    const calls = parsed.filter((p): p is Extract<ParsedStep, { kind: 'call' }> => p.kind === 'call')
+    const allCalls = parsed.filter((p): p is Extract<ParsedStep, { kind: 'call' }> => p.kind === 'call')
+    const calls = allCalls.slice(0, this.opts.maxCallsPerStep ?? DEFAULT_MAX_CALLS_PER_STEP)
     const toolCalls: ToolCall[] = calls.map(c => ({ id: `call_${++this.calls}`, type: 'function', function: { name: c.name, arguments: c.argsText }, ...(c.signature && { signature: c.signature }) }))
     this.turn.messages.push({ role: 'assistant', content: thought?.kind === 'call' ? thought.thought : '', tool_calls: toolCalls })
     for (const [i, call] of calls.entries()) {
@@ -163,7 +172,16 @@ class TurnContext {
       if (outcome)
         return outcome
     }
+    if (allCalls.length > calls.length)
+      this.refuseExtraCalls(calls.length, allCalls.length)
     return undefined
+  }
+
+  /** The calls past the cap were not run: one observation says so, so the model can ask again for what it needs. */
+  private refuseExtraCalls(ran: number, asked: number): void {
+    const content = `Only the first ${ran} of your ${asked} tool calls were run: at most ${ran} per step. The other ${asked - ran} were refused. Use the results above, and call again in your next step only what you still need.`
+    this.emit({ kind: 'observation', callId: `refused_${++this.calls}`, name: 'too_many_calls', content, isError: true })
+    this.turn.messages.push({ role: 'user', content })
   }
 
   /** One more invalid call or step; the turn ends once there are {@link MAX_INVALID_STEPS}. */
@@ -181,11 +199,23 @@ class TurnContext {
     }
     const result = call.argsError
       ? { content: call.argsError, isError: true }
-      : await this.opts.tools.execute(call.name, call.args, { signal: this.opts.signal, confirm: this.opts.confirm })
+      : !(await this.mayReachModel(call))
+          ? { content: `The user did not allow their notes to be sent to ${this.opts.service.id}.`, isError: true }
+          : await this.opts.tools.execute(call.name, call.args, { signal: this.opts.signal, confirm: this.opts.confirm })
     this.assertLive()
     this.seen.set(key, result.content)
     this.observe(id, call.name, result.content, result.isError)
     return call.argsError || ('invalid' in result && result.invalid) ? this.countInvalid() : undefined
+  }
+
+  /** A tool that reads the person's notes answers a cloud model only once the person allowed it (tools/notes.ts). */
+  private async mayReachModel(call: Extract<ParsedStep, { kind: 'call' }>): Promise<boolean> {
+    const service = this.opts.service
+    if (service.capabilities.isLocal || !NOTE_READING_TOOLS.includes(call.name) || !this.opts.tools.names.includes(call.name))
+      return true
+    const confirm = this.opts.confirm
+    const args = { ...(call.args as Record<string, unknown> | undefined), notes_are_sent_to: `${service.id} (a cloud service, not this device)` }
+    return askNotesToCloud(service.id, confirm && (() => confirm({ name: call.name, args })))
   }
 
   private observe(callId: string, name: string, content: string, isError: boolean): void {

@@ -18,7 +18,9 @@ function stepMessages(steps: AgentStep[]): ChatMessage[] {
       else
         out.push({ role: 'assistant', content: '', tool_calls: [call] })
     }
-    else if (step.kind === 'observation') {
+    // An observation that answers no call (a refused extra call, an invalid step) is a note to the model in that
+    // turn: a `tool` message without its call would be refused by OpenAI-compatible servers.
+    else if (step.kind === 'observation' && steps.some(s => s.kind === 'tool_call' && s.callId === step.callId)) {
       out.push({ role: 'tool', content: step.content, tool_call_id: step.callId, name: step.name })
     }
   }
@@ -34,11 +36,22 @@ function reachedAnswer(steps: readonly AgentStep[]): boolean {
 }
 
 /**
+ * A question whose reply failed (status `error`): it is not replayed, so a turn that broke the engine (text it could
+ * not take, a message too long for the context) cannot break every later turn. Regenerate sends it again: it is then
+ * the last message, with no failed reply after it.
+ */
+function isFailedTurn(entries: readonly StoredMessage[], question: StoredMessage): boolean {
+  const next = entries[entries.indexOf(question) + 1]
+  return next?.role === 'assistant' && next.status === 'error'
+}
+
+/**
  * The history for the next request: finished messages only (a failed or empty reply is left out), with an optional
  * system prompt first. Only the person's settings give a system prompt and only this app's own agent steps give tool
  * calls and results: a stored `system` or `tool` message (the app writes none; an imported file may hold them) is
  * never sent, and an imported reply is sent as its text alone, without its claimed tool steps. Steps of a tool loop
- * that never answered (see reachedAnswer) are not sent either; the reply's text is.
+ * that never answered (see reachedAnswer) are not sent either; the reply's text is. A question whose reply failed is
+ * left out with it (see isFailedTurn).
  */
 export function historyFor(entries: readonly StoredMessage[], systemPrompt = ''): ChatMessage[] {
   const history: ChatMessage[] = systemPrompt.trim() ? [{ role: 'system', content: systemPrompt.trim() }] : []
@@ -49,7 +62,7 @@ export function historyFor(entries: readonly StoredMessage[], systemPrompt = '')
       if (m.content && m.status !== 'error')
         history.push({ role: 'assistant', content: m.content })
     }
-    else if (m.role === 'user') {
+    else if (m.role === 'user' && !isFailedTurn(entries, m)) {
       history.push({ role: 'user', content: m.content })
     }
   }

@@ -19,6 +19,22 @@ export interface ConnectionEvents {
   onReload?: (loaded: Calls['load']['out']) => void
 }
 
+/**
+ * How long a wllama load may go without progress before the worker is replaced: 45 s, plus 30 s a GiB of model file
+ * (a first load that measures thread counts makes progress at every measurement, each of which reads the file again). A load reads
+ * the file from the device and runs no network; one that takes longer is stuck (a GGUF whose chat template loops
+ * ran for minutes with every button disabled), and only a new worker stops a WebAssembly call.
+ */
+export function loadDeadlineMs(req: LoadRequest): number {
+  const bytes = (req.fileSizes ?? []).reduce((sum, n) => sum + n, 0)
+  return 45_000 + Math.ceil(30_000 * bytes / 2 ** 30)
+}
+
+export interface ConnectionOptions {
+  /** The load watchdog, in ms, for a request; 0 turns it off. Default {@link loadDeadlineMs} (WebLLM loads, which download, have none). */
+  loadTimeoutMs?: (req: LoadRequest) => number
+}
+
 export class InferenceConnection {
   private client!: WorkerClient
   private lastLoad: LoadRequest | null = null
@@ -26,7 +42,11 @@ export class InferenceConnection {
   private reloading: { client: WorkerClient, done: Promise<void> } | null = null
   private restarts = 0
 
-  constructor(private readonly createEndpoint: () => Endpoint = createInferenceWorker, private readonly events: ConnectionEvents = {}) {
+  constructor(
+    private readonly createEndpoint: () => Endpoint = createInferenceWorker,
+    private readonly events: ConnectionEvents = {},
+    private readonly options: ConnectionOptions = {},
+  ) {
     this.start()
   }
 
@@ -42,7 +62,7 @@ export class InferenceConnection {
   async load(req: LoadRequest, opts: { signal?: AbortSignal, onProgress?: (p: Progress) => void } = {}): Promise<Calls['load']['out']> {
     // Remembered only once loaded: a restarted worker must not retry a load that failed.
     this.lastLoad = null
-    const loaded = await this.onFreshWorkerIfStuck(() => this.client.call('load', req, opts))
+    const loaded = await this.onFreshWorkerIfStuck(() => this.watchedLoad(this.client, req, opts))
     this.lastLoad = req
     return loaded
   }
@@ -74,6 +94,40 @@ export class InferenceConnection {
       await this.reload(payload.modelId, opts.signal)
       yield* this.client.chat(payload, opts)
     }
+  }
+
+  /**
+   * A load with a watchdog: past its deadline the worker is replaced (the app stays usable, the next load starts on a
+   * fresh worker) and the load fails with `load_timeout`.
+   */
+  private watchedLoad(client: WorkerClient, req: LoadRequest, opts: { signal?: AbortSignal, onProgress?: (p: Progress) => void } = {}): Promise<Calls['load']['out']> {
+    const limitMs = this.options.loadTimeoutMs?.(req) ?? (req.engine === 'webllm' ? 0 : loadDeadlineMs(req))
+    if (!(limitMs > 0))
+      return client.call('load', req, opts)
+    let timer: ReturnType<typeof setTimeout> | undefined
+    let fire: () => void = () => {}
+    // The limit counts silence, not the whole load: each progress step (the header read, every thread-probe
+    // measurement, the final load) starts it again, so a first load that probes threads on a busy machine (several
+    // loads of the file) is not cut short, while a load stuck in one step still is.
+    const arm = () => {
+      clearTimeout(timer)
+      timer = setTimeout(() => fire(), limitMs)
+    }
+    const watchdog = new Promise<never>((_, reject) => {
+      fire = () => {
+        const file = req.fileName || req.model.file
+        const reason = new AppError('load_timeout', `Loading "${file}" made no progress for ${Math.round(limitMs / 1000)} s, so the inference engine was restarted. The model's chat template may loop, or the file may be damaged.`)
+        if (this.client === client)
+          this.restart(reason)
+        reject(reason)
+      }
+    })
+    arm()
+    const load = client.call('load', req, { ...opts, onProgress: (p) => {
+      arm()
+      opts.onProgress?.(p)
+    } })
+    return Promise.race([load, watchdog]).finally(() => clearTimeout(timer))
   }
 
   /** Runs `call`; if the engine is stuck (`engine_stuck`), replaces the worker and runs it once more there. */
@@ -122,7 +176,7 @@ export class InferenceConnection {
       throw new AppError('model_not_loaded', `The model "${modelId}" is not loaded. Load it from the model list.`)
     if (this.reloading?.client !== this.client) {
       const client = this.client
-      const done = client.call('load', request).then((loaded) => { this.events.onReload?.(loaded) })
+      const done = this.watchedLoad(client, request).then((loaded) => { this.events.onReload?.(loaded) })
       this.reloading = { client, done }
       void done.catch(() => undefined).finally(() => {
         if (this.reloading?.done === done)

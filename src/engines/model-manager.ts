@@ -14,6 +14,7 @@
 import { runPlainTurn } from '../agent/plain-turn'
 import { runAgentTurn, type AgentTurn } from '../agent/react-loop'
 import { builtinTools, ToolRegistry, type ConfirmTool } from '../agent/tools/registry'
+import { compileWithoutEval } from '../agent/tools/mcp/schema'
 import type { Tool } from '../agent/tools/tool'
 import { isFailedLoop, type AgentStep, type FailedLoopOutcome } from '../agent/types'
 import { AppError, toAppError, type ErrorCode } from '../protocol/errors'
@@ -23,6 +24,9 @@ import type { ManagerConfig } from './manager-config'
 import { OpenAICompatService } from './openai-compat/openai-compat-service'
 import type { RetryInfo } from './retry'
 import type { AIService, ChatMessage, ModelRef, Progress, SamplingSettings, ServiceId } from './types'
+import { withWellFormedText } from './well-formed'
+import { DEFAULT_TOKENS_PER_CHAR, TOOL_PROMPT_TOKENS, runWithinContext, type ContextState } from './context-fit'
+import { DEFAULT_MAX_TOKENS } from './wllama/prompt'
 
 export type ManagerStatus = 'idle' | 'downloading' | 'loading' | 'ready' | 'generating' | 'error'
 
@@ -46,6 +50,12 @@ export interface ManagerOptions {
   isOnline?: () => boolean
   /** Default: the built-in tools. */
   tools?: () => Tool[]
+  /**
+   * Tools from MCP servers for a turn that offers tools, the person's switches already applied; they join the
+   * built-in ones and their arguments are validated without code generation (agent/tools/mcp/schema.ts). Must not
+   * throw: a server that cannot be reached is left out, and the caller tells the person.
+   */
+  extraTools?: (signal?: AbortSignal) => Promise<Tool[]>
   /** Builds a cloud service; tests and the app use the default. */
   createCloud?: typeof createCloudService
 }
@@ -101,6 +111,8 @@ export class ModelManager {
   private readonly cloud = new Map<string, AIService>()
   private readonly listeners = new Set<Listener>()
   private readonly isOnline: () => boolean
+  /** Tokens per character for local models, corrected by the engine's counts (context-fit.ts). */
+  private readonly context: ContextState = { tokensPerChar: DEFAULT_TOKENS_PER_CHAR }
 
   constructor(private readonly opts: ManagerOptions) {
     this.isOnline = opts.isOnline ?? browserIsOnline
@@ -163,7 +175,7 @@ export class ModelManager {
     const service = this.service(id)
     this.setStatus('generating')
     try {
-      const turn = await this.agent(service, req)
+      const turn = await this.withinContext(service, req)
       this.setStatus('ready')
       return { ...turn, backend: id, model, fellBack: false }
     }
@@ -197,6 +209,18 @@ export class ModelManager {
     }
   }
 
+  /**
+   * A local model's turn runs on the history fitted to its context (context-fit.ts): the oldest turns are left out
+   * when they no longer fit, and the reply's notice says so. Cloud models take the history as it is.
+   */
+  private withinContext(service: AIService, req: TurnRequest): Promise<RecoveredTurn> {
+    const nCtx = service.capabilities.isLocal ? service.capabilities.maxContextTokens : 0
+    if (!(nCtx > 0))
+      return this.agent(service, req)
+    const budget = { nCtx, answerTokens: req.sampling?.maxTokens ?? DEFAULT_MAX_TOKENS, toolTokens: req.useTools === false ? 0 : TOOL_PROMPT_TOKENS }
+    return runWithinContext(req.messages, budget, this.context, messages => this.agent(service, { ...req, messages }), req.onAnswerReset)
+  }
+
   private canFallBack(service: AIService, err: AppError): boolean {
     const config = this.opts.config()
     return service.capabilities.isLocal && config.isFallbackEnabled && !!config.geminiApiKey && this.isOnline() && FALLBACK_CODES.includes(err.code)
@@ -206,17 +230,27 @@ export class ModelManager {
    * Runs the turn on `service`: the agent loop, or a plain reply without tools. A loop that could not finish is
    * followed by a plain reply to the same messages (not the failed tool messages); an abort is never followed.
    */
-  private async agent(service: AIService, req: TurnRequest): Promise<RecoveredTurn> {
+  private async agent(backend: AIService, req: TurnRequest): Promise<RecoveredTurn> {
+    // Every request of the turn (history, tool observations, retries) carries well-formed text (engines/well-formed.ts).
+    const service = withWellFormedText(backend)
     const config = this.opts.config()
-    const tools = new ToolRegistry(this.opts.tools?.() ?? builtinTools(), { enabled: config.enabledTools, timeoutMs: config.toolTimeoutMs })
     const { messages, signal, confirm, onStep, onDelta, onAnswerReset, sampling } = req
     if (req.useTools === false)
       return settled(await runPlainTurn(messages, { service, signal, onDelta, sampling }))
+    const extra = await this.opts.extraTools?.(signal) ?? []
+    const tools = new ToolRegistry([...(this.opts.tools?.() ?? builtinTools()), ...extra], {
+      enabled: config.enabledTools && [...config.enabledTools, ...extra.map(t => t.name)],
+      timeoutMs: config.toolTimeoutMs,
+      compile: compileWithoutEval,
+    })
     const loop = await runAgentTurn(messages, { service, tools, stepLimit: config.stepLimit, signal, confirm, onStep, onDelta, onAnswerReset, sampling })
     if (!isFailedLoop(loop.outcome))
       return settled(loop)
     onAnswerReset?.()
-    const plain = await runPlainTurn(messages, { service, signal, onDelta, sampling })
+    // Computed afresh, not on top of the loop's KV cache: that cache holds the tool prompt, which shares nothing with
+    // the chat prompt past its first tokens, and on SmolLM2-135M the reused prefix tipped the greedy first token of
+    // "What is the capital of France?" from "The" (Paris) to "L'" (French gibberish) in e2e instruct.spec.ts.
+    const plain = await runPlainTurn(messages, { service, signal, onDelta, sampling, promptReuse: false })
     return {
       ...settled(plain),
       steps: loop.steps,

@@ -89,6 +89,11 @@ export interface ChatRequest {
   tools?: ToolDefinition[]
   /** Constrain the output to JSON matching this schema (llama.cpp compiles it to a grammar). */
   responseSchema?: Record<string, unknown>
+  /**
+   * Local engines: reuse the KV cache of the prompt prefix shared with the previous request. Default true; `npm run
+   * bench` turns it off to measure what it saves, and the answer after a failed tool loop is computed afresh.
+   */
+  promptReuse?: boolean
 }
 
 /** Timings of one request, published to the UI. Times in milliseconds; rates in tokens per second. */
@@ -122,8 +127,9 @@ export const FINISH_REASONS = [
 export type FinishReason = (typeof FINISH_REASONS)[number]
 
 /** Why a reply needs a word to the person: any reason but a plain finish, or a finish with nothing written. */
-export const REPLY_NOTICE_CODES = [...FINISH_REASONS.filter(r => r !== 'stop'), 'empty_answer'] as ReadonlyArray<Exclude<FinishReason, 'stop'> | 'empty_answer'>
-export type ReplyNoticeCode = Exclude<FinishReason, 'stop'> | 'empty_answer'
+export const REPLY_NOTICE_CODES = [...FINISH_REASONS.filter(r => r !== 'stop'), 'empty_answer', 'history_trimmed'] as ReadonlyArray<ReplyNoticeCode>
+/** `history_trimmed`: the oldest messages no longer fit in a local model's context and were left out (context-fit.ts). */
+export type ReplyNoticeCode = Exclude<FinishReason, 'stop'> | 'empty_answer' | 'history_trimmed'
 
 /** What the person reads under a reply that did not end normally: the reason and what to do next. */
 export interface ReplyNotice {

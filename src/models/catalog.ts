@@ -23,7 +23,7 @@ export interface CatalogEntry extends ModelRef {
    * Sampling recommended for this model, used while Settings' "Use the model's recommended sampling" is on.
    * SmolLM2 360M: temperature 0.2, top-p 0.9, its model card's usage example (huggingface.co/HuggingFaceTB). SmolLM2
    * 135M: greedy (temperature 0), measured: at the app's general 0.7 it answered "And of Germany?" with German
-   * gibberish, and even at its card's 0.2 "What is the capital of France?" began "L'Alma, la France..." in 1 of 2
+   * gibberish, and even at its card's 0.2 "What is the capital of France?" began "L'Alma, la France..." in 1 of 6
    * samples (node-llama-cpp, same file) and in the e2e run, while greedy answered "Paris", then "Berlin", every time.
    */
   sampling?: { temperature?: number, topP?: number, topK?: number }

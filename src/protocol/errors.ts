@@ -37,6 +37,10 @@ export const ERROR_CODES = [
   'server_model_not_found',
   'key_host_unconfirmed',
   'insecure_endpoint',
+  'load_timeout',
+  'context_exceeded',
+  'mcp_unreachable',
+  'mcp_rejected',
 ] as const
 
 export type ErrorCode = (typeof ERROR_CODES)[number]
@@ -75,6 +79,10 @@ export const ERROR_HELP: Record<ErrorCode, { title: string, action: string }> = 
   server_model_not_found: { title: 'The server you set up does not have this model, or that address is not its API.', action: 'Check the model name and server URL in Settings; with Ollama, pull the model first (ollama pull NAME).' },
   key_host_unconfirmed: { title: 'The Gemini key was not sent: the Gemini base URL is not a Google address and you have not confirmed it.', action: 'In Settings, check the Gemini base URL and confirm that your key may go to that host, or empty the field to use Google.' },
   insecure_endpoint: { title: 'The key was not sent: plain http is only allowed to this computer (localhost).', action: 'Use an https:// address in Settings, or a server on localhost.' },
+  context_exceeded: { title: 'This message does not fit in the model\'s context.', action: 'Shorten the message, raise the context size in Settings, or start a new chat.' },
+  load_timeout: { title: 'The model took too long to load, so the engine was restarted.', action: 'Pick another model, or set a chat template for this one in Settings (its own may loop); a damaged file: delete it and download it again.' },
+  mcp_unreachable: { title: 'An MCP server could not be reached, so its tools were left out.', action: 'Check that the server is running and its URL in Settings > MCP servers, then press Refresh tools.' },
+  mcp_rejected: { title: 'An MCP server refused the request: its token is missing or wrong.', action: 'Check the server\'s token in Settings > MCP servers.' },
 }
 
 /** The shape an error has while it crosses `postMessage`. */
@@ -83,14 +91,23 @@ export interface SerializedError {
   code: ErrorCode
   message: string
   stack?: string
+  /** Numbers that go with the code (`context_exceeded`: promptTokens, nCtx). */
+  details?: ErrorDetails
 }
+
+/** Numbers an error carries across the worker boundary, e.g. `{ promptTokens: 802, nCtx: 256 }`. */
+export type ErrorDetails = Readonly<Record<string, number>>
 
 export class AppError extends Error {
   readonly code: ErrorCode
+  /** Numbers that go with the code, for the caller to act on (`context_exceeded`: promptTokens, nCtx). */
+  readonly details?: ErrorDetails
 
-  constructor(code: ErrorCode, message?: string, options?: { cause?: unknown }) {
-    super(message ?? ERROR_HELP[code].title, options)
+  constructor(code: ErrorCode, message?: string, options?: { cause?: unknown, details?: ErrorDetails }) {
+    super(message ?? ERROR_HELP[code].title, options?.cause === undefined ? undefined : { cause: options.cause })
     this.code = code
+    if (options?.details)
+      this.details = options.details
     // Aborts look like fetch's, so `err.name === 'AbortError'` works for every caller.
     this.name = code === 'aborted' ? 'AbortError' : 'AppError'
   }
@@ -118,14 +135,22 @@ export function toAppError(err: unknown, fallback: ErrorCode = 'unknown'): AppEr
 
 export function serializeError(err: unknown, fallback: ErrorCode = 'unknown'): SerializedError {
   const app = toAppError(err, fallback)
-  return { name: app.name, code: app.code, message: app.message, stack: app.stack }
+  return { name: app.name, code: app.code, message: app.message, stack: app.stack, ...(app.details && { details: app.details }) }
 }
 
 export function deserializeError(err: SerializedError): AppError {
-  const app = new AppError(isErrorCode(err.code) ? err.code : 'unknown', err.message)
+  const app = new AppError(isErrorCode(err.code) ? err.code : 'unknown', err.message, { details: plainNumbers(err.details) })
   if (err.stack)
     app.stack = err.stack
   return app
+}
+
+/** Only a record of finite numbers survives as details: the worker's answer is data, not trusted structure. */
+function plainNumbers(value: unknown): ErrorDetails | undefined {
+  if (!value || typeof value !== 'object')
+    return undefined
+  const entries = Object.entries(value).filter(([, v]) => typeof v === 'number' && Number.isFinite(v))
+  return entries.length ? Object.fromEntries(entries) as ErrorDetails : undefined
 }
 
 export function abortError(): AppError {

@@ -80,8 +80,6 @@ export interface ChatCall extends ChatRequest {
   priority?: Priority
   /** Deadline from the moment the worker receives the request, waiting included, in ms. Default none. */
   timeoutMs?: number
-  /** Reuse the KV cache of the prompt prefix shared with the previous request. Default true; `npm run bench` turns it off to measure what it saves. */
-  promptReuse?: boolean
 }
 
 /** The worker's request queue, as the UI shows it. Times in milliseconds. */

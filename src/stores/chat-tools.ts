@@ -52,7 +52,7 @@ export const useChatToolsStore = defineStore('chatTools', () => {
       : loaded
         ? { isLocal: true, hasNativeToolCalls: useEngineStore().localService().capabilities.hasNativeToolCalls, hasChatTemplate: loaded.hasChatTemplate }
         : { isLocal: true, hasNativeToolCalls: !!models.defaultModel?.hasToolSupport, hasChatTemplate: true }
-    return { setting: settings.toolUse, chatOverride: overrides.value[id], backend, anyToolEnabled: Object.values(settings.tools).some(Boolean) }
+    return { setting: settings.toolUse, chatOverride: overrides.value[id], backend, anyToolEnabled: Object.values(settings.tools).some(Boolean) || settings.mcpServers.some(m => m.isEnabled) }
   }
 
   /** Whether a turn of conversation `id` runs the agent with tools. */

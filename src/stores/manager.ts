@@ -18,6 +18,7 @@ import type { ModelRef, Progress, ServiceId } from '../engines/types'
 import { DEFAULT_MANAGER_CONFIG, type ManagerConfig } from '../engines/manager-config'
 import { AppError } from '../protocol/errors'
 import { useEngineStore } from './engine'
+import { useMcpStore } from './mcp'
 import { useModelsStore } from './models'
 import { useSettingsStore, type SettingsSnapshot } from './settings'
 import { TOOLS_OF_SWITCH, TOOL_NAMES } from './settings-schema'
@@ -89,7 +90,15 @@ export const useModelManagerStore = defineStore('modelManager', () => {
       return core
     const engine = useEngineStore()
     const settings = useSettingsStore()
-    return init({ local: { wllama: engine.localService() }, config: () => configFromSettings(settings.snapshot()) })
+    const mcp = useMcpStore()
+    // MCP tools are listed before each turn that offers tools; a server left out is said in the notice above the chat.
+    const extraTools = async (signal?: AbortSignal) => {
+      const turn = await mcp.toolsForTurn(signal)
+      if (turn.notices.length)
+        notice.value = turn.notices.join(' ')
+      return turn.tools
+    }
+    return init({ local: { wllama: engine.localService() }, config: () => configFromSettings(settings.snapshot()), extraTools })
   }
 
   function requireCore(): ModelManager {

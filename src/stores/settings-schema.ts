@@ -4,6 +4,7 @@
  */
 import { DEFAULT_N_CTX } from '../engines/wllama/load-plan'
 import { DEFAULT_MAX_TOKENS, DEFAULT_TEMPERATURE } from '../engines/wllama/prompt'
+import type { McpServerConfig } from '../agent/tools/mcp/types'
 import { endpointProblem } from '../protocol/origin'
 
 /** Which backend answers. `auto` picks the best local one and falls back to Gemini when allowed. */
@@ -60,6 +61,8 @@ export interface UserSettings {
   toolUse: ToolUse
   /** Tools the agent may call, by name, when tools are offered. Default all on. */
   tools: Record<ToolName, boolean>
+  /** MCP servers whose tools the agent may call (src/agent/tools/mcp/), at most 20. Default none. */
+  mcpServers: McpServerConfig[]
   /** When the local model cannot answer (no model, unsupported device), ask Gemini instead. Default false. */
   isGeminiFallbackOn: boolean
   /** Default 'gemini-2.5-flash'. */
@@ -109,6 +112,7 @@ export const DEFAULT_SETTINGS: UserSettings = {
   systemPrompt: '',
   toolUse: 'auto',
   tools: { calculator: true, datetime: true, unit_convert: true, notes: true },
+  mcpServers: [],
   isGeminiFallbackOn: false,
   geminiModel: 'gemini-2.5-flash',
   geminiBaseUrl: '',
@@ -157,6 +161,33 @@ function textUpTo(v: unknown, max: number, what: string): string | undefined {
   return typeof v === 'string' && v.length <= max ? undefined : `${what} must be text of at most ${max} characters.`
 }
 
+/** Most MCP servers kept. */
+export const MAX_MCP_SERVERS = 20
+
+function namesList(v: unknown): boolean {
+  return Array.isArray(v) && v.length <= 500 && v.every(n => typeof n === 'string' && n.length <= 200)
+}
+
+/** Why the MCP server list is not valid, naming the first bad server, or undefined. */
+function mcpServersProblem(v: unknown): string | undefined {
+  if (!Array.isArray(v) || v.length > MAX_MCP_SERVERS)
+    return `MCP servers must be a list of at most ${MAX_MCP_SERVERS}.`
+  for (const [i, s] of (v as Array<Partial<McpServerConfig>>).entries()) {
+    const which = `MCP server ${i + 1}`
+    if (!s || typeof s !== 'object' || typeof s.id !== 'string' || !/^[\w-]{1,40}$/.test(s.id))
+      return `${which} is not a server entry.`
+    if (endpointProblem(s.url) !== undefined)
+      return `${which}: the URL must be a plain address starting with http:// or https://, such as http://127.0.0.1:3001/mcp, with no spaces, *, ;, user name or query.`
+    if (typeof s.name !== 'string' || s.name.length > 60)
+      return `${which}: the name must be text of at most 60 characters.`
+    if (typeof s.token !== 'string' || s.token.length > 2000 || /[\s]/.test(s.token))
+      return `${which}: the token must be at most 2000 characters without spaces or line breaks.`
+    if (typeof s.isEnabled !== 'boolean' || !namesList(s.disabledTools) || !namesList(s.allowedTools))
+      return `${which} is not a server entry.`
+  }
+  return undefined
+}
+
 const VALIDATORS: { [K in keyof UserSettings]: (v: UserSettings[K], all: UserSettings) => string | undefined } = {
   backend: v => oneOf(v, BACKEND_CHOICES, 'Backend'),
   modelId: v => textUpTo(v, 500, 'Model'),
@@ -172,6 +203,7 @@ const VALIDATORS: { [K in keyof UserSettings]: (v: UserSettings[K], all: UserSet
   systemPrompt: v => textUpTo(v, 8000, 'System prompt'),
   toolUse: v => oneOf(v, TOOL_USE_CHOICES, 'Use tools'),
   tools: v => (TOOL_NAMES.every(t => typeof v?.[t] === 'boolean') ? undefined : 'Tools must each be on or off.'),
+  mcpServers: v => mcpServersProblem(v),
   isGeminiFallbackOn: v => (typeof v === 'boolean' ? undefined : 'Fallback must be on or off.'),
   geminiModel: v => (typeof v === 'string' && /^[\w.-]{1,100}$/.test(v) ? undefined : 'Gemini model must be a model name such as gemini-2.5-flash.'),
   geminiBaseUrl: v => optionalUrl(v, 'Gemini base URL'),

@@ -50,6 +50,8 @@ test('first visit, default settings: the first message downloads and loads the r
   const qwen = page.locator('[data-testid=model-card][data-model-id^="Qwen/"]').first()
   await expect(qwen.getByTestId('model-state')).toHaveText('Not on this hub')
   await expect(qwen.getByTestId('download')).toHaveCount(0)
+  await expect(qwen.getByTestId('load')).toHaveCount(0)
+  await expect(qwen.getByTestId('not-on-hub')).toContainText('does not have this file')
   await expect(page.locator('[data-testid=model-card][data-model-id="local/models/stories260K.gguf"]').getByText('Recommended')).toHaveCount(0)
 
   // The message box is usable at once and says what the first message will do.

@@ -1,8 +1,9 @@
 /**
  * Notes the user keeps, saved and searched in IndexedDB through idb-keyval (a tiny maintained promise wrapper; one
- * object store is all notes need). Saving has a side effect, so the loop asks the user first.
+ * object store is all notes need). Saving has a side effect, so the loop asks the user first. Searching needs a
+ * query, and found notes go to a cloud model only once the person has allowed it (askNotesToCloud).
  */
-import { createStore, entries, set, type UseStore } from 'idb-keyval'
+import { createStore, entries, get, set, type UseStore } from 'idb-keyval'
 import type { Tool } from './tool'
 
 /** A saved note. */
@@ -26,9 +27,14 @@ export async function saveNote(text: string, now = new Date()): Promise<Note> {
   return note
 }
 
-/** Notes containing every word of the query (case-insensitive), newest first, at most `limit`. */
+/**
+ * Notes containing every word of the query (case-insensitive), newest first, at most `limit`.
+ * @throws Error when the query has no word: an empty query would match, and hand over, every note.
+ */
 export async function searchNotes(query: string, limit = 5): Promise<Note[]> {
   const words = query.toLowerCase().split(/\s+/).filter(Boolean)
+  if (!words.length)
+    throw new Error('A query is required: give the words to look for.')
   const all = (await entries<string, Note>(notesStore())).map(([, n]) => n)
   return all
     .filter(n => words.every(w => n.text.toLowerCase().includes(w)))
@@ -49,9 +55,33 @@ export const searchNotesTool: Tool = {
   name: 'search_notes',
   summary: 'search the user\'s saved notes',
   description: 'Search the user\'s saved notes by words.',
-  parameters: { type: 'object', properties: { query: { type: 'string', maxLength: 200 } }, required: ['query'], additionalProperties: false },
+  // A query with at least one word: an empty one matched every note.
+  parameters: { type: 'object', properties: { query: { type: 'string', minLength: 1, maxLength: 200, pattern: '\\S' } }, required: ['query'], additionalProperties: false },
   async run(args) {
     const found = await searchNotes(String(args.query))
     return found.length ? found.map(n => `- (${n.createdAt}) ${n.text}`).join('\n') : 'No notes match.'
   },
+}
+
+/** Tools whose results are the person's notes: they reach a cloud model only with the person's consent. */
+export const NOTE_READING_TOOLS: readonly string[] = [searchNotesTool.name]
+
+let consentStore: UseStore | undefined
+function cloudConsentStore(): UseStore {
+  consentStore ??= createStore('assistant-notes-consent', 'cloud')
+  return consentStore
+}
+
+/**
+ * Whether notes may go to the cloud service `serviceId`. The first time, the person is asked (through the same
+ * consent the loop uses for tools with side effects); a yes is remembered for that service, a no is asked again next
+ * time. Without a way to ask, the answer is no.
+ */
+export async function askNotesToCloud(serviceId: string, ask: (() => Promise<boolean>) | undefined): Promise<boolean> {
+  if (await get<boolean>(serviceId, cloudConsentStore()))
+    return true
+  if (!(await ask?.()))
+    return false
+  await set(serviceId, true, cloudConsentStore())
+  return true
 }

@@ -8,11 +8,13 @@ import { AppError, toAppError } from '../../protocol/errors'
 import type { ChatCall, LoadedModel, LoadRequest } from '../../protocol/messages'
 import { blobSource, validateGguf, type ModelSummary } from '../../models/gguf'
 import { openModelFile } from '../../models/opfs-store'
-import type { ChatRequest, ChatSummary } from '../types'
+import type { ChatRequest, ChatSummary, Progress } from '../types'
 import { probeWebGpu, type GpuProbe } from '../webgpu-probe'
 import type { ChatRun, WorkerEngine } from '../worker-engine'
+import { wellFormedMessage } from '../well-formed'
 import { DEFAULT_N_CTX, assertFits, chooseBackend, climbDown, degradationLadder, kvCacheBytes, planContext, type LoadAttempt } from './load-plan'
 import { completionPrompt, constraintParams, resolveMode, samplingParams, toWllamaMessage } from './prompt'
+import { neutraliser, readSpecialTokens } from './special-tokens'
 import { readStream, type StreamChunk } from './stream'
 import { MIN_SAMPLE_TOKENS, PROBE_MAX_BYTES, cachedChoice, chooseFromUse, maxProbeThreads, probeKey, probeThreads, recordUse, saveChoice, useSamples, type ThreadChoice } from './thread-probe'
 
@@ -25,6 +27,8 @@ const CPU_ONLY: GpuProbe = { hasAdapter: false, features: [] }
 export class WllamaEngine implements WorkerEngine {
   private wllama: Wllama | null = null
   private loaded: LoadedModel | null = null
+  /** Breaks the model's special-token strings in message text, so typed `</s>` stays text (special-tokens.ts). */
+  private neutralise: (text: string) => string = text => text
   /** Set while a big model's thread count is learnt from its chats: where to record their decode speed. */
   private learning: { key: string, threads: number } | null = null
 
@@ -32,7 +36,13 @@ export class WllamaEngine implements WorkerEngine {
     return this.loaded
   }
 
-  async load(req: LoadRequest): Promise<LoadedModel> {
+  /**
+   * Loads the model. `onProgress` hears a `load` step (no byte counts: wllama reads a Blob in one call) at each stage:
+   * the header checked, each thread-probe measurement, the final load; the page's load watchdog counts silence from
+   * the last one (inference-connection.ts), so a first load that probes threads on a busy machine is not cut short.
+   */
+  async load(req: LoadRequest, opts: { onProgress?: (p: Progress) => void } = {}): Promise<LoadedModel> {
+    const step = () => opts.onProgress?.({ phase: 'load', loadedBytes: 0, totalBytes: 0, bytesPerSecond: 0 })
     await this.unload()
     const started = performance.now()
     // A split GGUF loads as one model: wllama takes the parts in order.
@@ -40,13 +50,15 @@ export class WllamaEngine implements WorkerEngine {
     files.forEach((f, i) => assertSize(f, req.fileSizes?.[i]))
     const file = files[0]!
     // The header check and the WebGPU question are independent: ask both at once. "CPU only" asks no GPU at all.
-    const [summary, gpu] = await Promise.all([readSummary(file), req.nGpuLayers === 0 ? CPU_ONLY : probeWebGpu()])
+    const [summary, gpu, specials] = await Promise.all([readSummary(file), req.nGpuLayers === 0 ? CPU_ONLY : probeWebGpu(), readSpecialTokens(blobSource(file))])
     const requestedCtx = req.nCtx ?? DEFAULT_N_CTX
     const fit = { fileBytes: files.reduce((n, f) => n + f.size, 0), nCtx: requestedCtx, ...summary, deviceMemoryGiB: (navigator as { deviceMemory?: number }).deviceMemory }
     assertFits(fit)
     const { nCtx, reason } = planContext(fit)
     const backend = chooseBackend(req.nGpuLayers, gpu, summary.blockCount)
-    const threads = await chooseThreads(req, file, fit.fileBytes, backend.gpuLayers)
+    step()
+    const threads = await chooseThreads(req, file, fit.fileBytes, backend.gpuLayers, step)
+    step()
     const { value: wllama, attempt, changes } = await climbDown(
       degradationLadder(nCtx, backend.gpuLayers),
       a => createWllama(files, paramsFor(a, threads.threads, req.chatTemplate)),
@@ -54,6 +66,7 @@ export class WllamaEngine implements WorkerEngine {
     if (reason)
       changes.unshift(`The context was reduced from ${requestedCtx} to ${nCtx} tokens: ${reason}.`)
     this.wllama = wllama
+    this.neutralise = neutraliser(specials)
     this.learning = threads.learnKey ? { key: threads.learnKey, threads: wllama.getNumThreads() } : null
     const info = wllama.getLoadedContextInfo()
     this.loaded = {
@@ -87,9 +100,12 @@ export class WllamaEngine implements WorkerEngine {
     try {
       const constraints = constraintParams(req, mode)
       const isNative = !!req.tools?.length
+      // A lone surrogate breaks wllama's string passing ("Invalid typed array length"): every caller gets this too.
+      // Message text is plain text: the prompt is tokenised with special tokens parsed, so typed ones are broken first.
+      const messages = req.messages.map(wellFormedMessage).map(m => ({ ...m, content: this.neutralise(m.content) }))
       const stream = mode === 'chat'
-        ? await wllama.createChatCompletion({ ...common, ...constraints, messages: req.messages.map(m => toWllamaMessage(m, isNative)) })
-        : await wllama.createCompletion({ ...common, ...constraints, prompt: completionPrompt(req.messages) })
+        ? await wllama.createChatCompletion({ ...common, ...constraints, messages: messages.map(m => toWllamaMessage(m, isNative)) })
+        : await wllama.createCompletion({ ...common, ...constraints, prompt: completionPrompt(messages) })
       const result = await readStream(stream as AsyncIterable<StreamChunk>, run.onDelta)
       if (run.signal.aborted)
         throw new AppError('aborted')
@@ -98,7 +114,7 @@ export class WllamaEngine implements WorkerEngine {
       return summary
     }
     catch (err) {
-      throw run.signal.aborted ? new AppError('aborted') : toAppError(err, 'inference_failed')
+      throw run.signal.aborted ? new AppError('aborted') : contextError(err) ?? toAppError(err, 'inference_failed')
     }
   }
 
@@ -118,6 +134,18 @@ export class WllamaEngine implements WorkerEngine {
     recordUse(learning.key, learning.threads, metrics.decodeTokensPerSecond)
       .catch((err: unknown) => console.warn('Could not record the decode speed for the thread choice', err))
   }
+}
+
+/**
+ * llama.cpp refuses a prompt longer than the context before processing it, with its exact size: "request (802 tokens)
+ * exceeds the available context size (256 tokens), try increasing it". That count is `context_exceeded`'s details.
+ */
+function contextError(err: unknown): AppError | undefined {
+  const match = /request \((\d+) tokens\) exceeds the available context size \((\d+) tokens\)/.exec(err instanceof Error ? err.message : String(err))
+  if (!match)
+    return undefined
+  const [promptTokens, nCtx] = [Number(match[1]), Number(match[2])]
+  return new AppError('context_exceeded', `The prompt needs ${promptTokens} tokens, but the model's context holds ${nCtx}.`, { details: { promptTokens, nCtx } })
 }
 
 /** The cheap check before every load: the file still has the size that was verified. */
@@ -156,7 +184,7 @@ function paramsFor(a: LoadAttempt, threads: number, chatTemplate?: string): Load
  * The thread count: the setting; else 1 without isolation; else the cached choice; else a probe (small models) or the
  * next count to learn from chats (models of `threadProbeMaxBytes` and more: each probe load would read them again).
  */
-async function chooseThreads(req: LoadRequest, file: File, modelBytes: number, gpuLayers: number): Promise<ThreadChoice & { learnKey?: string }> {
+async function chooseThreads(req: LoadRequest, file: File, modelBytes: number, gpuLayers: number, onMeasure?: () => void): Promise<ThreadChoice & { learnKey?: string }> {
   if (req.nThreads)
     return { threads: req.nThreads, source: 'setting' }
   const cores = navigator.hardwareConcurrency ?? 1
@@ -173,7 +201,10 @@ async function chooseThreads(req: LoadRequest, file: File, modelBytes: number, g
     await saveChoice(key, fromUse)
     return fromUse
   }
-  const choice = await probeThreads(maxProbeThreads(cores), t => measureDecode(file, t, gpuLayers))
+  const choice = await probeThreads(maxProbeThreads(cores), (t) => {
+    onMeasure?.()
+    return measureDecode(file, t, gpuLayers)
+  })
   // An unclear choice (rounds disagreed: the machine's load changed under the probe) is used now, measured again next time.
   if (choice.source === 'measured' && choice.isClear)
     await saveChoice(key, choice)

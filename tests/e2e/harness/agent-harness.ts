@@ -146,12 +146,34 @@ async function managerScenario(geminiUrl: string) {
   return { first: summary(first), second: summary(second), third: summary(third), events: events.filter(e => e.type !== 'progress').map(e => (e.type === 'status' ? `status:${e.status}` : e.type === 'fallback' ? `fallback:${e.from}->${e.to}:${e.reason.code}` : e.type)) }
 }
 
+/** Loads another model from the served models folder into the engine (with its own chat template). */
+async function loadFile(file: string, nCtx: number): Promise<{ hasChatTemplate: boolean, nCtx: number }> {
+  const bytes = await (await fetch(`./models/${file}`)).arrayBuffer()
+  const writable = await createModelWritable(`harness-${file}`)
+  await writable.write(bytes)
+  await writable.close()
+  const loaded = await engine.load({ model: { id: `local/models/${file}`, repo: 'local/models', file }, fileName: `harness-${file}`, nCtx, nThreads: 1, nGpuLayers: 0 })
+  return { hasChatTemplate: loaded.hasChatTemplate, nCtx: loaded.nCtx }
+}
+
+/** One request straight to the engine: its summary, or its error's code and message. */
+async function engineChat(messages: ChatRequest['messages'], maxTokens = 4): Promise<{ summary?: Awaited<ReturnType<WllamaEngine['chat']>>, error?: { code: string, message: string } }> {
+  try {
+    const summary = await engine.chat({ messages, sampling: { temperature: 0, maxTokens } }, { signal: new AbortController().signal, queueWaitMs: 0, onDelta: () => {} })
+    return { summary: JSON.parse(JSON.stringify(summary)) as typeof summary }
+  }
+  catch (err) {
+    const e = err instanceof AppError ? err : new AppError('unknown', String(err))
+    return { error: { code: e.code, message: e.message } }
+  }
+}
+
 declare global {
-  interface Window { agentHarness: { run: typeof run, managerScenario: typeof managerScenario, reload: typeof reload } }
+  interface Window { agentHarness: { run: typeof run, managerScenario: typeof managerScenario, reload: typeof reload, loadFile: typeof loadFile, engineChat: typeof engineChat } }
 }
 
 setup().then(() => {
-  window.agentHarness = { run, managerScenario, reload }
+  window.agentHarness = { run, managerScenario, reload, loadFile, engineChat }
   document.getElementById('state')!.textContent = 'ready'
 }, (err: unknown) => {
   document.getElementById('state')!.textContent = `error: ${err instanceof Error ? err.message : String(err)}`

@@ -15,10 +15,11 @@ afterEach(() => {
 /** Test ids that older tests use, kept when the store's field names changed. */
 const RENAMED: Record<string, string> = { nThreads: 'setting-threads', idleUnloadMinutes: 'setting-idle-minutes' }
 /**
- * Settings with their own control outside the form (theme: the header toggle), edited as a group (tools), or shown
- * only when they apply (geminiKeyHost: a confirmation for a non-Google Gemini host).
+ * Settings with their own control outside the form (theme: the header toggle), edited as a group (tools, mcpServers:
+ * tests/unit/components/settings-mcp.test.ts), or shown only when they apply (geminiKeyHost: a confirmation for a
+ * non-Google Gemini host).
  */
-const ELSEWHERE = new Set(['theme', 'tools', 'geminiKeyHost'])
+const ELSEWHERE = new Set(['theme', 'tools', 'geminiKeyHost', 'mcpServers'])
 
 describe('SettingsForm', () => {
   it('has a labelled control for every setting, the Gemini key and each tool', async () => {
@@ -39,6 +40,7 @@ describe('SettingsForm', () => {
     for (const tool of TOOL_NAMES)
       expect(ids).toContain(`setting-tool-${tool}`)
     expect(ids).toContain('setting-gemini-key')
+    expect(ids).toContain('mcp-add')
     app.unmount()
   })
 

@@ -6,7 +6,7 @@ import { expect } from 'vitest'
 import { AppError } from '../../../src/protocol/errors'
 import type { ChatCall, LoadedModel, LoadRequest, WorkerEvent, WorkerRequest } from '../../../src/protocol/messages'
 import { RequestQueue } from '../../../src/engines/request-queue'
-import type { ChatChunk, ChatRequest, ChatSummary, ModelRef } from '../../../src/engines/types'
+import type { ChatChunk, ChatRequest, ChatSummary, ModelRef, Progress } from '../../../src/engines/types'
 import type { Endpoint } from '../../../src/engines/worker-client'
 import type { ChatRun, WorkerEngine } from '../../../src/engines/worker-engine'
 import { createWorkerHandler } from '../../../src/engines/worker-handler'
@@ -74,7 +74,7 @@ export class ScriptedEngine implements WorkerEngine {
     }
   }
 
-  load(req: LoadRequest): Promise<LoadedModel> {
+  load(req: LoadRequest, _opts?: { onProgress?: (p: Progress) => void }): Promise<LoadedModel> {
     return this.inCall(() => this.loadNow(req))
   }
 

@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { InferenceConnection, type ConnectionEvents } from '../../../src/engines/inference-connection'
 import type { LoadRequest, QueueState } from '../../../src/protocol/messages'
-import type { ChatChunk } from '../../../src/engines/types'
+import type { ChatChunk, Progress } from '../../../src/engines/types'
 import { DEFAULT_DELTAS, LOAD, STORIES, chatCall, closeFakeWorkers, collect, fakeWorker, rejection, texts, type FakeWorker } from './fakes'
 
 const connections: InferenceConnection[] = []
@@ -287,5 +287,53 @@ describe('InferenceConnection', () => {
     await second.done
     await vi.waitFor(() => expect(states.at(-1)).toEqual({ running: [], waiting: [] }))
     expect(states.some(s => s.running.length === 1 && s.running[0]?.id === 'chat-3' && s.waiting.length === 0)).toBe(true)
+  })
+})
+
+describe('load watchdog (issue 18 item 10)', () => {
+  it('a load that never ends fails with load_timeout naming the file, the worker is replaced, and the next load works', async () => {
+    const workers: FakeWorker[] = []
+    const restarts: string[] = []
+    const connection = new InferenceConnection(() => {
+      const worker = fakeWorker()
+      // The first worker's engine never returns from load, as with a chat template that loops.
+      if (!workers.length)
+        worker.engine.load = () => new Promise(() => {})
+      workers.push(worker)
+      return worker.endpoint
+    }, { onRestart: reason => restarts.push(reason.code) }, { loadTimeoutMs: req => (req.fileName === 'stories260K.gguf' ? 30 : 0) })
+    connections.push(connection)
+    const stuck = await rejection(connection.load(LOAD))
+    expect(stuck).toMatchObject({ code: 'load_timeout', message: expect.stringContaining('"stories260K.gguf"') })
+    expect(workers[0]!.isTerminated()).toBe(true)
+    expect(restarts).toEqual(['load_timeout'])
+    await expect(connection.load({ ...LOAD, fileName: 'other.gguf' })).resolves.toMatchObject({ model: STORIES })
+    expect(workers).toHaveLength(2)
+  })
+
+  it('counts silence, not the whole load: a load that keeps reporting progress (thread-probe loads) is not cut short', async () => {
+    const connection = new InferenceConnection(() => {
+      const worker = fakeWorker()
+      const load = worker.engine.load.bind(worker.engine)
+      // Ten steps 50 ms apart: 500 ms in all, five times the 100 ms limit, but never 100 ms without progress.
+      worker.engine.load = async (req: LoadRequest, opts?: { onProgress?: (p: Progress) => void }) => {
+        for (let i = 0; i < 10; i++) {
+          opts?.onProgress?.({ phase: 'load', loadedBytes: 0, totalBytes: 0, bytesPerSecond: 0 })
+          await new Promise(resolve => setTimeout(resolve, 50))
+        }
+        return load(req, opts)
+      }
+      return worker.endpoint
+    }, {}, { loadTimeoutMs: () => 100 })
+    connections.push(connection)
+    const steps: string[] = []
+    await expect(connection.load(LOAD, { onProgress: p => steps.push(p.phase) })).resolves.toMatchObject({ model: STORIES })
+    expect(steps).toHaveLength(10)
+  })
+
+  it('the default deadline grows with the file: 45 s, plus 30 s a GiB', async () => {
+    const { loadDeadlineMs } = await import('../../../src/engines/inference-connection')
+    expect(loadDeadlineMs(LOAD)).toBe(45_000)
+    expect(loadDeadlineMs({ ...LOAD, fileSizes: [2 ** 30, 2 ** 30] })).toBe(105_000)
   })
 })

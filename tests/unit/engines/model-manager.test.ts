@@ -187,6 +187,8 @@ describe('ModelManager', () => {
       expect(result.steps.some(s => s.kind === 'answer')).toBe(false)
       expect(result.metrics).toHaveLength(local.requests.length)
       expect(local.requests.filter(isPlain)).toHaveLength(1)
+      // Computed afresh: not on top of the KV cache the tool prompt left behind.
+      expect(local.requests.filter(isPlain)[0]!.promptReuse).toBe(false)
       // The reply is reset once the loop is over, then streams; no step comes after it.
       const reset = log.lastIndexOf('reset')
       expect(log.slice(reset + 1)).toEqual(['delta:The capital of France is Paris.'])
