@@ -25,7 +25,7 @@ test('the chat fills the screen: composer pinned at the bottom, only the message
   expect(await pageOverflow(page)).toEqual({ x: 0, y: 0 })
   const list = await messageList(page).evaluate(el => ({ overflow: el.scrollHeight - el.clientHeight, bottom: el.scrollHeight - el.scrollTop - el.clientHeight }))
   expect(list.overflow).toBeGreaterThan(0)
-  expect(list.bottom).toBeLessThan(2)
+  expect(list.bottom).toBeLessThan(4)
   await expect(composer).toBeInViewport({ ratio: 1 })
   await expect(lastMessage(page)).toBeInViewport()
   // No metrics, thread samples, memory or restart buttons in the chat.
@@ -42,7 +42,7 @@ test('conversations sidebar: grouped by date, titles whole, collapsible', async 
   await expect(sidebar.getByRole('heading', { name: 'Today' })).toBeVisible()
   const title = sidebar.getByTestId('open-conversation').first()
   await expect(title).toHaveText('Once upon a time there was')
-  expect(await title.evaluate(el => el.scrollWidth <= el.clientWidth)).toBe(true)
+  expect(await title.evaluate(el => el.scrollWidth <= el.clientWidth && el.scrollHeight <= el.clientHeight)).toBe(true)
   await page.getByTestId('toggle-sidebar').click()
   await expect(sidebar).toBeHidden()
   await expect(page.getByTestId('toggle-sidebar')).toHaveAttribute('aria-expanded', 'false')
@@ -89,7 +89,7 @@ test('header: the model picker lists downloaded models and opens the library; th
 test('first run: what the app is, example prompts that fill the composer, the recommended model with its size, focus on the composer once a model is ready', async ({ page }) => {
   await openApp(page)
   const empty = page.getByTestId('chat-empty')
-  await expect(empty.getByRole('heading')).toHaveText('A private AI assistant that runs in your browser.')
+  await expect(empty.getByRole('heading').first()).toHaveText('A private AI assistant that runs in your browser.')
   await expect(empty.getByTestId('first-message-hint')).toContainText(/downloads SmolLM2 135M Instruct \(\d+ MiB\)/)
   const examples = empty.getByTestId('example-prompt')
   await expect(examples).toHaveCount(4)
