@@ -115,8 +115,9 @@ export class InferenceConnection {
     }
     const watchdog = new Promise<never>((_, reject) => {
       fire = () => {
-        const file = req.fileName || req.model.file
-        const reason = new AppError('load_timeout', `Loading "${file}" made no progress for ${Math.round(limitMs / 1000)} s, so the inference engine was restarted. The model's chat template may loop, or the file may be damaged.`)
+        // The model's own file name, not its storage name (an encoded OPFS name means nothing to a person).
+        const file = req.model.file.split('/').pop() || req.model.file
+        const reason = new AppError('load_timeout', `Loading "${file}" made no progress for ${Math.round(limitMs / 1000)} s, so the inference engine was restarted. The device may be very busy; if it happens every time, the model's chat template may loop.`)
         if (this.client === client)
           this.restart(reason)
         reject(reason)

@@ -80,7 +80,7 @@ export const ERROR_HELP: Record<ErrorCode, { title: string, action: string }> = 
   key_host_unconfirmed: { title: 'The Gemini key was not sent: the Gemini base URL is not a Google address and you have not confirmed it.', action: 'In Settings, check the Gemini base URL and confirm that your key may go to that host, or empty the field to use Google.' },
   insecure_endpoint: { title: 'The key was not sent: plain http is only allowed to this computer (localhost).', action: 'Use an https:// address in Settings, or a server on localhost.' },
   context_exceeded: { title: 'This message does not fit in the model\'s context.', action: 'Shorten the message, raise the context size in Settings, or start a new chat.' },
-  load_timeout: { title: 'The model took too long to load, so the engine was restarted.', action: 'Pick another model, or set a chat template for this one in Settings (its own may loop); a damaged file: delete it and download it again.' },
+  load_timeout: { title: 'The model took too long to load, so the engine was restarted.', action: 'Send your message again: a busy device (other apps or tabs working hard) loads slowly. If it happens every time, pick another model, or set a chat template for this one in Settings (its own may loop).' },
   mcp_unreachable: { title: 'An MCP server could not be reached, so its tools were left out.', action: 'Check that the server is running and its URL in Settings > MCP servers, then press Refresh tools.' },
   mcp_rejected: { title: 'An MCP server refused the request: its token is missing or wrong.', action: 'Check the server\'s token in Settings > MCP servers.' },
 }

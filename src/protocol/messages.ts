@@ -37,7 +37,7 @@ export interface LoadRequest {
   nThreads?: number
   /**
    * Models from this size on (bytes, all parts) learn their thread count from chats instead of probe loads.
-   * Default 256 MiB (engines/wllama/thread-probe.ts); a deployment's app-config.json may set it.
+   * Default 32 MiB (engines/wllama/thread-probe.ts); a deployment's app-config.json may set it.
    */
   threadProbeMaxBytes?: number
   /** Layers on the GPU; 0 is CPU only. Unset means all when WebGPU is usable. */

@@ -29,8 +29,13 @@ export interface ThreadChoice {
   isClear?: boolean
 }
 
-/** Models from this size on learn their thread count from chats instead of probe loads. */
-export const PROBE_MAX_BYTES = 256 * 2 ** 20
+/**
+ * Models from this size on learn their thread count from chats instead of probe loads. 32 MiB: the probe loads the
+ * file 4-6 times, and for the 94 MiB instruct model a newcomer's first message downloads, that made the first load
+ * take 119 s on a busy 2-core machine (a newcomer's test run; one of three runs hit the load watchdog), where a single
+ * load takes a few seconds. Learning starts at 1 thread, which the probe chose on this machine anyway.
+ */
+export const PROBE_MAX_BYTES = 32 * 2 ** 20
 /** Chats recorded per thread count before a big model's choice is made. */
 export const USE_SAMPLES_NEEDED = 3
 /** A chat shorter than this says little about decode speed and is not recorded. */

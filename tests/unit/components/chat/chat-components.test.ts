@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createApp, nextTick, type Component } from 'vue'
 import type { AgentStep } from '../../../../src/agent/types'
+import ChatComposer from '../../../../src/components/chat/ChatComposer.vue'
 import ChatMarkdown from '../../../../src/components/chat/ChatMarkdown.vue'
 import ChatReplyInfo from '../../../../src/components/chat/ChatReplyInfo.vue'
 import ChatSteps from '../../../../src/components/chat/ChatSteps.vue'
@@ -96,5 +97,44 @@ describe('ChatReplyInfo', () => {
     const el = mount(ChatReplyInfo, { message: reply })
     expect(el.textContent?.replace(/\s+/g, ' ').trim())
       .toBe('wllama · stories260K.gguf · first token 123 ms · 87.3 tokens/s · Interrupted (the page was reloaded or closed while it was written)')
+  })
+})
+
+describe('ChatComposer', () => {
+  const tools = { isOn: false, reason: 'Tools off (Auto).', isOverridden: false }
+
+  it('keeps a message typed while a reply is written: Enter neither sends nor clears it (a newcomer lost one this way)', async () => {
+    const sent: string[] = []
+    const el = mount(ChatComposer, { isGenerating: true, isDisabled: false, tools, onSend: (t: string) => sent.push(t) })
+    const box = el.querySelector('textarea')!
+    box.value = 'And of Germany?'
+    box.dispatchEvent(new Event('input'))
+    box.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter' }))
+    await nextTick()
+    expect(sent).toEqual([])
+    expect(box.value).toBe('And of Germany?')
+  })
+
+  it('sends on Enter when nothing is being written, and empties the box', async () => {
+    const sent: string[] = []
+    const el = mount(ChatComposer, { isGenerating: false, isDisabled: false, tools, onSend: (t: string) => sent.push(t) })
+    const box = el.querySelector('textarea')!
+    box.value = 'What is the capital of France?'
+    box.dispatchEvent(new Event('input'))
+    box.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter' }))
+    await nextTick()
+    expect(sent).toEqual(['What is the capital of France?'])
+    expect(box.value).toBe('')
+  })
+})
+
+describe('ChatReplyInfo on a failed reply', () => {
+  it('says why in words, not as a bare code (the code stays in the tooltip)', () => {
+    const message = { id: 'm', conversationId: 'c', seq: 1, role: 'assistant', content: '', status: 'error', createdAt: 0, backend: 'wllama', errorCode: 'load_timeout' } as StoredMessage
+    const el = mount(ChatReplyInfo, { message })
+    const tag = el.querySelector('[data-testid=reply-error]')!
+    expect(tag.textContent).toContain('Not answered: The model took too long to load')
+    expect(tag.textContent).not.toContain('load_timeout')
+    expect(tag.getAttribute('title')).toBe('load_timeout')
   })
 })
