@@ -49,6 +49,9 @@ export async function closeSettings(page: Page): Promise<void> {
   if (await drawer.isVisible())
     await page.keyboard.press('Escape')
   await expect(drawer).toBeHidden()
+  // Esc closes the drawer with history.back(): wait until that navigation is over, or a reload right after it is
+  // aborted (ERR_ABORTED, seen in engine.spec.ts on this branch).
+  await expect(page).not.toHaveURL(/\/settings(?:[?#]|$)/)
 }
 
 export async function setGreedy(page: Page, maxTokens = 64): Promise<void> {
