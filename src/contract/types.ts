@@ -4,20 +4,12 @@
  * Nothing here imports Vue, Pinia or the DOM: it runs in the worker and in Node tests.
  */
 import type { ErrorCode } from '../shared/errors'
+import type { ModelRef } from '../models/model-ref'
+
+/** Services load models by reference; the type belongs to `models/`, re-exported for the contract's users. */
+export type { ModelRef }
 
 export type ServiceId = 'wllama' | 'webllm' | 'gemini' | 'openai-compat'
-
-/** A model file on a Hugging Face-compatible hub. */
-export interface ModelRef {
-  /** Stable id, `${repo}/${file}`. */
-  id: string
-  /** `owner/name` on the hub. */
-  repo: string
-  /** Path of the file inside the repo, e.g. `stories260K.gguf`. */
-  file: string
-  /** Branch, tag or commit. Default `main`. */
-  revision?: string
-}
 
 export interface Capabilities {
   /** Runs on this device; no prompt leaves it. */

@@ -4,7 +4,7 @@
  */
 import { listFiles, modelInfo } from '@huggingface/hub'
 import { AppError } from '../shared/errors'
-import type { ModelRef } from '../contract/types'
+import type { ModelRef } from './model-ref'
 
 export const PUBLIC_HUB_URL = 'https://huggingface.co'
 
