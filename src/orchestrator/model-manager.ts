@@ -231,7 +231,7 @@ export class ModelManager {
    * followed by a plain reply to the same messages (not the failed tool messages); an abort is never followed.
    */
   private async agent(backend: AIService, req: TurnRequest): Promise<RecoveredTurn> {
-    // Every request of the turn (history, tool observations, retries) carries well-formed text (engines/well-formed.ts).
+    // Every request of the turn (history, tool observations, retries) carries well-formed text (contract/well-formed.ts).
     const service = withWellFormedText(backend)
     const config = this.opts.config()
     const { messages, signal, confirm, onStep, onDelta, onAnswerReset, sampling } = req
