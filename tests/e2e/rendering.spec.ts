@@ -117,7 +117,7 @@ test('a long streamed reply is rendered far fewer times than it has deltas', asy
   await configure(page)
   // 3,000 deltas, each its own SSE event a millisecond apart (each arrives in its own task, as from a real server).
   const deltas = Array.from({ length: 3000 }, (_, i) => i % 150 === 149 ? `word${i}.\n\n` : i % 40 === 39 ? `\`code${i}\` ` : `word${i} `)
-  llm.script.push({ ...openai.text(...deltas), delayMs: 1 })
+  llm.script.push({ kind: 'stream', text: deltas, delayMs: 1 })
   // Count renders structurally: DOM mutation batches inside the reply's Markdown, one per render (a task or a frame).
   await page.evaluate(() => {
     const w = window as unknown as { __renders: number }
