@@ -41,6 +41,8 @@ export const ERROR_CODES = [
   'context_exceeded',
   'mcp_unreachable',
   'mcp_rejected',
+  'storage_full',
+  'conversation_not_saved',
 ] as const
 
 export type ErrorCode = (typeof ERROR_CODES)[number]
@@ -83,6 +85,8 @@ export const ERROR_HELP: Record<ErrorCode, { title: string, action: string }> = 
   load_timeout: { title: 'The model took too long to load, so the engine was restarted.', action: 'Send your message again: a busy device (other apps or tabs working hard) loads slowly. If it happens every time, pick another model, or set a chat template for this one in Settings (its own may loop).' },
   mcp_unreachable: { title: 'An MCP server could not be reached, so its tools were left out.', action: 'Check that the server is running and its URL in Settings > MCP servers, then press Refresh tools.' },
   mcp_rejected: { title: 'An MCP server refused the request: its token is missing or wrong.', action: 'Check the server\'s token in Settings > MCP servers.' },
+  storage_full: { title: 'Storage on this device is full, so your latest changes are not saved yet.', action: 'Free space: delete downloaded models you no longer use, or old chats. Unsaved messages stay on screen and are saved as soon as there is room; do not reload or close the tab until then.' },
+  conversation_not_saved: { title: 'The browser refused to save a change to your conversations.', action: 'Your messages stay on this screen. Send again or try again; if it repeats, export your conversations, then reload.' },
 }
 
 /** The shape an error has while it crosses `postMessage`. */
