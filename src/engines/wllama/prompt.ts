@@ -1,5 +1,6 @@
 /** How a chat request becomes wllama parameters: with the model's chat template, or as a plain completion. */
 import type { ChatMessage, ChatRequest, PromptMode, SamplingSettings } from '../types'
+import { neutraliseJson } from './special-tokens'
 
 export const DEFAULT_MAX_TOKENS = 256
 export const DEFAULT_TEMPERATURE = 0.7
@@ -38,14 +39,16 @@ export function samplingParams(s: SamplingSettings = {}) {
 /**
  * Output constraints and tools in llama-server's names. A JSON Schema is compiled to a grammar by llama.cpp:
  * `response_format` on the chat path, `json_schema` on the raw completion path (llama-server's /completion field,
- * which wllama passes through although its types do not list it).
+ * which wllama passes through although its types do not list it). The tools (names, descriptions, schemas: an MCP
+ * server's words as much as the app's) are rendered by the chat template into the prompt, which is tokenised with
+ * special tokens parsed, so they pass through `neutralise` (the model's special-token breaker) like message text.
  */
-export function constraintParams(req: ChatRequest, mode: 'chat' | 'completion'): Record<string, unknown> {
+export function constraintParams(req: ChatRequest, mode: 'chat' | 'completion', neutralise: (text: string) => string = text => text): Record<string, unknown> {
   if (mode === 'completion')
     return req.responseSchema ? { json_schema: req.responseSchema } : {}
   return {
     ...(req.responseSchema && { response_format: { type: 'json_schema', json_schema: { name: 'step', schema: req.responseSchema, strict: true } } }),
-    ...(req.tools?.length && { tools: req.tools }),
+    ...(req.tools?.length && { tools: neutraliseJson(req.tools, neutralise) }),
   }
 }
 

@@ -62,6 +62,23 @@ export function neutraliser(specialTokens: readonly string[]): (text: string) =>
   })
 }
 
+/**
+ * A copy of a JSON value (a tool definition, its parameters schema) with every string, object keys included, passed
+ * through `neutralise`. Tool names and descriptions come from MCP servers as well as from the app, and the chat
+ * template renders them into the prompt that is tokenised with special tokens parsed, like message text. A name or
+ * key that contained a special token no longer matches after this, so such a tool fails its calls instead of steering
+ * the model.
+ */
+export function neutraliseJson<T>(value: T, neutralise: (text: string) => string): T {
+  if (typeof value === 'string')
+    return neutralise(value) as T
+  if (Array.isArray(value))
+    return value.map(v => neutraliseJson(v as unknown, neutralise)) as T
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [neutralise(k), neutraliseJson(v as unknown, neutralise)])) as T
+  return value
+}
+
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 }
