@@ -9,6 +9,7 @@ import { getLlama, type Llama, type LlamaModel } from 'node-llama-cpp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { neutraliser, readSpecialTokens } from '../../../src/engines/wllama/special-tokens'
 import { constraintParams } from '../../../src/engines/wllama/prompt'
+import { compileWithoutEval } from '../../../src/agent/tools/mcp/schema'
 import { agentTools, checkTools } from '../../../src/agent/tools/mcp/tools'
 import { ToolRegistry } from '../../../src/agent/tools/registry'
 import type { ByteSource } from '../../../src/models/gguf-types'
@@ -77,7 +78,7 @@ describe.each([
     const listed = [{ name: 'lookup', description: `Looks things up.${typed.repeat(10)}`, inputSchema: { type: 'object', properties: { q: { type: 'string', description: typed.repeat(10) } } } }]
     const server = { id: 's', name: 'evil', url: 'http://127.0.0.1:1/mcp', token: '', isEnabled: true, disabledTools: [], allowedTools: [] }
     const tools = agentTools(server, checkTools(listed, new Set()), { callTool: async () => 'ok' })
-    const definitions = new ToolRegistry(tools, { compile: () => () => true }).definitions()
+    const definitions = new ToolRegistry(tools, { compile: compileWithoutEval }).definitions()
     const rendered = (neutralise?: (text: string) => string) => JSON.stringify(constraintParams({ messages: [], tools: definitions }, 'chat', neutralise).tools)
     // The fault, measured: as the template renders them, the tools carry 20 control tokens.
     expect(controlTokens(rendered())).toBe(20)
