@@ -48,7 +48,7 @@ function keyOf(w: PendingWrite): string {
 
 /** The error a refused write is reported with; `cause` is the browser's. */
 export function storageFullError(cause?: unknown): AppError {
-  return new AppError('storage_full', 'The unsaved messages are kept on this screen and saved by themselves as soon as there is room.', { cause })
+  return new AppError('storage_full', undefined, { cause })
 }
 
 /**

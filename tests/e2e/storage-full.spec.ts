@@ -52,7 +52,7 @@ test('storage full while saving a chat: a quota notice, the reply shown and mark
   const notice = page.locator('[data-testid=error][data-code=storage_full]')
   await expect(notice).toBeVisible()
   await expect(notice).toContainText('Storage on this device is full')
-  await expect(notice).toContainText('delete downloaded models you no longer use, or old chats')
+  await expect(notice).toContainText('Delete downloaded models or old chats')
   await expect(notice).not.toContainText('private browsing')
   await expect(notice.getByTestId('storage-usage')).toContainText('This app stores')
   await expect(notice.getByTestId('storage-full-models')).toBeVisible()

@@ -418,7 +418,7 @@ describe('chat store when storage is full (issue 17 item 10)', () => {
         { role: 'assistant', content: 'Once upon a time', status: 'done' },
       ])
       expect(conversations.error?.code).toBe('storage_full')
-      expect(conversations.error?.action).toContain('delete downloaded models')
+      expect(conversations.error?.action).toContain('Delete downloaded models or old chats')
       expect(conversations.unsaved).toEqual(chat.messages.slice(2).map(m => m.id))
       expect((await stored()).map(m => m.content)).toEqual(['First', 'Once upon a time'])
     }
