@@ -6,7 +6,7 @@
  * itself and still there after a reload.
  */
 import { expect, test, type Page } from '@playwright/test'
-import { ask, downloadStories, openApp, reloadAndWaitLoaded, setGreedy } from './helpers'
+import { ask, loadedModel, openApp, setGreedy, storiesCard } from './helpers'
 
 const LILY = 'there was a little girl named Lily'
 
@@ -42,8 +42,11 @@ test.beforeEach(async ({ page }) => {
 })
 
 test('storage full while saving a chat: a quota notice, the reply shown and marked unsaved, saved by itself once there is room, kept after a reload', async ({ page }) => {
-  await openApp(page)
-  await downloadStories(page)
+  // Two model loads (first visit, reload): slow on a busy machine.
+  test.setTimeout(360_000)
+  await openApp(page, '/models')
+  await storiesCard(page).getByTestId('download').click()
+  await expect(storiesCard(page).getByTestId('model-state')).toHaveText('Loaded', { timeout: 150_000 })
   await setGreedy(page)
 
   await refuseConversationWrites(page, true)
@@ -69,7 +72,8 @@ test('storage full while saving a chat: a quota notice, the reply shown and mark
   expect(stored[0]).toBe('Once upon a time')
   expect(stored[1]).toContain(LILY)
 
-  await reloadAndWaitLoaded(page)
+  await page.reload()
+  await expect(loadedModel(page)).toHaveAttribute('data-loaded', /stories260K\.gguf$/, { timeout: 150_000 })
   const messages = page.getByTestId('chat-message')
   await expect(messages).toHaveCount(2)
   await expect(messages.nth(1)).toContainText(LILY)
