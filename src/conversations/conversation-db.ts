@@ -10,8 +10,8 @@
  * Writes go through a {@link SaveQueue}: one refused because storage is full is kept in memory, merged into what
  * this tab reads, and retried (next write, a timer, `retrySaving()` after space was freed), so nothing is lost.
  */
-import { AppError } from '../protocol/errors'
-import { isQuotaError } from '../protocol/quota'
+import { AppError } from '../shared/errors'
+import { isQuotaError } from '../shared/quota'
 import { committed, getAll, request } from './idb'
 import { SaveQueue, storageFullError, type PendingWrite, type SaveQueueState } from './save-queue'
 import type { Conversation, ConversationWithMessages, StoredMessage } from './types'

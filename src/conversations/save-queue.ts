@@ -4,8 +4,8 @@
  * turn is lost while the tab stays open, and the order of writes is kept (a message's `seq` is assigned at its first
  * successful write, so a reply is never stored before the question it answers). Framework-free.
  */
-import { AppError } from '../protocol/errors'
-import { isQuotaError } from '../protocol/quota'
+import { AppError } from '../shared/errors'
+import { isQuotaError } from '../shared/quota'
 import type { Conversation, StoredMessage } from './types'
 
 /** A write that can wait: a conversation's header or one message, the latest version of it. */

@@ -4,7 +4,7 @@ import { openConversationDb, type ConversationChange, type ConversationDb } from
 import { checkImportSize, parseExport, toExportJson } from '../conversations/export-import'
 import type { SaveQueueState } from '../conversations/save-queue'
 import { newId, type Conversation, type StoredMessage } from '../conversations/types'
-import { AppError, toAppError } from '../protocol/errors'
+import { AppError, toAppError } from '../shared/errors'
 
 /** Title of a conversation before its first message names it. */
 export const UNTITLED = 'New chat'

@@ -2,8 +2,8 @@ import { del, get, set } from 'idb-keyval'
 import { defineStore } from 'pinia'
 import { computed, reactive, ref, shallowRef, toRaw, watch, type WritableComputedRef } from 'vue'
 import { PUBLIC_HUB_URL } from '../models/hub-client'
-import { AppError } from '../protocol/errors'
-import { isQuotaError } from '../protocol/quota'
+import { AppError } from '../shared/errors'
+import { isQuotaError } from '../shared/quota'
 import {
   DEFAULT_SETTINGS, RELOAD_FIELDS, sanitizeSettings, validateSettings,
   type SettingsSnapshot, type UserSettings,

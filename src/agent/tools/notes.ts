@@ -4,8 +4,8 @@
  * query, and found notes go to a cloud model only once the person has allowed it (askNotesToCloud).
  */
 import { createStore, entries, get, set, type UseStore } from 'idb-keyval'
-import { AppError } from '../../protocol/errors'
-import { isQuotaError } from '../../protocol/quota'
+import { AppError } from '../../shared/errors'
+import { isQuotaError } from '../../shared/quota'
 import type { Tool } from './tool'
 
 /** A saved note. */

@@ -9,8 +9,8 @@ import { IDBFactory } from 'fake-indexeddb'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { openConversationDb, type ConversationDb } from '../../../src/conversations/conversation-db'
 import type { StoredMessage } from '../../../src/conversations/types'
-import { AppError } from '../../../src/protocol/errors'
-import { isQuotaError } from '../../../src/protocol/quota'
+import { AppError } from '../../../src/shared/errors'
+import { isQuotaError } from '../../../src/shared/quota'
 import { refuseWrites, type QuotaFault } from './quota-faults'
 
 const open: ConversationDb[] = []

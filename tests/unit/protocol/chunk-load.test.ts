@@ -4,8 +4,8 @@
  * 'chunk_load_failed' (plain words, the file, Reload), also across the worker boundary and from a cloud SDK's import.
  */
 import { describe, expect, it } from 'vitest'
-import { networkError } from '../../../src/engines/cloud-common'
-import { deserializeError, ERROR_HELP, serializeError, toAppError } from '../../../src/protocol/errors'
+import { networkError } from '../../../src/services/cloud/cloud-common'
+import { deserializeError, ERROR_HELP, serializeError, toAppError } from '../../../src/shared/errors'
 
 const URL_ = 'http://127.0.0.1:4195/assets/wllama-engine-BGxyNxGC.js'
 
