@@ -100,6 +100,11 @@ export const useChatStore = defineStore('chat', () => {
 
   // Another conversation was opened (selected, or the open one deleted or an import opened): show its messages.
   watch(() => conversations.currentId, (id) => {
+    // The last error belonged to the conversation left behind (its reply keeps showing it there).
+    if (id !== openId && !isGenerating.value) {
+      error.value = null
+      errorReplyId.value = null
+    }
     if (id !== openId)
       void loadMessages(id).catch((err: unknown) => { conversations.error = toAppError(err, 'conversations_unavailable') })
   })

@@ -36,8 +36,11 @@ export const useReadinessStore = defineStore('readiness', () => {
   let probing: AbortController | null = null
 
   /**
-   * Checks that the OpenAI-compatible server answers at all: a GET of its model list, `no-cors` so a server without
-   * CORS headers for it still counts as there. @returns when the check is over
+   * Checks that the OpenAI-compatible server answers this page at all: a GET of its model list with no credentials or
+   * custom headers (a simple CORS request, no preflight). Any HTTP answer counts, a 404 or 401 too; a refused
+   * connection, or a server that does not allow this page (no CORS headers: chat requests would fail the same way),
+   * does not. Not `no-cors`: the page is cross-origin isolated (COEP require-corp), which refuses opaque answers
+   * without a Cross-Origin-Resource-Policy header, so every server would look down. @returns when the check is over
    */
   async function checkServer(): Promise<void> {
     const url = settings.openaiUrl.trim()
@@ -52,7 +55,7 @@ export const useReadinessStore = defineStore('readiness', () => {
     const timer = setTimeout(() => controller.abort(), SERVER_PROBE_TIMEOUT_MS)
     let state: 'ok' | 'unreachable'
     try {
-      await fetch(`${url.replace(/\/+$/, '').replace(/\/v1$/, '')}/v1/models`, { mode: 'no-cors', signal: controller.signal, cache: 'no-store' })
+      await fetch(`${url.replace(/\/+$/, '').replace(/\/v1$/, '')}/v1/models`, { signal: controller.signal, cache: 'no-store' })
       state = 'ok'
     }
     catch {
@@ -93,7 +96,7 @@ export const useReadinessStore = defineStore('readiness', () => {
       if (probe.value?.url === url && probe.value.state === 'unreachable') {
         return {
           backend, url, isBlocking: false,
-          error: new AppError('service_unavailable', `The server at ${hostOf(url)} does not answer. Check that it is running and that its address in Settings is right.`),
+          error: new AppError('service_unavailable', `The server at ${hostOf(url)} does not answer this page. Check that it is running, that its address in Settings is right, and that it allows requests from other sites (CORS; for Ollama, OLLAMA_ORIGINS).`),
         }
       }
     }
