@@ -27,15 +27,18 @@ const questions = (page: Page) => page.locator('[data-testid=chat-message][data-
 /** The texts on screen: a question's, or a reply's answer (its Markdown, without agent steps or notices). */
 const text = (page: Page, role: 'user' | 'assistant') => page.locator(`[data-testid=chat-message][data-role=${role}]`).getByTestId(role === 'user' ? 'message-content' : 'reply-markdown')
 
-/** Screenshots of the page as it is, at 1280x800 and 360x740 (the viewport is put back afterwards). */
+/** Screenshots of the page as it is, at 1280x800 and 360x740 (the viewport and the sidebar are put back afterwards). */
 async function shoot(page: Page, name: string, focus?: () => Promise<void>): Promise<void> {
   const before = page.viewportSize()
+  const toggle = page.getByTestId('toggle-sidebar')
+  let hasClosedSidebar = false
   for (const [width, height] of [[1280, 800], [360, 740]] as const) {
     await page.setViewportSize({ width, height })
     // On a phone the conversations are a drawer: closed, as a phone shows the chat.
-    const scrim = page.getByRole('button', { name: 'Close conversations' })
-    if (width < 800 && await scrim.isVisible())
-      await scrim.click()
+    if (width < 800 && await page.locator('#conversations').isVisible()) {
+      await toggle.click()
+      hasClosedSidebar = true
+    }
     await focus?.()
     await page.screenshot({ path: `${SHOTS}/${name}-${width}.png` })
     // No horizontal scroll at any size.
@@ -43,8 +46,8 @@ async function shoot(page: Page, name: string, focus?: () => Promise<void>): Pro
   }
   if (before)
     await page.setViewportSize(before)
-  if (!await page.locator('#conversations').isVisible() && await page.getByTestId('toggle-sidebar').isVisible())
-    await page.getByTestId('toggle-sidebar').click()
+  if (hasClosedSidebar)
+    await toggle.click()
 }
 
 /** The page is controlled by the service worker, so a reload gets the policy built from the saved settings. */
