@@ -21,9 +21,9 @@ export default defineConfig({
       // Registered by src/composables/service-worker.ts through workbox-window, so the app can show its state.
       injectRegister: false,
       registerType: 'prompt',
-      // Our own service worker (workers/sw.ts): it must add COOP/COEP and the CSP to what it serves.
+      // Our own service worker (src/workers/service-worker/sw.ts): it must add COOP/COEP and the CSP to what it serves.
       strategies: 'injectManifest',
-      srcDir: 'workers',
+      srcDir: 'src/workers/service-worker',
       filename: 'sw.ts',
       manifest: {
         name: 'Local AI Assistant',

@@ -1,13 +1,13 @@
 /**
- * The app's resumable download (`src/models/fetch-resume.ts`) on Node: files in a folder of the file system, hasher
+ * The app's resumable download (`src/downloads/fetch-resume.ts`) on Node: files in a folder of the file system, hasher
  * checkpoints in memory (a checkpoint only saves re-hashing; without one a resume re-hashes the part on disk).
  * Used by `./test-models.ts` to fill the test models' cache through the same code the app downloads with.
  */
 import { openAsBlob } from 'node:fs'
 import { mkdir, open, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { DownloadStorage } from '../src/models/fetch-resume.ts'
-import type { FileSink } from '../src/models/file-sink.ts'
+import type { DownloadStorage } from '../src/downloads/fetch-resume.ts'
+import type { FileSink } from '../src/downloads/file-sink.ts'
 import type { HashCheckpoint } from '../src/models/manifest.ts'
 
 /**

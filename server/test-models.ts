@@ -2,7 +2,7 @@
  * The models the tests and `npm start` use, on any machine. `./test-models.json` pins each one (Hub repo, commit,
  * path, SHA-256, size). {@link ensureTestModels} takes a file from MODELS_DIR when its size and SHA-256 match; else,
  * when it has a Hub original, fetches it once into a git-ignored cache (`.cache/models/`) through the app's own
- * download code (`src/models/hub-client.ts` for size, SHA-256 and URL; `src/models/fetch-resume.ts` for the resumable,
+ * download code (`src/models/hub-client.ts` for size, SHA-256 and URL; `src/downloads/fetch-resume.ts` for the resumable,
  * hashed download, here on the file system), and keeps it only when its SHA-256 matches.
  *
  * SHA-256s of files already checked are kept in `<cacheDir>/hashes.json` by (path, size, mtime), so a repeat call
@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs'
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { fetchToOpfs } from '../src/models/fetch-resume.ts'
+import { fetchToOpfs } from '../src/downloads/fetch-resume.ts'
 import { hubFileUrl, hubFilesInfo } from '../src/models/hub-client.ts'
 import { sha256File, type ModelsManifest, type ModelsManifestEntry } from './mirror-repos.ts'
 import { resolveModelsDir } from './models-dir.ts'

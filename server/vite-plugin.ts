@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Connect, Plugin } from 'vite'
-import { buildCsp, ISOLATION_HEADERS } from '../workers/sw-headers.ts'
+import { buildCsp, ISOLATION_HEADERS } from '../src/workers/service-worker/sw-headers.ts'
 import { createHubMirror, type MirrorFile, type MirrorHubFile } from './hub-mirror.ts'
 import { resolveModelsDir } from './models-dir.ts'
 
@@ -42,7 +42,7 @@ function isolation(_req: IncomingMessage, res: ServerResponse, next: () => void)
 /**
  * The production CSP on the preview server's responses (the dev server has none: Vite's dev client needs inline
  * code). It allows the default services; origins the user configures at run time are added by the service worker,
- * which reads the saved settings when it serves the page (workers/sw.ts).
+ * which reads the saved settings when it serves the page (src/workers/service-worker/sw.ts).
  */
 function csp(_req: IncomingMessage, res: ServerResponse, next: () => void) {
   res.setHeader('Content-Security-Policy', buildCsp())

@@ -7,7 +7,7 @@ import PerformanceScreen from './components/screens/PerformanceScreen.vue'
  * One URL per screen, so links, reloads and Back work. Settings and Help are drawers over the chat: their routes
  * show the chat underneath and open the drawer (App.vue keeps the drawer and the URL in step), so Back closes them.
  * The screens are small, so they ship with the page; the service worker answers every app path with index.html
- * offline (workers/sw.ts).
+ * offline (src/workers/service-worker/sw.ts).
  */
 export const router = createRouter({
   history: createWebHistory(import.meta.env.BASE_URL),

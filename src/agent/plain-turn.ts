@@ -3,8 +3,8 @@
  * models without a chat template (a story model cannot follow a tool protocol), so their text still streams.
  * Same result shape as the ReAct loop, so the manager, fallback and UI treat both alike.
  */
-import type { AIService, ChatMessage, SamplingSettings } from '../engines/types'
-import { AppError } from '../protocol/errors'
+import type { AIService, ChatMessage, SamplingSettings } from '../contract/types'
+import { AppError } from '../shared/errors'
 import { recordEnding, type AgentTurn } from './react-loop'
 
 export interface PlainTurnOptions {

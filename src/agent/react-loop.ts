@@ -7,8 +7,8 @@
  * The transcript (AgentStep[]) has the same shape whichever backend or strategy answered.
  */
 import { AnswerStreamer } from './answer-stream'
-import { AppError } from '../protocol/errors'
-import type { AIService, ChatMessage, ChatSummary, RequestMetrics, SamplingSettings, ToolCall } from '../engines/types'
+import { AppError } from '../shared/errors'
+import type { AIService, ChatMessage, ChatSummary, RequestMetrics, SamplingSettings, ToolCall } from '../contract/types'
 import { buildRequest, chooseStrategy, parseReply, type StepBounds, type StrategyKind } from './strategies'
 import type { ParsedStep } from './text-parser'
 import { NOTE_READING_TOOLS, askNotesToCloud } from './tools/notes'

@@ -8,7 +8,7 @@
  * - the model is told to answer at once when no tool fits, so a general-knowledge question gets no tool call.
  * A step whose thought or answer is nothing but a fragment of these instructions is rejected ({@link isCopiedFromPrompt}).
  */
-import type { ChatMessage } from '../engines/types'
+import type { ChatMessage } from '../contract/types'
 import { FINAL } from './text-parser'
 import type { Tool } from './tools/tool'
 

@@ -7,7 +7,7 @@
  * The history is always OpenAI-shaped messages (assistant `tool_calls`, `tool` results), so a conversation can move
  * between backends and strategies at any turn.
  */
-import type { Capabilities, ChatMessage, ChatRequest, ChatSummary, SamplingSettings, ToolCall } from '../engines/types'
+import type { Capabilities, ChatMessage, ChatRequest, ChatSummary, SamplingSettings, ToolCall } from '../contract/types'
 import { isCopiedFromPrompt, stepPrompt } from './step-prompt'
 import { FINAL, parseStepText, stepFromJson, type ParsedStep } from './text-parser'
 import type { ToolRegistry } from './tools/registry'

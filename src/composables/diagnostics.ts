@@ -5,7 +5,7 @@
  * listed by code and HTTP status only (error-log.ts keeps nothing else), and a model address loses its query. Every
  * value still passes through {@link redactSecrets}.
  */
-import type { WorkerEnvironment } from '../protocol/messages'
+import type { WorkerEnvironment } from '../contract/messages'
 import type { LoggedError } from './error-log'
 
 /** Filled in by vite.config.ts from package.json. */

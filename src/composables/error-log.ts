@@ -1,5 +1,5 @@
 import { shallowRef } from 'vue'
-import type { AppError } from '../protocol/errors'
+import type { AppError } from '../shared/errors'
 
 /**
  * One error the user saw, kept for "Copy diagnostics": its code, HTTP status and time only. The message is not kept:

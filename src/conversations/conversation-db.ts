@@ -7,7 +7,7 @@
  * read-write transactions on a store one at a time, across tabs), so two tabs writing one conversation never reuse a
  * position; every committed change is announced on a BroadcastChannel so the other tabs refresh.
  */
-import { AppError } from '../protocol/errors'
+import { AppError } from '../shared/errors'
 import { withParents } from './branches'
 import { committed, getAll, request } from './idb'
 import type { Conversation, ConversationWithMessages, StoredMessage } from './types'

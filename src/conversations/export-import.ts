@@ -6,7 +6,7 @@
  * Framework-free.
  */
 import type { ErrorObject, ValidateFunction } from 'ajv'
-import { AppError } from '../protocol/errors'
+import { AppError } from '../shared/errors'
 import { EXPORT_FORMAT, EXPORT_VERSION, type READ_VERSIONS } from './export-schema'
 import { validate as generatedValidate } from './export-validator.generated'
 import { withParents } from './branches'

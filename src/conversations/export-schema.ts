@@ -5,7 +5,7 @@
  * something the app would not have written itself.
  */
 
-import { FINISH_REASONS, REPLY_NOTICE_CODES } from '../engines/types'
+import { FINISH_REASONS, REPLY_NOTICE_CODES } from '../contract/types'
 
 /** The `format` field every export carries. */
 export const EXPORT_FORMAT = 'local-ai-conversations'

@@ -4,7 +4,7 @@
  * Framework-free.
  */
 import type { AgentStep } from '../agent/types'
-import type { ChatMessage } from '../engines/types'
+import type { ChatMessage } from '../contract/types'
 import type { StoredMessage } from './types'
 
 function stepMessages(steps: AgentStep[]): ChatMessage[] {

@@ -3,7 +3,7 @@
  * Framework-free: no Vue, Pinia or DOM.
  */
 import type { AgentStep } from '../agent/types'
-import type { ChatMessage, ChatSummary, FinishReason, ReplyNotice, RequestMetrics } from '../engines/types'
+import type { ChatMessage, ChatSummary, FinishReason, ReplyNotice, RequestMetrics } from '../contract/types'
 
 /**
  * Where a message is in its life. `streaming` is only ever seen while a reply is being written; a `streaming`

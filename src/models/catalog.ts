@@ -4,7 +4,7 @@
  * SHA-256 are read from the hub when a download starts, pinned to that commit. The server may provide its own list
  * (`/app-config.json`, served by `npm start` from the local mirror), shown first.
  */
-import type { ModelRef } from '../engines/types'
+import type { ModelRef } from './model-ref'
 import catalogData from './catalog.json'
 
 export interface CatalogEntry extends ModelRef {

@@ -3,7 +3,7 @@
  * the 4 GiB ceiling of 32-bit WebAssembly memory), storage (what this site may still store) and the GPU path.
  * Pure: the caller passes what it read from `navigator.deviceMemory`, the storage estimate and the WebGPU probe.
  */
-import { formatBytes } from '../utils/format'
+import { formatBytes } from '../shared/format'
 
 /** wasm32 addresses at most 4 GiB: weights, KV cache and buffers must fit in it for the CPU path. */
 export const WASM_MEMORY_LIMIT_BYTES = 4 * 2 ** 30

@@ -3,7 +3,7 @@
  * window of the file and grows it in chunks, from 16 KiB doubling up to 1 MiB, only when parsing needs more bytes.
  * Small first chunks keep tiny models' tensor data unread; big ones keep a 10 MB tokenizer to a handful of reads.
  */
-import { AppError } from '../protocol/errors'
+import { AppError } from '../shared/errors'
 import type { ByteSource, GgufValueTypeName } from './gguf-types'
 
 const FIRST_CHUNK_BYTES = 16 * 1024

@@ -5,7 +5,7 @@
  *   "GGUF" | u32 version | u64 tensor count | u64 kv count | kv pairs | tensor infos | padding | tensor data ...
  *                                                           ^ read in growing chunks (16 KiB up to 1 MiB)
  */
-import { AppError } from '../protocol/errors'
+import { AppError } from '../shared/errors'
 import { Cursor, invalid, SCALAR_BYTES } from './gguf-cursor'
 import {
   GGML_TYPES, GGUF_VALUE_TYPES, LLAMA_FILE_TYPES,

@@ -3,8 +3,8 @@
  * through the official `@huggingface/hub` client. Only the base URL differs between production and tests.
  */
 import { listFiles, modelInfo } from '@huggingface/hub'
-import { AppError } from '../protocol/errors'
-import type { ModelRef } from '../engines/types'
+import { AppError } from '../shared/errors'
+import type { ModelRef } from './model-ref'
 
 export const PUBLIC_HUB_URL = 'https://huggingface.co'
 

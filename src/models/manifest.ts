@@ -7,7 +7,7 @@
  * resumed download continues the SHA-256 instead of re-reading the whole partial file.
  */
 import { createStore, del, get, set, values } from 'idb-keyval'
-import type { ModelRef } from '../engines/types'
+import type { ModelRef } from './model-ref'
 
 export type CacheState = 'missing' | 'partial' | 'verifying' | 'ready'
 

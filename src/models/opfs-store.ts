@@ -3,7 +3,7 @@
  * Layout: `/models/<file name>`, the name made by `storageName()` (storage-name.ts) from (repo, revision, file), or,
  * for models stored before it, the old `owner--repo--file` name their manifest entry records.
  */
-import { AppError } from '../protocol/errors'
+import { AppError } from '../shared/errors'
 
 const MODELS_DIR = 'models'
 

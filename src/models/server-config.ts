@@ -2,10 +2,10 @@
  * `/app-config.json` as the app accepts it. The file comes from whoever hosts the app (server/vite-plugin.ts writes
  * it for `npm start`), is cached for offline starts and feeds the hub address, the catalog and the thread-probe
  * threshold, so each value is checked before use: the hub must be a well-formed http(s) address
- * (src/protocol/origin.ts; a `javascript:` or wildcard hub is dropped), sizes whole byte counts within reason
+ * (src/shared/origin.ts; a `javascript:` or wildcard hub is dropped), sizes whole byte counts within reason
  * (1e300, negative or NaN read as unknown), names bounded. A bad field is left out, the rest kept; problems are listed.
  */
-import { endpointProblem } from '../protocol/origin'
+import { endpointProblem } from '../shared/origin'
 
 /** A model file the server lists. */
 export interface ServerModel {

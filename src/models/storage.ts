@@ -2,7 +2,7 @@
  * The origin's storage as the browser reports it: the used/quota figures, persistence, the space check before a
  * download, and which models to delete first when space is short (least recently used).
  */
-import { AppError } from '../protocol/errors'
+import { AppError } from '../shared/errors'
 import type { StoredModel } from './manifest'
 import { storageEstimate } from './opfs-store'
 

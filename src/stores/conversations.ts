@@ -3,7 +3,7 @@ import { ref, watch } from 'vue'
 import { openConversationDb, type ConversationChange, type ConversationDb } from '../conversations/conversation-db'
 import { checkImportSize, conversationFingerprint, parseExport, toExportJson } from '../conversations/export-import'
 import { newId, type Conversation, type StoredMessage } from '../conversations/types'
-import { AppError, toAppError } from '../protocol/errors'
+import { AppError, toAppError } from '../shared/errors'
 
 /** Title of a conversation before its first message names it. */
 export const UNTITLED = 'New chat'

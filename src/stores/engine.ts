@@ -1,11 +1,11 @@
 import { defineStore } from 'pinia'
 import { ref, shallowRef } from 'vue'
-import { EngineLock } from '../engines/engine-lock'
-import { InferenceConnection } from '../engines/inference-connection'
-import { WorkerService, type LoadOptions } from '../engines/worker-service'
-import type { RequestMetrics } from '../engines/types'
-import { AppError } from '../protocol/errors'
-import type { QueueState, WorkerEnvironment } from '../protocol/messages'
+import { EngineLock } from '../services/local/engine-lock'
+import { InferenceConnection } from '../services/local/inference-connection'
+import { WorkerService, type LoadOptions } from '../services/local/worker-service'
+import type { RequestMetrics } from '../contract/types'
+import { AppError } from '../shared/errors'
+import type { QueueState, WorkerEnvironment } from '../contract/messages'
 
 interface UaMemory {
   bytes: number

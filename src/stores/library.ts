@@ -5,16 +5,16 @@
  */
 import { defineStore } from 'pinia'
 import { computed, ref, toRaw } from 'vue'
-import type { ModelRef, Progress } from '../engines/types'
+import type { ModelRef, Progress } from '../contract/types'
 import { toModelRef } from '../models/catalog'
-import { startDownload } from '../models/download-client'
-import { discardModel } from '../models/downloader'
-import { presenceOf, verifiedNotice, verifyStoredModel } from '../models/library-checks'
-import { importLocalFile } from '../models/local-import'
+import { startDownload } from '../services/library/download-client'
+import { discardModel } from '../downloads/downloader'
+import { presenceOf, verifiedNotice, verifyStoredModel } from '../services/library/library-checks'
+import { importLocalFile } from '../services/library/local-import'
 import { filesOf, getCheckpoint, listStoredModels, type StoredModel } from '../models/manifest'
 import { deleteModelFile, listModelFiles, modelFileSize, storageEstimate } from '../models/opfs-store'
 import { lruSuggestion, requestPersist } from '../models/storage'
-import { AppError, toAppError } from '../protocol/errors'
+import { AppError, toAppError } from '../shared/errors'
 
 /** What the library knows of a model in this browser. */
 export type LibraryState = 'ready' | 'partial' | 'evicted' | 'damaged'

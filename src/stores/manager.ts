@@ -1,5 +1,5 @@
 /**
- * A thin Pinia shell over the framework-free ModelManager core (src/engines/model-manager.ts): it mirrors the core's
+ * A thin Pinia shell over the framework-free ModelManager core (src/orchestrator/model-manager.ts): it mirrors the core's
  * events into refs the UI renders and forwards calls. Wiring, for the chat store and settings:
  *
  * ```ts
@@ -13,10 +13,10 @@
 import { defineStore } from 'pinia'
 import { computed, markRaw, ref, shallowRef } from 'vue'
 import type { AgentStep } from '../agent/types'
-import { ModelManager, type ManagerOptions, type ManagerStatus, type TurnRequest, type TurnResult } from '../engines/model-manager'
-import type { ModelRef, Progress, ServiceId } from '../engines/types'
-import { DEFAULT_MANAGER_CONFIG, type ManagerConfig } from '../engines/manager-config'
-import { AppError } from '../protocol/errors'
+import { ModelManager, type ManagerOptions, type ManagerStatus, type TurnRequest, type TurnResult } from '../orchestrator/model-manager'
+import type { ModelRef, Progress, ServiceId } from '../contract/types'
+import { DEFAULT_MANAGER_CONFIG, type ManagerConfig } from '../orchestrator/manager-config'
+import { AppError } from '../shared/errors'
 import { useEngineStore } from './engine'
 import { useMcpStore } from './mcp'
 import { useModelsStore } from './models'

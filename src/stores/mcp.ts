@@ -11,7 +11,7 @@ import { agentTools, checkTools, serverLabel } from '../agent/tools/mcp/tools'
 import type { McpServerConfig, McpToolInfo } from '../agent/tools/mcp/types'
 import { builtinTools } from '../agent/tools/registry'
 import type { Tool } from '../agent/tools/tool'
-import { toAppError, type ErrorCode } from '../protocol/errors'
+import { toAppError, type ErrorCode } from '../shared/errors'
 import { useSettingsStore } from './settings'
 
 /** Limit for connecting and listing tools before a turn, in ms: a silent server delays an answer by at most this. */

@@ -1,9 +1,9 @@
 import { defineStore } from 'pinia'
 import { computed, ref, watch } from 'vue'
-import { GOOGLE_GEMINI_HOST, keyDestination } from '../engines/gemini/key-destination'
-import { hostOf } from '../engines/reply-notice'
+import { GOOGLE_GEMINI_HOST, keyDestination } from '../services/gemini/key-destination'
+import { hostOf } from '../contract/reply-notice'
 import { isBlockedByPolicy } from '../composables/security-policy'
-import { AppError } from '../protocol/errors'
+import { AppError } from '../shared/errors'
 import { useEngineStore } from './engine'
 import { useSettingsStore } from './settings'
 

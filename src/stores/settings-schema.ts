@@ -2,10 +2,10 @@
  * The user's settings as plain data: their type, defaults and validation. Framework-free (no Vue, Pinia or DOM), so
  * the agent core and Node tests can use it; the Pinia store in `settings.ts` keeps it reactive and persisted.
  */
-import { DEFAULT_N_CTX } from '../engines/wllama/load-plan'
-import { DEFAULT_MAX_TOKENS, DEFAULT_TEMPERATURE } from '../engines/wllama/prompt'
+import { DEFAULT_N_CTX } from '../models/load-plan'
+import { DEFAULT_MAX_TOKENS, DEFAULT_TEMPERATURE } from '../contract/prompt'
 import type { McpServerConfig } from '../agent/tools/mcp/types'
-import { endpointProblem } from '../protocol/origin'
+import { endpointProblem } from '../shared/origin'
 
 /** Which backend answers. `auto` picks the best local one and falls back to Gemini when allowed. */
 export const BACKEND_CHOICES = ['auto', 'local-cpu', 'local-gpu', 'gemini', 'openai-compat'] as const
@@ -148,7 +148,7 @@ function numIn(v: unknown, min: number, max: number, what: string): string | und
 }
 
 /**
- * '' or a well-formed http(s) address (src/protocol/origin.ts): its origin goes into the CSP, so no wildcard, `;`,
+ * '' or a well-formed http(s) address (src/shared/origin.ts): its origin goes into the CSP, so no wildcard, `;`,
  * spaces, user name or query.
  */
 function optionalUrl(v: unknown, what: string): string | undefined {

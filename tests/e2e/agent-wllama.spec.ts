@@ -7,7 +7,7 @@
 import { expect, test, type Page } from '@playwright/test'
 import { Ajv } from 'ajv'
 import type { AgentTurn } from '../../src/agent/react-loop'
-import type { ChatRequest } from '../../src/engines/types'
+import type { ChatRequest } from '../../src/contract/types'
 import { gemini, startGeminiServer } from '../fixtures/gemini-server'
 import { serveHarness, type HarnessServer } from './harness/serve'
 

@@ -2,7 +2,7 @@
  * Issue 18 items 7 and 9 on the real engine (wllama in Chromium, the harness page): what only llama.cpp shows.
  */
 import { expect, test, type Page } from '@playwright/test'
-import type { ChatMessage } from '../../src/engines/types'
+import type { ChatMessage } from '../../src/contract/types'
 import { serveHarness, type HarnessServer } from './harness/serve'
 
 let harness: HarnessServer

@@ -4,7 +4,7 @@
  * memory (where the worker and llama.cpp live) does not grow without bound, and a final request still answers.
  *
  * This soak found that wllama wedges when a completion starts while cancelled ones are still winding down (four
- * requests never settled, wllama polling at full CPU, in 4 of 8 runs): src/engines/engine-gate.ts is the fix.
+ * requests never settled, wllama polling at full CPU, in 4 of 8 runs): src/workers/inference/engine-gate.ts is the fix.
  */
 import { readFileSync } from 'node:fs'
 import { expect, test, type Browser } from '@playwright/test'

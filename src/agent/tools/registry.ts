@@ -4,7 +4,7 @@
  * after the user confirms. Every failure comes back as an error observation for the model, never as an exception.
  */
 import type { ValidateFunction } from 'ajv'
-import type { ToolDefinition } from '../../engines/types'
+import type { ToolDefinition } from '../../contract/types'
 import { calculatorTool } from './calculator'
 import { dateTimeTool } from './datetime'
 import { saveNoteTool, searchNotesTool } from './notes'

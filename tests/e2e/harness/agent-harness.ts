@@ -7,12 +7,12 @@
 import { runAgentTurn, type AgentTurn } from '../../../src/agent/react-loop'
 import type { StrategyKind } from '../../../src/agent/strategies'
 import { builtinTools, ToolRegistry } from '../../../src/agent/tools/registry'
-import type { AIService, ChatChunk, ChatRequest, ModelRef } from '../../../src/engines/types'
-import { DEFAULT_MANAGER_CONFIG } from '../../../src/engines/manager-config'
-import { ModelManager, type ManagerEvent } from '../../../src/engines/model-manager'
-import { WllamaEngine } from '../../../src/engines/wllama/wllama-engine'
+import type { AIService, ChatChunk, ChatRequest, ModelRef } from '../../../src/contract/types'
+import { DEFAULT_MANAGER_CONFIG } from '../../../src/orchestrator/manager-config'
+import { ModelManager, type ManagerEvent } from '../../../src/orchestrator/model-manager'
+import { WllamaEngine } from '../../../src/workers/inference/wllama/wllama-engine'
 import { createModelWritable } from '../../../src/models/opfs-store'
-import { AppError } from '../../../src/protocol/errors'
+import { AppError } from '../../../src/shared/errors'
 
 const MODEL: ModelRef = { id: 'local/models/stories260K.gguf', repo: 'local/models', file: 'stories260K.gguf' }
 const FILE = 'harness-stories260K.gguf'

@@ -1,14 +1,14 @@
 /// <reference types="vite/client" />
 /**
- * Test-only page: the production inference worker (workers/inference.worker.ts, created by the production
+ * Test-only page: the production inference worker (src/workers/inference/inference.worker.ts, created by the production
  * worker client) with real wllama on stories260K.gguf, driven hard: hundreds of chat requests through its queue with
  * random cancels and per-request timeouts. The spec calls `window.soak.run(...)` and checks every request settled
  * exactly once and the worker still answers.
  */
-import { InferenceConnection } from '../../../src/engines/inference-connection'
-import type { ModelRef } from '../../../src/engines/types'
+import { InferenceConnection } from '../../../src/services/local/inference-connection'
+import type { ModelRef } from '../../../src/contract/types'
 import { createModelWritable } from '../../../src/models/opfs-store'
-import { toAppError } from '../../../src/protocol/errors'
+import { toAppError } from '../../../src/shared/errors'
 import { mulberry32 } from '../../seeded-random'
 
 const MODEL: ModelRef = { id: 'local/models/stories260K.gguf', repo: 'local/models', file: 'stories260K.gguf' }

@@ -2,9 +2,9 @@
 import 'fake-indexeddb/auto'
 import { createPinia, setActivePinia } from 'pinia'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { DEFAULT_MANAGER_CONFIG } from '../../../src/engines/manager-config'
+import { DEFAULT_MANAGER_CONFIG } from '../../../src/orchestrator/manager-config'
 import { useModelManagerStore } from '../../../src/stores/manager'
-import { AppError } from '../../../src/protocol/errors'
+import { AppError } from '../../../src/shared/errors'
 import { gemini, startGeminiServer, type ScriptedServer } from '../../fixtures/gemini-server'
 import { ScriptedService } from './scripted-service'
 

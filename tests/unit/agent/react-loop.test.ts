@@ -4,8 +4,8 @@ import { compile } from './compile'
 import { runAgentTurn } from '../../../src/agent/react-loop'
 import { builtinTools, ToolRegistry } from '../../../src/agent/tools/registry'
 import type { Tool } from '../../../src/agent/tools/tool'
-import { AppError } from '../../../src/protocol/errors'
-import type { ChatMessage } from '../../../src/engines/types'
+import { AppError } from '../../../src/shared/errors'
+import type { ChatMessage } from '../../../src/contract/types'
 import { ScriptedService } from './scripted-service'
 
 const USER: ChatMessage[] = [{ role: 'user', content: 'What is 6 * 7?' }]

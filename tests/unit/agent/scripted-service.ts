@@ -1,6 +1,6 @@
 /** A scripted AIService for the agent tests: each request gets the next scripted reply; every request is recorded. */
-import { AppError } from '../../../src/protocol/errors'
-import type { AIService, Capabilities, ChatChunk, ChatRequest, ModelRef, Progress, ServiceId, ServiceStatus, Support, ToolCall } from '../../../src/engines/types'
+import { AppError } from '../../../src/shared/errors'
+import type { AIService, Capabilities, ChatChunk, ChatRequest, ModelRef, Progress, ServiceId, ServiceStatus, Support, ToolCall } from '../../../src/contract/types'
 
 export interface ScriptedReply {
   text?: string

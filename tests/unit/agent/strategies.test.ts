@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import { buildRequest, chooseStrategy, parseReply, promptFor, stepSchema } from '../../../src/agent/strategies'
 import { toolLine } from '../../../src/agent/step-prompt'
-import type { ChatMessage, ChatSummary } from '../../../src/engines/types'
+import type { ChatMessage, ChatSummary } from '../../../src/contract/types'
 import { METRICS } from './scripted-service'
 import { builtinTools, ToolRegistry } from '../../../src/agent/tools/registry'
 

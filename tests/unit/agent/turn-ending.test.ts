@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { runPlainTurn } from '../../../src/agent/plain-turn'
 import { runAgentTurn } from '../../../src/agent/react-loop'
 import { ToolRegistry, builtinTools } from '../../../src/agent/tools/registry'
-import type { ChatChunk, ChatSummary } from '../../../src/engines/types'
+import type { ChatChunk, ChatSummary } from '../../../src/contract/types'
 import { METRICS, ScriptedService } from './scripted-service'
 
 /** A service whose one reply ends with `ending`. */

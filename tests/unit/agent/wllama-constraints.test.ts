@@ -1,6 +1,6 @@
 /** What the agent's requests become in wllama's parameters: schema as a grammar source, tools and tool turns. */
 import { describe, expect, it } from 'vitest'
-import { constraintParams, toWllamaMessage } from '../../../src/engines/wllama/prompt'
+import { constraintParams, toWllamaMessage } from '../../../src/contract/prompt'
 
 const schema = { type: 'object', properties: { a: { type: 'string' } } }
 const tools = [{ type: 'function' as const, function: { name: 'calculator', description: 'd', parameters: { type: 'object' } } }]

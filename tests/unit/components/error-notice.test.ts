@@ -5,7 +5,7 @@ import { createApp, h, nextTick } from 'vue'
 import ErrorNotice from '../../../src/components/common/ErrorNotice.vue'
 import { useErrorLog } from '../../../src/composables/error-log'
 import { usePanels } from '../../../src/composables/panels'
-import { AppError, ERROR_CODES, ERROR_HELP } from '../../../src/protocol/errors'
+import { AppError, ERROR_CODES, ERROR_HELP } from '../../../src/shared/errors'
 
 let host: HTMLElement | null = null
 afterEach(() => {

@@ -7,7 +7,7 @@ import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { headingIds, slugify } from '../../../src/components/help/slug'
-import { ERROR_CODES } from '../../../src/protocol/errors'
+import { ERROR_CODES } from '../../../src/shared/errors'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
 const FILES = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter(f => f.endsWith('.md')).map(f => `docs/${f}`)]

@@ -1,6 +1,6 @@
-/** The service worker's and preview server's headers (workers/sw-headers.ts). */
+/** The service worker's and preview server's headers (src/workers/service-worker/sw-headers.ts). */
 import { describe, expect, it } from 'vitest'
-import { buildCsp, endpointOrigins, withAppHeaders } from '../../../workers/sw-headers'
+import { buildCsp, endpointOrigins, withAppHeaders } from '../../../src/workers/service-worker/sw-headers'
 
 function directive(csp: string, name: string): string[] {
   return csp.split(';').map(d => d.trim().split(/\s+/)).find(d => d[0] === name)?.slice(1) ?? []

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import { parseExport, toExportJson } from '../../../src/conversations/export-import'
 import type { ConversationWithMessages } from '../../../src/conversations/types'
-import { AppError } from '../../../src/protocol/errors'
+import { AppError } from '../../../src/shared/errors'
 
 const sample: ConversationWithMessages = {
   id: 'c1',

@@ -3,9 +3,9 @@
  * loopback; the production SDK/fetch code, only the base URL differs). Used by gemini.test.ts and openai-compat.test.ts.
  */
 import { afterEach, beforeEach, expect, it, vi } from 'vitest'
-import { cloudModel } from '../../../src/engines/cloud-common'
-import type { RetryInfo } from '../../../src/engines/retry'
-import type { AIService, ChatChunk, ChatRequest } from '../../../src/engines/types'
+import { cloudModel } from '../../../src/services/cloud/cloud-common'
+import type { RetryInfo } from '../../../src/services/cloud/retry'
+import type { AIService, ChatChunk, ChatRequest } from '../../../src/contract/types'
 import { quirkReply, type QuirkCase } from '../../fixtures/quirk-corpus'
 import type { Reply, ScriptedServer } from '../../fixtures/scripted-server'
 

@@ -5,11 +5,11 @@
  * with the numbers and the choices; the engine's count ("request (N tokens) exceeds...") corrects the estimate.
  */
 import { describe, expect, it } from 'vitest'
-import { fitHistory } from '../../../src/engines/context-fit'
-import { DEFAULT_MANAGER_CONFIG } from '../../../src/engines/manager-config'
-import { ModelManager } from '../../../src/engines/model-manager'
-import type { ChatMessage, ChatRequest } from '../../../src/engines/types'
-import { AppError, deserializeError, serializeError } from '../../../src/protocol/errors'
+import { fitHistory } from '../../../src/orchestrator/context-fit'
+import { DEFAULT_MANAGER_CONFIG } from '../../../src/orchestrator/manager-config'
+import { ModelManager } from '../../../src/orchestrator/model-manager'
+import type { ChatMessage, ChatRequest } from '../../../src/contract/types'
+import { AppError, deserializeError, serializeError } from '../../../src/shared/errors'
 import { ScriptedService } from '../agent/scripted-service'
 
 const N_CTX = 2048

@@ -1,6 +1,6 @@
 /** EngineGate: one engine call at a time, a cancelled call waited for, a stuck one reported as `engine_stuck`. */
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { EngineGate } from '../../../src/engines/engine-gate'
+import { EngineGate } from '../../../src/workers/inference/engine-gate'
 import { mulberry32 } from '../../seeded-random'
 import { rejection } from './fakes'
 

@@ -3,7 +3,7 @@
  * The real navigator.locks across two tabs is covered by tests/e2e/tabs.spec.ts.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { ENGINE_LOCK_NAME, EngineLock } from '../../../src/engines/engine-lock'
+import { ENGINE_LOCK_NAME, EngineLock } from '../../../src/services/local/engine-lock'
 
 type Granted = (lock: Lock | null) => unknown
 

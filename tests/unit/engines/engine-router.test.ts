@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { EngineRouter, lazyEngine } from '../../../src/engines/engine-router'
-import type { ChatRequest, ChatSummary, Progress } from '../../../src/engines/types'
-import type { ChatRun, WorkerEngine } from '../../../src/engines/worker-engine'
-import type { LoadedModel, LoadRequest } from '../../../src/protocol/messages'
+import { EngineRouter, lazyEngine } from '../../../src/workers/inference/engine-router'
+import type { ChatRequest, ChatSummary, Progress } from '../../../src/contract/types'
+import type { ChatRun, WorkerEngine } from '../../../src/workers/inference/worker-engine'
+import type { LoadedModel, LoadRequest } from '../../../src/contract/messages'
 import { LOAD, summaryOf } from './fakes'
 
 const MLC_LOAD: LoadRequest = {

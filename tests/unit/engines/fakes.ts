@@ -3,13 +3,13 @@
  * `createWorkerHandler`. The one copy every engine test uses.
  */
 import { expect } from 'vitest'
-import { AppError } from '../../../src/protocol/errors'
-import type { ChatCall, LoadedModel, LoadRequest, WorkerEvent, WorkerRequest } from '../../../src/protocol/messages'
-import { RequestQueue } from '../../../src/engines/request-queue'
-import type { ChatChunk, ChatRequest, ChatSummary, ModelRef, Progress } from '../../../src/engines/types'
-import type { Endpoint } from '../../../src/engines/worker-client'
-import type { ChatRun, WorkerEngine } from '../../../src/engines/worker-engine'
-import { createWorkerHandler } from '../../../src/engines/worker-handler'
+import { AppError } from '../../../src/shared/errors'
+import type { ChatCall, LoadedModel, LoadRequest, WorkerEvent, WorkerRequest } from '../../../src/contract/messages'
+import { RequestQueue } from '../../../src/workers/inference/request-queue'
+import type { ChatChunk, ChatRequest, ChatSummary, ModelRef, Progress } from '../../../src/contract/types'
+import type { Endpoint } from '../../../src/services/local/worker-client'
+import type { ChatRun, WorkerEngine } from '../../../src/workers/inference/worker-engine'
+import { createWorkerHandler } from '../../../src/workers/inference/worker-handler'
 
 export const STORIES: ModelRef = { id: 'ggml-org/models/stories260K.gguf', repo: 'ggml-org/models', file: 'stories260K.gguf' }
 export const LOAD: LoadRequest = { model: STORIES, fileName: 'stories260K.gguf', nCtx: 512 }
@@ -234,7 +234,7 @@ export function fakeWorker(engine = new ScriptedEngine(), queue = new RequestQue
   const { port1, port2 } = new MessageChannel()
   openPorts.push(port1, port2)
 
-  // Worker side: what workers/inference.worker.ts does with `self`.
+  // Worker side: what src/workers/inference/inference.worker.ts does with `self`.
   port2.addEventListener('message', (ev) => {
     handler((ev as MessageEvent<WorkerRequest>).data, (event: WorkerEvent) => port2.postMessage(event))
   })

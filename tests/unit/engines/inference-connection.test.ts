@@ -3,9 +3,9 @@
  * call builds a new channel, handler and engine, as a new Worker would start empty.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { InferenceConnection, type ConnectionEvents } from '../../../src/engines/inference-connection'
-import type { LoadRequest, QueueState } from '../../../src/protocol/messages'
-import type { ChatChunk, Progress } from '../../../src/engines/types'
+import { InferenceConnection, type ConnectionEvents } from '../../../src/services/local/inference-connection'
+import type { LoadRequest, QueueState } from '../../../src/contract/messages'
+import type { ChatChunk, Progress } from '../../../src/contract/types'
 import { DEFAULT_DELTAS, LOAD, STORIES, chatCall, closeFakeWorkers, collect, fakeWorker, rejection, texts, type FakeWorker } from './fakes'
 
 const connections: InferenceConnection[] = []
@@ -332,7 +332,7 @@ describe('load watchdog (issue 18 item 10)', () => {
   })
 
   it('the default deadline grows with the file: 45 s, plus 30 s a GiB', async () => {
-    const { loadDeadlineMs } = await import('../../../src/engines/inference-connection')
+    const { loadDeadlineMs } = await import('../../../src/services/local/inference-connection')
     expect(loadDeadlineMs(LOAD)).toBe(45_000)
     expect(loadDeadlineMs({ ...LOAD, fileSizes: [2 ** 30, 2 ** 30] })).toBe(105_000)
   })

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest'
-import { AppError } from '../../../src/protocol/errors'
+import { AppError } from '../../../src/shared/errors'
 import {
   ALL_LAYERS,
   assertFits,
@@ -13,7 +13,7 @@ import {
   WASM_MAX_BYTES,
   type FitInput,
   type LoadAttempt,
-} from '../../../src/engines/wllama/load-plan'
+} from '../../../src/models/load-plan'
 
 const GiB = 2 ** 30
 

@@ -1,10 +1,10 @@
 /** ModelManager core: status machine and events, history kept across a switch, fallback to Gemini, offline. */
 import 'fake-indexeddb/auto'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { DEFAULT_MANAGER_CONFIG, type ManagerConfig } from '../../../src/engines/manager-config'
-import { ModelManager, type ManagerEvent } from '../../../src/engines/model-manager'
-import type { ChatMessage, ModelRef } from '../../../src/engines/types'
-import { AppError } from '../../../src/protocol/errors'
+import { DEFAULT_MANAGER_CONFIG, type ManagerConfig } from '../../../src/orchestrator/manager-config'
+import { ModelManager, type ManagerEvent } from '../../../src/orchestrator/model-manager'
+import type { ChatMessage, ModelRef } from '../../../src/contract/types'
+import { AppError } from '../../../src/shared/errors'
 import { gemini, startGeminiServer, type ScriptedServer } from '../../fixtures/gemini-server'
 import { ScriptedService } from '../agent/scripted-service'
 

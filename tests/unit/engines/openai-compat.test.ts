@@ -1,7 +1,7 @@
 /** OpenAICompatService (fetch + SSE) against the OpenAI-protocol fixture server. */
 import { describe, expect, it } from 'vitest'
-import { cloudModel } from '../../../src/engines/cloud-common'
-import { OpenAICompatService } from '../../../src/engines/openai-compat/openai-compat-service'
+import { cloudModel } from '../../../src/services/cloud/cloud-common'
+import { OpenAICompatService } from '../../../src/services/openai-compat/openai-compat-service'
 import { openai, startOpenAIServer } from '../../fixtures/openai-server'
 import { startScriptedServer } from '../../fixtures/scripted-server'
 import { openaiQuirks } from '../../fixtures/quirk-corpus'

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import type { ChatMessage } from '../../../src/engines/types'
+import type { ChatMessage } from '../../../src/contract/types'
 import {
   DEFAULT_MAX_TOKENS,
   DEFAULT_TEMPERATURE,
   completionPrompt,
   resolveMode,
   samplingParams,
-} from '../../../src/engines/wllama/prompt'
+} from '../../../src/contract/prompt'
 
 describe('resolveMode', () => {
   it('follows the chat template in auto mode', () => {

@@ -3,11 +3,11 @@
  * it. First the pure handler with a recording `post`, then a round trip over a MessageChannel with the real client.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { RequestQueue } from '../../../src/engines/request-queue'
-import { WorkerClient } from '../../../src/engines/worker-client'
-import { createWorkerHandler } from '../../../src/engines/worker-handler'
-import { MAX_ID_CHARS, MAX_MESSAGES, MAX_TEXT_CHARS, checkRequest } from '../../../src/engines/worker-request-check'
-import type { WorkerEvent } from '../../../src/protocol/messages'
+import { RequestQueue } from '../../../src/workers/inference/request-queue'
+import { WorkerClient } from '../../../src/services/local/worker-client'
+import { createWorkerHandler } from '../../../src/workers/inference/worker-handler'
+import { MAX_ID_CHARS, MAX_MESSAGES, MAX_TEXT_CHARS, checkRequest } from '../../../src/workers/inference/worker-request-check'
+import type { WorkerEvent } from '../../../src/contract/messages'
 import { LOAD, STORIES, ScriptedEngine, chatCall, closeFakeWorkers, collect, fakeWorker, texts } from './fakes'
 
 afterEach(() => closeFakeWorkers())

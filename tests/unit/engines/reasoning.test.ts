@@ -1,7 +1,7 @@
 /** Reasoning kept apart from the answer, whatever the backend and however the tags are cut between deltas. */
 import { describe, expect, it } from 'vitest'
-import { ReasoningSplitter, stripReasoning } from '../../../src/engines/reasoning'
-import { readStream, type StreamChunk } from '../../../src/engines/wllama/stream'
+import { ReasoningSplitter, stripReasoning } from '../../../src/contract/reasoning'
+import { readStream, type StreamChunk } from '../../../src/workers/inference/wllama/stream'
 
 function split(deltas: string[]) {
   const s = new ReasoningSplitter()

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { AppError } from '../../../src/protocol/errors'
-import { RequestQueue } from '../../../src/engines/request-queue'
-import type { Priority, RequestQueueOptions, Run, RunContext } from '../../../src/engines/request-queue'
+import { AppError } from '../../../src/shared/errors'
+import { RequestQueue } from '../../../src/workers/inference/request-queue'
+import type { Priority, RequestQueueOptions, Run, RunContext } from '../../../src/workers/inference/request-queue'
 import { mulberry32 } from '../../seeded-random'
 
 interface Gate<T> {

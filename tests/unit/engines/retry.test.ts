@@ -1,8 +1,8 @@
 /** Backoff with jitter, Retry-After parsing, and which errors are retried. */
 import { describe, expect, it } from 'vitest'
-import { codeForStatus, parseRetryAfter, redact, ServiceError } from '../../../src/engines/http-errors'
-import { backoffDelayMs, DEFAULT_RETRY, retryingStream, withRetry } from '../../../src/engines/retry'
-import { AppError } from '../../../src/protocol/errors'
+import { codeForStatus, parseRetryAfter, redact, ServiceError } from '../../../src/services/cloud/http-errors'
+import { backoffDelayMs, DEFAULT_RETRY, retryingStream, withRetry } from '../../../src/services/cloud/retry'
+import { AppError } from '../../../src/shared/errors'
 
 const policy = { ...DEFAULT_RETRY, baseDelayMs: 100, maxDelayMs: 1000 }
 

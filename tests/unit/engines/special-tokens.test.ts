@@ -7,7 +7,7 @@ import { open } from 'node:fs/promises'
 import { join } from 'node:path'
 import { getLlama, type Llama, type LlamaModel } from 'node-llama-cpp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { neutraliser, readSpecialTokens } from '../../../src/engines/wllama/special-tokens'
+import { neutraliser, readSpecialTokens } from '../../../src/workers/inference/wllama/special-tokens'
 import type { ByteSource } from '../../../src/models/gguf-types'
 import { resolveModelsDir } from '../../../server/models-dir'
 

@@ -4,7 +4,7 @@
  */
 import 'fake-indexeddb/auto'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { USE_SAMPLES_NEEDED, chooseFromUse, fastest, maxProbeThreads, probeKey, probeThreads, recordUse, useSamples } from '../../../src/engines/wllama/thread-probe'
+import { USE_SAMPLES_NEEDED, chooseFromUse, fastest, maxProbeThreads, probeKey, probeThreads, recordUse, useSamples } from '../../../src/workers/inference/wllama/thread-probe'
 
 afterEach(() => {
   vi.restoreAllMocks()

@@ -13,7 +13,7 @@ import {
   type MLCEngineInterface,
 } from '@mlc-ai/web-llm'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import type { Progress } from '../../../src/engines/types'
+import type { Progress } from '../../../src/contract/types'
 import {
   checkModelSupported,
   compatibleModels,
@@ -25,10 +25,10 @@ import {
   quantizationOf,
   type GpuLike,
   type GpuProbe,
-} from '../../../src/engines/webllm/variants'
-import { WebLlmEngine, type CreateEngine } from '../../../src/engines/webllm/webllm-engine'
-import type { ChatRun } from '../../../src/engines/worker-engine'
-import type { LoadRequest } from '../../../src/protocol/messages'
+} from '../../../src/workers/inference/webllm/variants'
+import { WebLlmEngine, type CreateEngine } from '../../../src/workers/inference/webllm/webllm-engine'
+import type { ChatRun } from '../../../src/workers/inference/worker-engine'
+import type { LoadRequest } from '../../../src/contract/messages'
 
 const MODELS = prebuiltAppConfig.model_list
 const F16_ID = 'Llama-3.2-1B-Instruct-q4f16_1-MLC'

@@ -5,9 +5,9 @@
 import { describe, expect, it } from 'vitest'
 import { historyFor } from '../../../src/conversations/history'
 import type { StoredMessage } from '../../../src/conversations/types'
-import { DEFAULT_MANAGER_CONFIG } from '../../../src/engines/manager-config'
-import { ModelManager } from '../../../src/engines/model-manager'
-import { wellFormed } from '../../../src/engines/well-formed'
+import { DEFAULT_MANAGER_CONFIG } from '../../../src/orchestrator/manager-config'
+import { ModelManager } from '../../../src/orchestrator/model-manager'
+import { wellFormed } from '../../../src/contract/well-formed'
 import { ScriptedService } from '../agent/scripted-service'
 
 const isWellFormed = (s: string) => !/[\uD800-\uDFFF]/.test(s.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g, ''))

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { AppError } from '../../../src/protocol/errors'
-import type { ErrorCode } from '../../../src/protocol/errors'
-import type { WorkerEvent, WorkerRequest } from '../../../src/protocol/messages'
-import { RequestQueue } from '../../../src/engines/request-queue'
-import { WorkerClient } from '../../../src/engines/worker-client'
-import { createWorkerHandler } from '../../../src/engines/worker-handler'
+import { AppError } from '../../../src/shared/errors'
+import type { ErrorCode } from '../../../src/shared/errors'
+import type { WorkerEvent, WorkerRequest } from '../../../src/contract/messages'
+import { RequestQueue } from '../../../src/workers/inference/request-queue'
+import { WorkerClient } from '../../../src/services/local/worker-client'
+import { createWorkerHandler } from '../../../src/workers/inference/worker-handler'
 import { LOAD, STORIES, ScriptedEngine, chatCall, closeFakeWorkers, collect, fakeWorker, rejection } from './fakes'
 
 // ---------------------------------------------------------------------------------------------------------------

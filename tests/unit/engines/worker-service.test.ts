@@ -4,11 +4,11 @@
  */
 import 'fake-indexeddb/auto'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { InferenceConnection } from '../../../src/engines/inference-connection'
-import type { ChatChunk, ChatRequest, ServiceState } from '../../../src/engines/types'
-import { WorkerService, type LoadOptions, type LocalServiceId } from '../../../src/engines/worker-service'
+import { InferenceConnection } from '../../../src/services/local/inference-connection'
+import type { ChatChunk, ChatRequest, ServiceState } from '../../../src/contract/types'
+import { WorkerService, type LoadOptions, type LocalServiceId } from '../../../src/services/local/worker-service'
 import { deleteStoredModel, putStoredModel, type StoredModel } from '../../../src/models/manifest'
-import type { LoadRequest } from '../../../src/protocol/messages'
+import type { LoadRequest } from '../../../src/contract/messages'
 import { DEFAULT_DELTAS, STORIES, closeFakeWorkers, collect, fakeWorker, rejection, texts, type FakeWorker } from './fakes'
 
 /** The OPFS name differs from the hub's file name, so a test can tell which one reached the worker. */

@@ -14,7 +14,7 @@ vi.mock('../../../src/models/opfs-store', () => ({
   modelFileSize: async (name: string) => disk.get(name)?.length,
   openModelFile: async (name: string) => new Blob([(disk.get(name) ?? new Uint8Array(0)) as Uint8Array<ArrayBuffer>]),
 }))
-vi.mock('../../../src/models/file-sink', () => ({
+vi.mock('../../../src/downloads/file-sink', () => ({
   openFileSink: async (name: string, offset: number) => {
     let bytes = (disk.get(name) ?? new Uint8Array(0)).slice(0, offset)
     disk.set(name, bytes)
@@ -36,7 +36,7 @@ vi.mock('../../../src/models/file-sink', () => ({
   },
 }))
 
-const { fetchToOpfs } = await import('../../../src/models/fetch-resume')
+const { fetchToOpfs } = await import('../../../src/downloads/fetch-resume')
 const { getCheckpoint, putCheckpoint } = await import('../../../src/models/manifest')
 const { createSHA256 } = await import('hash-wasm')
 

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createHubMirror } from '../../../server/hub-mirror'
 import { resolveModelsDir } from '../../../server/models-dir'
 import { modelRef } from '../../../src/models/catalog'
-import { AVAILABLE_TTL_MS, availabilityKey, cachedAvailability, checkHubAvailability, MISSING_TTL_MS, type AnswerStore } from '../../../src/models/hub-availability'
+import { AVAILABLE_TTL_MS, availabilityKey, cachedAvailability, checkHubAvailability, MISSING_TTL_MS, type AnswerStore } from '../../../src/services/library/hub-availability'
 
 const STORIES = 'stories260K.gguf'
 

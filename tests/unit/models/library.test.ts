@@ -3,17 +3,17 @@
  * a chat template, and the download worker's handler (progress, notices, result, abort, bad requests).
  */
 import { describe, expect, it } from 'vitest'
-import type { ModelRef } from '../../../src/engines/types'
+import type { ModelRef } from '../../../src/contract/types'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { resolveModelsDir } from '../../../server/models-dir'
 import { PUBLIC_CATALOG, RECOMMENDED_MODEL } from '../../../src/models/catalog'
-import { createDownloadHandler, type DownloadEvent } from '../../../src/models/download-protocol'
-import type { DownloadOptions } from '../../../src/models/downloader'
+import { createDownloadHandler, type DownloadEvent } from '../../../src/downloads/download-protocol'
+import type { DownloadOptions } from '../../../src/downloads/downloader'
 import { templateSupportsTools, type StoredModel } from '../../../src/models/manifest'
 import { isLaterSplitPart, splitParts } from '../../../src/models/split'
 import { lruSuggestion } from '../../../src/models/storage'
-import { AppError } from '../../../src/protocol/errors'
+import { AppError } from '../../../src/shared/errors'
 
 describe('split GGUFs', () => {
   it('expands any part to every part, in order', () => {

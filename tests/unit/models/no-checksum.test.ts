@@ -26,7 +26,7 @@ vi.mock('../../../src/models/opfs-store', () => ({
     return blob
   }),
 }))
-vi.mock('../../../src/models/fetch-resume', () => ({
+vi.mock('../../../src/downloads/fetch-resume', () => ({
   fetchToOpfs: vi.fn(async (target: { path: string, fileName: string }) => {
     const bytes = served.get(target.path)!
     disk.set(target.fileName, new Blob([bytes]))
@@ -43,9 +43,9 @@ vi.mock('../../../src/models/hub-client', async (importOriginal) => ({
   hubCommit: vi.fn(async () => 'c'.repeat(40)),
 }))
 
-const { downloadModel } = await import('../../../src/models/downloader')
+const { downloadModel } = await import('../../../src/downloads/downloader')
 const { publishedSha256 } = await import('../../../src/models/hub-client')
-const { verifiedNotice, verifyStoredModel } = await import('../../../src/models/library-checks')
+const { verifiedNotice, verifyStoredModel } = await import('../../../src/services/library/library-checks')
 const { checksumSource, deleteStoredModel, getStoredModel, listStoredModels } = await import('../../../src/models/manifest')
 
 const BYTES = new TextEncoder().encode('GGUF and some tensor bytes')

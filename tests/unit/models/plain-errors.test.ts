@@ -7,7 +7,7 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { networkError } from '../../../src/engines/cloud-common'
+import { networkError } from '../../../src/services/cloud/cloud-common'
 import { hubGgufFiles } from '../../../src/models/hub-client'
 
 let hub: Server

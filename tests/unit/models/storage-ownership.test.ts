@@ -13,7 +13,7 @@ vi.mock('../../../src/models/opfs-store', () => ({
   openModelFile: vi.fn(),
 }))
 
-const { discardModel } = await import('../../../src/models/downloader')
+const { discardModel } = await import('../../../src/downloads/downloader')
 const { listStoredModels, putStoredModel } = await import('../../../src/models/manifest')
 type StoredModel = Awaited<ReturnType<typeof listStoredModels>>[number]
 

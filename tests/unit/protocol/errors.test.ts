@@ -7,8 +7,8 @@ import {
   isErrorCode,
   serializeError,
   toAppError,
-} from '../../../src/protocol/errors'
-import type { ErrorCode, SerializedError } from '../../../src/protocol/errors'
+} from '../../../src/shared/errors'
+import type { ErrorCode, SerializedError } from '../../../src/shared/errors'
 
 /** What the receiving side of `postMessage` gets: a structured clone, so no prototype and no `instanceof`. */
 function acrossPostMessage(err: unknown): AppError {

@@ -1,6 +1,6 @@
 /** Issue 17 item 2: endpoint settings and app-config.json accept only well-formed http(s) addresses. */
 import { describe, expect, it } from 'vitest'
-import { endpointOrigin, endpointProblem, isCanonicalOrigin } from '../../../src/protocol/origin'
+import { endpointOrigin, endpointProblem, isCanonicalOrigin } from '../../../src/shared/origin'
 import { DEFAULT_SETTINGS, sanitizeSettings, validateSettings } from '../../../src/stores/settings-schema'
 
 /** Each kind of value that once reached the CSP or fetch(), with why it is refused. */

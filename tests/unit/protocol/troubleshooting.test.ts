@@ -1,7 +1,7 @@
 /** Every error code the app can show has a section in docs/troubleshooting.md, where its message points users. */
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { ERROR_CODES } from '../../../src/protocol/errors'
+import { ERROR_CODES } from '../../../src/shared/errors'
 
 const doc = readFileSync(new URL('../../../docs/troubleshooting.md', import.meta.url), 'utf8')
 const sections = new Set([...doc.matchAll(/^## (\S+)$/gm)].map(m => m[1]))

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatBytes, formatPercent, formatRate } from '../../../src/utils/format'
+import { formatBytes, formatPercent, formatRate } from '../../../src/shared/format'
 
 describe('formatBytes', () => {
   it.each([

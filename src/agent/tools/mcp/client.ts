@@ -2,11 +2,11 @@
  * One MCP server over the Streamable HTTP transport, through the official SDK (Client + StreamableHTTPClientTransport):
  * connect, list the tools, call one. The SDK is loaded on first use, so it stays out of the first-load bundle; its
  * output-schema checks use @cfworker/json-schema because the CSP forbids the ajv compiler it would use by default.
- * Every failure is an AppError with a code (src/protocol/errors.ts): the store shows it, the agent reads it as an
+ * Every failure is an AppError with a code (src/shared/errors.ts): the store shows it, the agent reads it as an
  * observation. After a failure the next request connects again.
  */
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js'
-import { AppError } from '../../../protocol/errors'
+import { AppError } from '../../../shared/errors'
 import type { McpCaller } from './types'
 
 /** Default limit for connecting and listing tools, in milliseconds. */

@@ -6,7 +6,7 @@ export interface McpServerConfig {
   id: string
   /** A short label the person chose, shown in Settings and in the tools' descriptions; '' = the URL's host. */
   name: string
-  /** The Streamable HTTP endpoint, e.g. `http://127.0.0.1:3001/mcp`; a plain http(s) address (src/protocol/origin.ts). */
+  /** The Streamable HTTP endpoint, e.g. `http://127.0.0.1:3001/mcp`; a plain http(s) address (src/shared/origin.ts). */
   url: string
   /** Optional bearer token, sent as `Authorization: Bearer <token>` to this server only; '' = none. */
   token: string

@@ -11,7 +11,7 @@ import { compileWithoutEval, toolSchemaProblem } from '../../../../src/agent/too
 import { agentTools, checkTools } from '../../../../src/agent/tools/mcp/tools'
 import type { McpServerConfig } from '../../../../src/agent/tools/mcp/types'
 import { builtinTools, ToolRegistry } from '../../../../src/agent/tools/registry'
-import { AppError } from '../../../../src/protocol/errors'
+import { AppError } from '../../../../src/shared/errors'
 import { startMcpServer, type McpFixture } from '../../../fixtures/mcp-server'
 
 let fixture: McpFixture | undefined

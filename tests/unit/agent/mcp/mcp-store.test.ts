@@ -10,7 +10,7 @@ import type { McpServerConfig } from '../../../../src/agent/tools/mcp/types'
 import { useMcpStore } from '../../../../src/stores/mcp'
 import { useSettingsStore } from '../../../../src/stores/settings'
 import { DEFAULT_SETTINGS, sanitizeSettings, validateSettings } from '../../../../src/stores/settings-schema'
-import { buildCsp, endpointOrigins } from '../../../../workers/sw-headers'
+import { buildCsp, endpointOrigins } from '../../../../src/workers/service-worker/sw-headers'
 import { startMcpServer, type McpFixture } from '../../../fixtures/mcp-server'
 
 const entry = (over: Partial<McpServerConfig> = {}): McpServerConfig =>

@@ -1,0 +1,59 @@
+/** How a chat request becomes wllama parameters: with the model's chat template, or as a plain completion. */
+import type { ChatMessage, ChatRequest, PromptMode, SamplingSettings } from './types'
+
+export const DEFAULT_MAX_TOKENS = 256
+export const DEFAULT_TEMPERATURE = 0.7
+
+/** The mode a request runs in once the model is known. */
+export function resolveMode(mode: PromptMode | undefined, hasChatTemplate: boolean): 'chat' | 'completion' {
+  if (mode === 'chat' || mode === 'completion')
+    return mode
+  return hasChatTemplate ? 'chat' : 'completion'
+}
+
+/**
+ * The text a completion model continues. A base model has no notion of turns, so it continues the last user
+ * message; earlier turns are dropped rather than glued together in a format the model never saw.
+ */
+export function completionPrompt(messages: ChatMessage[]): string {
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m = messages[i]
+    if (m?.role === 'user')
+      return m.content
+  }
+  return ''
+}
+
+/** Sampling settings in llama-server's names, which wllama passes through. */
+export function samplingParams(s: SamplingSettings = {}) {
+  return {
+    temperature: s.temperature ?? DEFAULT_TEMPERATURE,
+    max_tokens: s.maxTokens ?? DEFAULT_MAX_TOKENS,
+    ...(s.topK !== undefined && { top_k: s.topK }),
+    ...(s.topP !== undefined && { top_p: s.topP }),
+    ...(s.seed !== undefined && { seed: s.seed }),
+  }
+}
+
+/**
+ * Output constraints and tools in llama-server's names. A JSON Schema is compiled to a grammar by llama.cpp:
+ * `response_format` on the chat path, `json_schema` on the raw completion path (llama-server's /completion field,
+ * which wllama passes through although its types do not list it).
+ */
+export function constraintParams(req: ChatRequest, mode: 'chat' | 'completion'): Record<string, unknown> {
+  if (mode === 'completion')
+    return req.responseSchema ? { json_schema: req.responseSchema } : {}
+  return {
+    ...(req.responseSchema && { response_format: { type: 'json_schema', json_schema: { name: 'step', schema: req.responseSchema, strict: true } } }),
+    ...(req.tools?.length && { tools: req.tools }),
+  }
+}
+
+/** A message for wllama's chat path: tool turns stay native when the request offers tools, else become user text. */
+export function toWllamaMessage(m: ChatMessage, isNative: boolean) {
+  if (m.role === 'tool')
+    return isNative ? { role: 'tool' as const, content: m.content, tool_call_id: m.tool_call_id ?? '' } : { role: 'user' as const, content: m.content }
+  if (m.role === 'assistant' && isNative && m.tool_calls?.length)
+    return { role: 'assistant' as const, content: m.content, tool_calls: m.tool_calls }
+  return { role: m.role, content: m.content }
+}

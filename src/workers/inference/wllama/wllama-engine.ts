@@ -1,0 +1,226 @@
+/**
+ * llama.cpp in WebAssembly through wllama, inside the inference worker. The GGUF is read straight from its OPFS
+ * file (a disk-backed File), so there is no second copy in memory or in wllama's own cache.
+ */
+import { LoggerWithoutDebug, Wllama, type LoadModelParams } from '@wllama/wllama/esm/index.js'
+import wasmUrl from '@wllama/wllama/esm/wasm/wllama.wasm?url'
+import { AppError, toAppError } from '../../../shared/errors'
+import type { ChatCall, LoadedModel, LoadRequest } from '../../../contract/messages'
+import { blobSource, validateGguf, type ModelSummary } from '../../../models/gguf'
+import { openModelFile } from '../../../models/opfs-store'
+import type { ChatRequest, ChatSummary, Progress } from '../../../contract/types'
+import { probeWebGpu, type GpuProbe } from '../../../shared/webgpu-probe'
+import type { ChatRun, WorkerEngine } from '../worker-engine'
+import { wellFormedMessage } from '../../../contract/well-formed'
+import { DEFAULT_N_CTX, assertFits, chooseBackend, climbDown, degradationLadder, kvCacheBytes, planContext, type LoadAttempt } from '../../../models/load-plan'
+import { completionPrompt, constraintParams, resolveMode, samplingParams, toWllamaMessage } from '../../../contract/prompt'
+import { neutraliser, readSpecialTokens } from './special-tokens'
+import { readStream, type StreamChunk } from './stream'
+import { MIN_SAMPLE_TOKENS, PROBE_MAX_BYTES, cachedChoice, chooseFromUse, maxProbeThreads, probeKey, probeThreads, recordUse, saveChoice, useSamples, type ThreadChoice } from './thread-probe'
+
+/** Context used while timing thread counts: small, so each probe load is quick. */
+const PROBE_N_CTX = 256
+const PROBE_TOKENS = 24
+/** What a load asked to run on the CPU needs to know about the GPU: nothing (chooseBackend does not look). */
+const CPU_ONLY: GpuProbe = { hasAdapter: false, features: [] }
+
+export class WllamaEngine implements WorkerEngine {
+  private wllama: Wllama | null = null
+  private loaded: LoadedModel | null = null
+  /** Breaks the model's special-token strings in message text, so typed `</s>` stays text (special-tokens.ts). */
+  private neutralise: (text: string) => string = text => text
+  /** Set while a big model's thread count is learnt from its chats: where to record their decode speed. */
+  private learning: { key: string, threads: number } | null = null
+
+  get model(): LoadedModel | null {
+    return this.loaded
+  }
+
+  /**
+   * Loads the model. `onProgress` hears a `load` step (no byte counts: wllama reads a Blob in one call) at each stage:
+   * the header checked, each thread-probe measurement, the final load; the page's load watchdog counts silence from
+   * the last one (inference-connection.ts), so a first load that probes threads on a busy machine is not cut short.
+   */
+  async load(req: LoadRequest, opts: { onProgress?: (p: Progress) => void } = {}): Promise<LoadedModel> {
+    const step = () => opts.onProgress?.({ phase: 'load', loadedBytes: 0, totalBytes: 0, bytesPerSecond: 0 })
+    await this.unload()
+    const started = performance.now()
+    // A split GGUF loads as one model: wllama takes the parts in order.
+    const files = await Promise.all((req.fileNames?.length ? req.fileNames : [req.fileName]).map(openModelFile))
+    files.forEach((f, i) => assertSize(f, req.fileSizes?.[i]))
+    const file = files[0]!
+    // The header check and the WebGPU question are independent: ask both at once. "CPU only" asks no GPU at all.
+    const [summary, gpu, specials] = await Promise.all([readSummary(file), req.nGpuLayers === 0 ? CPU_ONLY : probeWebGpu(), readSpecialTokens(blobSource(file))])
+    const requestedCtx = req.nCtx ?? DEFAULT_N_CTX
+    const fit = { fileBytes: files.reduce((n, f) => n + f.size, 0), nCtx: requestedCtx, ...summary, deviceMemoryGiB: (navigator as { deviceMemory?: number }).deviceMemory }
+    assertFits(fit)
+    const { nCtx, reason } = planContext(fit)
+    const backend = chooseBackend(req.nGpuLayers, gpu, summary.blockCount)
+    step()
+    const threads = await chooseThreads(req, file, fit.fileBytes, backend.gpuLayers, step)
+    step()
+    const { value: wllama, attempt, changes } = await climbDown(
+      degradationLadder(nCtx, backend.gpuLayers),
+      a => createWllama(files, paramsFor(a, threads.threads, req.chatTemplate)),
+    )
+    if (reason)
+      changes.unshift(`The context was reduced from ${requestedCtx} to ${nCtx} tokens: ${reason}.`)
+    this.wllama = wllama
+    this.neutralise = neutraliser(specials)
+    this.learning = threads.learnKey ? { key: threads.learnKey, threads: wllama.getNumThreads() } : null
+    const info = wllama.getLoadedContextInfo()
+    this.loaded = {
+      model: req.model,
+      hasChatTemplate: !!(req.chatTemplate ?? wllama.getChatTemplate()),
+      nCtx: info.n_ctx,
+      nCtxTrain: info.n_ctx_train,
+      threads: wllama.getNumThreads(),
+      threadSource: threads.source,
+      threadSamples: threads.samples,
+      ...(threads.source === 'measured' && !threads.isClear && { isThreadChoiceUnclear: true }),
+      isMultithread: wllama.isMultithread(),
+      backend: attempt.gpuLayers > 0 ? 'webgpu' : 'cpu',
+      gpuLayers: attempt.gpuLayers,
+      notes: [...(backend.note ? [backend.note] : []), ...changes],
+      estimatedMemoryBytes: file.size + kvCacheBytes({ ...fit, nCtx: info.n_ctx }),
+      loadMs: performance.now() - started,
+    }
+    return this.loaded
+  }
+
+  async chat(req: ChatRequest & Pick<ChatCall, 'promptReuse'>, run: ChatRun): Promise<ChatSummary> {
+    const wllama = this.wllama
+    const loaded = this.loaded
+    if (!wllama || !loaded)
+      throw new AppError('model_not_loaded')
+    const mode = resolveMode(req.mode, loaded.hasChatTemplate)
+    // cache_prompt: a follow-up turn reuses the KV cache of the shared prefix instead of processing it again.
+    const common = { ...samplingParams(req.sampling), stream: true as const, abortSignal: run.signal, cache_prompt: req.promptReuse !== false }
+    const started = performance.now()
+    try {
+      const constraints = constraintParams(req, mode)
+      const isNative = !!req.tools?.length
+      // A lone surrogate breaks wllama's string passing ("Invalid typed array length"): every caller gets this too.
+      // Message text is plain text: the prompt is tokenised with special tokens parsed, so typed ones are broken first.
+      const messages = req.messages.map(wellFormedMessage).map(m => ({ ...m, content: this.neutralise(m.content) }))
+      const stream = mode === 'chat'
+        ? await wllama.createChatCompletion({ ...common, ...constraints, messages: messages.map(m => toWllamaMessage(m, isNative)) })
+        : await wllama.createCompletion({ ...common, ...constraints, prompt: completionPrompt(messages) })
+      const result = await readStream(stream as AsyncIterable<StreamChunk>, run.onDelta)
+      if (run.signal.aborted)
+        throw new AppError('aborted')
+      const summary = { ...result.summary(loaded, run.queueWaitMs, started), mode }
+      this.learnFrom(summary.metrics)
+      return summary
+    }
+    catch (err) {
+      throw run.signal.aborted ? new AppError('aborted') : contextError(err) ?? toAppError(err, 'inference_failed')
+    }
+  }
+
+  async unload(): Promise<void> {
+    const wllama = this.wllama
+    this.wllama = null
+    this.loaded = null
+    this.learning = null
+    await wllama?.exit()
+  }
+
+  /** While a big model's thread count is being learnt, a long enough chat records its decode speed. */
+  private learnFrom(metrics: ChatSummary['metrics']): void {
+    const learning = this.learning
+    if (!learning || metrics.completionTokens < MIN_SAMPLE_TOKENS || !(metrics.decodeTokensPerSecond > 0))
+      return
+    recordUse(learning.key, learning.threads, metrics.decodeTokensPerSecond)
+      .catch((err: unknown) => console.warn('Could not record the decode speed for the thread choice', err))
+  }
+}
+
+/**
+ * llama.cpp refuses a prompt longer than the context before processing it, with its exact size: "request (802 tokens)
+ * exceeds the available context size (256 tokens), try increasing it". That count is `context_exceeded`'s details.
+ */
+function contextError(err: unknown): AppError | undefined {
+  const match = /request \((\d+) tokens\) exceeds the available context size \((\d+) tokens\)/.exec(err instanceof Error ? err.message : String(err))
+  if (!match)
+    return undefined
+  const [promptTokens, nCtx] = [Number(match[1]), Number(match[2])]
+  return new AppError('context_exceeded', `The prompt needs ${promptTokens} tokens, but the model's context holds ${nCtx}.`, { details: { promptTokens, nCtx } })
+}
+
+/** The cheap check before every load: the file still has the size that was verified. */
+function assertSize(file: File, expectedBytes: number | undefined): void {
+  if (expectedBytes !== undefined && file.size !== expectedBytes)
+    throw new AppError('truncated_model_file', `The model file has ${file.size} bytes, but ${expectedBytes} were verified. Delete it and download it again.`)
+}
+
+async function readSummary(file: File): Promise<Partial<ModelSummary>> {
+  const check = await validateGguf(blobSource(file))
+  if (!check.ok)
+    throw new AppError(check.code, check.message)
+  return check.summary
+}
+
+async function createWllama(files: File[], params: LoadModelParams): Promise<Wllama> {
+  const wllama = new Wllama({ default: wasmUrl }, { suppressNativeLog: true, logger: LoggerWithoutDebug })
+  // No compat build from a CDN: this app never fetches code from third parties.
+  wllama.setCompat(null)
+  try {
+    // One conversation at a time: one slot keeps the whole context and its prompt cache.
+    await wllama.loadModel(files, { n_parallel: 1, ...params })
+    return wllama
+  }
+  catch (err) {
+    await wllama.exit().catch(() => undefined) // the load error is the one to report
+    throw err
+  }
+}
+
+function paramsFor(a: LoadAttempt, threads: number, chatTemplate?: string): LoadModelParams {
+  return { n_ctx: a.nCtx, n_gpu_layers: a.gpuLayers, n_threads: threads, ...(chatTemplate && { chat_template: chatTemplate }) }
+}
+
+/**
+ * The thread count: the setting; else 1 without isolation; else the cached choice; else a probe (small models) or the
+ * next count to learn from chats (models of `threadProbeMaxBytes` and more: each probe load would read them again).
+ */
+async function chooseThreads(req: LoadRequest, file: File, modelBytes: number, gpuLayers: number, onMeasure?: () => void): Promise<ThreadChoice & { learnKey?: string }> {
+  if (req.nThreads)
+    return { threads: req.nThreads, source: 'setting' }
+  const cores = navigator.hardwareConcurrency ?? 1
+  if (!globalThis.crossOriginIsolated || cores < 2)
+    return { threads: 1, source: 'single' }
+  const key = probeKey(cores, req.fileName, file.size)
+  const cached = await cachedChoice(key)
+  if (cached)
+    return cached
+  if (modelBytes >= (req.threadProbeMaxBytes ?? PROBE_MAX_BYTES)) {
+    const fromUse = chooseFromUse(maxProbeThreads(cores), await useSamples(key))
+    if (fromUse.source === 'learning')
+      return { ...fromUse, learnKey: key }
+    await saveChoice(key, fromUse)
+    return fromUse
+  }
+  const choice = await probeThreads(maxProbeThreads(cores), (t) => {
+    onMeasure?.()
+    return measureDecode(file, t, gpuLayers)
+  })
+  // An unclear choice (rounds disagreed: the machine's load changed under the probe) is used now, measured again next time.
+  if (choice.source === 'measured' && choice.isClear)
+    await saveChoice(key, choice)
+  return choice
+}
+
+/** Decode tokens/s at `threads`, on a small context, after a short warm-up. */
+async function measureDecode(file: File, threads: number, gpuLayers: number): Promise<number> {
+  const wllama = await createWllama([file], { n_ctx: PROBE_N_CTX, n_gpu_layers: gpuLayers, n_threads: threads })
+  try {
+    const run = (n: number) => wllama.createCompletion({ prompt: 'Once upon a time', max_tokens: n, temperature: 0, ignore_eos: true })
+    await run(4)
+    const r = await run(PROBE_TOKENS)
+    return r.timings?.predicted_per_second ?? 0
+  }
+  finally {
+    await wllama.exit()
+  }
+}

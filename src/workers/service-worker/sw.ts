@@ -1,0 +1,86 @@
+/// <reference lib="webworker" />
+/**
+ * The service worker: precaches the app shell and wllama's WebAssembly (Workbox, manifest injected by
+ * vite-plugin-pwa), caches other hashed assets (the 6 MB WebLLM chunk) when first used, and serves every same-origin
+ * response with COOP/COEP and the CSP added (src/workers/service-worker/sw-headers.ts), so the app is cross-origin isolated and locked
+ * down even on a static host that sets no headers. Model files are never cached here: they live in OPFS.
+ */
+import { get } from 'idb-keyval'
+import { cleanupOutdatedCaches, getCacheKeyForURL, matchPrecache, precache } from 'workbox-precaching'
+import { buildCsp, endpointOrigins, withAppHeaders, type EndpointSettings } from './sw-headers'
+
+declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: Array<{ url: string, revision: string | null }> }
+
+/** Where the app saves its settings (src/stores/settings.ts, idb-keyval's default store). */
+const SETTINGS_KEY = 'local-ai:settings'
+const RUNTIME_CACHE = 'local-ai-runtime-assets'
+/** Paths that are data, not app pages: never answered with index.html. */
+const NOT_PAGES = [/^\/api\//, /\/resolve\//, /^\/app-config\.json$/]
+
+precache(self.__WB_MANIFEST)
+cleanupOutdatedCaches()
+
+self.addEventListener('message', (event) => {
+  if ((event.data as { type?: string } | null)?.type === 'SKIP_WAITING')
+    void self.skipWaiting()
+})
+
+/** The CSP: the defaults plus the endpoints the user saved (hub, OpenAI-compatible, Gemini). */
+async function readCsp(): Promise<string> {
+  try {
+    return buildCsp(endpointOrigins(await get<EndpointSettings>(SETTINGS_KEY)))
+  }
+  catch (err) {
+    console.warn('Service worker could not read settings; using the default CSP', err)
+    return buildCsp()
+  }
+}
+
+// A new version has new asset hashes: drop the old version's runtime copies (they would never be asked for again).
+// The new WebLLM chunk is cached the next time it is used.
+self.addEventListener('activate', (event) => {
+  event.waitUntil(caches.delete(RUNTIME_CACHE))
+})
+
+/** Read again for every page load, so a newly saved endpoint applies from the next load; reused for its resources. */
+let csp = readCsp()
+
+/** Hashed build assets never change, so the first network copy is kept (the WebLLM chunk is too big to precache). */
+async function runtimeAsset(req: Request): Promise<Response> {
+  const cache = await caches.open(RUNTIME_CACHE)
+  const hit = await cache.match(req)
+  if (hit)
+    return hit
+  const res = await fetch(req)
+  if (res.ok)
+    await cache.put(req, res.clone())
+  return res
+}
+
+async function respond(req: Request, url: URL): Promise<Response> {
+  // A folder URL means its index.html, as Workbox's own precache route does (directoryIndex).
+  const precached = url.pathname.endsWith('/') ? new URL('index.html', url).href : url.href
+  if (req.mode === 'navigate' || precached.endsWith('/index.html'))
+    csp = readCsp()
+  let res: Response | undefined
+  if (getCacheKeyForURL(precached))
+    res = await matchPrecache(precached)
+  else if (req.mode === 'navigate' && !NOT_PAGES.some(re => re.test(url.pathname)))
+    res = await matchPrecache('index.html')
+  else if (url.pathname.startsWith('/assets/'))
+    res = await runtimeAsset(req)
+  res ??= await fetch(req)
+  return withAppHeaders(res, await csp)
+}
+
+self.addEventListener('fetch', (event) => {
+  const req = event.request
+  const url = new URL(req.url)
+  // Other origins (the hub, Gemini, the user's server) answer for themselves, with CORS.
+  if (req.method !== 'GET' || url.origin !== self.location.origin)
+    return
+  // Model downloads from the mirror, its API and range requests go straight to the network.
+  if (req.headers.has('range') || (req.mode !== 'navigate' && NOT_PAGES.some(re => re.test(url.pathname))))
+    return
+  event.respondWith(respond(req, url))
+})
