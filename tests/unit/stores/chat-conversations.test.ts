@@ -54,7 +54,7 @@ describe('conversations store', () => {
 
   it('imports a valid export as new conversations and opens the first; the same file again adds nothing', async () => {
     const { store, first } = await withTwo()
-    const json = toExportJson([{ ...first, id: 'elsewhere', createdAt: first.createdAt + 1, messages: [] }])
+    const json = toExportJson([{ ...first, id: 'elsewhere', createdAt: first.createdAt - 86_400_000, messages: [] }])
 
     expect(await store.importJson(json)).toBe(1)
 
