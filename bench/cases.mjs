@@ -3,6 +3,7 @@
  * warm-up of each, so drift in machine load hits both sides alike; figures are per pair (see report.mjs).
  */
 import { median, pairCase } from './report.mjs'
+import { renderCase } from './render.mjs'
 
 const WORDS = ('the quick model reads every word of the story and writes a short answer about a small town where a '
   + 'baker, a teacher and a dog share one garden that grows apples, beans and tall yellow flowers in the warm summer').split(' ')
@@ -50,11 +51,15 @@ async function interleave(runs, a, b, { log = () => {}, warmUp = true } = {}) {
 const user = content => [{ role: 'user', content }]
 
 /** Fills `cases` as each case finishes, so a failure later in the run keeps the figures already measured. */
-export async function browserCases({ call, native, opts, log, cases = {} }) {
+export async function browserCases({ call, native, opts, log, cases = {}, page }) {
   const { runs, maxTokens, file, only } = opts
   const want = key => !only || only.includes(key)
   const env = await call('setup')
   log(`harness: ${env.cores} cores, cross-origin isolated: ${env.isolated}`)
+  if (want('render'))
+    await renderCase({ call, page, runs, log, cases })
+  if (only?.every(key => key.startsWith('render')))
+    return cases
 
   if (!want('download')) {
     await call('appDownload', file) // the later cases load the stored model

@@ -16,6 +16,7 @@ import { useChatStore } from '../src/stores/chat'
 import { useEngineStore } from '../src/stores/engine'
 import { useModelsStore } from '../src/stores/models'
 import { useSettingsStore } from '../src/stores/settings'
+import { renderCleanup, renderPrepare, renderStream } from './render-harness'
 
 const REPO = 'local/models'
 /** The chat template both sides use: the bench models (like many base GGUFs) have none. */
@@ -201,6 +202,6 @@ async function rawCompletion(prompt: string, maxTokens: number, key = 'main'): P
   return clock.result()
 }
 
-const api = { setup, appDownload, rawFetch, appLoad, appUnload, rawLoad, rawUnload, appChatStore, appChatService, rawChat, rawCompletion, forget }
+const api = { setup, appDownload, rawFetch, appLoad, appUnload, rawLoad, rawUnload, appChatStore, appChatService, rawChat, rawCompletion, forget, renderPrepare, renderStream, renderCleanup }
 Object.assign(globalThis, { bench: api })
 document.getElementById('state')!.textContent = 'ready'

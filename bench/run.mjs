@@ -44,7 +44,7 @@ async function main() {
       await page.locator('#state', { hasText: 'ready' }).waitFor()
       const call = (fn, ...args) => page.evaluate(([f, a]) => globalThis.bench[f](...a), [fn, args])
       const native = { open: (threads) => openNative(paths.q8_0, threads) }
-      await browserCases({ call, native, opts, log, cases })
+      await browserCases({ call, native, opts, log, cases, page })
     }
     finally {
       harness.stop()

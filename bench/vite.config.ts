@@ -16,7 +16,8 @@ export default defineConfig({
   build: {
     target: 'es2022',
     // Under node_modules/.tmp: ignored by git and by the linter, and never part of dist/.
-    outDir: resolve(root, 'node_modules/.tmp/bench-dist'),
+    // BENCH_OUT_DIR: another place, for a run beside another worktree's (node_modules may be shared).
+    outDir: process.env.BENCH_OUT_DIR ?? resolve(root, 'node_modules/.tmp/bench-dist'),
     emptyOutDir: true,
     rollupOptions: { input: resolve(root, 'bench/harness.html') },
   },

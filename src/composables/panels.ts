@@ -13,6 +13,8 @@ const state = reactive({
   helpDoc: 'readme' as HelpDoc,
   /** Heading id to scroll to once the guide is shown; '' = the top. */
   helpAnchor: '',
+  /** Counts requests to show the conversation list (a notice's "Delete old chats"); App opens the sidebar on each. */
+  conversationListRequests: 0,
 })
 
 export function usePanels() {

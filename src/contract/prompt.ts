@@ -38,14 +38,16 @@ export function samplingParams(s: SamplingSettings = {}) {
 /**
  * Output constraints and tools in llama-server's names. A JSON Schema is compiled to a grammar by llama.cpp:
  * `response_format` on the chat path, `json_schema` on the raw completion path (llama-server's /completion field,
- * which wllama passes through although its types do not list it).
+ * which wllama passes through although its types do not list it). The tools (names, descriptions, schemas: an MCP
+ * server's words as much as the app's) are rendered by the chat template into the prompt, which is tokenised with
+ * special tokens parsed, so they pass through `neutralise` (the model's special-token breaker) like message text.
  */
-export function constraintParams(req: ChatRequest, mode: 'chat' | 'completion'): Record<string, unknown> {
+export function constraintParams(req: ChatRequest, mode: 'chat' | 'completion', neutralise: (text: string) => string = text => text): Record<string, unknown> {
   if (mode === 'completion')
     return req.responseSchema ? { json_schema: req.responseSchema } : {}
   return {
     ...(req.responseSchema && { response_format: { type: 'json_schema', json_schema: { name: 'step', schema: req.responseSchema, strict: true } } }),
-    ...(req.tools?.length && { tools: req.tools }),
+    ...(req.tools?.length && { tools: neutraliseJson(req.tools, neutralise) }),
   }
 }
 
@@ -56,4 +58,21 @@ export function toWllamaMessage(m: ChatMessage, isNative: boolean) {
   if (m.role === 'assistant' && isNative && m.tool_calls?.length)
     return { role: 'assistant' as const, content: m.content, tool_calls: m.tool_calls }
   return { role: m.role, content: m.content }
+}
+
+/**
+ * A copy of a JSON value (a tool definition, its parameters schema) with every string, object keys included, passed
+ * through `neutralise`. Tool names and descriptions come from MCP servers as well as from the app, and the chat
+ * template renders them into the prompt that is tokenised with special tokens parsed, like message text. A name or
+ * key that contained a special token no longer matches after this, so such a tool fails its calls instead of steering
+ * the model.
+ */
+export function neutraliseJson<T>(value: T, neutralise: (text: string) => string): T {
+  if (typeof value === 'string')
+    return neutralise(value) as T
+  if (Array.isArray(value))
+    return value.map(v => neutraliseJson(v as unknown, neutralise)) as T
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [neutralise(k), neutraliseJson(v as unknown, neutralise)])) as T
+  return value
 }

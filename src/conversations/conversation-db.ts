@@ -6,10 +6,15 @@
  * Several tabs share the database. A new message's `seq` is assigned inside the write transaction (IndexedDB runs
  * read-write transactions on a store one at a time, across tabs), so two tabs writing one conversation never reuse a
  * position; every committed change is announced on a BroadcastChannel so the other tabs refresh.
+ *
+ * Writes go through a {@link SaveQueue}: one refused because storage is full is kept in memory, merged into what
+ * this tab reads, and retried (next write, a timer, `retrySaving()` after space was freed), so nothing is lost.
  */
 import { AppError } from '../shared/errors'
+import { isQuotaError } from '../shared/quota'
 import { withParents } from './branches'
 import { committed, getAll, request } from './idb'
+import { SaveQueue, storageFullError, type PendingWrite, type SaveQueueState } from './save-queue'
 import type { Conversation, ConversationWithMessages, StoredMessage } from './types'
 
 /** Database name; one per origin. */
@@ -72,8 +77,11 @@ function isChange(v: unknown): v is ConversationChange {
 export class ConversationDb {
   private readonly channel: BroadcastChannel | null
   private readonly listeners = new Set<(change: ConversationChange) => void>()
+  private readonly saveListeners = new Set<(state: SaveQueueState) => void>()
+  private readonly saves: SaveQueue
 
-  constructor(private readonly db: IDBDatabase, channelName = changesChannel(db.name)) {
+  constructor(private readonly db: IDBDatabase, channelName = changesChannel(db.name), retryDelaysMs?: readonly number[]) {
+    this.saves = new SaveQueue(w => this.writeNow(w), { retryDelaysMs, onChange: state => this.saveListeners.forEach(l => l(state)) })
     // Another tab upgrading the schema must not be blocked by this one: close and let it proceed.
     db.onversionchange = () => db.close()
     this.channel = typeof BroadcastChannel === 'undefined' ? null : new BroadcastChannel(channelName)
@@ -84,6 +92,7 @@ export class ConversationDb {
   }
 
   close(): void {
+    this.saves.dispose()
     this.channel?.close()
     this.db.close()
   }
@@ -94,6 +103,50 @@ export class ConversationDb {
     return () => this.listeners.delete(listener)
   }
 
+  /** Calls `listener` whenever what is not saved yet changes; returns the unsubscribe function. */
+  onSaveState(listener: (state: SaveQueueState) => void): () => void {
+    this.saveListeners.add(listener)
+    return () => this.saveListeners.delete(listener)
+  }
+
+  /** What is kept in memory because storage was full. */
+  saveState(): SaveQueueState {
+    return this.saves.state()
+  }
+
+  /** Tries the writes kept in memory now (space was freed). @returns whether everything is saved */
+  retrySaving(): Promise<boolean> {
+    return this.saves.retry()
+  }
+
+  private pendingConversations(): Conversation[] {
+    return this.saves.waiting().flatMap(w => (w.kind === 'conversation' ? [w.value] : []))
+  }
+
+  private pendingMessages(conversationId?: string): StoredMessage[] {
+    return this.saves.waiting().flatMap(w => (w.kind === 'message' && (conversationId === undefined || w.value.conversationId === conversationId) ? [w.value] : []))
+  }
+
+  /** Stored records with the unsaved versions kept in memory laid over them (same id) or added after them. */
+  private withPending<T extends { id: string }>(stored: T[], pending: T[]): T[] {
+    const byId = new Map(pending.map(p => [p.id, p]))
+    const merged = stored.map(s => byId.get(s.id) ?? s)
+    const ids = new Set(stored.map(s => s.id))
+    return [...merged, ...pending.filter(p => !ids.has(p.id))]
+  }
+
+  /** Does one queued write (only the queue calls it). Storage full stays recognisable; other failures get a code. */
+  private async writeNow(w: PendingWrite): Promise<unknown> {
+    try {
+      return w.kind === 'conversation' ? await this.putConversationNow(w.value) : await this.putMessageNow(w.value, w.now)
+    }
+    catch (err) {
+      if (isQuotaError(err))
+        throw storageFullError(err)
+      throw new AppError('conversation_not_saved', undefined, { cause: err })
+    }
+  }
+
   private announce(change: ConversationChange): void {
     this.channel?.postMessage(change)
   }
@@ -101,13 +154,14 @@ export class ConversationDb {
   /** Every conversation, most recently changed first. */
   async listConversations(): Promise<Conversation[]> {
     const tx = this.db.transaction(CONVERSATIONS, 'readonly')
-    const all = await getAll<Conversation>(tx.objectStore(CONVERSATIONS))
+    const all = this.withPending(await getAll<Conversation>(tx.objectStore(CONVERSATIONS)), this.pendingConversations())
     return all.sort((a, b) => b.updatedAt - a.updatedAt || b.createdAt - a.createdAt)
   }
 
   async getConversation(id: string): Promise<Conversation | undefined> {
+    const pending = this.pendingConversations().find(c => c.id === id)
     const tx = this.db.transaction(CONVERSATIONS, 'readonly')
-    return request(tx.objectStore(CONVERSATIONS).get(id) as IDBRequest<Conversation | undefined>)
+    return pending ?? request(tx.objectStore(CONVERSATIONS).get(id) as IDBRequest<Conversation | undefined>)
   }
 
   /**
@@ -124,30 +178,50 @@ export class ConversationDb {
     this.announce({ type: 'messages', conversationId })
   }
 
+  /**
+   * Writes a conversation's header (new, renamed). @throws AppError 'storage_full' when it is kept in memory until
+   * there is room | 'conversation_not_saved'
+   */
   async putConversation(conversation: Conversation): Promise<void> {
+    await this.saves.write({ kind: 'conversation', value: conversation })
+  }
+
+  private async putConversationNow(conversation: Conversation): Promise<void> {
     const tx = this.db.transaction(CONVERSATIONS, 'readwrite')
     tx.objectStore(CONVERSATIONS).put(conversation)
     await committed(tx)
     this.announce({ type: 'list' })
   }
 
-  /** Deletes the conversation and all its messages, in one transaction. */
+  /**
+   * Deletes the conversation and all its messages, in one transaction; its unsaved writes are forgotten, and the
+   * space freed lets the other unsaved writes through.
+   */
   async deleteConversation(id: string): Promise<void> {
-    const tx = this.db.transaction([CONVERSATIONS, MESSAGES], 'readwrite')
-    tx.objectStore(CONVERSATIONS).delete(id)
-    const messages = tx.objectStore(MESSAGES)
-    const keys = await request(messages.index('conversationId').getAllKeys(id))
-    for (const key of keys)
-      messages.delete(key)
-    await committed(tx)
+    this.saves.drop(w => (w.kind === 'conversation' ? w.value.id : w.value.conversationId) === id)
+    await this.saves.exclusive(async () => {
+      const tx = this.db.transaction([CONVERSATIONS, MESSAGES], 'readwrite')
+      tx.objectStore(CONVERSATIONS).delete(id)
+      const messages = tx.objectStore(MESSAGES)
+      const keys = await request(messages.index('conversationId').getAllKeys(id))
+      for (const key of keys)
+        messages.delete(key)
+      await committed(tx)
+    })
     this.announce({ type: 'deleted', conversationId: id })
+    void this.retryAfterFreeing()
   }
 
-  /** The conversation's messages in order. */
+  private async retryAfterFreeing(): Promise<void> {
+    if (this.saves.size)
+      await this.saves.retry()
+  }
+
+  /** The conversation's messages in order, with the ones not saved yet (kept in memory) after the stored ones. */
   async listMessages(conversationId: string): Promise<StoredMessage[]> {
     const tx = this.db.transaction(MESSAGES, 'readonly')
     const all = await getAll<StoredMessage>(tx.objectStore(MESSAGES).index('conversationId'), conversationId)
-    return all.sort(bySeq)
+    return this.withPending(all.sort(bySeq), this.pendingMessages(conversationId))
   }
 
   /**
@@ -155,10 +229,17 @@ export class ConversationDb {
    * is assigned here, after every message already stored for the conversation (whichever tab wrote them); a message
    * written again (a growing reply) keeps its stored `seq`. A message of a conversation that no longer exists
    * (deleted, maybe in another tab) is not written, so nothing is orphaned: the result says so, and the caller keeps
-   * the message (conversations store: `deletedElsewhere`). A new message ends the branch on screen (`leafId`).
+   * the message (conversations store: `deletedElsewhere`). When storage is full the message is kept in memory, shown by
+   * {@link listMessages} and {@link saveState}, and written (after everything before it) once there is room. A new
+   * message ends the branch on screen (`leafId`).
    * @returns the stored message, or undefined when its conversation no longer exists
+   * @throws AppError 'storage_full' while it is kept in memory | 'conversation_not_saved'
    */
-  async putMessage(message: StoredMessage, now = Date.now()): Promise<StoredMessage | undefined> {
+  async putMessage(message: StoredMessage, now?: number): Promise<StoredMessage | undefined> {
+    return this.saves.write({ kind: 'message', value: message, now })
+  }
+
+  private async putMessageNow(message: StoredMessage, now = Date.now()): Promise<StoredMessage | undefined> {
     const tx = this.db.transaction([CONVERSATIONS, MESSAGES], 'readwrite')
     const conversations = tx.objectStore(CONVERSATIONS)
     const messages = tx.objectStore(MESSAGES)
@@ -183,18 +264,25 @@ export class ConversationDb {
     return all.reduce((max, m) => Math.max(max, m.seq), -1) + 1
   }
 
+  /** Deletes messages, saved or still waiting in memory; the space freed lets other unsaved writes through. */
   async deleteMessages(ids: string[]): Promise<void> {
-    const tx = this.db.transaction(MESSAGES, 'readwrite')
-    const messages = tx.objectStore(MESSAGES)
-    const affected = new Set<string>()
-    for (const id of ids) {
-      const m = await request(messages.get(id) as IDBRequest<StoredMessage | undefined>)
-      if (m)
-        affected.add(m.conversationId)
-      messages.delete(id)
-    }
-    await committed(tx)
+    const gone = new Set(ids)
+    this.saves.drop(w => w.kind === 'message' && gone.has(w.value.id))
+    const affected = await this.saves.exclusive(async () => {
+      const tx = this.db.transaction(MESSAGES, 'readwrite')
+      const messages = tx.objectStore(MESSAGES)
+      const found = new Set<string>()
+      for (const id of ids) {
+        const m = await request(messages.get(id) as IDBRequest<StoredMessage | undefined>)
+        if (m)
+          found.add(m.conversationId)
+        messages.delete(id)
+      }
+      await committed(tx)
+      return found
+    })
     affected.forEach(conversationId => this.announce({ type: 'messages', conversationId }))
+    void this.retryAfterFreeing()
   }
 
   /**
@@ -207,7 +295,15 @@ export class ConversationDb {
     const streaming = await getAll<StoredMessage>(store.index('status'), 'streaming')
     for (const m of streaming)
       store.put({ ...m, status: 'interrupted' })
-    await committed(tx)
+    try {
+      await committed(tx)
+    }
+    catch (err) {
+      // A full disk must not keep the conversations from opening: they are marked at the next start instead.
+      if (!isQuotaError(err))
+        throw err
+      console.warn('Storage is full: replies cut off last time stay unmarked for now', err)
+    }
     return streaming.length
   }
 
@@ -221,37 +317,57 @@ export class ConversationDb {
     if (!needle)
       return conversations
     const tx = this.db.transaction(MESSAGES, 'readonly')
-    const messages = await getAll<StoredMessage>(tx.objectStore(MESSAGES))
+    const messages = this.withPending(await getAll<StoredMessage>(tx.objectStore(MESSAGES)), this.pendingMessages())
     const hits = new Set(messages.filter(m => m.content.toLocaleLowerCase().includes(needle)).map(m => m.conversationId))
     return conversations.filter(c => hits.has(c.id) || c.title.toLocaleLowerCase().includes(needle))
   }
 
-  /** Every conversation with its messages, for export. */
+  /**
+   * Every conversation with its messages, for export; messages not saved yet (storage full) are in it too, so an
+   * export keeps them.
+   */
   async exportAll(): Promise<ConversationWithMessages[]> {
     const conversations = await this.listConversations()
     const tx = this.db.transaction(MESSAGES, 'readonly')
-    const messages = await getAll<StoredMessage>(tx.objectStore(MESSAGES))
-    return conversations.map(c => ({ ...c, messages: messages.filter(m => m.conversationId === c.id).sort(bySeq) }))
+    const stored = await getAll<StoredMessage>(tx.objectStore(MESSAGES))
+    const pending = this.pendingMessages()
+    return conversations.map(c => ({
+      ...c,
+      messages: this.withPending(stored.filter(m => m.conversationId === c.id).sort(bySeq), pending.filter(m => m.conversationId === c.id)),
+    }))
   }
 
-  /** Adds the conversations and their messages in one transaction: all of them are stored, or none. */
+  /**
+   * Adds the conversations and their messages in one transaction: all of them are stored, or none.
+   * @throws AppError 'storage_full' when they do not fit (nothing is stored; an import is not retried by itself)
+   */
   async addAll(conversations: ConversationWithMessages[]): Promise<void> {
-    const tx = this.db.transaction([CONVERSATIONS, MESSAGES], 'readwrite')
-    for (const { messages, ...conversation } of conversations) {
-      tx.objectStore(CONVERSATIONS).add(conversation)
-      for (const m of messages)
-        tx.objectStore(MESSAGES).add(m)
+    try {
+      await this.saves.exclusive(async () => {
+        const tx = this.db.transaction([CONVERSATIONS, MESSAGES], 'readwrite')
+        for (const { messages, ...conversation } of conversations) {
+          tx.objectStore(CONVERSATIONS).add(conversation)
+          for (const m of messages)
+            tx.objectStore(MESSAGES).add(m)
+        }
+        await committed(tx)
+      })
     }
-    await committed(tx)
+    catch (err) {
+      if (isQuotaError(err))
+        throw new AppError('storage_full', 'Nothing was added: the conversations do not fit in the space left.', { cause: err })
+      throw err
+    }
     this.announce({ type: 'list' })
   }
 }
 
 /**
  * Opens (and creates or upgrades) the conversation database.
+ * `retryDelaysMs`: waits between retries of writes refused for lack of space (save-queue.ts).
  * @throws AppError 'conversations_unavailable' when the browser refuses IndexedDB or another tab blocks the upgrade.
  */
-export async function openConversationDb(name = CONVERSATION_DB_NAME): Promise<ConversationDb> {
+export async function openConversationDb(name = CONVERSATION_DB_NAME, opts: { retryDelaysMs?: readonly number[] } = {}): Promise<ConversationDb> {
   if (typeof indexedDB === 'undefined')
     throw new AppError('conversations_unavailable', 'This browser has no IndexedDB, so conversations cannot be kept.')
   const req = indexedDB.open(name, CONVERSATION_DB_VERSION)
@@ -261,7 +377,8 @@ export async function openConversationDb(name = CONVERSATION_DB_NAME): Promise<C
       'Another tab of this app keeps the conversation database open with an older version. Close it and reload.'))
   })
   try {
-    return new ConversationDb(await Promise.race([request(req), blocked]))
+    const db = await Promise.race([request(req), blocked])
+    return new ConversationDb(db, changesChannel(db.name), opts.retryDelaysMs)
   }
   catch (err) {
     if (err instanceof AppError)

@@ -85,6 +85,7 @@ const messageSchema = {
       additionalProperties: false,
     },
     reasoning: text,
+    reasoningMs: { type: 'number', minimum: 0 },
     imported: { type: 'boolean' },
   },
   additionalProperties: false,

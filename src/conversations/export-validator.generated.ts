@@ -6,7 +6,7 @@
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$id":"https://local-ai-assistant.invalid/conversations-export-v1.json","type":"object","required":["format","version","exportedAt","conversations"],"properties":{"format":{"const":"local-ai-conversations"},"version":{"enum":[1,2]},"exportedAt":{"type":"string","maxLength":40},"conversations":{"type":"array","maxItems":100000,"items":{"type":"object","required":["id","title","createdAt","updatedAt","messages"],"properties":{"id":{"type":"string","maxLength":200},"title":{"type":"string","maxLength":500},"createdAt":{"type":"number","minimum":0},"updatedAt":{"type":"number","minimum":0},"leafId":{"type":"string","maxLength":200},"messages":{"type":"array","maxItems":100000,"items":{"type":"object","required":["id","role","content","status","createdAt"],"properties":{"id":{"type":"string","maxLength":200},"parentId":{"type":["string","null"],"maxLength":200},"role":{"enum":["system","user","assistant","tool"]},"content":{"type":"string","maxLength":2000000},"status":{"enum":["done","streaming","stopped","interrupted","error"]},"createdAt":{"type":"number","minimum":0},"backend":{"type":"string","maxLength":200},"model":{"type":"string","maxLength":500},"mode":{"enum":["chat","completion"]},"metrics":{"type":"object","required":["engine","timeToFirstTokenMs","decodeTokensPerSecond"],"properties":{"engine":{"type":"string","maxLength":40},"threads":{"type":"number","minimum":0},"queueWaitMs":{"type":"number","minimum":0},"timeToFirstTokenMs":{"type":"number","minimum":0},"promptTokens":{"type":"number","minimum":0},"cachedTokens":{"type":"number","minimum":0},"completionTokens":{"type":"number","minimum":0},"prefillTokensPerSecond":{"type":"number","minimum":0},"decodeTokensPerSecond":{"type":"number","minimum":0},"totalMs":{"type":"number","minimum":0}},"additionalProperties":false},"steps":{"type":"array","maxItems":1000,"items":{"type":"object","required":["kind"],"oneOf":[{"properties":{"kind":{"const":"thought"},"text":{"type":"string","maxLength":2000000}},"required":["text"],"additionalProperties":false},{"properties":{"kind":{"const":"tool_call"},"callId":{"type":"string","maxLength":200},"name":{"type":"string","maxLength":200},"arguments":{}},"required":["callId","name","arguments"],"additionalProperties":false},{"properties":{"kind":{"const":"observation"},"callId":{"type":"string","maxLength":200},"name":{"type":"string","maxLength":200},"content":{"type":"string","maxLength":2000000},"isError":{"type":"boolean"}},"required":["callId","name","content","isError"],"additionalProperties":false},{"properties":{"kind":{"const":"answer"},"text":{"type":"string","maxLength":2000000}},"required":["text"],"additionalProperties":false}]}},"errorCode":{"type":"string","maxLength":200},"errorMessage":{"type":"string","maxLength":2000},"fellBack":{"type":"boolean"},"finishReason":{"enum":["stop","length","tool_calls","content_filter","safety","recitation","blocklist","prohibited_content","spii","malformed_function_call","other","blocked_prompt","stalled"]},"notice":{"type":"object","required":["code","message","nextStep"],"properties":{"code":{"enum":["length","tool_calls","content_filter","safety","recitation","blocklist","prohibited_content","spii","malformed_function_call","other","blocked_prompt","stalled","empty_answer","history_trimmed"]},"message":{"type":"string","maxLength":2000},"nextStep":{"type":"string","maxLength":2000}},"additionalProperties":false},"reasoning":{"type":"string","maxLength":2000000},"imported":{"type":"boolean"}},"additionalProperties":false}}},"additionalProperties":false}}},"additionalProperties":false};
+const schema11 = {"$id":"https://local-ai-assistant.invalid/conversations-export-v1.json","type":"object","required":["format","version","exportedAt","conversations"],"properties":{"format":{"const":"local-ai-conversations"},"version":{"enum":[1,2]},"exportedAt":{"type":"string","maxLength":40},"conversations":{"type":"array","maxItems":100000,"items":{"type":"object","required":["id","title","createdAt","updatedAt","messages"],"properties":{"id":{"type":"string","maxLength":200},"title":{"type":"string","maxLength":500},"createdAt":{"type":"number","minimum":0},"updatedAt":{"type":"number","minimum":0},"leafId":{"type":"string","maxLength":200},"messages":{"type":"array","maxItems":100000,"items":{"type":"object","required":["id","role","content","status","createdAt"],"properties":{"id":{"type":"string","maxLength":200},"parentId":{"type":["string","null"],"maxLength":200},"role":{"enum":["system","user","assistant","tool"]},"content":{"type":"string","maxLength":2000000},"status":{"enum":["done","streaming","stopped","interrupted","error"]},"createdAt":{"type":"number","minimum":0},"backend":{"type":"string","maxLength":200},"model":{"type":"string","maxLength":500},"mode":{"enum":["chat","completion"]},"metrics":{"type":"object","required":["engine","timeToFirstTokenMs","decodeTokensPerSecond"],"properties":{"engine":{"type":"string","maxLength":40},"threads":{"type":"number","minimum":0},"queueWaitMs":{"type":"number","minimum":0},"timeToFirstTokenMs":{"type":"number","minimum":0},"promptTokens":{"type":"number","minimum":0},"cachedTokens":{"type":"number","minimum":0},"completionTokens":{"type":"number","minimum":0},"prefillTokensPerSecond":{"type":"number","minimum":0},"decodeTokensPerSecond":{"type":"number","minimum":0},"totalMs":{"type":"number","minimum":0}},"additionalProperties":false},"steps":{"type":"array","maxItems":1000,"items":{"type":"object","required":["kind"],"oneOf":[{"properties":{"kind":{"const":"thought"},"text":{"type":"string","maxLength":2000000}},"required":["text"],"additionalProperties":false},{"properties":{"kind":{"const":"tool_call"},"callId":{"type":"string","maxLength":200},"name":{"type":"string","maxLength":200},"arguments":{}},"required":["callId","name","arguments"],"additionalProperties":false},{"properties":{"kind":{"const":"observation"},"callId":{"type":"string","maxLength":200},"name":{"type":"string","maxLength":200},"content":{"type":"string","maxLength":2000000},"isError":{"type":"boolean"}},"required":["callId","name","content","isError"],"additionalProperties":false},{"properties":{"kind":{"const":"answer"},"text":{"type":"string","maxLength":2000000}},"required":["text"],"additionalProperties":false}]}},"errorCode":{"type":"string","maxLength":200},"errorMessage":{"type":"string","maxLength":2000},"fellBack":{"type":"boolean"},"finishReason":{"enum":["stop","length","tool_calls","content_filter","safety","recitation","blocklist","prohibited_content","spii","malformed_function_call","other","blocked_prompt","stalled"]},"notice":{"type":"object","required":["code","message","nextStep"],"properties":{"code":{"enum":["length","tool_calls","content_filter","safety","recitation","blocklist","prohibited_content","spii","malformed_function_call","other","blocked_prompt","stalled","empty_answer","history_trimmed"]},"message":{"type":"string","maxLength":2000},"nextStep":{"type":"string","maxLength":2000}},"additionalProperties":false},"reasoning":{"type":"string","maxLength":2000000},"reasoningMs":{"type":"number","minimum":0},"imported":{"type":"boolean"}},"additionalProperties":false}}},"additionalProperties":false}}},"additionalProperties":false};
 const func2 = Object.prototype.hasOwnProperty;
 
 function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -1403,16 +1403,38 @@ else {
 var valid4 = true;
 }
 if(valid4){
-if(data11.imported !== undefined){
+if(data11.reasoningMs !== undefined){
+let data55 = data11.reasoningMs;
 const _errs114 = errors;
-if(typeof data11.imported !== "boolean"){
-validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/imported",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/imported/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+if(errors === _errs114){
+if((typeof data55 == "number") && (isFinite(data55))){
+if(data55 < 0 || isNaN(data55)){
+validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/reasoningMs",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/reasoningMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
+}
+}
+else {
+validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/reasoningMs",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/reasoningMs/type",keyword:"type",params:{type: "number"},message:"must be number"}];
+return false;
+}
 }
 var valid4 = _errs114 === errors;
 }
 else {
 var valid4 = true;
+}
+if(valid4){
+if(data11.imported !== undefined){
+const _errs116 = errors;
+if(typeof data11.imported !== "boolean"){
+validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/imported",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/imported/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+return false;
+}
+var valid4 = _errs116 === errors;
+}
+else {
+var valid4 = true;
+}
 }
 }
 }

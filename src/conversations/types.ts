@@ -53,6 +53,11 @@ export interface StoredMessage {
   /** The model's reasoning, apart from `content`: shown collapsed, never sent back to a model. */
   reasoning?: string
   /**
+   * Milliseconds from sending the request to the first answer text, kept when the reply has `reasoning`: the "Thought
+   * for N s" above it (it includes reading the prompt, as the person waited for it).
+   */
+  reasoningMs?: number
+  /**
    * The message came from an imported file, so nothing about it is known, only claimed: an imported reply's backend,
    * model, metrics and fell-back mark are the file's word, an imported `system` or `tool` message is shown but never
    * sent, and an imported reply's tool steps are never replayed as tool calls (history.ts). Set by the import on every

@@ -7,6 +7,7 @@
  * disk keep them (state `partial`, resumable); a corrupt, wrong-size or non-GGUF file is deleted with its entry.
  */
 import { AppError, toAppError } from '../shared/errors'
+import { isQuotaError } from '../shared/quota'
 import type { ModelRef, Progress } from '../contract/types'
 import { toModelRef } from '../models/catalog'
 import { fetchToOpfs } from './fetch-resume'
@@ -93,7 +94,10 @@ async function downloadOnce(model: ModelRef, opts: DownloadOptions): Promise<Sto
     return ready
   }
   catch (err) {
-    const e = toAppError(err, 'download_failed')
+    // The manifest or a checkpoint (IndexedDB) refused for lack of space says so like the file does.
+    const e = isQuotaError(err) && !(err instanceof AppError)
+      ? new AppError('storage_quota', 'Storage filled up while the download was being recorded. The part already downloaded is kept: free some space, then press Resume.', { cause: err })
+      : toAppError(err, 'download_failed')
     if (!isResumable(e))
       await discardModel(entry)
     throw e

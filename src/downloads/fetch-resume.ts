@@ -13,6 +13,7 @@
  */
 import { createSHA256, type IHasher } from 'hash-wasm'
 import { AppError, toAppError } from '../shared/errors'
+import { isQuotaError } from '../shared/quota'
 import { openFileSink, type FileSink } from './file-sink'
 import { isGgufMagic } from '../models/gguf'
 import { deleteCheckpoint, getCheckpoint, putCheckpoint, type HashCheckpoint } from '../models/manifest'
@@ -201,8 +202,7 @@ async function closeAndCheckpoint(sink: FileSink, fileName: string, hasher: IHas
 }
 
 function quotaOr(err: unknown): unknown {
-  const name = (err as { name?: string } | null)?.name
-  if (name === 'QuotaExceededError')
+  if (isQuotaError(err) && !(err instanceof AppError))
     return new AppError('storage_quota', 'Storage filled up during the download. The part already downloaded is kept: free some space, then press Resume.', { cause: err })
   return err
 }

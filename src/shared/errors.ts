@@ -2,6 +2,7 @@
  * One error type for the whole app. `instanceof` does not survive `postMessage`; a `code` does, so errors cross the
  * worker boundary as {@link SerializedError} and are rebuilt with {@link deserializeError}.
  */
+import { chunkFileOf, isChunkLoadError } from './chunk-load'
 
 /** Every error a user can meet. Each has a plain message and a next step in {@link ERROR_HELP}. */
 export const ERROR_CODES = [
@@ -41,6 +42,9 @@ export const ERROR_CODES = [
   'context_exceeded',
   'mcp_unreachable',
   'mcp_rejected',
+  'storage_full',
+  'conversation_not_saved',
+  'chunk_load_failed',
 ] as const
 
 export type ErrorCode = (typeof ERROR_CODES)[number]
@@ -83,6 +87,9 @@ export const ERROR_HELP: Record<ErrorCode, { title: string, action: string }> = 
   load_timeout: { title: 'The model took too long to load, so the engine was restarted.', action: 'Send your message again: a busy device (other apps or tabs working hard) loads slowly. If it happens every time, pick another model, or set a chat template for this one in Settings (its own may loop).' },
   mcp_unreachable: { title: 'An MCP server could not be reached, so its tools were left out.', action: 'Check that the server is running and its URL in Settings > MCP servers, then press Refresh tools.' },
   mcp_rejected: { title: 'An MCP server refused the request: its token is missing or wrong.', action: 'Check the server\'s token in Settings > MCP servers.' },
+  storage_full: { title: 'Storage on this device is full, so your latest changes are not saved yet.', action: 'Delete downloaded models or old chats you no longer need. Unsaved messages stay here and are saved as soon as there is room; do not reload until then.' },
+  chunk_load_failed: { title: 'Part of the app could not be loaded.', action: 'Press Reload while online. Offline, this part was not saved for offline use yet: open the app once with a connection, wait for "Works offline", then it works without one.' },
+  conversation_not_saved: { title: 'The browser refused to save a change to your conversations.', action: 'Your messages stay on this screen. Send again or try again; if it repeats, export your conversations, then reload.' },
 }
 
 /** The shape an error has while it crosses `postMessage`. */
@@ -126,6 +133,12 @@ export function isErrorCode(value: unknown): value is ErrorCode {
 export function toAppError(err: unknown, fallback: ErrorCode = 'unknown'): AppError {
   if (err instanceof AppError)
     return err
+  // A chunk that could not be fetched (offline before it was cached, or a new deployment removed it) is its own kind,
+  // whatever the caller was doing: the raw "Failed to fetch dynamically imported module" helps nobody.
+  if (isChunkLoadError(err)) {
+    const file = chunkFileOf(err)
+    return new AppError('chunk_load_failed', file ? `The file ${file} could not be fetched.` : undefined, { cause: err })
+  }
   if (err instanceof Error) {
     const code = err.name === 'AbortError' ? 'aborted' : fallback
     return new AppError(code, err.message || ERROR_HELP[code].title, { cause: err })

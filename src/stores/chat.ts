@@ -220,12 +220,16 @@ export const useChatStore = defineStore('chat', () => {
       answer.backend = target ?? 'wllama'
       answer.model = isCloud ? (target === 'gemini' ? s.geminiModel : s.openaiModel) : models.loaded?.model.file
       await manager.selectFromSettings(signal)
+      // "Thought for N s": from the request to the first answer text (reasoning never reaches onDelta).
+      const requestedAt = performance.now()
+      let answeredAt = 0
       const result = await manager.runTurn({
         messages: history,
         signal,
         sampling: { temperature: s.temperature, topP: s.topP, topK: s.topK, maxTokens: s.maxTokens, ...(!isCloud && s.isModelSamplingOn && models.samplingModel?.sampling) },
         useTools: chatTools.isOnFor(conversationId),
         onDelta: (text) => {
+          answeredAt ||= performance.now()
           answer.content += text
           saveSoon(answer)
         },
@@ -250,6 +254,7 @@ export const useChatStore = defineStore('chat', () => {
       answer.finishReason = result.finishReason && result.finishReason !== 'stop' ? result.finishReason : undefined
       answer.notice = result.notice
       answer.reasoning = result.reasoning
+      answer.reasoningMs = result.reasoning ? Math.round((answeredAt || performance.now()) - requestedAt) : undefined
       const metrics = result.metrics.at(-1)
       if (metrics) {
         answer.metrics = metrics

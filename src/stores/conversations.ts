@@ -2,6 +2,7 @@ import { defineStore } from 'pinia'
 import { ref, watch } from 'vue'
 import { openConversationDb, type ConversationChange, type ConversationDb } from '../conversations/conversation-db'
 import { checkImportSize, conversationFingerprint, parseExport, toExportJson } from '../conversations/export-import'
+import type { SaveQueueState } from '../conversations/save-queue'
 import { newId, type Conversation, type StoredMessage } from '../conversations/types'
 import { AppError, toAppError } from '../shared/errors'
 
@@ -39,6 +40,8 @@ export const useConversationsStore = defineStore('conversations', () => {
    * screen until the person keeps them as a new conversation ({@link keepAsNew}) or lets them go ({@link letGo}).
    */
   const deletedElsewhere = ref<{ conversationId: string, title: string } | null>(null)
+  /** Ids of messages the browser refused to store (storage full): kept in memory, shown as not saved yet, retried. */
+  const unsaved = ref<string[]>([])
   let opening: Promise<ConversationDb> | null = null
   // Opening another conversation leaves the deleted one's messages behind, and with them the offer to keep them.
   watch(currentId, (id) => {
@@ -50,6 +53,7 @@ export const useConversationsStore = defineStore('conversations', () => {
   function db(): Promise<ConversationDb> {
     opening ??= openConversationDb().then((d) => {
       d.onChange(change => void onChangeElsewhere(change))
+      d.onSaveState(onSaveState)
       return d
     })
     return opening
@@ -57,6 +61,33 @@ export const useConversationsStore = defineStore('conversations', () => {
 
   function titleOf(id: string): string {
     return list.value.find(c => c.id === id)?.title ?? UNTITLED
+  }
+
+  let queueError: AppError | null = null
+  /** What waits in memory changed: mark it; once all of it is stored, the storage-full notice goes away. */
+  function onSaveState(state: SaveQueueState): void {
+    unsaved.value = state.unsavedMessageIds
+    if (state.error && state.error !== queueError)
+      error.value = queueError = state.error
+    if (!state.error && queueError) {
+      if (error.value === queueError)
+        error.value = null
+      queueError = null
+    }
+  }
+
+  /** Space was freed (a model or chat deleted): tries the unsaved writes now. */
+  async function retrySaving(): Promise<void> {
+    if (opening)
+      await guard(d => d.retrySaving())
+  }
+
+  // Unsaved messages live only in this tab's memory: the browser asks before a reload or close would drop them.
+  if (typeof window !== 'undefined') {
+    window.addEventListener('beforeunload', (ev) => {
+      if (unsaved.value.length)
+        ev.preventDefault()
+    })
   }
 
   /** Another tab changed something: refresh the list; tell the chat when the open conversation changed or went. */
@@ -237,7 +268,7 @@ export const useConversationsStore = defineStore('conversations', () => {
   }
 
   return {
-    list, currentId, query, results, error, interruptedCount, changedElsewhere, deletedElsewhere, db, init, refresh,
-    create, rename, remove, search, exportJson, importJson, importFile, lastImport, putMessage, keepAsNew, letGo,
+    list, currentId, query, results, error, interruptedCount, changedElsewhere, deletedElsewhere, unsaved, db, init, refresh,
+    create, rename, remove, search, exportJson, importJson, importFile, lastImport, putMessage, keepAsNew, letGo, retrySaving,
   }
 })

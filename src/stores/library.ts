@@ -15,6 +15,8 @@ import { filesOf, getCheckpoint, listStoredModels, type StoredModel } from '../m
 import { deleteModelFile, listModelFiles, modelFileSize, storageEstimate } from '../models/opfs-store'
 import { lruSuggestion, requestPersist } from '../models/storage'
 import { AppError, toAppError } from '../shared/errors'
+import { useConversationsStore } from './conversations'
+import { useSettingsStore } from './settings'
 
 /** What the library knows of a model in this browser. */
 export type LibraryState = 'ready' | 'partial' | 'evicted' | 'damaged'
@@ -105,6 +107,12 @@ export const useLibraryStore = defineStore('library', () => {
     abort?.abort()
   }
 
+  /** Space was freed: what waits to be saved for lack of it (messages, settings) is tried now. */
+  function spaceFreed(): void {
+    void useConversationsStore().retrySaving()
+    useSettingsStore().retrySaving()
+  }
+
   async function verify(id: string): Promise<boolean> {
     // The raw object: a Vue proxy cannot be stored in IndexedDB (DataCloneError).
     const entry = toRaw(byId.value.get(id))
@@ -123,6 +131,7 @@ export const useLibraryStore = defineStore('library', () => {
     if (entry)
       await discardModel(entry)
     await refresh()
+    spaceFreed()
   }
 
   /** Deletes every model, partial download and stray file in the models folder. */
@@ -130,6 +139,7 @@ export const useLibraryStore = defineStore('library', () => {
     await Promise.all(entries.value.map(e => discardModel(e)))
     await Promise.all((await listModelFiles()).map(deleteModelFile))
     await refresh()
+    spaceFreed()
   }
 
   async function importFile(file: File): Promise<StoredModel | undefined> {

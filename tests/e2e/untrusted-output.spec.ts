@@ -80,14 +80,15 @@ test('script vectors in imported model output and tool results render inert', as
   // The page really rendered the payloads: the code block shows its HTML as text, the steps open.
   const reply = answer.getByTestId('reply-markdown')
   await expect(reply.locator('pre code')).toContainText('<script>window.__pwned=1</script>')
-  // The code block's Copy button copies the HTML as text.
-  await reply.locator('pre').getByTestId('copy-code').click()
+  // The code block's Copy button (in the block's header) copies the HTML as text.
+  await reply.getByTestId('code-block').getByTestId('copy-code').click()
   expect(await page.evaluate(() => navigator.clipboard.readText())).toBe('<script>window.__pwned=1</script><img src=x onerror="window.__pwned=1">\n')
-  // Agent steps are inline and collapsed until opened: thought, tool call with its arguments, result, answer.
+  // Agent steps are inline, one collapsed line per tool call, opening on its thought, arguments and result (issue 16).
   const steps = answer.getByTestId('agent-steps')
   await expect(steps.getByTestId('tool-result')).toBeHidden()
   await steps.locator('summary').click()
-  await expect(steps.getByTestId('agent-step')).toHaveCount(4)
+  await expect(steps.getByTestId('agent-step')).toHaveCount(1)
+  await expect(steps.getByTestId('tool-thought')).toContainText('<img src=x onerror=')
   await expect(answer.getByTestId('tool-result')).toContainText('click me')
   await expect(answer.getByTestId('tool-arguments')).toContainText('<script>')
 
@@ -153,7 +154,8 @@ test('markup in model output and tool results fetches nothing and stays inside i
       }
       return r
     }
-    const content = [...bubble.querySelectorAll('[data-testid=markdown] *')]
+    // A code block's frame (language label, Copy button) is the app's own: only the code inside it is the model's.
+    const content = [...bubble.querySelectorAll('[data-testid=markdown] *')].filter(el => !el.closest('[data-testid=code-block]') || el.closest('code'))
     return {
       // The app's own drawers are dialogs too, so only the messages are searched for dialogs and forms.
       topLayer: document.querySelectorAll(':modal, :popover-open').length
@@ -165,9 +167,8 @@ test('markup in model output and tool results fetches nothing and stays inside i
           ? [`${el.outerHTML.slice(0, 60)} at ${Math.round(r.left)},${Math.round(r.top)} ${Math.round(r.width)}x${Math.round(r.height)}`]
           : []
       }),
-      spoofing: content.filter(el => el.matches('[role], [class]:not(code, .copy-code), [id], [name], [popover], [download], [style], [data-testid]:not(.copy-code)')).map(el => el.outerHTML.slice(0, 80)),
+      spoofing: content.filter(el => el.matches('[role], [class]:not(code, code span[class^="hljs-"]), [id], [name], [popover], [download], [style], [data-testid]')).map(el => el.outerHTML.slice(0, 80)),
     }
   })
-  // The Copy button on each code block is the app's own, placed inside the block.
-  expect({ ...report, positioned: report.positioned.filter(t => t !== 'button') }).toEqual({ topLayer: 0, positioned: [], outside: [], spoofing: [] })
+  expect(report).toEqual({ topLayer: 0, positioned: [], outside: [], spoofing: [] })
 })

@@ -4,6 +4,8 @@
  * query, and found notes go to a cloud model only once the person has allowed it (askNotesToCloud).
  */
 import { createStore, entries, get, set, type UseStore } from 'idb-keyval'
+import { AppError } from '../../shared/errors'
+import { isQuotaError } from '../../shared/quota'
 import type { Tool } from './tool'
 
 /** A saved note. */
@@ -23,7 +25,15 @@ function notesStore(): UseStore {
 
 export async function saveNote(text: string, now = new Date()): Promise<Note> {
   const note: Note = { id: `${now.getTime()}-${Math.random().toString(36).slice(2, 8)}`, text, createdAt: now.toISOString() }
-  await set(note.id, note, notesStore())
+  try {
+    await set(note.id, note, notesStore())
+  }
+  catch (err) {
+    // The model reads this as the tool's observation, and passes it on in plain words.
+    if (isQuotaError(err))
+      throw new AppError('storage_full', 'The note was not saved: storage on this device is full. Tell the user to free space (delete downloaded models or old chats), then ask again.', { cause: err })
+    throw err
+  }
   return note
 }
 

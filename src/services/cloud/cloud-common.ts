@@ -2,7 +2,8 @@
  * What the cloud services (Gemini, OpenAI-compatible) share: the offline check, Server-Sent Events reading, the
  * mapping of network failures to codes, and metrics in the shape the local engines publish.
  */
-import { AppError } from '../../shared/errors'
+import { isChunkLoadError } from '../../shared/chunk-load'
+import { AppError, toAppError } from '../../shared/errors'
 import { ServiceError } from './http-errors'
 import type { ModelRef, RequestMetrics, ServiceId } from '../../contract/types'
 
@@ -34,6 +35,9 @@ export function networkError(service: string, err: unknown, signal?: AbortSignal
     return new AppError('aborted')
   if (err instanceof AppError)
     return err
+  // The SDK's own chunk could not be fetched: not the service's connection.
+  if (isChunkLoadError(err))
+    return toAppError(err)
   return new ServiceError('service_unavailable', `${service} did not answer: no connection could be made to it.`, 0)
 }
 

@@ -5,6 +5,7 @@
 import { createSHA256 } from 'hash-wasm'
 import type { Progress } from '../../contract/types'
 import { AppError, toAppError } from '../../shared/errors'
+import { isQuotaError } from '../../shared/quota'
 import { modelRef } from '../../models/catalog'
 import { readFacts } from '../../downloads/downloader'
 import { openFileSink } from '../../downloads/file-sink'
@@ -45,7 +46,7 @@ export async function importLocalFile(file: File, opts: { signal?: AbortSignal, 
   catch (err) {
     await Promise.all([deleteModelFile(fileName), deleteStoredModel(ref.id)])
     const e = toAppError(err, 'download_failed')
-    throw (err as { name?: string }).name === 'QuotaExceededError' ? new AppError('storage_quota', undefined, { cause: err }) : e
+    throw isQuotaError(err) && e.code !== 'storage_quota' ? new AppError('storage_quota', undefined, { cause: err }) : e
   }
 }
 

@@ -6,6 +6,7 @@
  * down even on a static host that sets no headers. Model files are never cached here: they live in OPFS.
  */
 import { get } from 'idb-keyval'
+import { cacheNames } from 'workbox-core'
 import { cleanupOutdatedCaches, getCacheKeyForURL, matchPrecache, precache } from 'workbox-precaching'
 import { buildCsp, endpointOrigins, withAppHeaders, type EndpointSettings } from './sw-headers'
 
@@ -17,12 +18,46 @@ const RUNTIME_CACHE = 'local-ai-runtime-assets'
 /** Paths that are data, not app pages: never answered with index.html. */
 const NOT_PAGES = [/^\/api\//, /\/resolve\//, /^\/app-config\.json$/]
 
-precache(self.__WB_MANIFEST)
+/** The app's files as this build lists them (one injection point: workbox-build refuses a second). */
+const MANIFEST = self.__WB_MANIFEST
+precache(MANIFEST)
 cleanupOutdatedCaches()
 
+/** Whether every file of the build (the shell, the engine chunk and worker, wllama's WebAssembly) is in the cache. */
+export interface PrecacheStatus {
+  type: 'PRECACHE_STATUS'
+  isComplete: boolean
+  /** Files not in the cache, as the manifest names them. */
+  missing: string[]
+}
+
+/**
+ * The page asks before it says "Works offline": activation alone does not prove every file is cached (the browser
+ * may have evicted one, or an install raced a deployment). A missing file is fetched again when the network allows.
+ */
+async function precacheStatus(): Promise<PrecacheStatus> {
+  const cache = await caches.open(cacheNames.precache)
+  const missing: string[] = []
+  for (const { url } of MANIFEST) {
+    if (await matchPrecache(url))
+      continue
+    const key = getCacheKeyForURL(url) ?? url
+    const res = await fetch(key, { cache: 'reload' }).catch(() => undefined)
+    if (res?.ok)
+      await cache.put(key, res)
+    else
+      missing.push(url)
+  }
+  return { type: 'PRECACHE_STATUS', isComplete: missing.length === 0, missing }
+}
+
 self.addEventListener('message', (event) => {
-  if ((event.data as { type?: string } | null)?.type === 'SKIP_WAITING')
+  const type = (event.data as { type?: string } | null)?.type
+  if (type === 'SKIP_WAITING')
     void self.skipWaiting()
+  // workbox-window's messageSW() waits for the answer on the port it sends.
+  if (type === 'GET_PRECACHE_STATUS')
+    event.waitUntil(precacheStatus().then(status => event.ports[0]?.postMessage(status)))
 })
 
 /** The CSP: the defaults plus the endpoints the user saved (hub, OpenAI-compatible, Gemini). */

@@ -25,6 +25,7 @@ import { useEngineStore } from '../../../src/stores/engine'
 import { useModelsStore } from '../../../src/stores/models'
 import { useSettingsStore } from '../../../src/stores/settings'
 import { DEFAULT_DELTAS, STORIES, ScriptedEngine, closeFakeWorkers, fakeWorker, summaryOf } from '../engines/fakes'
+import { refuseWrites } from '../conversations/quota-faults'
 
 /** A scripted engine that also keeps every chat request as the worker received it. */
 class RecordingEngine extends ScriptedEngine {
@@ -454,5 +455,37 @@ describe('chat store', () => {
     chat.select(conversations.list[1]!.id)
 
     await vi.waitFor(() => expect(chat.messages.map(m => m.content)).toEqual(['first chat', 'Once upon a time']))
+  })
+})
+
+describe('chat store when storage is full (issue 17 item 10)', () => {
+  it('shows the reply, says storage is full (not "leave private browsing"), marks the turn unsaved, and saves it once there is room', async () => {
+    const { chat } = await setup()
+    await chat.send('First')
+    const conversations = useConversationsStore()
+    const restore = refuseWrites('commit')
+    try {
+      await chat.send('Tell me a story')
+      expect(chat.messages.map(shape).slice(2)).toEqual([
+        { role: 'user', content: 'Tell me a story', status: 'done' },
+        { role: 'assistant', content: 'Once upon a time', status: 'done' },
+      ])
+      expect(conversations.error?.code).toBe('storage_full')
+      expect(conversations.error?.action).toContain('Delete downloaded models or old chats')
+      expect(conversations.unsaved).toEqual(chat.messages.slice(2).map(m => m.id))
+      expect((await stored()).map(m => m.content)).toEqual(['First', 'Once upon a time'])
+    }
+    finally {
+      restore()
+    }
+    // Space was freed (a model deleted): the library asks the conversations to try again.
+    await conversations.retrySaving()
+    expect(conversations.unsaved).toEqual([])
+    expect(conversations.error).toBeNull()
+    // A reload: a new Pinia over the same database has the whole turn.
+    setActivePinia(createPinia())
+    const reloaded = useChatStore()
+    await reloaded.init()
+    expect(reloaded.messages.map(m => m.content)).toEqual(['First', 'Once upon a time', 'Tell me a story', 'Once upon a time'])
   })
 })

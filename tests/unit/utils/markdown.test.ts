@@ -21,7 +21,9 @@ describe('renderMarkdown', () => {
     ['<a href="javascript:alert(1)">x</a>', /javascript:/i],
     ['<iframe src="https://example.com"></iframe>', /<iframe/i],
   ])('removes executable content from %s', (input, forbidden) => {
-    expect(renderMarkdown(input)).not.toMatch(forbidden)
+    // Raw HTML is shown as text now (issue 16): the words may stay, but no element or attribute carries them.
+    const markup = parse(renderMarkdown(input)).flatMap(el => [`<${el.localName}`, ...[...el.attributes].map(a => `${a.name}=${a.value}`)])
+    expect(markup.join(' ')).not.toMatch(forbidden)
   })
 
   it('shows HTML inside code blocks as text', () => {
@@ -82,14 +84,37 @@ describe('untrusted HTML cannot draw dialogs, popovers, forms or app-looking not
     expect(attributes.filter(a => !/^a\[(href|target|rel)\]$/.test(a))).toEqual([])
   })
 
-  it('keeps the code block language class and drops any other class on code', () => {
-    expect(renderMarkdown('<code class="language-ts">x</code>')).toContain('class="language-ts"')
-    expect(renderMarkdown('<code class="error-notice">x</code>')).not.toContain('class')
-    expect(renderMarkdown('<code class="language-ts error-notice">x</code>')).not.toContain('class')
+  it('keeps the code block language class and no other class on any element', () => {
+    expect(renderMarkdown('```ts\nx\n```')).toContain('<code class="language-ts">')
+    for (const input of ['<code class="error-notice">x</code>', '<code class="language-ts error-notice">x</code>', '```ts error-notice\nx\n```']) {
+      const classes = parse(renderMarkdown(input)).map(el => el.getAttribute('class')).filter(c => c !== null)
+      expect(classes.filter(c => c !== 'language-ts'), input).toEqual([])
+    }
   })
 
   it('keeps the text of a removed element, so nothing the model wrote is hidden', () => {
     expect(renderMarkdown('<dialog open>Sign in again</dialog>')).toContain('Sign in again')
+  })
+})
+
+describe('raw HTML in model text is shown as text, never parsed (issue 16 item 4)', () => {
+  it.each([
+    ['Use `Vec<String>` or Vec<String> here', 'Vec&lt;String&gt; here'],
+    ['<dialog open>Sign in again</dialog>', '<p>&lt;dialog open&gt;Sign in again&lt;/dialog&gt;</p>'],
+    ['<div>\n*not emphasis*\n</div>', '<p>&lt;div&gt;\n*not emphasis*\n&lt;/div&gt;</p>'],
+    ['a <b>bold</b> claim', '<p>a &lt;b&gt;bold&lt;/b&gt; claim</p>'],
+  ])('%s', (input, shown) => {
+    const html = renderMarkdown(input)
+    expect(html).toContain(shown)
+    expect(parse(html).map(el => el.localName).filter(t => !['p', 'code'].includes(t))).toEqual([])
+  })
+
+  it('keeps autolinks and Markdown links, which are not HTML', () => {
+    expect(renderMarkdown('<https://example.com>')).toContain('<a href="https://example.com"')
+  })
+
+  it('still renders HTML in the app\'s own guides (trusted)', () => {
+    expect(renderMarkdown('<kbd>Ctrl</kbd> and <details><summary>More</summary>text</details>', { isOwnGuide: true })).toContain('<kbd>Ctrl</kbd>')
   })
 })
 

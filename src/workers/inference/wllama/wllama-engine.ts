@@ -98,7 +98,7 @@ export class WllamaEngine implements WorkerEngine {
     const common = { ...samplingParams(req.sampling), stream: true as const, abortSignal: run.signal, cache_prompt: req.promptReuse !== false }
     const started = performance.now()
     try {
-      const constraints = constraintParams(req, mode)
+      const constraints = constraintParams(req, mode, this.neutralise)
       const isNative = !!req.tools?.length
       // A lone surrogate breaks wllama's string passing ("Invalid typed array length"): every caller gets this too.
       // Message text is plain text: the prompt is tokenised with special tokens parsed, so typed ones are broken first.

@@ -4,7 +4,7 @@
  * agent steps collapsible with tool results sanitised, code blocks with a working Copy button, and the per-reply line.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { createApp, nextTick, type Component } from 'vue'
+import { createApp, defineComponent, h, nextTick, ref, type Component } from 'vue'
 import type { AgentStep } from '../../../../src/agent/types'
 import ChatComposer from '../../../../src/components/chat/ChatComposer.vue'
 import ChatMarkdown from '../../../../src/components/chat/ChatMarkdown.vue'
@@ -39,16 +39,31 @@ describe('ChatSteps', () => {
     { kind: 'answer', text: 'It is 42.' },
   ]
 
-  it('shows every step inside a collapsed details element, with the tool call\'s arguments', () => {
+  it('shows one collapsed line per tool call: tool, short arguments, status; the thought and arguments inside', () => {
     const el = mount(ChatSteps, { steps })
-    const details = el.querySelector('details')!
-    expect(details.open).toBe(false)
-    expect(details.querySelector('summary')?.textContent).toBe('Agent steps (4)')
-    expect([...el.querySelectorAll('[data-testid=agent-step]')].map(s => s.getAttribute('data-kind')))
-      .toEqual(['thought', 'tool_call', 'observation', 'answer'])
+    const lines = [...el.querySelectorAll<HTMLDetailsElement>('[data-testid=agent-step]')]
+    expect(lines).toHaveLength(1)
+    expect(lines[0]!.open).toBe(false)
+    expect(lines[0]!.querySelector('summary')?.textContent?.replace(/\s+/g, ' ').trim()).toBe('✓ calculator expression: "2*21" done')
+    expect(lines[0]!.dataset.status).toBe('done')
     expect(JSON.parse(el.querySelector('[data-testid=tool-arguments]')!.textContent!)).toEqual({ expression: '2*21' })
     // A thought is text: its markup is shown, not applied.
-    expect(el.querySelector('[data-kind=thought]')?.textContent).toContain('<b>calculator</b>')
+    expect(el.querySelector('[data-testid=tool-thought]')?.textContent).toContain('<b>calculator</b>')
+    // The answer is the reply itself: never repeated in the steps.
+    expect(el.textContent).not.toContain('It is 42.')
+  })
+
+  it('is absent when no tool ran, and says running / failed for a call without result / with an error', () => {
+    expect(mount(ChatSteps, { steps: [{ kind: 'thought', text: 'Easy.' }, { kind: 'answer', text: 'It is 42.' }] }).querySelector('[data-testid=agent-steps]')).toBeNull()
+    const el = mount(ChatSteps, { steps: [
+      { kind: 'tool_call', callId: 'a', name: 'fetch_page', arguments: { url: `https://example.com/${'x'.repeat(100)}` } },
+      { kind: 'observation', callId: 'a', name: 'fetch_page', content: 'HTTP 404', isError: true },
+      { kind: 'tool_call', callId: 'b', name: 'calculator', arguments: '1+1' },
+    ] })
+    expect([...el.querySelectorAll('[data-testid=tool-status]')].map(s => s.textContent)).toEqual(['failed', 'running'])
+    expect(el.querySelector('.args')?.textContent).toMatch(/^url: "https:\/\/example\.com\/x+…$/)
+    expect(el.querySelector('.args')!.textContent!.length).toBe(60)
+    expect(el.textContent).toContain('The tools led nowhere')
   })
 
   it('renders a tool result as Markdown with every script vector removed', () => {
@@ -62,17 +77,42 @@ describe('ChatSteps', () => {
 })
 
 describe('ChatMarkdown', () => {
-  it('adds a Copy button to each code block that copies the code only', async () => {
+  it('shows each code block with its language and a Copy button that copies the code only', async () => {
     const writeText = vi.fn(async () => undefined)
     Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true })
-    const el = mount(ChatMarkdown, { source: 'Two blocks:\n\n```js\nlet a = 1\n```\n\n```\n<b>raw</b>\n```' })
+    const el = mount(ChatMarkdown, { source: 'Two blocks:\n\n```js\nlet a = 1\n```\n\n```\n<b>raw</b>\n```\n\n1. nested:\n\n   ```sh\n   ls\n   ```' })
     const buttons = el.querySelectorAll<HTMLButtonElement>('[data-testid=copy-code]')
-    expect(buttons).toHaveLength(2)
+    expect(buttons).toHaveLength(3)
+    expect([...el.querySelectorAll('[data-testid=code-language]')].map(l => l.textContent)).toEqual(['js', 'text', 'sh'])
 
     buttons[1]!.click()
     await vi.waitFor(() => expect(writeText).toHaveBeenCalledWith('<b>raw</b>\n'))
     await nextTick()
     expect(buttons[1]!.textContent).toBe('Copied')
+    buttons[2]!.click()
+    await vi.waitFor(() => expect(writeText).toHaveBeenCalledWith('ls\n'))
+  })
+
+  it('highlights code once highlight.js has loaded, with highlight.js spans only', async () => {
+    const el = mount(ChatMarkdown, { source: '```ts\nconst a = "<dialog open>"\n```' })
+    await vi.waitFor(() => expect(el.querySelector('code .hljs-keyword')?.textContent).toBe('const'))
+    expect([...el.querySelectorAll('code *')].every(n => n.localName === 'span' && /^hljs-/.test(n.className))).toBe(true)
+    expect(el.querySelector('dialog')).toBeNull()
+  })
+
+  it('renders a growing text at most once per animation frame', async () => {
+    const frames: FrameRequestCallback[] = []
+    vi.spyOn(window, 'requestAnimationFrame').mockImplementation((cb) => { frames.push(cb); return frames.length })
+    const source = ref('Hello')
+    const el = mount(defineComponent({ setup: () => () => h(ChatMarkdown, { source: source.value }) }), {})
+    for (const word of [' big', ' wide', ' world'])
+      source.value += word
+    await nextTick()
+    expect(el.textContent?.trim()).toBe('Hello')
+    expect(frames).toHaveLength(1)
+    frames.shift()!(0)
+    await nextTick()
+    expect(el.textContent?.trim()).toBe('Hello big wide world')
   })
 })
 

@@ -32,8 +32,14 @@ describe('ChatMessage: notice and reasoning', () => {
     expect(notice.textContent).toContain('Raise "Longest answer"')
     const reasoning = el.querySelector<HTMLDetailsElement>('[data-testid=reply-reasoning]')!
     expect(reasoning.open).toBe(false)
+    expect(reasoning.querySelector('summary')?.textContent).toBe('Thoughts')
     expect(reasoning.textContent).toContain('Thinking first.')
     expect(el.querySelector('[data-testid=reply-markdown]')?.textContent).not.toContain('Thinking first.')
+  })
+
+  it('says how long the model thought, when the reply kept it', () => {
+    const el = mount({ ...base, reasoning: 'Hmm.', reasoningMs: 4_400 })
+    expect(el.querySelector('[data-testid=reply-reasoning] summary')?.textContent).toBe('Thought for 4 s')
   })
 
   it('a plain reply has neither', () => {

@@ -1,0 +1,98 @@
+/**
+ * Incremental rendering of a streamed Markdown reply (issue 16 item 4): the text is split into top-level blocks with
+ * marked's lexer; a finished block is rendered and sanitised once and kept, and each update re-lexes and re-renders
+ * only the open tail. The cost of an update depends on the size of the last blocks, not on the length of the reply.
+ *
+ * Which blocks are finished: marked may still merge a block with what follows (`- a\n\n` becomes a loose list when
+ * `- b` arrives, `para\n` a heading when `---` arrives), so the last two non-blank blocks and the blank lines after
+ * them stay open; everything before them is final. A text that is not an extension of the previous one (a new reply,
+ * an answer reset) starts over. Link reference definitions are carried from the finished part into the tail; a
+ * definition that arrives after a finished block that uses it does not re-render that block.
+ */
+import type { Token } from 'marked'
+import { codeLanguage } from './highlight'
+import { lexModelMarkdown, renderModelTokens, type LinkDefinitions } from './markdown'
+
+/** One top-level block, ready to show. `key` is its position among the blocks and stays with it while it grows. */
+export type MarkdownBlock =
+  /** Sanitised HTML (markdown.ts allow-list). */
+  | { kind: 'html', key: number, html: string }
+  /** A top-level code block, shown by a component (label, highlighting, Copy): `code` is raw text, never HTML. */
+  | { kind: 'code', key: number, code: string, language: string }
+
+/** How many non-blank blocks at the end stay open (see the header). */
+const OPEN_BLOCKS = 2
+/** How much of the finished text is compared to tell an extension from a new text. */
+const CHECK_CHARS = 64
+
+export class MarkdownBlockRenderer {
+  private source = ''
+  private finished: MarkdownBlock[] = []
+  private finishedEnd = 0
+  private links: LinkDefinitions = Object.create(null) as LinkDefinitions
+  /** Blocks rendered to HTML so far (finished and open), for tests and the benchmark. */
+  renderedBlocks = 0
+
+  /** The blocks of `source`, reusing the finished blocks of the previous call when `source` extends its text. */
+  update(source: string): MarkdownBlock[] {
+    if (!this.extendsPrevious(source))
+      this.reset()
+    this.source = source
+    const tail = source.slice(this.finishedEnd)
+    const tokens = lexModelMarkdown(tail, this.links)
+    const openFrom = this.openFrom(tail, tokens)
+    let offset = this.finishedEnd
+    for (const token of tokens.slice(0, openFrom)) {
+      this.pushBlock(this.finished, token)
+      offset += token.raw.length
+    }
+    this.finishedEnd = offset
+    const open: MarkdownBlock[] = []
+    for (const token of tokens.slice(openFrom))
+      this.pushBlock(open, token, this.finished.length + open.length)
+    return open.length ? [...this.finished, ...open] : this.finished.slice()
+  }
+
+  private reset(): void {
+    this.finished = []
+    this.finishedEnd = 0
+    this.links = Object.create(null) as LinkDefinitions
+  }
+
+  /** `source` starts with the finished text of the last call (its length, its first and last characters checked). */
+  private extendsPrevious(source: string): boolean {
+    const end = this.finishedEnd
+    if (source.length < this.source.length || source.length < end)
+      return false
+    const from = Math.max(0, end - CHECK_CHARS)
+    return source.startsWith(this.source.slice(from, end), from) && source.startsWith(this.source.slice(0, Math.min(end, CHECK_CHARS)))
+  }
+
+  /**
+   * Index of the first token that stays open. Nothing is finished when the tokens do not cover the tail exactly
+   * (marked turns `\r\n` into `\n`, so offsets would drift).
+   */
+  private openFrom(tail: string, tokens: Token[]): number {
+    if (tail.includes('\r') || tokens.reduce((n, t) => n + t.raw.length, 0) !== tail.length)
+      return 0
+    let seen = 0
+    for (let i = tokens.length - 1; i >= 0; i--) {
+      if (tokens[i]!.type !== 'space' && ++seen === OPEN_BLOCKS)
+        return i
+    }
+    return 0
+  }
+
+  private pushBlock(into: MarkdownBlock[], token: Token, key = into.length): void {
+    // A finished definition is known to the blocks after it (the first definition of a label wins, as in CommonMark).
+    if (token.type === 'def' && into === this.finished)
+      this.links[(token.tag as string)] ??= { href: token.href as string, title: token.title as string }
+    if (token.type === 'space' || token.type === 'def')
+      return
+    this.renderedBlocks++
+    if (token.type === 'code')
+      into.push({ kind: 'code', key, code: token.text as string, language: codeLanguage(token.lang as string | undefined) })
+    else
+      into.push({ kind: 'html', key, html: renderModelTokens([token]) })
+  }
+}
