@@ -12,23 +12,44 @@
  */
 import { AppError } from '../shared/errors'
 import { isQuotaError } from '../shared/quota'
+import { withParents } from './branches'
 import { committed, getAll, request } from './idb'
 import { SaveQueue, storageFullError, type PendingWrite, type SaveQueueState } from './save-queue'
 import type { Conversation, ConversationWithMessages, StoredMessage } from './types'
 
 /** Database name; one per origin. */
 export const CONVERSATION_DB_NAME = 'local-ai-conversations'
-const DB_VERSION = 1
+/** 1: conversations and messages. 2: messages name their parent (versions and branches, branches.ts). */
+export const CONVERSATION_DB_VERSION = 2
 const CONVERSATIONS = 'conversations'
 const MESSAGES = 'messages'
 
-function upgrade(db: IDBDatabase): void {
+function upgrade(db: IDBDatabase, oldVersion: number, tx: IDBTransaction): void {
   if (!db.objectStoreNames.contains(CONVERSATIONS))
     db.createObjectStore(CONVERSATIONS, { keyPath: 'id' }).createIndex('updatedAt', 'updatedAt')
   if (!db.objectStoreNames.contains(MESSAGES)) {
     const messages = db.createObjectStore(MESSAGES, { keyPath: 'id' })
     messages.createIndex('conversationId', 'conversationId')
     messages.createIndex('status', 'status')
+  }
+  if (oldVersion >= 1 && oldVersion < 2)
+    addParents(tx.objectStore(MESSAGES))
+}
+
+/**
+ * Version 1 to 2: every conversation's messages, in `seq` order, become one branch (each follows the one before it).
+ * Runs inside the upgrade transaction, so a failure leaves the database at version 1.
+ */
+function addParents(store: IDBObjectStore): void {
+  const all = store.getAll() as IDBRequest<StoredMessage[]>
+  all.onsuccess = () => {
+    const byConversation = new Map<string, StoredMessage[]>()
+    for (const m of all.result)
+      byConversation.set(m.conversationId, [...(byConversation.get(m.conversationId) ?? []), m])
+    for (const messages of byConversation.values()) {
+      for (const m of withParents(messages))
+        store.put(m)
+    }
   }
 }
 
@@ -144,6 +165,20 @@ export class ConversationDb {
   }
 
   /**
+   * Shows another branch: `leafId` becomes the last message on screen. The conversation's place in the list does not
+   * change (reading an earlier version is not a change). Nothing happens when the conversation is gone.
+   */
+  async setLeaf(conversationId: string, leafId: string): Promise<void> {
+    const tx = this.db.transaction(CONVERSATIONS, 'readwrite')
+    const store = tx.objectStore(CONVERSATIONS)
+    const found = await request(store.get(conversationId) as IDBRequest<Conversation | undefined>)
+    if (found)
+      store.put({ ...found, leafId })
+    await committed(tx)
+    this.announce({ type: 'messages', conversationId })
+  }
+
+  /**
    * Writes a conversation's header (new, renamed). @throws AppError 'storage_full' when it is kept in memory until
    * there is room | 'conversation_not_saved'
    */
@@ -195,7 +230,8 @@ export class ConversationDb {
    * written again (a growing reply) keeps its stored `seq`. A message of a conversation that no longer exists
    * (deleted, maybe in another tab) is not written, so nothing is orphaned: the result says so, and the caller keeps
    * the message (conversations store: `deletedElsewhere`). When storage is full the message is kept in memory, shown by
-   * {@link listMessages} and {@link saveState}, and written (after everything before it) once there is room.
+   * {@link listMessages} and {@link saveState}, and written (after everything before it) once there is room. A new
+   * message ends the branch on screen (`leafId`).
    * @returns the stored message, or undefined when its conversation no longer exists
    * @throws AppError 'storage_full' while it is kept in memory | 'conversation_not_saved'
    */
@@ -214,7 +250,7 @@ export class ConversationDb {
       const seq = existing?.conversationId === message.conversationId ? existing.seq : await this.nextSeq(messages, message.conversationId)
       stored = { ...message, seq }
       messages.put(stored)
-      conversations.put({ ...conversation, updatedAt: now })
+      conversations.put({ ...conversation, updatedAt: now, ...(!existing && { leafId: message.id }) })
     }
     await committed(tx)
     if (stored)
@@ -334,8 +370,8 @@ export class ConversationDb {
 export async function openConversationDb(name = CONVERSATION_DB_NAME, opts: { retryDelaysMs?: readonly number[] } = {}): Promise<ConversationDb> {
   if (typeof indexedDB === 'undefined')
     throw new AppError('conversations_unavailable', 'This browser has no IndexedDB, so conversations cannot be kept.')
-  const req = indexedDB.open(name, DB_VERSION)
-  req.onupgradeneeded = () => upgrade(req.result)
+  const req = indexedDB.open(name, CONVERSATION_DB_VERSION)
+  req.onupgradeneeded = (ev) => upgrade(req.result, ev.oldVersion, req.transaction!)
   const blocked = new Promise<never>((_, reject) => {
     req.onblocked = () => reject(new AppError('conversations_unavailable',
       'Another tab of this app keeps the conversation database open with an older version. Close it and reload.'))

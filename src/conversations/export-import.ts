@@ -7,8 +7,9 @@
  */
 import type { ErrorObject, ValidateFunction } from 'ajv'
 import { AppError } from '../shared/errors'
-import { EXPORT_FORMAT, EXPORT_VERSION } from './export-schema'
+import { EXPORT_FORMAT, EXPORT_VERSION, type READ_VERSIONS } from './export-schema'
 import { validate as generatedValidate } from './export-validator.generated'
+import { withParents } from './branches'
 import { newId, type ConversationWithMessages, type StoredMessage } from './types'
 
 /**
@@ -26,7 +27,8 @@ export const MAX_IMPORT_DEPTH = 32
 /** The exported file as JSON data. */
 export interface ConversationExport {
   format: typeof EXPORT_FORMAT
-  version: typeof EXPORT_VERSION
+  /** 2 when written; 1 (no branches) is still read. */
+  version: (typeof READ_VERSIONS)[number]
   /** ISO 8601 time of the export. */
   exportedAt: string
   conversations: Array<Omit<ConversationWithMessages, 'messages'> & { messages: Array<Omit<StoredMessage, 'conversationId' | 'seq'>> }>
@@ -52,20 +54,47 @@ export function toExportJson(conversations: ConversationWithMessages[], now = ne
   return JSON.stringify(data, null, 2)
 }
 
-function describeError(error: ErrorObject): string {
-  const where = error.instancePath || 'the file'
-  const allowed = error.params && 'allowedValues' in error.params ? ` (${String(error.params.allowedValues)})` : ''
-  return `${where} ${error.message ?? 'is invalid'}${allowed}`
+/** Where in the file, in words: "conversation 2, message 5". */
+function place(instancePath: string): string {
+  const conversation = /^\/conversations\/(\d+)/.exec(instancePath)
+  const message = /\/messages\/(\d+)/.exec(instancePath)
+  if (!conversation)
+    return 'the file'
+  return [`conversation ${Number(conversation[1]) + 1}`, message && `message ${Number(message[1]) + 1}`].filter(Boolean).join(', ')
 }
 
-function invalid(problem: string): AppError {
-  return new AppError('import_invalid', `The file is not a conversations export: ${problem}. Nothing was imported.`)
+/**
+ * The first schema problem in a person's words (never ajv's own: "must have required property 'format'" says
+ * nothing to someone who picked the wrong file).
+ */
+function describeError(error: ErrorObject): string {
+  const path = error.instancePath
+  const params = error.params as Record<string, unknown>
+  if (path === '' && error.keyword === 'required')
+    return params.missingProperty === 'format' || params.missingProperty === 'version' ? 'it was not made with Export in this app' : `it lacks its "${String(params.missingProperty)}" list`
+  if (path === '/format' || path === '')
+    return 'it was not made with Export in this app'
+  if (path === '/version')
+    return 'it was written by a newer version of this app; update the app, then import it again'
+  const where = place(path)
+  switch (error.keyword) {
+    case 'required': return `${where} lacks its "${String(params.missingProperty)}"`
+    case 'additionalProperties': return `${where} has a field this app does not write ("${String(params.additionalProperty)}")`
+    case 'maxLength': return `${where} has a text longer than ${String(params.limit)} characters`
+    case 'maxItems': return `${where} has more than ${String(params.limit)} entries`
+    case 'type': return `${where} has a value of the wrong kind`
+    default: return `${where} has a value this app does not write`
+  }
+}
+
+function invalid(problem: string, fileName = 'The file'): AppError {
+  return new AppError('import_invalid', `${fileName === 'The file' ? fileName : `"${fileName}"`} is not a conversations export: ${problem}. Nothing was imported.`)
 }
 
 /** @throws AppError 'import_invalid' when a file of `sizeBytes` is too large to import. */
-export function checkImportSize(sizeBytes: number): void {
+export function checkImportSize(sizeBytes: number, fileName?: string): void {
   if (sizeBytes > MAX_IMPORT_BYTES)
-    throw invalid(`it is ${(sizeBytes / 2 ** 20).toFixed(1)} MiB, and at most ${MAX_IMPORT_BYTES / 2 ** 20} MiB are read`)
+    throw invalid(`it is ${(sizeBytes / 2 ** 20).toFixed(1)} MiB, and at most ${MAX_IMPORT_BYTES / 2 ** 20} MiB are read`, fileName)
 }
 
 /**
@@ -102,39 +131,57 @@ export function nestingDepth(json: string, limit = MAX_IMPORT_DEPTH): number {
 /**
  * Parses and validates an export. Size and nesting are checked on the text first, so a file too big or too deep is
  * refused as invalid before it is parsed, validated or stored. The result gets fresh ids, so an import never overwrites a conversation already
- * here; a reply that was still streaming when exported becomes `interrupted`. Every message is marked `imported`
+ * here; a message's parent and a conversation's leaf follow their messages to the new ids (a version 1 file, or a
+ * parent the file does not hold, follows the message before it). A reply that was still streaming when exported
+ * becomes `interrupted`. Every message is marked `imported`
  * (whatever the file says): its roles, backend labels and tool steps are the file's claims, which history.ts never
  * replays as a system prompt or tool results and the chat shows as imported.
- * @throws AppError 'import_invalid' naming the first problem found.
+ * @param fileName named in the error, so the person knows which file was refused
+ * @throws AppError 'import_invalid' naming the first problem found, in plain words.
  */
-export function parseExport(json: string, now = Date.now()): ConversationWithMessages[] {
-  checkImportSize(json.length) // characters: never more than the file's UTF-8 bytes
+export function parseExport(json: string, now = Date.now(), fileName?: string): ConversationWithMessages[] {
+  checkImportSize(json.length, fileName) // characters: never more than the file's UTF-8 bytes
   if (nestingDepth(json) > MAX_IMPORT_DEPTH)
-    throw invalid(`it nests values more than ${MAX_IMPORT_DEPTH} levels deep, which no export does`)
+    throw invalid(`it nests values more than ${MAX_IMPORT_DEPTH} levels deep, which no export does`, fileName)
   let data: unknown
   try {
     data = JSON.parse(json)
   }
   catch (err) {
-    throw new AppError('import_invalid', `The file is not JSON: ${(err as Error).message}`, { cause: err })
+    throw new AppError('import_invalid', `${fileName ? `"${fileName}"` : 'The file'} is not JSON, so it is not a conversations export. Nothing was imported.`, { cause: err })
   }
   const errors = validate(data)
   if (errors[0])
-    throw new AppError('import_invalid', `The file is not a conversations export: ${describeError(errors[0])}.`)
+    throw invalid(describeError(errors[0]), fileName)
   return (data as ConversationExport).conversations.map((c) => {
     const id = newId()
-    return {
-      ...c,
-      id,
-      updatedAt: Math.min(c.updatedAt, now),
-      messages: c.messages.map((m, seq) => ({
+    const ids = new Map(c.messages.map(m => [m.id, newId()]))
+    const messages = c.messages.map((m, seq) => {
+      const parent = m.parentId === null ? null : (m.parentId !== undefined && ids.get(m.parentId)) || undefined
+      return {
         ...m,
-        id: newId(),
+        id: ids.get(m.id) ?? newId(),
         conversationId: id,
         seq,
-        status: m.status === 'streaming' ? 'interrupted' : m.status,
+        parentId: parent,
+        status: m.status === 'streaming' ? 'interrupted' as const : m.status,
         imported: true,
-      })),
-    }
+      }
+    })
+    // The leaf follows its message to its new id; one the file does not hold is dropped (the newest branch shows).
+    const { leafId: fileLeaf, ...header } = c
+    const leafId = fileLeaf === undefined ? undefined : ids.get(fileLeaf)
+    return { ...header, id, ...(leafId && { leafId }), updatedAt: Math.min(c.updatedAt, now), messages: withParents(messages) }
   })
+}
+
+/**
+ * What makes two copies of a conversation the same, whatever ids an import gave them: when it started, and each
+ * message's role, text and time, in order. A SHA-256 (Web Crypto) of that, hex. Title, statuses and the imported mark
+ * are left out: renaming a conversation, or importing it, does not make it another one.
+ */
+export async function conversationFingerprint(c: ConversationWithMessages): Promise<string> {
+  const facts = JSON.stringify([c.createdAt, [...c.messages].sort((a, b) => a.seq - b.seq).map(m => [m.role, m.content, m.createdAt])])
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(facts))
+  return Array.from(new Uint8Array(digest), b => b.toString(16).padStart(2, '0')).join('')
 }

@@ -1,5 +1,6 @@
 /**
- * The JSON Schema of an exported conversations file (format `local-ai-conversations`, version 1).
+ * The JSON Schema of an exported conversations file (format `local-ai-conversations`, versions 1 and 2; version 2
+ * adds versions and branches: a message's `parentId`, a conversation's `leafId`, and a failed reply's `errorMessage`).
  * Strict on purpose: unknown fields, wrong types and oversized strings are refused, so an import never stores
  * something the app would not have written itself.
  */
@@ -8,8 +9,10 @@ import { FINISH_REASONS, REPLY_NOTICE_CODES } from '../contract/types'
 
 /** The `format` field every export carries. */
 export const EXPORT_FORMAT = 'local-ai-conversations'
-/** The only version this app reads and writes. */
-export const EXPORT_VERSION = 1
+/** The version this app writes. */
+export const EXPORT_VERSION = 2
+/** The versions this app reads: 1 (one branch per conversation, read in order) and 2. */
+export const READ_VERSIONS = [1, 2] as const
 
 /** Longest message text accepted, in characters (about 2 MB of text). */
 const MAX_TEXT = 2_000_000
@@ -61,6 +64,7 @@ const messageSchema = {
   required: ['id', 'role', 'content', 'status', 'createdAt'],
   properties: {
     id: shortText,
+    parentId: { type: ['string', 'null'], maxLength: 200 },
     role: { enum: ['system', 'user', 'assistant', 'tool'] },
     content: text,
     status: { enum: ['done', 'streaming', 'stopped', 'interrupted', 'error'] },
@@ -71,6 +75,7 @@ const messageSchema = {
     metrics: metricsSchema,
     steps: { type: 'array', maxItems: 1000, items: stepSchema },
     errorCode: shortText,
+    errorMessage: { type: 'string', maxLength: 2000 },
     fellBack: { type: 'boolean' },
     finishReason: { enum: [...FINISH_REASONS] },
     notice: {
@@ -94,6 +99,7 @@ const conversationSchema = {
     title: { type: 'string', maxLength: 500 },
     createdAt: { type: 'number', minimum: 0 },
     updatedAt: { type: 'number', minimum: 0 },
+    leafId: shortText,
     messages: { type: 'array', maxItems: 100_000, items: messageSchema },
   },
   additionalProperties: false,
@@ -106,7 +112,7 @@ export const exportSchema = {
   required: ['format', 'version', 'exportedAt', 'conversations'],
   properties: {
     format: { const: EXPORT_FORMAT },
-    version: { const: EXPORT_VERSION },
+    version: { enum: [...READ_VERSIONS] },
     exportedAt: { type: 'string', maxLength: 40 },
     conversations: { type: 'array', maxItems: 100_000, items: conversationSchema },
   },

@@ -6,7 +6,7 @@
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$id":"https://local-ai-assistant.invalid/conversations-export-v1.json","type":"object","required":["format","version","exportedAt","conversations"],"properties":{"format":{"const":"local-ai-conversations"},"version":{"const":1},"exportedAt":{"type":"string","maxLength":40},"conversations":{"type":"array","maxItems":100000,"items":{"type":"object","required":["id","title","createdAt","updatedAt","messages"],"properties":{"id":{"type":"string","maxLength":200},"title":{"type":"string","maxLength":500},"createdAt":{"type":"number","minimum":0},"updatedAt":{"type":"number","minimum":0},"messages":{"type":"array","maxItems":100000,"items":{"type":"object","required":["id","role","content","status","createdAt"],"properties":{"id":{"type":"string","maxLength":200},"role":{"enum":["system","user","assistant","tool"]},"content":{"type":"string","maxLength":2000000},"status":{"enum":["done","streaming","stopped","interrupted","error"]},"createdAt":{"type":"number","minimum":0},"backend":{"type":"string","maxLength":200},"model":{"type":"string","maxLength":500},"mode":{"enum":["chat","completion"]},"metrics":{"type":"object","required":["engine","timeToFirstTokenMs","decodeTokensPerSecond"],"properties":{"engine":{"type":"string","maxLength":40},"threads":{"type":"number","minimum":0},"queueWaitMs":{"type":"number","minimum":0},"timeToFirstTokenMs":{"type":"number","minimum":0},"promptTokens":{"type":"number","minimum":0},"cachedTokens":{"type":"number","minimum":0},"completionTokens":{"type":"number","minimum":0},"prefillTokensPerSecond":{"type":"number","minimum":0},"decodeTokensPerSecond":{"type":"number","minimum":0},"totalMs":{"type":"number","minimum":0}},"additionalProperties":false},"steps":{"type":"array","maxItems":1000,"items":{"type":"object","required":["kind"],"oneOf":[{"properties":{"kind":{"const":"thought"},"text":{"type":"string","maxLength":2000000}},"required":["text"],"additionalProperties":false},{"properties":{"kind":{"const":"tool_call"},"callId":{"type":"string","maxLength":200},"name":{"type":"string","maxLength":200},"arguments":{}},"required":["callId","name","arguments"],"additionalProperties":false},{"properties":{"kind":{"const":"observation"},"callId":{"type":"string","maxLength":200},"name":{"type":"string","maxLength":200},"content":{"type":"string","maxLength":2000000},"isError":{"type":"boolean"}},"required":["callId","name","content","isError"],"additionalProperties":false},{"properties":{"kind":{"const":"answer"},"text":{"type":"string","maxLength":2000000}},"required":["text"],"additionalProperties":false}]}},"errorCode":{"type":"string","maxLength":200},"fellBack":{"type":"boolean"},"finishReason":{"enum":["stop","length","tool_calls","content_filter","safety","recitation","blocklist","prohibited_content","spii","malformed_function_call","other","blocked_prompt","stalled"]},"notice":{"type":"object","required":["code","message","nextStep"],"properties":{"code":{"enum":["length","tool_calls","content_filter","safety","recitation","blocklist","prohibited_content","spii","malformed_function_call","other","blocked_prompt","stalled","empty_answer","history_trimmed"]},"message":{"type":"string","maxLength":2000},"nextStep":{"type":"string","maxLength":2000}},"additionalProperties":false},"reasoning":{"type":"string","maxLength":2000000},"reasoningMs":{"type":"number","minimum":0},"imported":{"type":"boolean"}},"additionalProperties":false}}},"additionalProperties":false}}},"additionalProperties":false};
+const schema11 = {"$id":"https://local-ai-assistant.invalid/conversations-export-v1.json","type":"object","required":["format","version","exportedAt","conversations"],"properties":{"format":{"const":"local-ai-conversations"},"version":{"enum":[1,2]},"exportedAt":{"type":"string","maxLength":40},"conversations":{"type":"array","maxItems":100000,"items":{"type":"object","required":["id","title","createdAt","updatedAt","messages"],"properties":{"id":{"type":"string","maxLength":200},"title":{"type":"string","maxLength":500},"createdAt":{"type":"number","minimum":0},"updatedAt":{"type":"number","minimum":0},"leafId":{"type":"string","maxLength":200},"messages":{"type":"array","maxItems":100000,"items":{"type":"object","required":["id","role","content","status","createdAt"],"properties":{"id":{"type":"string","maxLength":200},"parentId":{"type":["string","null"],"maxLength":200},"role":{"enum":["system","user","assistant","tool"]},"content":{"type":"string","maxLength":2000000},"status":{"enum":["done","streaming","stopped","interrupted","error"]},"createdAt":{"type":"number","minimum":0},"backend":{"type":"string","maxLength":200},"model":{"type":"string","maxLength":500},"mode":{"enum":["chat","completion"]},"metrics":{"type":"object","required":["engine","timeToFirstTokenMs","decodeTokensPerSecond"],"properties":{"engine":{"type":"string","maxLength":40},"threads":{"type":"number","minimum":0},"queueWaitMs":{"type":"number","minimum":0},"timeToFirstTokenMs":{"type":"number","minimum":0},"promptTokens":{"type":"number","minimum":0},"cachedTokens":{"type":"number","minimum":0},"completionTokens":{"type":"number","minimum":0},"prefillTokensPerSecond":{"type":"number","minimum":0},"decodeTokensPerSecond":{"type":"number","minimum":0},"totalMs":{"type":"number","minimum":0}},"additionalProperties":false},"steps":{"type":"array","maxItems":1000,"items":{"type":"object","required":["kind"],"oneOf":[{"properties":{"kind":{"const":"thought"},"text":{"type":"string","maxLength":2000000}},"required":["text"],"additionalProperties":false},{"properties":{"kind":{"const":"tool_call"},"callId":{"type":"string","maxLength":200},"name":{"type":"string","maxLength":200},"arguments":{}},"required":["callId","name","arguments"],"additionalProperties":false},{"properties":{"kind":{"const":"observation"},"callId":{"type":"string","maxLength":200},"name":{"type":"string","maxLength":200},"content":{"type":"string","maxLength":2000000},"isError":{"type":"boolean"}},"required":["callId","name","content","isError"],"additionalProperties":false},{"properties":{"kind":{"const":"answer"},"text":{"type":"string","maxLength":2000000}},"required":["text"],"additionalProperties":false}]}},"errorCode":{"type":"string","maxLength":200},"errorMessage":{"type":"string","maxLength":2000},"fellBack":{"type":"boolean"},"finishReason":{"enum":["stop","length","tool_calls","content_filter","safety","recitation","blocklist","prohibited_content","spii","malformed_function_call","other","blocked_prompt","stalled"]},"notice":{"type":"object","required":["code","message","nextStep"],"properties":{"code":{"enum":["length","tool_calls","content_filter","safety","recitation","blocklist","prohibited_content","spii","malformed_function_call","other","blocked_prompt","stalled","empty_answer","history_trimmed"]},"message":{"type":"string","maxLength":2000},"nextStep":{"type":"string","maxLength":2000}},"additionalProperties":false},"reasoning":{"type":"string","maxLength":2000000},"reasoningMs":{"type":"number","minimum":0},"imported":{"type":"boolean"}},"additionalProperties":false}}},"additionalProperties":false}}},"additionalProperties":false};
 const func2 = Object.prototype.hasOwnProperty;
 
 function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -43,9 +43,10 @@ var valid0 = true;
 }
 if(valid0){
 if(data.version !== undefined){
+let data1 = data.version;
 const _errs3 = errors;
-if(1 !== data.version){
-validate10.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"}];
+if(!((data1 === 1) || (data1 === 2))){
+validate10.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/enum",keyword:"enum",params:{allowedValues: schema11.properties.version.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
 var valid0 = _errs3 === errors;
@@ -100,7 +101,7 @@ return false;
 else {
 const _errs10 = errors;
 for(const key1 in data4){
-if(!(((((key1 === "id") || (key1 === "title")) || (key1 === "createdAt")) || (key1 === "updatedAt")) || (key1 === "messages"))){
+if(!((((((key1 === "id") || (key1 === "title")) || (key1 === "createdAt")) || (key1 === "updatedAt")) || (key1 === "leafId")) || (key1 === "messages"))){
 validate10.errors = [{instancePath:instancePath+"/conversations/" + i0,schemaPath:"#/properties/conversations/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"}];
 return false;
 break;
@@ -191,44 +192,65 @@ else {
 var valid2 = true;
 }
 if(valid2){
-if(data4.messages !== undefined){
-let data9 = data4.messages;
+if(data4.leafId !== undefined){
+let data9 = data4.leafId;
 const _errs19 = errors;
 if(errors === _errs19){
-if(Array.isArray(data9)){
-if(data9.length > 100000){
+if(typeof data9 === "string"){
+if(data9.length > 200){
+validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/leafId",schemaPath:"#/properties/conversations/items/properties/leafId/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"}];
+return false;
+}
+}
+else {
+validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/leafId",schemaPath:"#/properties/conversations/items/properties/leafId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid2 = _errs19 === errors;
+}
+else {
+var valid2 = true;
+}
+if(valid2){
+if(data4.messages !== undefined){
+let data10 = data4.messages;
+const _errs21 = errors;
+if(errors === _errs21){
+if(Array.isArray(data10)){
+if(data10.length > 100000){
 validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages",schemaPath:"#/properties/conversations/items/properties/messages/maxItems",keyword:"maxItems",params:{limit: 100000},message:"must NOT have more than 100000 items"}];
 return false;
 }
 else {
 var valid3 = true;
-const len1 = data9.length;
+const len1 = data10.length;
 for(let i1=0; i1<len1; i1++){
-let data10 = data9[i1];
-const _errs21 = errors;
-if(errors === _errs21){
-if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
+let data11 = data10[i1];
+const _errs23 = errors;
+if(errors === _errs23){
+if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
 let missing2;
-if((((((data10.id === undefined) && (missing2 = "id")) || ((data10.role === undefined) && (missing2 = "role"))) || ((data10.content === undefined) && (missing2 = "content"))) || ((data10.status === undefined) && (missing2 = "status"))) || ((data10.createdAt === undefined) && (missing2 = "createdAt"))){
+if((((((data11.id === undefined) && (missing2 = "id")) || ((data11.role === undefined) && (missing2 = "role"))) || ((data11.content === undefined) && (missing2 = "content"))) || ((data11.status === undefined) && (missing2 = "status"))) || ((data11.createdAt === undefined) && (missing2 = "createdAt"))){
 validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1,schemaPath:"#/properties/conversations/items/properties/messages/items/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'"}];
 return false;
 }
 else {
-const _errs23 = errors;
-for(const key2 in data10){
+const _errs25 = errors;
+for(const key2 in data11){
 if(!(func2.call(schema11.properties.conversations.items.properties.messages.items.properties, key2))){
 validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1,schemaPath:"#/properties/conversations/items/properties/messages/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"}];
 return false;
 break;
 }
 }
-if(_errs23 === errors){
-if(data10.id !== undefined){
-let data11 = data10.id;
-const _errs24 = errors;
-if(errors === _errs24){
-if(typeof data11 === "string"){
-if(data11.length > 200){
+if(_errs25 === errors){
+if(data11.id !== undefined){
+let data12 = data11.id;
+const _errs26 = errors;
+if(errors === _errs26){
+if(typeof data12 === "string"){
+if(data12.length > 200){
 validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/id",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/id/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"}];
 return false;
 }
@@ -238,31 +260,52 @@ validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/message
 return false;
 }
 }
-var valid4 = _errs24 === errors;
-}
-else {
-var valid4 = true;
-}
-if(valid4){
-if(data10.role !== undefined){
-let data12 = data10.role;
-const _errs26 = errors;
-if(!((((data12 === "system") || (data12 === "user")) || (data12 === "assistant")) || (data12 === "tool"))){
-validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/role",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/role/enum",keyword:"enum",params:{allowedValues: schema11.properties.conversations.items.properties.messages.items.properties.role.enum},message:"must be equal to one of the allowed values"}];
-return false;
-}
 var valid4 = _errs26 === errors;
 }
 else {
 var valid4 = true;
 }
 if(valid4){
-if(data10.content !== undefined){
-let data13 = data10.content;
-const _errs27 = errors;
-if(errors === _errs27){
+if(data11.parentId !== undefined){
+let data13 = data11.parentId;
+const _errs28 = errors;
+if((typeof data13 !== "string") && (data13 !== null)){
+validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/parentId",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/parentId/type",keyword:"type",params:{type: schema11.properties.conversations.items.properties.messages.items.properties.parentId.type},message:"must be string,null"}];
+return false;
+}
+if(errors === _errs28){
 if(typeof data13 === "string"){
-if(data13.length > 2000000){
+if(data13.length > 200){
+validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/parentId",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/parentId/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"}];
+return false;
+}
+}
+}
+var valid4 = _errs28 === errors;
+}
+else {
+var valid4 = true;
+}
+if(valid4){
+if(data11.role !== undefined){
+let data14 = data11.role;
+const _errs30 = errors;
+if(!((((data14 === "system") || (data14 === "user")) || (data14 === "assistant")) || (data14 === "tool"))){
+validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/role",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/role/enum",keyword:"enum",params:{allowedValues: schema11.properties.conversations.items.properties.messages.items.properties.role.enum},message:"must be equal to one of the allowed values"}];
+return false;
+}
+var valid4 = _errs30 === errors;
+}
+else {
+var valid4 = true;
+}
+if(valid4){
+if(data11.content !== undefined){
+let data15 = data11.content;
+const _errs31 = errors;
+if(errors === _errs31){
+if(typeof data15 === "string"){
+if(data15.length > 2000000){
 validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/content",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/content/maxLength",keyword:"maxLength",params:{limit: 2000000},message:"must NOT have more than 2000000 characters"}];
 return false;
 }
@@ -272,31 +315,31 @@ validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/message
 return false;
 }
 }
-var valid4 = _errs27 === errors;
+var valid4 = _errs31 === errors;
 }
 else {
 var valid4 = true;
 }
 if(valid4){
-if(data10.status !== undefined){
-let data14 = data10.status;
-const _errs29 = errors;
-if(!(((((data14 === "done") || (data14 === "streaming")) || (data14 === "stopped")) || (data14 === "interrupted")) || (data14 === "error"))){
+if(data11.status !== undefined){
+let data16 = data11.status;
+const _errs33 = errors;
+if(!(((((data16 === "done") || (data16 === "streaming")) || (data16 === "stopped")) || (data16 === "interrupted")) || (data16 === "error"))){
 validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/status",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/status/enum",keyword:"enum",params:{allowedValues: schema11.properties.conversations.items.properties.messages.items.properties.status.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
-var valid4 = _errs29 === errors;
+var valid4 = _errs33 === errors;
 }
 else {
 var valid4 = true;
 }
 if(valid4){
-if(data10.createdAt !== undefined){
-let data15 = data10.createdAt;
-const _errs30 = errors;
-if(errors === _errs30){
-if((typeof data15 == "number") && (isFinite(data15))){
-if(data15 < 0 || isNaN(data15)){
+if(data11.createdAt !== undefined){
+let data17 = data11.createdAt;
+const _errs34 = errors;
+if(errors === _errs34){
+if((typeof data17 == "number") && (isFinite(data17))){
+if(data17 < 0 || isNaN(data17)){
 validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/createdAt",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/createdAt/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
@@ -306,18 +349,18 @@ validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/message
 return false;
 }
 }
-var valid4 = _errs30 === errors;
+var valid4 = _errs34 === errors;
 }
 else {
 var valid4 = true;
 }
 if(valid4){
-if(data10.backend !== undefined){
-let data16 = data10.backend;
-const _errs32 = errors;
-if(errors === _errs32){
-if(typeof data16 === "string"){
-if(data16.length > 200){
+if(data11.backend !== undefined){
+let data18 = data11.backend;
+const _errs36 = errors;
+if(errors === _errs36){
+if(typeof data18 === "string"){
+if(data18.length > 200){
 validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/backend",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/backend/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"}];
 return false;
 }
@@ -327,18 +370,18 @@ validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/message
 return false;
 }
 }
-var valid4 = _errs32 === errors;
+var valid4 = _errs36 === errors;
 }
 else {
 var valid4 = true;
 }
 if(valid4){
-if(data10.model !== undefined){
-let data17 = data10.model;
-const _errs34 = errors;
-if(errors === _errs34){
-if(typeof data17 === "string"){
-if(data17.length > 500){
+if(data11.model !== undefined){
+let data19 = data11.model;
+const _errs38 = errors;
+if(errors === _errs38){
+if(typeof data19 === "string"){
+if(data19.length > 500){
 validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/model",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/model/maxLength",keyword:"maxLength",params:{limit: 500},message:"must NOT have more than 500 characters"}];
 return false;
 }
@@ -348,51 +391,51 @@ validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/message
 return false;
 }
 }
-var valid4 = _errs34 === errors;
+var valid4 = _errs38 === errors;
 }
 else {
 var valid4 = true;
 }
 if(valid4){
-if(data10.mode !== undefined){
-let data18 = data10.mode;
-const _errs36 = errors;
-if(!((data18 === "chat") || (data18 === "completion"))){
+if(data11.mode !== undefined){
+let data20 = data11.mode;
+const _errs40 = errors;
+if(!((data20 === "chat") || (data20 === "completion"))){
 validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/mode",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/mode/enum",keyword:"enum",params:{allowedValues: schema11.properties.conversations.items.properties.messages.items.properties.mode.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
-var valid4 = _errs36 === errors;
+var valid4 = _errs40 === errors;
 }
 else {
 var valid4 = true;
 }
 if(valid4){
-if(data10.metrics !== undefined){
-let data19 = data10.metrics;
-const _errs37 = errors;
-if(errors === _errs37){
-if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
+if(data11.metrics !== undefined){
+let data21 = data11.metrics;
+const _errs41 = errors;
+if(errors === _errs41){
+if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
 let missing3;
-if((((data19.engine === undefined) && (missing3 = "engine")) || ((data19.timeToFirstTokenMs === undefined) && (missing3 = "timeToFirstTokenMs"))) || ((data19.decodeTokensPerSecond === undefined) && (missing3 = "decodeTokensPerSecond"))){
+if((((data21.engine === undefined) && (missing3 = "engine")) || ((data21.timeToFirstTokenMs === undefined) && (missing3 = "timeToFirstTokenMs"))) || ((data21.decodeTokensPerSecond === undefined) && (missing3 = "decodeTokensPerSecond"))){
 validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/metrics",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/metrics/required",keyword:"required",params:{missingProperty: missing3},message:"must have required property '"+missing3+"'"}];
 return false;
 }
 else {
-const _errs39 = errors;
-for(const key3 in data19){
+const _errs43 = errors;
+for(const key3 in data21){
 if(!(func2.call(schema11.properties.conversations.items.properties.messages.items.properties.metrics.properties, key3))){
 validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/metrics",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/metrics/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"}];
 return false;
 break;
 }
 }
-if(_errs39 === errors){
-if(data19.engine !== undefined){
-let data20 = data19.engine;
-const _errs40 = errors;
-if(errors === _errs40){
-if(typeof data20 === "string"){
-if(data20.length > 40){
+if(_errs43 === errors){
+if(data21.engine !== undefined){
+let data22 = data21.engine;
+const _errs44 = errors;
+if(errors === _errs44){
+if(typeof data22 === "string"){
+if(data22.length > 40){
 validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/metrics/engine",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/metrics/properties/engine/maxLength",keyword:"maxLength",params:{limit: 40},message:"must NOT have more than 40 characters"}];
 return false;
 }
@@ -402,18 +445,18 @@ validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/message
 return false;
 }
 }
-var valid5 = _errs40 === errors;
+var valid5 = _errs44 === errors;
 }
 else {
 var valid5 = true;
 }
 if(valid5){
-if(data19.threads !== undefined){
-let data21 = data19.threads;
-const _errs42 = errors;
-if(errors === _errs42){
-if((typeof data21 == "number") && (isFinite(data21))){
-if(data21 < 0 || isNaN(data21)){
+if(data21.threads !== undefined){
+let data23 = data21.threads;
+const _errs46 = errors;
+if(errors === _errs46){
+if((typeof data23 == "number") && (isFinite(data23))){
+if(data23 < 0 || isNaN(data23)){
 validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/metrics/threads",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/metrics/properties/threads/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
@@ -423,18 +466,18 @@ validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/message
 return false;
 }
 }
-var valid5 = _errs42 === errors;
+var valid5 = _errs46 === errors;
 }
 else {
 var valid5 = true;
 }
 if(valid5){
-if(data19.queueWaitMs !== undefined){
-let data22 = data19.queueWaitMs;
-const _errs44 = errors;
-if(errors === _errs44){
-if((typeof data22 == "number") && (isFinite(data22))){
-if(data22 < 0 || isNaN(data22)){
+if(data21.queueWaitMs !== undefined){
+let data24 = data21.queueWaitMs;
+const _errs48 = errors;
+if(errors === _errs48){
+if((typeof data24 == "number") && (isFinite(data24))){
+if(data24 < 0 || isNaN(data24)){
 validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/metrics/queueWaitMs",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/metrics/properties/queueWaitMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
@@ -444,18 +487,18 @@ validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/message
 return false;
 }
 }
-var valid5 = _errs44 === errors;
+var valid5 = _errs48 === errors;
 }
 else {
 var valid5 = true;
 }
 if(valid5){
-if(data19.timeToFirstTokenMs !== undefined){
-let data23 = data19.timeToFirstTokenMs;
-const _errs46 = errors;
-if(errors === _errs46){
-if((typeof data23 == "number") && (isFinite(data23))){
-if(data23 < 0 || isNaN(data23)){
+if(data21.timeToFirstTokenMs !== undefined){
+let data25 = data21.timeToFirstTokenMs;
+const _errs50 = errors;
+if(errors === _errs50){
+if((typeof data25 == "number") && (isFinite(data25))){
+if(data25 < 0 || isNaN(data25)){
 validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/metrics/timeToFirstTokenMs",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/metrics/properties/timeToFirstTokenMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
@@ -465,18 +508,18 @@ validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/message
 return false;
 }
 }
-var valid5 = _errs46 === errors;
+var valid5 = _errs50 === errors;
 }
 else {
 var valid5 = true;
 }
 if(valid5){
-if(data19.promptTokens !== undefined){
-let data24 = data19.promptTokens;
-const _errs48 = errors;
-if(errors === _errs48){
-if((typeof data24 == "number") && (isFinite(data24))){
-if(data24 < 0 || isNaN(data24)){
+if(data21.promptTokens !== undefined){
+let data26 = data21.promptTokens;
+const _errs52 = errors;
+if(errors === _errs52){
+if((typeof data26 == "number") && (isFinite(data26))){
+if(data26 < 0 || isNaN(data26)){
 validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/metrics/promptTokens",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/metrics/properties/promptTokens/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
@@ -486,18 +529,18 @@ validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/message
 return false;
 }
 }
-var valid5 = _errs48 === errors;
+var valid5 = _errs52 === errors;
 }
 else {
 var valid5 = true;
 }
 if(valid5){
-if(data19.cachedTokens !== undefined){
-let data25 = data19.cachedTokens;
-const _errs50 = errors;
-if(errors === _errs50){
-if((typeof data25 == "number") && (isFinite(data25))){
-if(data25 < 0 || isNaN(data25)){
+if(data21.cachedTokens !== undefined){
+let data27 = data21.cachedTokens;
+const _errs54 = errors;
+if(errors === _errs54){
+if((typeof data27 == "number") && (isFinite(data27))){
+if(data27 < 0 || isNaN(data27)){
 validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/metrics/cachedTokens",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/metrics/properties/cachedTokens/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
@@ -507,18 +550,18 @@ validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/message
 return false;
 }
 }
-var valid5 = _errs50 === errors;
+var valid5 = _errs54 === errors;
 }
 else {
 var valid5 = true;
 }
 if(valid5){
-if(data19.completionTokens !== undefined){
-let data26 = data19.completionTokens;
-const _errs52 = errors;
-if(errors === _errs52){
-if((typeof data26 == "number") && (isFinite(data26))){
-if(data26 < 0 || isNaN(data26)){
+if(data21.completionTokens !== undefined){
+let data28 = data21.completionTokens;
+const _errs56 = errors;
+if(errors === _errs56){
+if((typeof data28 == "number") && (isFinite(data28))){
+if(data28 < 0 || isNaN(data28)){
 validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/metrics/completionTokens",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/metrics/properties/completionTokens/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
@@ -528,18 +571,18 @@ validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/message
 return false;
 }
 }
-var valid5 = _errs52 === errors;
+var valid5 = _errs56 === errors;
 }
 else {
 var valid5 = true;
 }
 if(valid5){
-if(data19.prefillTokensPerSecond !== undefined){
-let data27 = data19.prefillTokensPerSecond;
-const _errs54 = errors;
-if(errors === _errs54){
-if((typeof data27 == "number") && (isFinite(data27))){
-if(data27 < 0 || isNaN(data27)){
+if(data21.prefillTokensPerSecond !== undefined){
+let data29 = data21.prefillTokensPerSecond;
+const _errs58 = errors;
+if(errors === _errs58){
+if((typeof data29 == "number") && (isFinite(data29))){
+if(data29 < 0 || isNaN(data29)){
 validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/metrics/prefillTokensPerSecond",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/metrics/properties/prefillTokensPerSecond/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
@@ -549,18 +592,18 @@ validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/message
 return false;
 }
 }
-var valid5 = _errs54 === errors;
+var valid5 = _errs58 === errors;
 }
 else {
 var valid5 = true;
 }
 if(valid5){
-if(data19.decodeTokensPerSecond !== undefined){
-let data28 = data19.decodeTokensPerSecond;
-const _errs56 = errors;
-if(errors === _errs56){
-if((typeof data28 == "number") && (isFinite(data28))){
-if(data28 < 0 || isNaN(data28)){
+if(data21.decodeTokensPerSecond !== undefined){
+let data30 = data21.decodeTokensPerSecond;
+const _errs60 = errors;
+if(errors === _errs60){
+if((typeof data30 == "number") && (isFinite(data30))){
+if(data30 < 0 || isNaN(data30)){
 validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/metrics/decodeTokensPerSecond",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/metrics/properties/decodeTokensPerSecond/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
@@ -570,18 +613,18 @@ validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/message
 return false;
 }
 }
-var valid5 = _errs56 === errors;
+var valid5 = _errs60 === errors;
 }
 else {
 var valid5 = true;
 }
 if(valid5){
-if(data19.totalMs !== undefined){
-let data29 = data19.totalMs;
-const _errs58 = errors;
-if(errors === _errs58){
-if((typeof data29 == "number") && (isFinite(data29))){
-if(data29 < 0 || isNaN(data29)){
+if(data21.totalMs !== undefined){
+let data31 = data21.totalMs;
+const _errs62 = errors;
+if(errors === _errs62){
+if((typeof data31 == "number") && (isFinite(data31))){
+if(data31 < 0 || isNaN(data31)){
 validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/metrics/totalMs",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/metrics/properties/totalMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
@@ -591,7 +634,7 @@ validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/message
 return false;
 }
 }
-var valid5 = _errs58 === errors;
+var valid5 = _errs62 === errors;
 }
 else {
 var valid5 = true;
@@ -613,34 +656,34 @@ validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/message
 return false;
 }
 }
-var valid4 = _errs37 === errors;
+var valid4 = _errs41 === errors;
 }
 else {
 var valid4 = true;
 }
 if(valid4){
-if(data10.steps !== undefined){
-let data30 = data10.steps;
-const _errs60 = errors;
-if(errors === _errs60){
-if(Array.isArray(data30)){
-if(data30.length > 1000){
+if(data11.steps !== undefined){
+let data32 = data11.steps;
+const _errs64 = errors;
+if(errors === _errs64){
+if(Array.isArray(data32)){
+if(data32.length > 1000){
 validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/steps",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/steps/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items"}];
 return false;
 }
 else {
 var valid6 = true;
-const len2 = data30.length;
+const len2 = data32.length;
 for(let i2=0; i2<len2; i2++){
-let data31 = data30[i2];
-const _errs62 = errors;
-const _errs64 = errors;
+let data33 = data32[i2];
+const _errs66 = errors;
+const _errs68 = errors;
 let valid7 = false;
 let passing0 = null;
-const _errs65 = errors;
-if(data31 && typeof data31 == "object" && !Array.isArray(data31)){
+const _errs69 = errors;
+if(data33 && typeof data33 == "object" && !Array.isArray(data33)){
 let missing4;
-if((data31.text === undefined) && (missing4 = "text")){
+if((data33.text === undefined) && (missing4 = "text")){
 const err0 = {instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/steps/" + i2,schemaPath:"#/properties/conversations/items/properties/messages/items/properties/steps/items/oneOf/0/required",keyword:"required",params:{missingProperty: missing4},message:"must have required property '"+missing4+"'"};
 if(vErrors === null){
 vErrors = [err0];
@@ -651,8 +694,8 @@ vErrors.push(err0);
 errors++;
 }
 else {
-const _errs66 = errors;
-for(const key4 in data31){
+const _errs70 = errors;
+for(const key4 in data33){
 if(!((key4 === "kind") || (key4 === "text"))){
 const err1 = {instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/steps/" + i2,schemaPath:"#/properties/conversations/items/properties/messages/items/properties/steps/items/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
 if(vErrors === null){
@@ -665,10 +708,10 @@ errors++;
 break;
 }
 }
-if(_errs66 === errors){
-if(data31.kind !== undefined){
-const _errs67 = errors;
-if("thought" !== data31.kind){
+if(_errs70 === errors){
+if(data33.kind !== undefined){
+const _errs71 = errors;
+if("thought" !== data33.kind){
 const err2 = {instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/steps/" + i2+"/kind",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/steps/items/oneOf/0/properties/kind/const",keyword:"const",params:{allowedValue: "thought"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err2];
@@ -678,18 +721,18 @@ vErrors.push(err2);
 }
 errors++;
 }
-var valid8 = _errs67 === errors;
+var valid8 = _errs71 === errors;
 }
 else {
 var valid8 = true;
 }
 if(valid8){
-if(data31.text !== undefined){
-let data33 = data31.text;
-const _errs68 = errors;
-if(errors === _errs68){
-if(typeof data33 === "string"){
-if(data33.length > 2000000){
+if(data33.text !== undefined){
+let data35 = data33.text;
+const _errs72 = errors;
+if(errors === _errs72){
+if(typeof data35 === "string"){
+if(data35.length > 2000000){
 const err3 = {instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/steps/" + i2+"/text",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/steps/items/oneOf/0/properties/text/maxLength",keyword:"maxLength",params:{limit: 2000000},message:"must NOT have more than 2000000 characters"};
 if(vErrors === null){
 vErrors = [err3];
@@ -711,7 +754,7 @@ vErrors.push(err4);
 errors++;
 }
 }
-var valid8 = _errs68 === errors;
+var valid8 = _errs72 === errors;
 }
 else {
 var valid8 = true;
@@ -720,15 +763,15 @@ var valid8 = true;
 }
 }
 }
-var _valid0 = _errs65 === errors;
+var _valid0 = _errs69 === errors;
 if(_valid0){
 valid7 = true;
 passing0 = 0;
 }
-const _errs70 = errors;
-if(data31 && typeof data31 == "object" && !Array.isArray(data31)){
+const _errs74 = errors;
+if(data33 && typeof data33 == "object" && !Array.isArray(data33)){
 let missing5;
-if((((data31.callId === undefined) && (missing5 = "callId")) || ((data31.name === undefined) && (missing5 = "name"))) || ((data31.arguments === undefined) && (missing5 = "arguments"))){
+if((((data33.callId === undefined) && (missing5 = "callId")) || ((data33.name === undefined) && (missing5 = "name"))) || ((data33.arguments === undefined) && (missing5 = "arguments"))){
 const err5 = {instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/steps/" + i2,schemaPath:"#/properties/conversations/items/properties/messages/items/properties/steps/items/oneOf/1/required",keyword:"required",params:{missingProperty: missing5},message:"must have required property '"+missing5+"'"};
 if(vErrors === null){
 vErrors = [err5];
@@ -739,8 +782,8 @@ vErrors.push(err5);
 errors++;
 }
 else {
-const _errs71 = errors;
-for(const key5 in data31){
+const _errs75 = errors;
+for(const key5 in data33){
 if(!((((key5 === "kind") || (key5 === "callId")) || (key5 === "name")) || (key5 === "arguments"))){
 const err6 = {instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/steps/" + i2,schemaPath:"#/properties/conversations/items/properties/messages/items/properties/steps/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
 if(vErrors === null){
@@ -753,10 +796,10 @@ errors++;
 break;
 }
 }
-if(_errs71 === errors){
-if(data31.kind !== undefined){
-const _errs72 = errors;
-if("tool_call" !== data31.kind){
+if(_errs75 === errors){
+if(data33.kind !== undefined){
+const _errs76 = errors;
+if("tool_call" !== data33.kind){
 const err7 = {instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/steps/" + i2+"/kind",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/steps/items/oneOf/1/properties/kind/const",keyword:"const",params:{allowedValue: "tool_call"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err7];
@@ -766,18 +809,18 @@ vErrors.push(err7);
 }
 errors++;
 }
-var valid9 = _errs72 === errors;
+var valid9 = _errs76 === errors;
 }
 else {
 var valid9 = true;
 }
 if(valid9){
-if(data31.callId !== undefined){
-let data35 = data31.callId;
-const _errs73 = errors;
-if(errors === _errs73){
-if(typeof data35 === "string"){
-if(data35.length > 200){
+if(data33.callId !== undefined){
+let data37 = data33.callId;
+const _errs77 = errors;
+if(errors === _errs77){
+if(typeof data37 === "string"){
+if(data37.length > 200){
 const err8 = {instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/steps/" + i2+"/callId",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/steps/items/oneOf/1/properties/callId/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"};
 if(vErrors === null){
 vErrors = [err8];
@@ -799,18 +842,18 @@ vErrors.push(err9);
 errors++;
 }
 }
-var valid9 = _errs73 === errors;
+var valid9 = _errs77 === errors;
 }
 else {
 var valid9 = true;
 }
 if(valid9){
-if(data31.name !== undefined){
-let data36 = data31.name;
-const _errs75 = errors;
-if(errors === _errs75){
-if(typeof data36 === "string"){
-if(data36.length > 200){
+if(data33.name !== undefined){
+let data38 = data33.name;
+const _errs79 = errors;
+if(errors === _errs79){
+if(typeof data38 === "string"){
+if(data38.length > 200){
 const err10 = {instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/steps/" + i2+"/name",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/steps/items/oneOf/1/properties/name/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"};
 if(vErrors === null){
 vErrors = [err10];
@@ -832,7 +875,7 @@ vErrors.push(err11);
 errors++;
 }
 }
-var valid9 = _errs75 === errors;
+var valid9 = _errs79 === errors;
 }
 else {
 var valid9 = true;
@@ -842,7 +885,7 @@ var valid9 = true;
 }
 }
 }
-var _valid0 = _errs70 === errors;
+var _valid0 = _errs74 === errors;
 if(_valid0 && valid7){
 valid7 = false;
 passing0 = [passing0, 1];
@@ -852,10 +895,10 @@ if(_valid0){
 valid7 = true;
 passing0 = 1;
 }
-const _errs77 = errors;
-if(data31 && typeof data31 == "object" && !Array.isArray(data31)){
+const _errs81 = errors;
+if(data33 && typeof data33 == "object" && !Array.isArray(data33)){
 let missing6;
-if(((((data31.callId === undefined) && (missing6 = "callId")) || ((data31.name === undefined) && (missing6 = "name"))) || ((data31.content === undefined) && (missing6 = "content"))) || ((data31.isError === undefined) && (missing6 = "isError"))){
+if(((((data33.callId === undefined) && (missing6 = "callId")) || ((data33.name === undefined) && (missing6 = "name"))) || ((data33.content === undefined) && (missing6 = "content"))) || ((data33.isError === undefined) && (missing6 = "isError"))){
 const err12 = {instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/steps/" + i2,schemaPath:"#/properties/conversations/items/properties/messages/items/properties/steps/items/oneOf/2/required",keyword:"required",params:{missingProperty: missing6},message:"must have required property '"+missing6+"'"};
 if(vErrors === null){
 vErrors = [err12];
@@ -866,8 +909,8 @@ vErrors.push(err12);
 errors++;
 }
 else {
-const _errs78 = errors;
-for(const key6 in data31){
+const _errs82 = errors;
+for(const key6 in data33){
 if(!(((((key6 === "kind") || (key6 === "callId")) || (key6 === "name")) || (key6 === "content")) || (key6 === "isError"))){
 const err13 = {instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/steps/" + i2,schemaPath:"#/properties/conversations/items/properties/messages/items/properties/steps/items/oneOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
 if(vErrors === null){
@@ -880,10 +923,10 @@ errors++;
 break;
 }
 }
-if(_errs78 === errors){
-if(data31.kind !== undefined){
-const _errs79 = errors;
-if("observation" !== data31.kind){
+if(_errs82 === errors){
+if(data33.kind !== undefined){
+const _errs83 = errors;
+if("observation" !== data33.kind){
 const err14 = {instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/steps/" + i2+"/kind",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/steps/items/oneOf/2/properties/kind/const",keyword:"const",params:{allowedValue: "observation"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err14];
@@ -893,18 +936,18 @@ vErrors.push(err14);
 }
 errors++;
 }
-var valid10 = _errs79 === errors;
+var valid10 = _errs83 === errors;
 }
 else {
 var valid10 = true;
 }
 if(valid10){
-if(data31.callId !== undefined){
-let data38 = data31.callId;
-const _errs80 = errors;
-if(errors === _errs80){
-if(typeof data38 === "string"){
-if(data38.length > 200){
+if(data33.callId !== undefined){
+let data40 = data33.callId;
+const _errs84 = errors;
+if(errors === _errs84){
+if(typeof data40 === "string"){
+if(data40.length > 200){
 const err15 = {instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/steps/" + i2+"/callId",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/steps/items/oneOf/2/properties/callId/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"};
 if(vErrors === null){
 vErrors = [err15];
@@ -926,18 +969,18 @@ vErrors.push(err16);
 errors++;
 }
 }
-var valid10 = _errs80 === errors;
+var valid10 = _errs84 === errors;
 }
 else {
 var valid10 = true;
 }
 if(valid10){
-if(data31.name !== undefined){
-let data39 = data31.name;
-const _errs82 = errors;
-if(errors === _errs82){
-if(typeof data39 === "string"){
-if(data39.length > 200){
+if(data33.name !== undefined){
+let data41 = data33.name;
+const _errs86 = errors;
+if(errors === _errs86){
+if(typeof data41 === "string"){
+if(data41.length > 200){
 const err17 = {instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/steps/" + i2+"/name",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/steps/items/oneOf/2/properties/name/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"};
 if(vErrors === null){
 vErrors = [err17];
@@ -959,18 +1002,18 @@ vErrors.push(err18);
 errors++;
 }
 }
-var valid10 = _errs82 === errors;
+var valid10 = _errs86 === errors;
 }
 else {
 var valid10 = true;
 }
 if(valid10){
-if(data31.content !== undefined){
-let data40 = data31.content;
-const _errs84 = errors;
-if(errors === _errs84){
-if(typeof data40 === "string"){
-if(data40.length > 2000000){
+if(data33.content !== undefined){
+let data42 = data33.content;
+const _errs88 = errors;
+if(errors === _errs88){
+if(typeof data42 === "string"){
+if(data42.length > 2000000){
 const err19 = {instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/steps/" + i2+"/content",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/steps/items/oneOf/2/properties/content/maxLength",keyword:"maxLength",params:{limit: 2000000},message:"must NOT have more than 2000000 characters"};
 if(vErrors === null){
 vErrors = [err19];
@@ -992,15 +1035,15 @@ vErrors.push(err20);
 errors++;
 }
 }
-var valid10 = _errs84 === errors;
+var valid10 = _errs88 === errors;
 }
 else {
 var valid10 = true;
 }
 if(valid10){
-if(data31.isError !== undefined){
-const _errs86 = errors;
-if(typeof data31.isError !== "boolean"){
+if(data33.isError !== undefined){
+const _errs90 = errors;
+if(typeof data33.isError !== "boolean"){
 const err21 = {instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/steps/" + i2+"/isError",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/steps/items/oneOf/2/properties/isError/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err21];
@@ -1010,7 +1053,7 @@ vErrors.push(err21);
 }
 errors++;
 }
-var valid10 = _errs86 === errors;
+var valid10 = _errs90 === errors;
 }
 else {
 var valid10 = true;
@@ -1022,7 +1065,7 @@ var valid10 = true;
 }
 }
 }
-var _valid0 = _errs77 === errors;
+var _valid0 = _errs81 === errors;
 if(_valid0 && valid7){
 valid7 = false;
 passing0 = [passing0, 2];
@@ -1032,10 +1075,10 @@ if(_valid0){
 valid7 = true;
 passing0 = 2;
 }
-const _errs88 = errors;
-if(data31 && typeof data31 == "object" && !Array.isArray(data31)){
+const _errs92 = errors;
+if(data33 && typeof data33 == "object" && !Array.isArray(data33)){
 let missing7;
-if((data31.text === undefined) && (missing7 = "text")){
+if((data33.text === undefined) && (missing7 = "text")){
 const err22 = {instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/steps/" + i2,schemaPath:"#/properties/conversations/items/properties/messages/items/properties/steps/items/oneOf/3/required",keyword:"required",params:{missingProperty: missing7},message:"must have required property '"+missing7+"'"};
 if(vErrors === null){
 vErrors = [err22];
@@ -1046,8 +1089,8 @@ vErrors.push(err22);
 errors++;
 }
 else {
-const _errs89 = errors;
-for(const key7 in data31){
+const _errs93 = errors;
+for(const key7 in data33){
 if(!((key7 === "kind") || (key7 === "text"))){
 const err23 = {instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/steps/" + i2,schemaPath:"#/properties/conversations/items/properties/messages/items/properties/steps/items/oneOf/3/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
 if(vErrors === null){
@@ -1060,10 +1103,10 @@ errors++;
 break;
 }
 }
-if(_errs89 === errors){
-if(data31.kind !== undefined){
-const _errs90 = errors;
-if("answer" !== data31.kind){
+if(_errs93 === errors){
+if(data33.kind !== undefined){
+const _errs94 = errors;
+if("answer" !== data33.kind){
 const err24 = {instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/steps/" + i2+"/kind",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/steps/items/oneOf/3/properties/kind/const",keyword:"const",params:{allowedValue: "answer"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err24];
@@ -1073,18 +1116,18 @@ vErrors.push(err24);
 }
 errors++;
 }
-var valid11 = _errs90 === errors;
+var valid11 = _errs94 === errors;
 }
 else {
 var valid11 = true;
 }
 if(valid11){
-if(data31.text !== undefined){
-let data43 = data31.text;
-const _errs91 = errors;
-if(errors === _errs91){
-if(typeof data43 === "string"){
-if(data43.length > 2000000){
+if(data33.text !== undefined){
+let data45 = data33.text;
+const _errs95 = errors;
+if(errors === _errs95){
+if(typeof data45 === "string"){
+if(data45.length > 2000000){
 const err25 = {instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/steps/" + i2+"/text",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/steps/items/oneOf/3/properties/text/maxLength",keyword:"maxLength",params:{limit: 2000000},message:"must NOT have more than 2000000 characters"};
 if(vErrors === null){
 vErrors = [err25];
@@ -1106,7 +1149,7 @@ vErrors.push(err26);
 errors++;
 }
 }
-var valid11 = _errs91 === errors;
+var valid11 = _errs95 === errors;
 }
 else {
 var valid11 = true;
@@ -1115,7 +1158,7 @@ var valid11 = true;
 }
 }
 }
-var _valid0 = _errs88 === errors;
+var _valid0 = _errs92 === errors;
 if(_valid0 && valid7){
 valid7 = false;
 passing0 = [passing0, 3];
@@ -1141,20 +1184,20 @@ validate10.errors = vErrors;
 return false;
 }
 else {
-errors = _errs64;
+errors = _errs68;
 if(vErrors !== null){
-if(_errs64){
-vErrors.length = _errs64;
+if(_errs68){
+vErrors.length = _errs68;
 }
 else {
 vErrors = null;
 }
 }
 }
-if(errors === _errs62){
-if(data31 && typeof data31 == "object" && !Array.isArray(data31)){
+if(errors === _errs66){
+if(data33 && typeof data33 == "object" && !Array.isArray(data33)){
 let missing8;
-if((data31.kind === undefined) && (missing8 = "kind")){
+if((data33.kind === undefined) && (missing8 = "kind")){
 validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/steps/" + i2,schemaPath:"#/properties/conversations/items/properties/messages/items/properties/steps/items/required",keyword:"required",params:{missingProperty: missing8},message:"must have required property '"+missing8+"'"}];
 return false;
 }
@@ -1164,7 +1207,7 @@ validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/message
 return false;
 }
 }
-var valid6 = _errs62 === errors;
+var valid6 = _errs66 === errors;
 if(!valid6){
 break;
 }
@@ -1176,18 +1219,18 @@ validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/message
 return false;
 }
 }
-var valid4 = _errs60 === errors;
+var valid4 = _errs64 === errors;
 }
 else {
 var valid4 = true;
 }
 if(valid4){
-if(data10.errorCode !== undefined){
-let data44 = data10.errorCode;
-const _errs93 = errors;
-if(errors === _errs93){
-if(typeof data44 === "string"){
-if(data44.length > 200){
+if(data11.errorCode !== undefined){
+let data46 = data11.errorCode;
+const _errs97 = errors;
+if(errors === _errs97){
+if(typeof data46 === "string"){
+if(data46.length > 200){
 validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/errorCode",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/errorCode/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"}];
 return false;
 }
@@ -1197,76 +1240,97 @@ validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/message
 return false;
 }
 }
-var valid4 = _errs93 === errors;
-}
-else {
-var valid4 = true;
-}
-if(valid4){
-if(data10.fellBack !== undefined){
-const _errs95 = errors;
-if(typeof data10.fellBack !== "boolean"){
-validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/fellBack",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/fellBack/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
-return false;
-}
-var valid4 = _errs95 === errors;
-}
-else {
-var valid4 = true;
-}
-if(valid4){
-if(data10.finishReason !== undefined){
-let data46 = data10.finishReason;
-const _errs97 = errors;
-if(!(((((((((((((data46 === "stop") || (data46 === "length")) || (data46 === "tool_calls")) || (data46 === "content_filter")) || (data46 === "safety")) || (data46 === "recitation")) || (data46 === "blocklist")) || (data46 === "prohibited_content")) || (data46 === "spii")) || (data46 === "malformed_function_call")) || (data46 === "other")) || (data46 === "blocked_prompt")) || (data46 === "stalled"))){
-validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/finishReason",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/finishReason/enum",keyword:"enum",params:{allowedValues: schema11.properties.conversations.items.properties.messages.items.properties.finishReason.enum},message:"must be equal to one of the allowed values"}];
-return false;
-}
 var valid4 = _errs97 === errors;
 }
 else {
 var valid4 = true;
 }
 if(valid4){
-if(data10.notice !== undefined){
-let data47 = data10.notice;
-const _errs98 = errors;
-if(errors === _errs98){
-if(data47 && typeof data47 == "object" && !Array.isArray(data47)){
+if(data11.errorMessage !== undefined){
+let data47 = data11.errorMessage;
+const _errs99 = errors;
+if(errors === _errs99){
+if(typeof data47 === "string"){
+if(data47.length > 2000){
+validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/errorMessage",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/errorMessage/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters"}];
+return false;
+}
+}
+else {
+validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/errorMessage",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/errorMessage/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid4 = _errs99 === errors;
+}
+else {
+var valid4 = true;
+}
+if(valid4){
+if(data11.fellBack !== undefined){
+const _errs101 = errors;
+if(typeof data11.fellBack !== "boolean"){
+validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/fellBack",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/fellBack/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+return false;
+}
+var valid4 = _errs101 === errors;
+}
+else {
+var valid4 = true;
+}
+if(valid4){
+if(data11.finishReason !== undefined){
+let data49 = data11.finishReason;
+const _errs103 = errors;
+if(!(((((((((((((data49 === "stop") || (data49 === "length")) || (data49 === "tool_calls")) || (data49 === "content_filter")) || (data49 === "safety")) || (data49 === "recitation")) || (data49 === "blocklist")) || (data49 === "prohibited_content")) || (data49 === "spii")) || (data49 === "malformed_function_call")) || (data49 === "other")) || (data49 === "blocked_prompt")) || (data49 === "stalled"))){
+validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/finishReason",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/finishReason/enum",keyword:"enum",params:{allowedValues: schema11.properties.conversations.items.properties.messages.items.properties.finishReason.enum},message:"must be equal to one of the allowed values"}];
+return false;
+}
+var valid4 = _errs103 === errors;
+}
+else {
+var valid4 = true;
+}
+if(valid4){
+if(data11.notice !== undefined){
+let data50 = data11.notice;
+const _errs104 = errors;
+if(errors === _errs104){
+if(data50 && typeof data50 == "object" && !Array.isArray(data50)){
 let missing9;
-if((((data47.code === undefined) && (missing9 = "code")) || ((data47.message === undefined) && (missing9 = "message"))) || ((data47.nextStep === undefined) && (missing9 = "nextStep"))){
+if((((data50.code === undefined) && (missing9 = "code")) || ((data50.message === undefined) && (missing9 = "message"))) || ((data50.nextStep === undefined) && (missing9 = "nextStep"))){
 validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/notice",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/notice/required",keyword:"required",params:{missingProperty: missing9},message:"must have required property '"+missing9+"'"}];
 return false;
 }
 else {
-const _errs100 = errors;
-for(const key8 in data47){
+const _errs106 = errors;
+for(const key8 in data50){
 if(!(((key8 === "code") || (key8 === "message")) || (key8 === "nextStep"))){
 validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/notice",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/notice/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"}];
 return false;
 break;
 }
 }
-if(_errs100 === errors){
-if(data47.code !== undefined){
-let data48 = data47.code;
-const _errs101 = errors;
-if(!((((((((((((((data48 === "length") || (data48 === "tool_calls")) || (data48 === "content_filter")) || (data48 === "safety")) || (data48 === "recitation")) || (data48 === "blocklist")) || (data48 === "prohibited_content")) || (data48 === "spii")) || (data48 === "malformed_function_call")) || (data48 === "other")) || (data48 === "blocked_prompt")) || (data48 === "stalled")) || (data48 === "empty_answer")) || (data48 === "history_trimmed"))){
+if(_errs106 === errors){
+if(data50.code !== undefined){
+let data51 = data50.code;
+const _errs107 = errors;
+if(!((((((((((((((data51 === "length") || (data51 === "tool_calls")) || (data51 === "content_filter")) || (data51 === "safety")) || (data51 === "recitation")) || (data51 === "blocklist")) || (data51 === "prohibited_content")) || (data51 === "spii")) || (data51 === "malformed_function_call")) || (data51 === "other")) || (data51 === "blocked_prompt")) || (data51 === "stalled")) || (data51 === "empty_answer")) || (data51 === "history_trimmed"))){
 validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/notice/code",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/notice/properties/code/enum",keyword:"enum",params:{allowedValues: schema11.properties.conversations.items.properties.messages.items.properties.notice.properties.code.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
-var valid12 = _errs101 === errors;
+var valid12 = _errs107 === errors;
 }
 else {
 var valid12 = true;
 }
 if(valid12){
-if(data47.message !== undefined){
-let data49 = data47.message;
-const _errs102 = errors;
-if(errors === _errs102){
-if(typeof data49 === "string"){
-if(data49.length > 2000){
+if(data50.message !== undefined){
+let data52 = data50.message;
+const _errs108 = errors;
+if(errors === _errs108){
+if(typeof data52 === "string"){
+if(data52.length > 2000){
 validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/notice/message",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/notice/properties/message/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters"}];
 return false;
 }
@@ -1276,18 +1340,18 @@ validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/message
 return false;
 }
 }
-var valid12 = _errs102 === errors;
+var valid12 = _errs108 === errors;
 }
 else {
 var valid12 = true;
 }
 if(valid12){
-if(data47.nextStep !== undefined){
-let data50 = data47.nextStep;
-const _errs104 = errors;
-if(errors === _errs104){
-if(typeof data50 === "string"){
-if(data50.length > 2000){
+if(data50.nextStep !== undefined){
+let data53 = data50.nextStep;
+const _errs110 = errors;
+if(errors === _errs110){
+if(typeof data53 === "string"){
+if(data53.length > 2000){
 validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/notice/nextStep",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/notice/properties/nextStep/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters"}];
 return false;
 }
@@ -1297,7 +1361,7 @@ validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/message
 return false;
 }
 }
-var valid12 = _errs104 === errors;
+var valid12 = _errs110 === errors;
 }
 else {
 var valid12 = true;
@@ -1312,18 +1376,18 @@ validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/message
 return false;
 }
 }
-var valid4 = _errs98 === errors;
+var valid4 = _errs104 === errors;
 }
 else {
 var valid4 = true;
 }
 if(valid4){
-if(data10.reasoning !== undefined){
-let data51 = data10.reasoning;
-const _errs106 = errors;
-if(errors === _errs106){
-if(typeof data51 === "string"){
-if(data51.length > 2000000){
+if(data11.reasoning !== undefined){
+let data54 = data11.reasoning;
+const _errs112 = errors;
+if(errors === _errs112){
+if(typeof data54 === "string"){
+if(data54.length > 2000000){
 validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/reasoning",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/reasoning/maxLength",keyword:"maxLength",params:{limit: 2000000},message:"must NOT have more than 2000000 characters"}];
 return false;
 }
@@ -1333,18 +1397,18 @@ validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/message
 return false;
 }
 }
-var valid4 = _errs106 === errors;
+var valid4 = _errs112 === errors;
 }
 else {
 var valid4 = true;
 }
 if(valid4){
-if(data10.reasoningMs !== undefined){
-let data52 = data10.reasoningMs;
-const _errs108 = errors;
-if(errors === _errs108){
-if((typeof data52 == "number") && (isFinite(data52))){
-if(data52 < 0 || isNaN(data52)){
+if(data11.reasoningMs !== undefined){
+let data55 = data11.reasoningMs;
+const _errs114 = errors;
+if(errors === _errs114){
+if((typeof data55 == "number") && (isFinite(data55))){
+if(data55 < 0 || isNaN(data55)){
 validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/reasoningMs",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/reasoningMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
@@ -1354,22 +1418,24 @@ validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/message
 return false;
 }
 }
-var valid4 = _errs108 === errors;
+var valid4 = _errs114 === errors;
 }
 else {
 var valid4 = true;
 }
 if(valid4){
-if(data10.imported !== undefined){
-const _errs110 = errors;
-if(typeof data10.imported !== "boolean"){
+if(data11.imported !== undefined){
+const _errs116 = errors;
+if(typeof data11.imported !== "boolean"){
 validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/imported",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/imported/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
 return false;
 }
-var valid4 = _errs110 === errors;
+var valid4 = _errs116 === errors;
 }
 else {
 var valid4 = true;
+}
+}
 }
 }
 }
@@ -1395,7 +1461,7 @@ validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/message
 return false;
 }
 }
-var valid3 = _errs21 === errors;
+var valid3 = _errs23 === errors;
 if(!valid3){
 break;
 }
@@ -1407,10 +1473,11 @@ validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/message
 return false;
 }
 }
-var valid2 = _errs19 === errors;
+var valid2 = _errs21 === errors;
 }
 else {
 var valid2 = true;
+}
 }
 }
 }

@@ -16,8 +16,14 @@ export interface StoredMessage {
   /** Random id (UUID). */
   id: string
   conversationId: string
-  /** Position in the conversation, ascending. */
+  /** Position in the conversation, ascending: the order messages were written in, across every branch. */
   seq: number
+  /**
+   * The message this one follows (null: the first message). Two messages with one parent are versions of each other:
+   * a regenerated reply, or an edited question (branches.ts). Absent on messages written before branches existed:
+   * they follow the message before them.
+   */
+  parentId?: string | null
   role: ChatMessage['role']
   /** The text; for an assistant reply, Markdown written by the model (untrusted). */
   content: string
@@ -36,6 +42,8 @@ export interface StoredMessage {
   steps?: AgentStep[]
   /** Error code when `status` is `error`. */
   errorCode?: string
+  /** The error's own words when `status` is `error` (they name the host or file involved), shown in the reply. */
+  errorMessage?: string
   /** The local model failed on this turn and Gemini answered instead. */
   fellBack?: boolean
   /** Why the reply ended, when it was not a plain finish (the token limit, a safety stop, a stalled stream...). */
@@ -66,6 +74,8 @@ export interface Conversation {
   createdAt: number
   /** Epoch milliseconds of the last change; the list is ordered by it, newest first. */
   updatedAt: number
+  /** The last message of the branch on screen (branches.ts); absent: the newest branch. */
+  leafId?: string
 }
 
 /** A conversation with its messages, in order: the unit of export and import. */

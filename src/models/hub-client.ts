@@ -41,12 +41,12 @@ export async function hubFilesInfo(ref: ModelRef, paths: string[], hubUrl: strin
     }
   }
   catch (err) {
-    throw hubError(err, ref)
+    throw hubError(err, ref, hubUrl)
   }
   return paths.map((path) => {
     const info = found.get(path)
     if (!info)
-      throw notFound({ ...ref, file: path })
+      throw notFound({ ...ref, file: path }, hubUrl)
     return info
   })
 }
@@ -58,7 +58,7 @@ export async function hubCommit(ref: ModelRef, hubUrl: string): Promise<string> 
     return info.sha || (ref.revision ?? 'main')
   }
   catch (err) {
-    throw hubError(err, ref)
+    throw hubError(err, ref, hubUrl)
   }
 }
 
@@ -73,7 +73,7 @@ export async function hubGgufFiles(repo: string, hubUrl: string): Promise<Array<
     }
   }
   catch (err) {
-    throw hubError(err, ref)
+    throw hubError(err, ref, hubUrl)
   }
   return files
 }
@@ -84,14 +84,30 @@ export function hubFileUrl(ref: ModelRef, hubUrl: string): string {
   return `${hubUrl.replace(/\/+$/, '')}/${ref.repo}/resolve/${encodeURIComponent(ref.revision ?? 'main')}/${path}`
 }
 
-function notFound(ref: ModelRef): AppError {
-  return new AppError('model_not_found', `"${ref.file}" was not found in ${ref.repo} on the model hub.`)
+/** The hub's host as people see it in the address bar ("huggingface.co"), or the address as given. */
+function hubHost(hubUrl: string): string {
+  try {
+    return new URL(hubUrl).host
+  }
+  catch {
+    return hubUrl
+  }
 }
 
-function hubError(err: unknown, ref: ModelRef): AppError {
+/**
+ * What the hub did not have, naming the host: the repository (no file asked for yet: a search for a repo's GGUF
+ * files) or the file in it. The Hub answers 401 for a repository that does not exist or is private.
+ */
+function notFound(ref: ModelRef, hubUrl: string): AppError {
+  const host = hubHost(hubUrl)
+  return new AppError('model_not_found', ref.file
+    ? `${host} has no file "${ref.file}" in the repository ${ref.repo}.`
+    : `${host} has no public repository named "${ref.repo}". Check the name (owner/repository) on ${host}.`)
+}
+
+function hubError(err: unknown, ref: ModelRef, hubUrl: string): AppError {
   const status = (err as { statusCode?: number }).statusCode
   if (status === 404 || status === 401)
-    return notFound(ref)
-  const message = err instanceof Error ? err.message : String(err)
-  return new AppError('download_failed', `The model hub could not be reached (${message}).`, { cause: err })
+    return notFound(ref, hubUrl)
+  return new AppError('download_failed', `The model hub (${hubHost(hubUrl)}) could not be reached.`, { cause: err })
 }

@@ -1,8 +1,9 @@
 import { defineStore } from 'pinia'
-import { ref, toRaw, watch } from 'vue'
+import { computed, ref, toRaw, watch } from 'vue'
 import type { AgentStep } from '../agent/types'
 import type { RequestMetrics } from '../contract/types'
 import { newId, type StoredMessage } from '../conversations/types'
+import { activePath, newestLeaf, versionMap, type Versions } from '../conversations/branches'
 import { historyFor } from '../conversations/history'
 import { AppError, toAppError } from '../shared/errors'
 import { useChatToolsStore } from './chat-tools'
@@ -31,13 +32,26 @@ function plain(m: ChatEntry): ChatEntry {
 
 /**
  * The open conversation: its messages (kept in IndexedDB as they grow), the reply being streamed, Stop,
- * Regenerate, edit-and-resend, agent steps, and the last metrics.
+ * Regenerate and edit-and-resend (both keep what was there as an earlier version: branches.ts), agent steps, and the
+ * last metrics.
  */
 export const useChatStore = defineStore('chat', () => {
   const conversations = useConversationsStore()
-  const messages = ref<ChatEntry[]>([])
+  /** Every message of the open conversation, every branch. */
+  const all = ref<ChatEntry[]>([])
+  /** The last message of the branch on screen; null: the newest branch. */
+  const leafId = ref<string | null>(null)
+  /** The branch on screen, first to last: what the chat shows and the only messages the model is sent. */
+  const messages = computed(() => activePath(all.value, leafId.value))
+  /** Each message's place among its versions (`< 1/2 >`). */
+  const versions = computed(() => versionMap(all.value))
   const isGenerating = ref(false)
+  /** The last error. Shown at the composer unless it belongs to a reply (`errorReplyId`): then the reply shows it. */
   const error = ref<AppError | null>(null)
+  /** The reply the last error is shown in; null when the error belongs to no reply. */
+  const errorReplyId = ref<string | null>(null)
+  /** The error to show at the composer: one that no reply shows, so each error is shown once. */
+  const looseError = computed(() => (errorReplyId.value ? null : error.value))
   const lastMetrics = ref<RequestMetrics | null>(null)
   /** Shown in the chat while the reply waits for the person to allow or refuse a tool (ChatToolConsent.vue). */
   const consent = ref<ToolConsent | null>(null)
@@ -74,14 +88,23 @@ export const useChatStore = defineStore('chat', () => {
 
   async function loadMessages(id: string | null): Promise<void> {
     openId = id
-    const loaded = id ? await (await conversations.db()).listMessages(id) : []
+    const db = id ? await conversations.db() : null
+    const loaded = db && id ? await db.listMessages(id) : []
+    const leaf = db && id ? (await db.getConversation(id))?.leafId : undefined
     // Coming back to a conversation whose reply is still streaming shows the live reply, not its last saved copy.
-    if (openId === id)
-      messages.value = loaded.map(m => (m.id === live?.id ? live : m))
+    if (openId === id) {
+      all.value = loaded.map(m => (m.id === live?.id ? live : m))
+      leafId.value = live?.conversationId === id ? live.id : (leaf ?? null)
+    }
   }
 
   // Another conversation was opened (selected, or the open one deleted or an import opened): show its messages.
   watch(() => conversations.currentId, (id) => {
+    // The last error belonged to the conversation left behind (its reply keeps showing it there).
+    if (id !== openId && !isGenerating.value) {
+      error.value = null
+      errorReplyId.value = null
+    }
     if (id !== openId)
       void loadMessages(id).catch((err: unknown) => { conversations.error = toAppError(err, 'conversations_unavailable') })
   })
@@ -98,9 +121,13 @@ export const useChatStore = defineStore('chat', () => {
     await loadMessages(conversations.currentId)
   }
 
-  function entry(role: ChatEntry['role'], content: string, conversationId: string, status: ChatEntry['status']): ChatEntry {
-    const seq = (messages.value.at(-1)?.seq ?? -1) + 1
-    return { id: newId(), conversationId, seq, role, content, status, createdAt: Date.now() }
+  /** A new message after `parentId` (null: the first), shown at once: it ends the branch on screen. */
+  function add(role: ChatEntry['role'], content: string, conversationId: string, status: ChatEntry['status'], parentId: string | null): ChatEntry {
+    const seq = all.value.reduce((max, m) => Math.max(max, m.seq), -1) + 1
+    all.value.push({ id: newId(), conversationId, seq, parentId, role, content, status, createdAt: Date.now() })
+    const added = all.value[all.value.length - 1]!
+    leafId.value = added.id
+    return added
   }
 
   /**
@@ -110,6 +137,7 @@ export const useChatStore = defineStore('chat', () => {
   function begin(): AbortSignal {
     isGenerating.value = true
     error.value = null
+    errorReplyId.value = null
     abort = new AbortController()
     return abort.signal
   }
@@ -150,13 +178,15 @@ export const useChatStore = defineStore('chat', () => {
     if (!text.trim() || isGenerating.value)
       return
     if (!canAnswer()) {
+      errorReplyId.value = null
       error.value = new AppError('model_not_loaded')
       return
     }
-    await ask(text, begin())
+    await ask(text, begin(), messages.value.at(-1)?.id ?? null)
   }
 
-  async function ask(text: string, signal: AbortSignal): Promise<void> {
+  /** Adds the question after `parentId` and streams its reply. */
+  async function ask(text: string, signal: AbortSignal, parentId: string | null): Promise<void> {
     let id = openId
     if (!id) {
       openId = newId()
@@ -165,8 +195,7 @@ export const useChatStore = defineStore('chat', () => {
     }
     else if (messages.value.length === 0 && conversations.list.find(c => c.id === id)?.title === UNTITLED)
       await conversations.rename(id, titleFrom(text))
-    const question = entry('user', text, id, 'done')
-    messages.value.push(question)
+    const question = add('user', text, id, 'done', parentId)
     await save(question)
     await generate(id, signal)
   }
@@ -177,8 +206,8 @@ export const useChatStore = defineStore('chat', () => {
     const settings = useSettingsStore()
     const engine = useEngineStore()
     const manager = useModelManagerStore()
-    messages.value.push({ ...entry('assistant', '', conversationId, 'streaming'), backend: 'wllama' })
-    const answer = messages.value[messages.value.length - 1]!
+    const answer = add('assistant', '', conversationId, 'streaming', messages.value.at(-1)?.id ?? null)
+    answer.backend = 'wllama'
     live = answer
     await save(answer)
     try {
@@ -241,7 +270,9 @@ export const useChatStore = defineStore('chat', () => {
       answer.status = e.code === 'aborted' ? 'stopped' : 'error'
       if (e.code !== 'aborted') {
         answer.errorCode = e.code
+        answer.errorMessage = e.message
         error.value = e
+        errorReplyId.value = answer.id
       }
     }
     finally {
@@ -282,34 +313,57 @@ export const useChatStore = defineStore('chat', () => {
     abort?.abort()
   }
 
-  /** Removes the messages from index `from` on, here and in IndexedDB. */
-  async function truncate(from: number): Promise<void> {
-    const removed = messages.value.splice(from)
-    await (await conversations.db()).deleteMessages(removed.map(m => m.id))
-  }
-
-  /** Writes the last reply again: it is replaced by a new one to the same question. */
+  /**
+   * Writes the last reply again. The earlier reply stays as a version of it (`< 1/2 >` on the reply); the new one
+   * is shown, and the model is sent only the branch up to the question.
+   */
   async function regenerate(): Promise<void> {
     const last = messages.value.at(-1)
+    const question = messages.value.at(-2)
     if (isGenerating.value || last?.role !== 'assistant' || !canAnswer())
       return
     const signal = begin()
-    await truncate(messages.value.length - 1)
+    leafId.value = question?.id ?? null
     await generate(last.conversationId, signal)
   }
 
-  /** Replaces a user message with `text`, drops everything after it, and sends it again. */
+  /**
+   * Sends `text` in place of a user message: a new version of it after the same message, answered anew. The earlier
+   * question and everything after it stay as the other branch (`< 1/2 >` on the question).
+   */
   async function editAndResend(messageId: string, text: string): Promise<void> {
     const index = messages.value.findIndex(m => m.id === messageId)
     if (isGenerating.value || index < 0 || messages.value[index]!.role !== 'user' || !text.trim())
       return
     if (!canAnswer()) {
+      errorReplyId.value = null
       error.value = new AppError('model_not_loaded')
       return
     }
-    const signal = begin()
-    await truncate(index)
-    await ask(text, signal)
+    await ask(text, begin(), messages.value[index - 1]?.id ?? null)
+  }
+
+  /** The versions of a message: its place and how many (a single message has `count` 1). */
+  function versionsOf(messageId: string): Versions {
+    return versions.value.get(messageId) ?? { index: 0, count: 1, ids: [messageId] }
+  }
+
+  /**
+   * Shows another version of a message (`step` -1: the earlier one, +1: the later one) and, after it, the newest
+   * branch that follows it. Kept in IndexedDB, so a reload shows the same branch. Not while a reply is written.
+   */
+  async function showVersion(messageId: string, step: -1 | 1): Promise<void> {
+    const v = versionsOf(messageId)
+    const target = v.ids[v.index + step]
+    if (isGenerating.value || !target || !openId)
+      return
+    leafId.value = newestLeaf(all.value, target)
+    try {
+      await (await conversations.db()).setLeaf(openId, leafId.value)
+    }
+    catch (err) {
+      conversations.error = toAppError(err, 'conversations_unavailable')
+    }
   }
 
   /** Adds an agent step to an assistant message (the agent loop calls this as it runs) and keeps it. */
@@ -336,12 +390,21 @@ export const useChatStore = defineStore('chat', () => {
     await conversations.remove(id)
   }
 
-  /** Starts an empty conversation. */
+  /**
+   * Starts an empty conversation. When the open one is still empty, it is the new chat: no second empty one is
+   * made (New chat pressed three times, or Ctrl/Cmd+K, leaves one).
+   */
   async function newConversation(): Promise<void> {
+    if (openId && !all.value.length && conversations.list.some(c => c.id === openId))
+      return
     openId = newId()
-    messages.value = []
+    all.value = []
+    leafId.value = null
     await conversations.create(UNTITLED, openId)
   }
 
-  return { messages, isGenerating, isPreparingModel, error, lastMetrics, consent, answerTool, init, send, stop, regenerate, editAndResend, appendStep, select, newConversation, deleteConversation }
+  return {
+    messages, isGenerating, isPreparingModel, error, errorReplyId, looseError, lastMetrics, consent, answerTool, init, send, stop,
+    regenerate, editAndResend, versionsOf, showVersion, appendStep, select, newConversation, deleteConversation,
+  }
 })

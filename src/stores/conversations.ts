@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia'
 import { ref, watch } from 'vue'
 import { openConversationDb, type ConversationChange, type ConversationDb } from '../conversations/conversation-db'
-import { checkImportSize, parseExport, toExportJson } from '../conversations/export-import'
+import { checkImportSize, conversationFingerprint, parseExport, toExportJson } from '../conversations/export-import'
 import type { SaveQueueState } from '../conversations/save-queue'
 import { newId, type Conversation, type StoredMessage } from '../conversations/types'
 import { AppError, toAppError } from '../shared/errors'
@@ -118,9 +118,11 @@ export const useConversationsStore = defineStore('conversations', () => {
       return undefined
     const now = Date.now()
     const id = newId()
+    // The branch on screen is kept, as one branch: each message follows the one before it.
+    const ids = messages.map(() => newId())
     const copy = {
       id, title: gone.title, createdAt: now, updatedAt: now,
-      messages: messages.map((m, seq) => ({ ...m, id: newId(), conversationId: id, seq, status: m.status === 'streaming' ? 'interrupted' as const : m.status })),
+      messages: messages.map((m, seq) => ({ ...m, id: ids[seq]!, parentId: ids[seq - 1] ?? null, conversationId: id, seq, status: m.status === 'streaming' ? 'interrupted' as const : m.status })),
     }
     const isAdded = await guard(async (d) => {
       await d.addAll([JSON.parse(JSON.stringify(copy)) as typeof copy])
@@ -208,16 +210,31 @@ export const useConversationsStore = defineStore('conversations', () => {
     return guard(async d => toExportJson(await d.exportAll()))
   }
 
+  /** What the last import did: how many conversations were added, and how many were already here and skipped. */
+  const lastImport = ref<{ added: number, skipped: number } | null>(null)
+
   /**
    * Validates and adds the conversations of an export file; a bad file sets `error` ('import_invalid') and
-   * changes nothing. Returns how many conversations were added.
+   * changes nothing. A conversation already here (the same start and messages: conversationFingerprint, whatever its
+   * ids or title) is skipped, so importing one file twice adds nothing the second time. `lastImport` says how many
+   * were added and skipped. Returns how many conversations were added.
    */
-  async function importJson(json: string): Promise<number> {
+  async function importJson(json: string, fileName?: string): Promise<number> {
     error.value = null
-    const added = await guard(async (d) => {
-      const conversations = parseExport(json)
+    lastImport.value = null
+    const result = await guard(async (d) => {
+      const parsed = parseExport(json, Date.now(), fileName)
+      const here = new Set(await Promise.all((await d.exportAll()).map(conversationFingerprint)))
+      const fresh: typeof parsed = []
+      for (const c of parsed) {
+        const fingerprint = await conversationFingerprint(c)
+        if (!here.has(fingerprint))
+          fresh.push(c)
+        here.add(fingerprint) // the same conversation twice in one file is added once
+      }
       try {
-        await d.addAll(conversations)
+        if (fresh.length)
+          await d.addAll(fresh)
       }
       catch (err) {
         // The schema passed but the browser cannot store a value in it: the file's fault, and nothing was stored.
@@ -225,31 +242,33 @@ export const useConversationsStore = defineStore('conversations', () => {
           throw new AppError('import_invalid', 'The file holds a value this browser cannot store. Nothing was imported.', { cause: err })
         throw err
       }
-      return conversations
+      return { added: fresh, skipped: parsed.length - fresh.length }
     })
-    if (!added)
+    if (!result)
       return 0
+    lastImport.value = { added: result.added.length, skipped: result.skipped }
     await refresh()
-    if (added[0])
-      currentId.value = added[0].id
-    return added.length
+    if (result.added[0])
+      currentId.value = result.added[0].id
+    return result.added.length
   }
 
   /** Imports an export file: one too large is refused as invalid before it is read. Returns how many were added. */
-  async function importFile(file: Blob): Promise<number> {
+  async function importFile(file: Blob & { name?: string }): Promise<number> {
     error.value = null
+    lastImport.value = null
     try {
-      checkImportSize(file.size)
+      checkImportSize(file.size, file.name)
     }
     catch (err) {
       error.value = toAppError(err)
       return 0
     }
-    return importJson(await file.text())
+    return importJson(await file.text(), file.name)
   }
 
   return {
     list, currentId, query, results, error, interruptedCount, changedElsewhere, deletedElsewhere, unsaved, db, init, refresh,
-    create, rename, remove, search, exportJson, importJson, importFile, putMessage, keepAsNew, letGo, retrySaving,
+    create, rename, remove, search, exportJson, importJson, importFile, lastImport, putMessage, keepAsNew, letGo, retrySaving,
   }
 })

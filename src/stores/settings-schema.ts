@@ -130,8 +130,12 @@ export const DEFAULT_SETTINGS: UserSettings = {
 /** Sampling fields a model's recommendation replaces; editing one by hand turns `isModelSamplingOn` off. */
 export const MODEL_SAMPLING_FIELDS = ['temperature', 'topP', 'topK'] as const satisfies ReadonlyArray<keyof UserSettings>
 
-/** Settings that take effect only when the model loads again. */
-export const RELOAD_FIELDS = ['backend', 'modelId', 'nThreads', 'nCtx', 'gpuMode', 'gpuLayers', 'chatTemplate'] as const satisfies ReadonlyArray<keyof UserSettings>
+/**
+ * Settings that take effect only when the model loads again. The backend is not one: a cloud backend answers without
+ * touching the loaded model, and every local choice runs the model already loaded (stores/manager.ts
+ * answeringBackend), so switching it reloads nothing and must not say it does (issue 16 item 6).
+ */
+export const RELOAD_FIELDS = ['modelId', 'nThreads', 'nCtx', 'gpuMode', 'gpuLayers', 'chatTemplate'] as const satisfies ReadonlyArray<keyof UserSettings>
 
 export type SettingsErrors = Partial<Record<keyof UserSettings, string>>
 

@@ -178,15 +178,24 @@ test('export then import copies the conversations; a bad import is refused and c
   const error = page.getByTestId('error')
   await expect(error).toHaveAttribute('data-code', 'import_invalid')
   await expect(error).toContainText('nothing was imported')
-  await expect(error).toContainText('/conversations/0/messages/0')
+  await expect(error).toContainText('conversation 1, message 1')
   await expect(conversations(page)).toHaveCount(1)
   await input.setInputFiles({ name: 'not-json.json', mimeType: 'application/json', buffer: Buffer.from('{"format":') })
   await expect(error).toContainText('not JSON')
   await expect(conversations(page)).toHaveCount(1)
 
+  // The same conversation is already here: importing its export adds nothing (issue 16 item 1).
+  await input.setInputFiles(file)
+  await expect(page.getByTestId('import-done')).toHaveText('Nothing new: 1 conversation was already here and was skipped.')
+  await expect(conversations(page)).toHaveCount(1)
+  // Once it is gone, the export brings it back.
+  const once = page.locator('[data-testid=conversation][data-title="Once upon a time"]')
+  await once.getByTestId('delete').click()
+  await once.getByTestId('delete-confirm').click()
+  await expect(conversations(page)).toHaveCount(0)
   await input.setInputFiles(file)
   await expect(page.getByTestId('import-done')).toHaveText('Imported 1 conversation.')
-  await expect(conversations(page)).toHaveCount(2)
+  await expect(conversations(page)).toHaveCount(1)
   await expect(answers(page).last().getByTestId('message-content')).toContainText('Lily')
 })
 

@@ -23,7 +23,13 @@ export function assertOnline(isOnline: () => boolean, service: string): void {
     throw new AppError('offline', `You are offline, so ${service} cannot be reached. Reconnect, or switch to a model on this device.`)
 }
 
-/** A fetch rejection (DNS, refused, reset, cut) as a transient ServiceError; aborts stay aborts. */
+/**
+ * A fetch rejection (DNS, refused, reset, cut) as a transient ServiceError; aborts stay aborts. `service` names the
+ * host as a sentence's subject ("The server at localhost:8080", "Gemini (generativelanguage.googleapis.com)"). The
+ * browser's own words ("Failed to fetch", "NetworkError when attempting to fetch resource.", Safari's "Load failed")
+ * say nothing more and differ per browser, and the browser does not tell a refused connection from one the page's
+ * security policy blocked: the message says what is known.
+ */
 export function networkError(service: string, err: unknown, signal?: AbortSignal): AppError {
   if (signal?.aborted || (err instanceof Error && err.name === 'AbortError'))
     return new AppError('aborted')
@@ -32,8 +38,7 @@ export function networkError(service: string, err: unknown, signal?: AbortSignal
   // The SDK's own chunk could not be fetched: not the service's connection.
   if (isChunkLoadError(err))
     return toAppError(err)
-  const detail = err instanceof Error ? err.message : String(err)
-  return new ServiceError('service_unavailable', `The connection to ${service} failed (${detail}).`, 0)
+  return new ServiceError('service_unavailable', `${service} did not answer: no connection could be made to it.`, 0)
 }
 
 /** The `data:` payloads of an SSE body, in order. Throws if the body ends inside an event. */

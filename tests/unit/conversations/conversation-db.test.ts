@@ -1,7 +1,7 @@
 /** The conversation database on fake-indexeddb (a full IndexedDB implementation in Node). */
 import { IDBFactory } from 'fake-indexeddb'
 import { beforeEach, describe, expect, it } from 'vitest'
-import { openConversationDb, type ConversationDb } from '../../../src/conversations/conversation-db'
+import { CONVERSATION_DB_VERSION, openConversationDb, type ConversationDb } from '../../../src/conversations/conversation-db'
 import type { Conversation, StoredMessage } from '../../../src/conversations/types'
 
 let db: ConversationDb
@@ -104,7 +104,7 @@ describe('ConversationDb.putMessage', () => {
 describe('openConversationDb', () => {
   it('closes its connection when another tab upgrades the database, so the upgrade is not blocked', async () => {
     await db.putConversation(conversation('a', 'Kept', 1))
-    const upgrade = indexedDB.open('local-ai-conversations', 2)
+    const upgrade = indexedDB.open('local-ai-conversations', CONVERSATION_DB_VERSION + 1)
     let wasBlocked = false
     upgrade.onblocked = () => { wasBlocked = true }
     const upgraded = await new Promise<IDBDatabase>((resolve, reject) => {
@@ -112,7 +112,7 @@ describe('openConversationDb', () => {
       upgrade.onerror = () => reject(upgrade.error)
     })
     expect(wasBlocked).toBe(false)
-    expect(upgraded.version).toBe(2)
+    expect(upgraded.version).toBe(CONVERSATION_DB_VERSION + 1)
     const all = await new Promise<unknown[]>((resolve) => {
       const req = upgraded.transaction('conversations').objectStore('conversations').getAll()
       req.onsuccess = () => resolve(req.result)

@@ -59,18 +59,24 @@ describe('conversation export and import', () => {
   const valid = () => JSON.parse(toExportJson([sample])) as Editable
 
   it.each([
-    ['not JSON', '{"format": ', /not JSON/],
-    ['another format', JSON.stringify({ ...valid(), format: 'something-else' }), /\/format/],
-    ['a newer version', JSON.stringify({ ...valid(), version: 2 }), /\/version/],
-    ['a missing list', JSON.stringify({ format: 'local-ai-conversations', version: 1, exportedAt: 'x' }), /conversations/],
-    ['a bad role', JSON.stringify((() => { const v = valid(); v.conversations[0]!.messages[0]!.role = 'root'; return v })()), /\/conversations\/0\/messages\/0\/role/],
-    ['a number as content', JSON.stringify((() => { const v = valid(); v.conversations[0]!.messages[0]!.content = 5; return v })()), /content/],
-    ['an unknown field', JSON.stringify((() => { const v = valid(); v.conversations[0]!.extra = '<script>'; return v })()), /additional/],
-    ['an unknown step kind', JSON.stringify((() => { const v = valid(); v.conversations[0]!.messages[1]!.steps[0]!.kind = 'exec'; return v })()), /steps\/0/],
-  ])('refuses %s with import_invalid naming the problem', (_name, json, where) => {
+    ['not JSON', '{"format": ', /is not JSON/],
+    ['another format', JSON.stringify({ ...valid(), format: 'something-else' }), /it was not made with Export in this app/],
+    ['a newer version', JSON.stringify({ ...valid(), version: 3 }), /written by a newer version of this app/],
+    ['a missing list', JSON.stringify({ format: 'local-ai-conversations', version: 1, exportedAt: 'x' }), /lacks its "conversations" list/],
+    ['a bad role', JSON.stringify((() => { const v = valid(); v.conversations[0]!.messages[0]!.role = 'root'; return v })()), /conversation 1, message 1 has a value this app does not write/],
+    ['a number as content', JSON.stringify((() => { const v = valid(); v.conversations[0]!.messages[0]!.content = 5; return v })()), /conversation 1, message 1 has a value of the wrong kind/],
+    ['an unknown field', JSON.stringify((() => { const v = valid(); v.conversations[0]!.extra = '<script>'; return v })()), /conversation 1 has a field this app does not write \("extra"\)/],
+    ['an unknown step kind', JSON.stringify((() => { const v = valid(); v.conversations[0]!.messages[1]!.steps[0]!.kind = 'exec'; return v })()), /conversation 1, message 2 /],
+  ])('refuses %s with import_invalid naming the problem in plain words', (_name, json, where) => {
     const err = refusal(json)
     expect(err).toBeInstanceOf(AppError)
     expect(err.code).toBe('import_invalid')
     expect(err.message).toMatch(where)
+    // Never the validator's own words or paths (issue 16: "must have required property 'format'").
+    expect(err.message).not.toMatch(/must |property '|\/conversations\/|instancePath/)
+  })
+
+  it('names the refused file', () => {
+    expect(() => parseExport('{}', Date.now(), 'notes.json')).toThrow(expect.objectContaining({ message: expect.stringMatching(/^"notes\.json" is not a conversations export: it was not made with Export in this app\./) }))
   })
 })

@@ -52,15 +52,23 @@ describe('conversations store', () => {
     expect(store.results).toBeNull()
   })
 
-  it('imports a valid export as new conversations and opens the first', async () => {
+  it('imports a valid export as new conversations and opens the first; the same file again adds nothing', async () => {
     const { store, first } = await withTwo()
-    const json = toExportJson([{ ...first, messages: [] }])
+    const json = toExportJson([{ ...first, id: 'elsewhere', createdAt: first.createdAt - 86_400_000, messages: [] }])
 
     expect(await store.importJson(json)).toBe(1)
 
     expect(store.list.map(c => c.title).sort()).toEqual(['Cooking', 'Dragons', 'Dragons'])
     expect(store.currentId).not.toBe(first.id)
     expect(store.list.some(c => c.id === store.currentId)).toBe(true)
+    expect(store.lastImport).toEqual({ added: 1, skipped: 0 })
+
+    expect(await store.importJson(json)).toBe(0)
+    expect(store.lastImport).toEqual({ added: 0, skipped: 1 })
+    expect(store.list).toHaveLength(3)
+    // A conversation exported from here is already here: nothing to add either.
+    expect(await store.importJson(toExportJson([{ ...first, messages: [] }]))).toBe(0)
+    expect(store.list).toHaveLength(3)
   })
 
   it('refuses a bad import with import_invalid and changes nothing', async () => {
@@ -72,7 +80,7 @@ describe('conversations store', () => {
     expect(await store.importJson(JSON.stringify(bad))).toBe(0)
 
     expect(store.error?.code).toBe('import_invalid')
-    expect(store.error?.message).toMatch(/\/conversations\/1/)
+    expect(store.error?.message).toMatch(/conversation 2 /)
     expect(JSON.stringify(store.list)).toBe(before)
     expect(store.currentId).toBe(second.id)
     await store.refresh()

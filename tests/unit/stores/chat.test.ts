@@ -338,7 +338,7 @@ describe('chat store', () => {
     expect(worker.requests[1]?.sampling).toEqual({ temperature: 0.7, topP: 0.95, topK: 40, maxTokens: 256 })
   })
 
-  it('regenerate() replaces the last reply with a new one to the same question, here and in IndexedDB', async () => {
+  it('regenerate() keeps the earlier reply as a version (1/2 <-> 2/2), in IndexedDB, and sends only the question', async () => {
     const { chat, worker } = await setup()
     worker.turns.set('Tell me a story', { deltas: ['First'] })
     await chat.send('Tell me a story')
@@ -351,25 +351,78 @@ describe('chat store', () => {
       { role: 'user', content: 'Tell me a story', status: 'done' },
       { role: 'assistant', content: 'Second try', status: 'done' },
     ])
-    expect(chat.messages[1]?.id).not.toBe(firstId)
-    expect((await stored()).map(shape)).toEqual(chat.messages.map(shape))
+    const secondId = chat.messages[1]!.id
+    expect(secondId).not.toBe(firstId)
+    expect(chat.versionsOf(secondId)).toMatchObject({ index: 1, count: 2 })
+    // Both replies are kept, each after the same question.
+    expect((await stored()).map(m => [m.content, m.parentId])).toEqual([
+      ['Tell me a story', null], ['First', chat.messages[0]!.id], ['Second try', chat.messages[0]!.id],
+    ])
     expect(worker.requests.map(r => r.messages.map(m => m.content))).toEqual([['Tell me a story'], ['Tell me a story']])
+
+    await chat.showVersion(secondId, -1)
+    expect(chat.messages.map(m => m.content)).toEqual(['Tell me a story', 'First'])
+    expect(chat.versionsOf(firstId)).toMatchObject({ index: 0, count: 2 })
+
+    // The next message follows the version on screen, and the model is sent only that branch.
+    worker.turns.set('And then?', { deltas: ['The end'] })
+    await chat.send('And then?')
+    expect(worker.requests.at(-1)?.messages.map(m => m.content)).toEqual(['Tell me a story', 'First', 'And then?'])
+
+    // A reload shows the same branch.
+    setActivePinia(createPinia())
+    const reloaded = useChatStore()
+    await reloaded.init()
+    expect(reloaded.messages.map(m => m.content)).toEqual(['Tell me a story', 'First', 'And then?', 'The end'])
+    expect(reloaded.versionsOf(firstId)).toMatchObject({ index: 0, count: 2 })
+    await reloaded.showVersion(firstId, 1)
+    expect(reloaded.messages.map(m => m.content)).toEqual(['Tell me a story', 'Second try'])
   })
 
-  it('editAndResend() drops the edited message and everything after it, then sends the new text', async () => {
+  it('editAndResend() keeps the earlier question and its answers as the other branch of the edited message', async () => {
     const { chat, worker } = await setup()
     await chat.send('one')
     await chat.send('two')
+    const original = chat.messages[0]!.id
     worker.turns.set('one, edited', { deltas: ['Edited', ' reply'] })
 
-    await chat.editAndResend(chat.messages[0]!.id, 'one, edited')
+    await chat.editAndResend(original, 'one, edited')
 
     expect(chat.messages.map(shape)).toEqual([
       { role: 'user', content: 'one, edited', status: 'done' },
       { role: 'assistant', content: 'Edited reply', status: 'done' },
     ])
-    expect((await stored()).map(shape)).toEqual(chat.messages.map(shape))
     expect(worker.requests.at(-1)?.messages).toEqual([{ role: 'user', content: 'one, edited' }])
+    expect((await stored()).map(m => m.content)).toEqual(['one', 'Once upon a time', 'two', 'Once upon a time', 'one, edited', 'Edited reply'])
+    expect(chat.versionsOf(chat.messages[0]!.id)).toMatchObject({ index: 1, count: 2 })
+
+    await chat.showVersion(chat.messages[0]!.id, -1)
+    expect(chat.messages.map(m => m.content)).toEqual(['one', 'Once upon a time', 'two', 'Once upon a time'])
+    expect(chat.versionsOf(original)).toMatchObject({ index: 0, count: 2 })
+  })
+
+  it('a failed reply shows its error itself (not again at the composer), and a refused send shows it at the composer', async () => {
+    const { chat, worker } = await setup()
+    worker.turns.set('fail', { deltas: [], failWith: new AppError('service_unavailable', 'The server at localhost:9 did not answer: no connection could be made to it.') })
+    await chat.send('fail')
+    expect(chat.messages[1]).toMatchObject({ status: 'error', errorCode: 'service_unavailable', errorMessage: expect.stringContaining('localhost:9') })
+    expect(chat.errorReplyId).toBe(chat.messages[1]!.id)
+    expect(chat.error?.code).toBe('service_unavailable')
+    expect(chat.looseError).toBeNull()
+  })
+
+  it('New chat on an empty chat reuses it: pressed three times, one conversation', async () => {
+    const { chat } = await setup()
+    await chat.init()
+    await chat.newConversation()
+    await chat.newConversation()
+    await chat.newConversation()
+    const conversations = useConversationsStore()
+    expect(conversations.list).toHaveLength(1)
+    await chat.send('first chat')
+    await chat.newConversation()
+    await chat.newConversation()
+    expect(conversations.list.map(c => c.title)).toEqual(['New chat', 'first chat'])
   })
 
   it('appendStep() adds agent steps to an assistant message and keeps them', async () => {

@@ -1,0 +1,85 @@
+/**
+ * The button an error carries for its next step, by error code and the backend it came from: Add key opens Settings
+ * on the key's field, Reload page when the page's security policy must admit a new address, Retry, Open models, or
+ * Use the model here (another tab holds it). The words of each step are in ERROR_HELP's `action`; this says which
+ * button does it. Framework-free.
+ */
+import type { ErrorCode } from './errors'
+
+/** A Settings field an error can send the person to (`/settings?field=NAME` focuses it). */
+export type SettingsTarget = 'geminiApiKey' | 'geminiBaseUrl' | 'openaiUrl' | 'openaiKey' | 'openaiModel' | 'nCtx' | 'backend'
+
+/** One button under an error. */
+export type NextStep =
+  | { kind: 'settings', field: SettingsTarget, label: string }
+  | { kind: 'reload' | 'retry' | 'models' | 'take-over', label: string }
+
+/** What is known besides the code. */
+export interface NextStepContext {
+  /** The backend the failed request went to ('gemini', 'openai-compat', 'wllama'...), when known. */
+  backend?: string
+  /** The page's security policy (CSP) blocked the address: it admits new addresses from the next page load. */
+  isBlockedByPolicy?: boolean
+  /** The failed thing can be tried again from where the error is shown (a reply: Regenerate). */
+  canRetry?: boolean
+}
+
+const RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'timeout', 'queue_full', 'worker_crashed', 'inference_failed', 'unknown', 'offline', 'rate_limited',
+  'service_unavailable', 'bad_response', 'engine_stuck', 'load_timeout', 'busy_elsewhere', 'download_failed',
+  'request_rejected', 'server_model_not_found', 'missing_api_key', 'context_exceeded', 'model_not_loaded',
+  'out_of_memory', 'load_failed',
+])
+
+/** The buttons for an error, most useful first; empty when there is nothing to press (an import refused). */
+export function nextSteps(code: ErrorCode, ctx: NextStepContext = {}): NextStep[] {
+  const isGemini = ctx.backend === 'gemini'
+  const isServer = ctx.backend === 'openai-compat'
+  const steps: NextStep[] = []
+  if (ctx.isBlockedByPolicy)
+    steps.push({ kind: 'reload', label: 'Reload page' })
+  switch (code) {
+    case 'missing_api_key':
+      steps.push({ kind: 'settings', field: isServer ? 'openaiKey' : 'geminiApiKey', label: 'Add key' })
+      break
+    case 'request_rejected':
+      if (isGemini || isServer)
+        steps.push({ kind: 'settings', field: isServer ? 'openaiKey' : 'geminiApiKey', label: 'Check key' })
+      break
+    case 'key_host_unconfirmed':
+      steps.push({ kind: 'settings', field: 'geminiBaseUrl', label: 'Check Gemini address' })
+      break
+    case 'insecure_endpoint':
+      steps.push({ kind: 'settings', field: isGemini ? 'geminiBaseUrl' : 'openaiUrl', label: 'Check server address' })
+      break
+    case 'server_model_not_found':
+      steps.push({ kind: 'settings', field: 'openaiModel', label: 'Check model name' })
+      break
+    case 'service_unavailable':
+    case 'bad_response':
+      if (isServer && !ctx.isBlockedByPolicy)
+        steps.push({ kind: 'settings', field: 'openaiUrl', label: 'Check server address' })
+      break
+    case 'context_exceeded':
+      steps.push({ kind: 'settings', field: 'nCtx', label: 'Context size' })
+      break
+    case 'busy_elsewhere':
+      steps.push({ kind: 'take-over', label: 'Use the model here' })
+      break
+    case 'unsupported_device':
+      steps.push(ctx.backend === 'local-gpu' ? { kind: 'settings', field: 'backend', label: 'Choose backend' } : { kind: 'models', label: 'Open models' })
+      break
+    case 'model_not_loaded':
+    case 'model_not_found':
+    case 'model_evicted':
+    case 'out_of_memory':
+    case 'storage_quota':
+      steps.push({ kind: 'models', label: 'Open models' })
+      break
+    default:
+      break
+  }
+  if (ctx.canRetry && RETRYABLE.has(code))
+    steps.push({ kind: 'retry', label: 'Retry' })
+  return steps
+}

@@ -1,0 +1,94 @@
+// @vitest-environment happy-dom
+/**
+ * A message's action row and errors in place (issue 16 item 5): the `< 1/2 >` version switcher, and a failed reply
+ * that shows its error once, naming the host, with the button for the next step (Add key opens Settings on the key's
+ * field through /settings?field=..., Retry regenerates).
+ */
+import 'fake-indexeddb/auto'
+import { createPinia, setActivePinia } from 'pinia'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createApp, h, nextTick } from 'vue'
+import { createMemoryHistory, createRouter, type Router } from 'vue-router'
+import ChatMessage from '../../../../src/components/chat/ChatMessage.vue'
+import type { StoredMessage } from '../../../../src/conversations/types'
+
+let host: HTMLElement | null = null
+let router: Router
+
+beforeEach(() => {
+  setActivePinia(createPinia())
+})
+afterEach(() => {
+  host?.remove()
+})
+
+async function mount(message: StoredMessage, props: Record<string, unknown> = {}) {
+  const events: Array<[string, unknown]> = []
+  router = createRouter({
+    history: createMemoryHistory(),
+    routes: [{ path: '/', name: 'chat', component: { render: () => null } }, { path: '/settings', name: 'settings', component: { render: () => null } }, { path: '/models', name: 'models', component: { render: () => null } }],
+  })
+  await router.push('/')
+  host = document.createElement('div')
+  document.body.append(host)
+  const app = createApp({
+    render: () => h(ChatMessage, {
+      message, isLast: true, isBusy: false, ...props,
+      onRegenerate: () => events.push(['regenerate', null]),
+      onShowVersion: (step: number) => events.push(['showVersion', step]),
+    }),
+  })
+  app.use(createPinia()).use(router).mount(host)
+  await nextTick()
+  return { el: host, events }
+}
+
+const reply = (extra: Partial<StoredMessage>): StoredMessage => ({ id: 'm', conversationId: 'c', seq: 1, role: 'assistant', content: 'Hello', status: 'done', createdAt: 0, ...extra })
+
+describe('ChatMessage versions', () => {
+  it('shows < 2/3 > and asks for the earlier or later version', async () => {
+    const { el, events } = await mount(reply({}), { versions: { index: 1, count: 3 } })
+    expect(el.querySelector('[data-testid=version-label]')?.textContent).toBe('2/3')
+    el.querySelector<HTMLButtonElement>('[data-testid=version-prev]')!.click()
+    el.querySelector<HTMLButtonElement>('[data-testid=version-next]')!.click()
+    expect(events).toEqual([['showVersion', -1], ['showVersion', 1]])
+  })
+
+  it('has no switcher for a message with one version, and no way past the first or last', async () => {
+    expect((await mount(reply({}))).el.querySelector('[data-testid=version-switcher]')).toBeNull()
+    host?.remove()
+    const { el } = await mount(reply({}), { versions: { index: 0, count: 2 } })
+    expect(el.querySelector<HTMLButtonElement>('[data-testid=version-prev]')!.disabled).toBe(true)
+    expect(el.querySelector<HTMLButtonElement>('[data-testid=version-next]')!.disabled).toBe(false)
+  })
+})
+
+describe('ChatMessage errors in place', () => {
+  it('a Gemini reply without a key says so once, names the host, and Add key opens Settings on the key field', async () => {
+    const { el } = await mount(reply({
+      content: '', status: 'error', backend: 'gemini', errorCode: 'missing_api_key',
+      errorMessage: 'Gemini (generativelanguage.googleapis.com) needs your API key.',
+    }))
+    const errors = el.querySelectorAll('[data-testid=error]')
+    expect(errors).toHaveLength(1)
+    expect(errors[0]!.getAttribute('data-code')).toBe('missing_api_key')
+    expect(errors[0]!.textContent).toContain('generativelanguage.googleapis.com')
+    const addKey = el.querySelector<HTMLButtonElement>('[data-testid=next-step-settings]')!
+    expect(addKey.textContent?.trim()).toBe('Add key')
+    addKey.click()
+    await new Promise(resolve => setTimeout(resolve, 0))
+    expect(router.currentRoute.value.fullPath).toBe('/settings?field=geminiApiKey')
+  })
+
+  it('a server that did not answer offers Check server address and Retry; Retry regenerates', async () => {
+    const { el, events } = await mount(reply({
+      content: '', status: 'error', backend: 'openai-compat', errorCode: 'service_unavailable',
+      errorMessage: 'The server at localhost:9 did not answer: no connection could be made to it.',
+    }))
+    expect([...el.querySelectorAll('[data-testid^=next-step-]')].map(b => b.textContent?.trim())).toEqual(['Check server address', 'Retry'])
+    el.querySelector<HTMLButtonElement>('[data-testid=next-step-retry]')!.click()
+    expect(events).toEqual([['regenerate', null]])
+    expect(el.textContent).toContain('localhost:9')
+    expect(el.textContent).not.toContain('Failed to fetch')
+  })
+})
