@@ -64,6 +64,9 @@ export function renderGuide(source: string, folder = ''): string {
     if (!/^[a-z][a-z0-9+.-]*:/i.test(href) && !href.startsWith('#') && !resolveGuideLink(href, 'getting-started'))
       a.replaceWith(...a.childNodes)
   }
+  // A wide table scrolls sideways on a phone: focusable, so the keyboard can scroll it too.
+  for (const table of template.content.querySelectorAll('table'))
+    table.setAttribute('tabindex', '0')
   const seen = new Map<string, number>()
   for (const h of template.content.querySelectorAll('h1, h2, h3, h4, h5, h6')) {
     const base = slugify(h.textContent ?? '')
