@@ -98,6 +98,10 @@ for (const scheme of ['light', 'dark'] as const) {
       await storiesCard(page, NOT_GGUF).getByTestId('download').click()
       await expect(page.getByTestId('error').first()).toHaveAttribute('data-code', 'invalid_model_file')
       expect(await seriousViolations(page), 'models, with an error').toEqual([])
+      await page.setViewportSize({ width: 360, height: 740 })
+      await openChat(page)
+      expect(await seriousViolations(page), 'phone: chat with a reply').toEqual([])
+      expect(await sidewaysScroll(page), 'phone: chat with a reply').toEqual([])
     })
 
     test('on a phone: every screen and the conversations drawer, nothing scrolls sideways', async ({ page }) => {
