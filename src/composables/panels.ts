@@ -1,7 +1,7 @@
 import { reactive } from 'vue'
 
-/** Which guide the help panel shows: a file name in docs/ without `.md`, or `readme`. */
-export type HelpDoc = 'readme' | 'setup' | 'troubleshooting' | 'performance' | 'privacy-security' | 'architecture'
+/** Which page of the user guide the help panel shows: a file name in docs/guide/ without `.md`, or `troubleshooting`. */
+export type HelpDoc = 'getting-started' | 'models' | 'privacy' | 'cloud-services' | 'tools-and-mcp' | 'troubleshooting' | 'keyboard-shortcuts'
 
 /**
  * The app's overlay panels (settings drawer, help), shared so any component can open them: an error notice opens
@@ -10,7 +10,7 @@ export type HelpDoc = 'readme' | 'setup' | 'troubleshooting' | 'performance' | '
 const state = reactive({
   isSettingsOpen: false,
   isHelpOpen: false,
-  helpDoc: 'readme' as HelpDoc,
+  helpDoc: 'getting-started' as HelpDoc,
   /** Heading id to scroll to once the guide is shown; '' = the top. */
   helpAnchor: '',
   /** Counts requests to show the conversation list (a notice's "Delete old chats"); App opens the sidebar on each. */
@@ -18,7 +18,7 @@ const state = reactive({
 })
 
 export function usePanels() {
-  function openHelp(doc: HelpDoc = 'readme', anchor = ''): void {
+  function openHelp(doc: HelpDoc = 'getting-started', anchor = ''): void {
     state.isSettingsOpen = false
     state.helpDoc = doc
     state.helpAnchor = anchor

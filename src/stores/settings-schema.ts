@@ -139,31 +139,24 @@ export const RELOAD_FIELDS = ['modelId', 'nThreads', 'nCtx', 'gpuMode', 'gpuLaye
 
 export type SettingsErrors = Partial<Record<keyof UserSettings, string>>
 
-function intIn(v: unknown, min: number, max: number, what: string): string | undefined {
-  return typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max ? undefined : `${what} must be a whole number from ${min} to ${max}.`
-}
-
-function numIn(v: unknown, min: number, max: number, what: string): string | undefined {
-  return typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max ? undefined : `${what} must be a number from ${min} to ${max}.`
-}
-
 /**
- * '' or a well-formed http(s) address (src/shared/origin.ts): its origin goes into the CSP, so no wildcard, `;`,
- * spaces, user name or query.
+ * What a field holds and the values it accepts. The form derives its control from the kind (number box, address,
+ * list, switch, text) and its min/max from the rule, and the store refuses any value the rule rejects, so a field
+ * cannot show one limit and enforce another.
+ * - `integer` / `number`: finite numbers from `min` to `max` (`isMinExclusive`: above `min`); integers have no decimals.
+ * - `url`: '' or a plain http(s) address (src/shared/origin.ts: its origin goes into the CSP, so no wildcard, `;`,
+ *   spaces, user name or query); `example` is shown in the message.
+ * - `choice`: one of `choices`. `switch`: true or false. `text`: at most `maxLength` characters, matching `pattern`.
+ * - `list`: a structured value (tool switches, MCP servers) checked by `check`, which returns the reason or undefined.
  */
-function optionalUrl(v: unknown, what: string): string | undefined {
-  if (v === '' || endpointProblem(v) === undefined)
-    return undefined
-  return `${what} must be a plain address starting with http:// or https://, such as https://huggingface.co or http://localhost:8080/v1, with no spaces, *, ; or user name (or empty).`
-}
-
-function oneOf(v: unknown, allowed: readonly string[], what: string): string | undefined {
-  return allowed.includes(v as string) ? undefined : `${what} must be one of: ${allowed.join(', ')}.`
-}
-
-function textUpTo(v: unknown, max: number, what: string): string | undefined {
-  return typeof v === 'string' && v.length <= max ? undefined : `${what} must be text of at most ${max} characters.`
-}
+export type SettingRule =
+  | { kind: 'integer', min: number, max: number }
+  | { kind: 'number', min: number, max: number, isMinExclusive?: boolean }
+  | { kind: 'url', example: string }
+  | { kind: 'choice', choices: readonly string[] }
+  | { kind: 'switch' }
+  | { kind: 'text', maxLength: number, pattern?: RegExp, patternHint?: string }
+  | { kind: 'list', check: (v: unknown) => string | undefined }
 
 /** Most MCP servers kept. */
 export const MAX_MCP_SERVERS = 20
@@ -192,42 +185,100 @@ function mcpServersProblem(v: unknown): string | undefined {
   return undefined
 }
 
-const VALIDATORS: { [K in keyof UserSettings]: (v: UserSettings[K], all: UserSettings) => string | undefined } = {
-  backend: v => oneOf(v, BACKEND_CHOICES, 'Backend'),
-  modelId: v => textUpTo(v, 500, 'Model'),
-  nThreads: v => intIn(v, 0, 64, 'Threads'),
-  nCtx: v => intIn(v, 16, 2 ** 24, 'Context size'),
-  gpuMode: v => oneOf(v, ['auto', 'cpu'], 'Run on'),
-  gpuLayers: v => intIn(v, -1, 999, 'GPU layers'),
-  isModelSamplingOn: v => (typeof v === 'boolean' ? undefined : 'Recommended sampling must be on or off.'),
-  temperature: v => numIn(v, 0, 2, 'Temperature'),
-  topP: v => (typeof v === 'number' && v > 0 && v <= 1 ? undefined : 'Top-p must be a number above 0 and at most 1.'),
-  topK: v => intIn(v, 0, 1000, 'Top-k'),
-  maxTokens: v => intIn(v, 1, 32768, 'Longest answer'),
-  systemPrompt: v => textUpTo(v, 8000, 'System prompt'),
-  toolUse: v => oneOf(v, TOOL_USE_CHOICES, 'Use tools'),
-  tools: v => (TOOL_NAMES.every(t => typeof v?.[t] === 'boolean') ? undefined : 'Tools must each be on or off.'),
-  mcpServers: v => mcpServersProblem(v),
-  isGeminiFallbackOn: v => (typeof v === 'boolean' ? undefined : 'Fallback must be on or off.'),
-  geminiModel: v => (typeof v === 'string' && /^[\w.-]{1,100}$/.test(v) ? undefined : 'Gemini model must be a model name such as gemini-2.5-flash.'),
-  geminiBaseUrl: v => optionalUrl(v, 'Gemini base URL'),
-  geminiKeyHost: v => textUpTo(v, 300, 'Confirmed Gemini key host'),
-  streamIdleTimeoutSec: v => intIn(v, 5, 3600, 'Stream idle timeout'),
-  hubUrl: v => optionalUrl(v, 'Model hub address'),
-  openaiUrl: (v, all) => optionalUrl(v, 'Server URL') ?? (all.backend === 'openai-compat' && !v ? 'Enter the server URL to use the OpenAI-compatible backend.' : undefined),
-  openaiModel: v => textUpTo(v, 200, 'Server model'),
-  openaiKey: v => textUpTo(v, 500, 'Server key'),
-  idleUnloadMinutes: v => numIn(v, 0, 1440, 'Idle minutes'),
-  chatTemplate: v => (typeof v === 'string' && /^[\w.-]{0,64}$/.test(v) ? undefined : 'Chat template must be a template name such as chatml, or empty.'),
-  theme: v => oneOf(v, ['system', 'light', 'dark'], 'Theme'),
+/** The rule of every setting. A new setting must add one here (the type requires it), and so gets checked. */
+export const SETTING_RULES: { readonly [K in keyof UserSettings]: SettingRule } = {
+  backend: { kind: 'choice', choices: BACKEND_CHOICES },
+  modelId: { kind: 'text', maxLength: 500 },
+  nThreads: { kind: 'integer', min: 0, max: 64 },
+  nCtx: { kind: 'integer', min: 16, max: 2 ** 24 },
+  gpuMode: { kind: 'choice', choices: ['auto', 'cpu'] },
+  gpuLayers: { kind: 'integer', min: -1, max: 999 },
+  isModelSamplingOn: { kind: 'switch' },
+  temperature: { kind: 'number', min: 0, max: 2 },
+  topP: { kind: 'number', min: 0, max: 1, isMinExclusive: true },
+  topK: { kind: 'integer', min: 0, max: 1000 },
+  maxTokens: { kind: 'integer', min: 1, max: 32768 },
+  systemPrompt: { kind: 'text', maxLength: 8000 },
+  toolUse: { kind: 'choice', choices: TOOL_USE_CHOICES },
+  tools: { kind: 'list', check: v => (TOOL_NAMES.every(t => typeof (v as Record<string, unknown> | null)?.[t] === 'boolean') ? undefined : 'Each tool must be on or off.') },
+  mcpServers: { kind: 'list', check: mcpServersProblem },
+  isGeminiFallbackOn: { kind: 'switch' },
+  geminiModel: { kind: 'text', maxLength: 100, pattern: /^[\w.-]+$/, patternHint: 'A model name such as gemini-2.5-flash, without spaces.' },
+  geminiBaseUrl: { kind: 'url', example: 'https://generativelanguage.googleapis.com' },
+  geminiKeyHost: { kind: 'text', maxLength: 300 },
+  streamIdleTimeoutSec: { kind: 'integer', min: 5, max: 3600 },
+  hubUrl: { kind: 'url', example: 'https://huggingface.co' },
+  openaiUrl: { kind: 'url', example: 'http://localhost:8080/v1' },
+  openaiModel: { kind: 'text', maxLength: 200 },
+  openaiKey: { kind: 'text', maxLength: 500 },
+  idleUnloadMinutes: { kind: 'number', min: 0, max: 1440 },
+  chatTemplate: { kind: 'text', maxLength: 64, pattern: /^[\w.-]*$/, patternHint: 'A template name such as chatml, or empty.' },
+  theme: { kind: 'choice', choices: ['system', 'light', 'dark'] },
 }
 
-/** One message per invalid field; an empty object when everything is valid. */
+/** Why `v` breaks `rule`, in the words shown under the field (e.g. "Between 0 and 2."), or undefined when it fits. */
+export function ruleProblem(rule: SettingRule, v: unknown): string | undefined {
+  switch (rule.kind) {
+    case 'integer':
+    case 'number': {
+      const isWhole = rule.kind === 'integer'
+      const range = rule.kind === 'number' && rule.isMinExclusive ? `Above ${rule.min} and at most ${rule.max}` : `Between ${rule.min} and ${rule.max}`
+      if (typeof v !== 'number' || !Number.isFinite(v))
+        return `${range}: enter a ${isWhole ? 'whole ' : ''}number.`
+      const isBelow = rule.kind === 'number' && rule.isMinExclusive ? v <= rule.min : v < rule.min
+      if (isBelow || v > rule.max)
+        return `${range}.`
+      return isWhole && !Number.isInteger(v) ? `${range}, a whole number (no decimals).` : undefined
+    }
+    case 'url':
+      return v === '' || endpointProblem(v) === undefined
+        ? undefined
+        : `Start with http:// or https://, such as ${rule.example}, with no spaces, *, ; or user name; or leave it empty.`
+    case 'choice':
+      return rule.choices.includes(v as string) ? undefined : `Pick one of: ${rule.choices.join(', ')}.`
+    case 'switch':
+      return typeof v === 'boolean' ? undefined : 'On or off.'
+    case 'text':
+      if (typeof v !== 'string' || v.length > rule.maxLength)
+        return `At most ${rule.maxLength} characters.`
+      return rule.pattern && !rule.pattern.test(v) ? rule.patternHint : undefined
+    case 'list':
+      return rule.check(v)
+  }
+}
+
+/** Checks that depend on another field: the OpenAI-compatible backend needs its address. */
+const CROSS_CHECKS: { [K in keyof UserSettings]?: (v: UserSettings[K], all: UserSettings) => string | undefined } = {
+  openaiUrl: (v, all) => (all.backend === 'openai-compat' && !v ? 'Enter the server URL to use the OpenAI-compatible backend.' : undefined),
+}
+
+/** The groups Settings shows, in order; each resets on its own. */
+export const SETTINGS_GROUPS = ['general', 'generation', 'cloud', 'tools', 'advanced'] as const
+export type SettingsGroup = (typeof SETTINGS_GROUPS)[number]
+
+/** Which group every setting belongs to (the type requires one for each new setting). */
+export const GROUP_OF_SETTING: { readonly [K in keyof UserSettings]: SettingsGroup } = {
+  theme: 'general', backend: 'general', modelId: 'general', idleUnloadMinutes: 'general',
+  isModelSamplingOn: 'generation', temperature: 'generation', topP: 'generation', topK: 'generation',
+  maxTokens: 'generation', systemPrompt: 'generation', nCtx: 'generation',
+  geminiModel: 'cloud', isGeminiFallbackOn: 'cloud', geminiKeyHost: 'cloud', openaiUrl: 'cloud', openaiModel: 'cloud',
+  openaiKey: 'cloud', streamIdleTimeoutSec: 'cloud',
+  toolUse: 'tools', tools: 'tools', mcpServers: 'tools',
+  nThreads: 'advanced', gpuMode: 'advanced', gpuLayers: 'advanced', chatTemplate: 'advanced',
+  geminiBaseUrl: 'advanced', hubUrl: 'advanced',
+}
+
+/** The settings of one group, in declaration order. */
+export function settingsOfGroup(group: SettingsGroup): Array<keyof UserSettings> {
+  return (Object.keys(GROUP_OF_SETTING) as Array<keyof UserSettings>).filter(k => GROUP_OF_SETTING[k] === group)
+}
+
+/** One message per invalid field, from its rule (SETTING_RULES) and cross-field checks; {} when all are valid. */
 export function validateSettings(s: UserSettings): SettingsErrors {
   const errors: SettingsErrors = {}
-  for (const key of Object.keys(VALIDATORS) as Array<keyof UserSettings>) {
-    const check = VALIDATORS[key] as (v: unknown, all: UserSettings) => string | undefined
-    const message = check(s[key], s)
+  for (const key of Object.keys(SETTING_RULES) as Array<keyof UserSettings>) {
+    const cross = CROSS_CHECKS[key] as ((v: unknown, all: UserSettings) => string | undefined) | undefined
+    const message = ruleProblem(SETTING_RULES[key], s[key]) ?? cross?.(s[key], s)
     if (message)
       errors[key] = message
   }

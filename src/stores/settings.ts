@@ -5,8 +5,8 @@ import { PUBLIC_HUB_URL } from '../models/hub-client'
 import { AppError } from '../shared/errors'
 import { isQuotaError } from '../shared/quota'
 import {
-  DEFAULT_SETTINGS, RELOAD_FIELDS, sanitizeSettings, validateSettings,
-  type SettingsSnapshot, type UserSettings,
+  DEFAULT_SETTINGS, RELOAD_FIELDS, sanitizeSettings, settingsOfGroup, validateSettings,
+  type SettingsGroup, type SettingsSnapshot, type UserSettings,
 } from './settings-schema'
 
 export type { BackendChoice, SettingsSnapshot, ToolName, UserSettings } from './settings-schema'
@@ -158,12 +158,26 @@ export const useSettingsStore = defineStore('settings', () => {
     set: (v) => { (values as Record<string, unknown>)[k] = v },
   })])) as { [K in keyof UserSettings]: WritableComputedRef<UserSettings[K]> }
 
-  function reset(): void {
-    Object.assign(values, structuredClone(DEFAULT_SETTINGS))
+  /**
+   * Puts one group's settings back to their defaults (the Gemini key is not a setting: Forget removes it) and returns
+   * what they were, valid or not, so `restore` can undo it.
+   */
+  function resetGroup(group: SettingsGroup): Partial<UserSettings> {
+    const before: Partial<UserSettings> = {}
+    for (const key of settingsOfGroup(group)) {
+      (before as Record<string, unknown>)[key] = structuredClone(toRaw(values[key]))
+      ;(values as Record<string, unknown>)[key] = structuredClone(DEFAULT_SETTINGS[key])
+    }
+    return before
+  }
+
+  /** Undoes `resetGroup`: sets the fields it returned back as they were. */
+  function restore(saved: Partial<UserSettings>): void {
+    Object.assign(values, structuredClone(toRaw(saved)))
   }
 
   return {
     ...fields, values, errors, isValid, hubUrl, hubUrlOverride, serverHubUrl, geminiApiKey, isHydrated,
-    pendingReload, saveError, hydrate, flushed, retrySaving, saveGeminiKey, forgetGeminiKey, markApplied, snapshot, reset,
+    pendingReload, saveError, hydrate, flushed, retrySaving, saveGeminiKey, forgetGeminiKey, markApplied, snapshot, resetGroup, restore,
   }
 })

@@ -7,7 +7,7 @@
 import { expect, test, type Page } from '@playwright/test'
 import { gemini, startGeminiServer, type ScriptedServer } from '../fixtures/gemini-server'
 import { openai, startOpenAIServer } from '../fixtures/openai-server'
-import { ask, closeSettings, downloadStories, loadedModel, openApp, openSettings, setGreedy, startLongAnswer } from './helpers'
+import { ask, closeSettings, downloadStories, loadedModel, openApp, openSettings, setGreedy, startLongAnswer, showSetting } from './helpers'
 
 const KEY = 'AIza-e2e-secret-key-0123456789'
 let server: ScriptedServer
@@ -21,15 +21,13 @@ test.afterEach(async () => {
 
 /** Saves the key and the fixture's address; the CSP admits a saved endpoint from the next page load. */
 async function configureGemini(page: Page, opts: { backend?: 'gemini' | 'auto', isFallbackOn?: boolean }): Promise<void> {
-  await openSettings(page)
-  await page.getByTestId('setting-gemini-key').fill(KEY)
+  await (await showSetting(page, 'setting-gemini-key')).fill(KEY)
   await page.getByTestId('save-gemini-key').click()
-  await page.getByText('Advanced addresses').click()
-  await page.getByTestId('setting-gemini-base-url').fill(server.url)
+  await (await showSetting(page, 'setting-gemini-base-url')).fill(server.url)
   if (opts.isFallbackOn)
-    await page.getByTestId('setting-is-gemini-fallback-on').check()
+    await (await showSetting(page, 'setting-is-gemini-fallback-on')).check()
   if (opts.backend)
-    await page.getByTestId('setting-backend').selectOption(opts.backend)
+    await (await showSetting(page, 'setting-backend')).selectOption(opts.backend)
   await closeSettings(page)
 }
 
@@ -127,6 +125,7 @@ test('Auto with no local model: Gemini answers when fallback is on with a key, a
   // Fallback off: the next message stays on the device (its first message would download the recommended model, as
   // the chat says), and nothing more is sent to Gemini.
   await openSettings(page)
+  await showSetting(page, 'setting-is-gemini-fallback-on')
   await page.getByTestId('setting-is-gemini-fallback-on').uncheck()
   await closeSettings(page)
   await expect(page.getByTestId('cloud-notice')).toHaveCount(0)
@@ -233,6 +232,7 @@ test('the key never reaches logs, errors, exports or URLs, and Forget removes it
   expect(server.received.every(r => r.headers['x-goog-api-key'] === KEY)).toBe(true)
 
   await openSettings(page)
+  await showSetting(page, 'forget-gemini-key')
   await page.getByTestId('forget-gemini-key').click()
   await closeSettings(page)
   const stored = await page.evaluate(() => new Promise<string>((resolve, reject) => {
@@ -252,7 +252,9 @@ test('an OpenAI-compatible server through the app: tools offered, a streamed too
   try {
     await openApp(page)
     await openSettings(page)
+    await showSetting(page, 'setting-backend')
     await page.getByTestId('setting-backend').selectOption('openai-compat')
+    await showSetting(page, 'setting-openai-url')
     await page.getByTestId('setting-openai-url').fill(`${local.url}/v1`)
     await page.getByTestId('setting-openai-model').fill('qwen2.5-7b-instruct')
     await page.getByTestId('setting-openai-key').fill('sk-local-server-key')

@@ -3,7 +3,7 @@
  * the server's first answer and from the service worker (which adds the user's saved endpoints to connect-src).
  */
 import { expect, test, type Page } from '@playwright/test'
-import { ask, downloadStories, openApp, openSettings, setGreedy } from './helpers'
+import { ask, downloadStories, openApp, openSettings, setGreedy, showSetting } from './helpers'
 
 declare global {
   interface Window { cspViolations: string[] }
@@ -53,6 +53,7 @@ test('the CSP blocks other origins, and allows an endpoint once the user configu
   await expect.poll(() => violations(page)).toContainEqual('connect-src blocked http://127.0.0.1:9/v1/models')
 
   await openSettings(page)
+  await showSetting(page, 'setting-openai-url')
   await page.getByTestId('setting-openai-url').fill('http://127.0.0.1:9/v1')
   await page.keyboard.press('Escape')
   // The service worker builds the header from the saved settings when it serves the page.
@@ -76,7 +77,7 @@ test('endpoints that are not plain http(s) addresses are refused and never reach
 
   // The form refuses them, with a message saying what it wants.
   await openSettings(page)
-  await page.getByText('Advanced addresses').click()
+  await showSetting(page, 'setting-hub-url')
   await page.getByTestId('setting-hub-url').fill('http://x;img-src')
   await expect(page.getByTestId('setting-hub-url-error')).toContainText('https://huggingface.co')
   await page.getByTestId('setting-hub-url').fill('')
@@ -117,7 +118,6 @@ test('app-config.json values are checked before they are used or cached (issue 1
   const cached = JSON.parse(await page.evaluate(() => localStorage.getItem('local-ai:server-config') ?? '{}')) as Record<string, unknown>
   expect(cached).toEqual({ models: [{ repo: 'local/models', file: 'stories260K.gguf' }] })
   // The hub field's hint names the hub in use: never the refused one.
-  await openSettings(page)
-  await page.getByText('Advanced addresses').click()
-  await expect(page.getByText('Model hub address (empty = huggingface.co)')).toBeVisible()
+  await showSetting(page, 'setting-hub-url')
+  await expect(page.getByText('Empty = huggingface.co.')).toBeVisible()
 })

@@ -3,7 +3,7 @@
  * real wllama on stories260K.gguf in Chromium.
  */
 import { expect, test, type Locator, type Page } from '@playwright/test'
-import { ask, closeSettings, downloadStories, openApp, openChat, openModels, openPerformance, openSettings, reloadAndWaitLoaded, setGreedy, setSetting, startLongAnswer, storiesCard } from './helpers'
+import { ask, closeSettings, downloadStories, openApp, openChat, openModels, openPerformance, reloadAndWaitLoaded, setGreedy, setSetting, startLongAnswer, storiesCard, showSetting } from './helpers'
 
 const LILY = 'there was a little girl named Lily'
 
@@ -128,7 +128,7 @@ test('a follow-up turn reuses the conversation\'s KV cache instead of processing
   // stories260K has no chat template; give it ChatML so the chat path (with history) runs. Tools off: this is the
   // plain streaming chat, whose prompt is the conversation itself (an agent turn prompts with its tool protocol).
   await setSetting(page, 'setting-chat-template', 'chatml')
-  await openSettings(page)
+  await showSetting(page, 'setting-tool-calculator')
   for (const tool of ['calculator', 'datetime', 'unit_convert', 'notes'])
     await page.getByTestId(`setting-tool-${tool}`).uncheck()
   await closeSettings(page)

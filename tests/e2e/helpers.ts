@@ -1,4 +1,4 @@
-import { expect, type Page } from '@playwright/test'
+import { expect, type Locator, type Page } from '@playwright/test'
 import { storageName } from '../../src/models/storage-name'
 
 export const storiesCard = (page: Page, file = 'stories260K.gguf') =>
@@ -54,8 +54,22 @@ export async function closeSettings(page: Page): Promise<void> {
   await expect(page).not.toHaveURL(/\/settings(?:[?#]|$)/)
 }
 
-export async function setGreedy(page: Page, maxTokens = 64): Promise<void> {
+/**
+ * Opens Settings on the tab that holds the control with this test id (every tab's controls are in the page, hidden
+ * until their tab is chosen) and returns the control.
+ */
+export async function showSetting(page: Page, testId: string): Promise<Locator> {
   await openSettings(page)
+  const field = page.getByTestId(testId).first()
+  const tabId = await field.evaluate(el => el.closest('[role=tabpanel]')?.getAttribute('aria-labelledby') ?? '')
+  if (tabId)
+    await page.locator(`[id="${tabId}"]`).click()
+  await expect(field).toBeVisible()
+  return field
+}
+
+export async function setGreedy(page: Page, maxTokens = 64): Promise<void> {
+  await showSetting(page, 'setting-temperature')
   await page.getByTestId('setting-temperature').fill('0')
   await page.getByTestId('setting-max-tokens').fill(String(maxTokens))
   await closeSettings(page)
@@ -127,8 +141,7 @@ export const loadedModel = (page: Page) => page.getByTestId('model-picker')
 
 /** Opens Settings, fills one field by its test id, and closes the drawer again. */
 export async function setSetting(page: Page, testId: string, value: string): Promise<void> {
-  await openSettings(page)
-  const field = page.getByTestId(testId)
+  const field = await showSetting(page, testId)
   if (await field.evaluate(el => el.tagName === 'SELECT'))
     await field.selectOption(value)
   else

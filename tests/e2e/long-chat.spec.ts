@@ -5,7 +5,7 @@
  * Before: "Invalid typed array length", then "the model failed... reload the model" on every later turn.
  */
 import { expect, test, type Page } from '@playwright/test'
-import { closeSettings, openApp, openSettings, setSetting } from './helpers'
+import { closeSettings, openApp, openSettings, setSetting, showSetting } from './helpers'
 
 const answers = (page: Page) => page.locator('[data-testid=chat-message][data-role=assistant]')
 
@@ -30,6 +30,7 @@ test('a long chat on a small context keeps being answered', async ({ page }) => 
   await setSetting(page, 'setting-n-ctx', '256')
   await setSetting(page, 'setting-tool-use', 'off')
   await openSettings(page)
+  await showSetting(page, 'setting-temperature')
   await page.getByTestId('setting-temperature').fill('0')
   await page.getByTestId('setting-max-tokens').fill('16')
   await closeSettings(page)

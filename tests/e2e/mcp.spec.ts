@@ -8,7 +8,7 @@
 import { expect, test, type Page } from '@playwright/test'
 import { startMcpServer, type McpFixture } from '../fixtures/mcp-server'
 import { openai, startOpenAIServer, type ScriptedServer } from '../fixtures/openai-server'
-import { ask, closeSettings, openApp, openSettings } from './helpers'
+import { ask, closeSettings, openApp, openSettings, showSetting } from './helpers'
 
 let llm: ScriptedServer
 let mcp: McpFixture
@@ -39,9 +39,12 @@ async function reloadUnderNewCsp(page: Page, origins: string[]): Promise<void> {
 async function configure(page: Page): Promise<void> {
   await openApp(page)
   await openSettings(page)
+  await showSetting(page, 'setting-backend')
   await page.getByTestId('setting-backend').selectOption('openai-compat')
+  await showSetting(page, 'setting-openai-url')
   await page.getByTestId('setting-openai-url').fill(`${llm.url}/v1`)
   await page.getByTestId('setting-openai-model').fill('fixture-model')
+  await showSetting(page, 'mcp-add')
   await page.getByTestId('mcp-add').click()
   await page.getByTestId('mcp-url').fill(mcp.url)
   await page.getByTestId('mcp-name').fill('Team tools')
@@ -115,6 +118,7 @@ test('on the local model (SmolLM2 135M, tools on) with an MCP server: the turn e
   test.setTimeout(300_000)
   await openApp(page)
   await openSettings(page)
+  await showSetting(page, 'setting-tool-use')
   await page.getByTestId('setting-tool-use').selectOption('on')
   await page.getByTestId('mcp-add').click()
   await page.getByTestId('mcp-url').fill(mcp.url)

@@ -16,7 +16,7 @@ for (const viewport of [{ width: 1280, height: 800 }, { width: 360, height: 740 
     test.describe(`${viewport.width} x ${viewport.height}, ${theme}`, () => {
       test.use({ viewport, colorScheme: theme })
 
-      test('every screen: first run, chat, conversations, models, settings, performance, help, an error', async ({ page }, testInfo) => {
+      test('every screen: first run, chat, conversations, models, settings (two groups), performance, help, an error', async ({ page }, testInfo) => {
         await mkdir(DIR, { recursive: true })
         const shot = async (name: string) => {
           const path = `${DIR}/${name}-${viewport.width}-${theme}.png`
@@ -43,6 +43,12 @@ for (const viewport of [{ width: 1280, height: 800 }, { width: 360, height: 740 
         }
         await openSettings(page)
         await shot('settings')
+        // The Model and generation group, with a refused value and its reason at the field.
+        await page.getByRole('tab', { name: 'Model and generation' }).click()
+        await page.getByTestId('setting-temperature').fill('5')
+        await expect(page.getByTestId('setting-temperature-error')).toBeVisible()
+        await shot('settings-generation')
+        await page.getByTestId('setting-temperature').fill('0')
         await page.keyboard.press('Escape')
         await openPerformance(page)
         await shot('performance')

@@ -1,6 +1,6 @@
 /** The app shell: status bar, metrics chart, error notices that lead to help, diagnostics, help, themes, small screens. */
 import { expect, test } from '@playwright/test'
-import { ask, downloadStories, openApp, openChat, openModels, openPerformance, openSettings, setGreedy, startLongAnswer, storiesCard } from './helpers'
+import { ask, downloadStories, openApp, openChat, openModels, openPerformance, openSettings, setGreedy, startLongAnswer, storiesCard, showSetting } from './helpers'
 import { NOT_GGUF } from './models-fixture'
 
 test('the status chip and the Performance screen (status, metrics chart) follow a request', async ({ page }) => {
@@ -66,6 +66,7 @@ test('Copy diagnostics reports the environment and errors, never the API key', a
   await openApp(page)
   const secret = 'AIzaE2E-diagnostics-secret-0123456789'
   await openSettings(page)
+  await showSetting(page, 'setting-gemini-key')
   await page.getByTestId('setting-gemini-key').fill(secret)
   await page.getByTestId('save-gemini-key').click()
   await page.keyboard.press('Escape')
@@ -85,9 +86,13 @@ test('Copy diagnostics reports the environment and errors, never the API key', a
 test('the help panel shows the guides offline-bundled and links between them stay in the app', async ({ page }) => {
   await openApp(page)
   await page.getByTestId('open-help').click()
-  await expect(page.getByTestId('help-content')).toHaveAttribute('data-doc', 'readme')
-  await expect(page.getByTestId('help-content').locator('h1')).toHaveText('Local AI Assistant')
-  await page.getByTestId('help-content').locator('a[href="docs/troubleshooting.md"]').first().click()
+  // The user guide, not the developer README.
+  await expect(page.getByTestId('help-content')).toHaveAttribute('data-doc', 'getting-started')
+  await expect(page.getByTestId('help-content').locator('h1')).toHaveText('Getting started')
+  await expect(page.getByRole('navigation', { name: 'Guides' }).getByRole('button')).toHaveText(['Getting started', 'Models', 'Privacy', 'Cloud services', 'Tools and MCP', 'Troubleshooting', 'Keyboard shortcuts'])
+  await page.getByTestId('help-content').locator('a[href="models.md"]').first().click()
+  await expect(page.getByTestId('help-content')).toHaveAttribute('data-doc', 'models')
+  await page.getByTestId('help-content').locator('a[href^="../troubleshooting.md"]').first().click()
   await expect(page.getByTestId('help-content')).toHaveAttribute('data-doc', 'troubleshooting')
   await expect(page).toHaveURL(/\/help$/)
   await page.keyboard.press('Escape')

@@ -5,10 +5,25 @@ import { describe, expect, it } from 'vitest'
 import { GUIDES, renderGuide, resolveGuideLink } from '../../../src/components/help/help-docs'
 
 describe('help guides', () => {
-  it('bundles the README and every docs/*.md guide, README first', () => {
-    expect(GUIDES[0]!.id).toBe('readme')
-    expect(GUIDES.map(g => g.id)).toEqual(expect.arrayContaining(['readme', 'troubleshooting', 'architecture']))
+  it('is a user guide: getting started first, then models, privacy, cloud, tools, troubleshooting, shortcuts; no developer docs', () => {
+    expect(GUIDES.map(g => g.id)).toEqual(['getting-started', 'models', 'privacy', 'cloud-services', 'tools-and-mcp', 'troubleshooting', 'keyboard-shortcuts'])
     expect(GUIDES.find(g => g.id === 'troubleshooting')!.source).toContain('## model_not_found')
+    const all = GUIDES.filter(g => g.id !== 'troubleshooting').map(g => g.source).join('\n')
+    for (const devWord of ['Pinia', 'Vite', 'Architecture', 'npm ', 'src/'])
+      expect(all, devWord).not.toContain(devWord)
+    const page = (id: string) => GUIDES.find(g => g.id === id)!.source
+    expect(page('privacy')).toMatch(/nothing you type leaves it/)
+    expect(page('privacy')).toMatch(/Google Gemini/)
+    expect(page('keyboard-shortcuts')).toMatch(/Ctrl\+K/)
+    expect(page('keyboard-shortcuts')).toMatch(/\*\*Esc\*\*/)
+    expect(page('tools-and-mcp')).toMatch(/Add MCP server/)
+  })
+
+  it('keeps the words of a link to a developer document but not the link (it is not in the app)', () => {
+    const html = renderGuide('See [Performance](performance.md) and [Models](models.md).', 'docs/')
+    const doc = new DOMParser().parseFromString(html, 'text/html')
+    expect([...doc.querySelectorAll('a')].map(a => a.getAttribute('href'))).toEqual(['models.md'])
+    expect(doc.body.textContent).toContain('See Performance and Models.')
   })
 
   it('gives every heading a GitHub-style id, numbering repeats', () => {
@@ -31,11 +46,12 @@ describe('help guides', () => {
   })
 
   it('keeps links between guides in the panel and lets outside links go', () => {
-    expect(resolveGuideLink('docs/troubleshooting.md#timeout', 'readme')).toEqual({ doc: 'troubleshooting', anchor: 'timeout' })
-    expect(resolveGuideLink('troubleshooting.md', 'architecture')).toEqual({ doc: 'troubleshooting', anchor: '' })
-    expect(resolveGuideLink('../README.md#quick-start', 'troubleshooting')).toEqual({ doc: 'readme', anchor: 'quick-start' })
+    expect(resolveGuideLink('docs/troubleshooting.md#timeout', 'models')).toEqual({ doc: 'troubleshooting', anchor: 'timeout' })
+    expect(resolveGuideLink('../troubleshooting.md', 'getting-started')).toEqual({ doc: 'troubleshooting', anchor: '' })
+    expect(resolveGuideLink('models.md#pick-a-model', 'troubleshooting')).toEqual({ doc: 'models', anchor: 'pick-a-model' })
     expect(resolveGuideLink('#aborted', 'troubleshooting')).toEqual({ doc: 'troubleshooting', anchor: 'aborted' })
-    expect(resolveGuideLink('https://github.com/ngxson/wllama', 'readme')).toBeNull()
-    expect(resolveGuideLink('docs/no-such-guide.md', 'readme')).toBeNull()
+    expect(resolveGuideLink('https://github.com/ngxson/wllama', 'models')).toBeNull()
+    expect(resolveGuideLink('../README.md', 'models')).toBeNull()
+    expect(resolveGuideLink('docs/architecture.md', 'models')).toBeNull()
   })
 })

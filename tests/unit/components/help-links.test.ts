@@ -1,6 +1,6 @@
 /**
  * The guides hold together: every error code the app links to has its troubleshooting section (the ErrorNotice link
- * is `#<code>`), and every relative link and anchor in docs/*.md and README.md points at a file and heading that exist.
+ * is `#<code>`), and every relative link and anchor in docs/*.md, docs/guide/*.md and README.md points at a file and heading that exist.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
@@ -10,7 +10,8 @@ import { headingIds, slugify } from '../../../src/components/help/slug'
 import { ERROR_CODES } from '../../../src/shared/errors'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
-const FILES = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter(f => f.endsWith('.md')).map(f => `docs/${f}`)]
+const mdIn = (dir: string) => readdirSync(join(ROOT, dir)).filter(f => f.endsWith('.md')).map(f => `${dir}/${f}`)
+const FILES = ['README.md', ...mdIn('docs'), ...mdIn('docs/guide')]
 const read = (file: string) => readFileSync(join(ROOT, file), 'utf8')
 
 /** Markdown links and images `[text](target)` outside fenced code, with their line numbers. */

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { nextTick } from 'vue'
 import { PUBLIC_HUB_URL } from '../../../src/models/hub-client'
 import { GEMINI_KEY_KEY, LEGACY_STORAGE_KEY, SETTINGS_KEY, useSettingsStore } from '../../../src/stores/settings'
-import { DEFAULT_SETTINGS, sanitizeSettings, validateSettings } from '../../../src/stores/settings-schema'
+import { DEFAULT_SETTINGS, sanitizeSettings, settingsOfGroup, validateSettings } from '../../../src/stores/settings-schema'
 
 /** The store as a page load creates it: a new pinia, hydrated from what IndexedDB (and localStorage) hold now. */
 async function freshStore() {
@@ -106,8 +106,8 @@ describe('settings store', () => {
     settings.topP = 1.5
     settings.openaiUrl = 'localhost:8080'
     await settle(settings)
-    expect(settings.errors.maxTokens).toBe('Longest answer must be a whole number from 1 to 32768.')
-    expect(settings.errors.topP).toMatch(/Top-p/)
+    expect(settings.errors.maxTokens).toBe('Between 1 and 32768.')
+    expect(settings.errors.topP).toBe('Above 0 and at most 1.')
     expect(settings.errors.openaiUrl).toMatch(/http:\/\/ or https:\/\//)
     expect(settings.isValid).toBe(false)
     // The form keeps what was typed; everything else reads the last valid value.
@@ -173,5 +173,26 @@ describe('settings schema', () => {
     expect(s.tools.calculator).toBe(false)
     expect(s.tools.notes).toBe(true)
     expect('evil' in s).toBe(false)
+  })
+
+  it('resets one group to its defaults, leaves the other groups alone, and Undo puts the values back', async () => {
+    const settings = await freshStore()
+    settings.temperature = 1.2
+    settings.values.maxTokens = -1
+    settings.nThreads = 4
+    settings.openaiUrl = 'http://localhost:8080/v1'
+    await settle(settings)
+    const saved = settings.resetGroup('generation')
+    await settle(settings)
+    expect(settingsOfGroup('generation')).toEqual(expect.arrayContaining(['temperature', 'maxTokens', 'topP', 'systemPrompt']))
+    expect(settings.values).toMatchObject({ temperature: 0.7, maxTokens: 256, nThreads: 4, openaiUrl: 'http://localhost:8080/v1' })
+    expect(settings.errors.maxTokens).toBeUndefined()
+    expect(await get(SETTINGS_KEY)).toMatchObject({ temperature: 0.7, nThreads: 4 })
+    settings.restore(saved)
+    await settle(settings)
+    // The refused value comes back as it was typed (still refused), the valid one is saved again.
+    expect(settings.values).toMatchObject({ temperature: 1.2, maxTokens: -1 })
+    expect(settings.errors.maxTokens).toBe('Between 1 and 32768.')
+    expect(await get(SETTINGS_KEY)).toMatchObject({ temperature: 1.2, maxTokens: 256 })
   })
 })
