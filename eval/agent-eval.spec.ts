@@ -1,0 +1,124 @@
+/**
+ * `npm run eval [-- --quick]` (through eval/run.mjs): the task suite of eval/tasks.ts on the instruct model through
+ * real wllama in Chromium, once per tool strategy the model allows (schema, text), and on the fixture cloud servers
+ * (OpenAI-compatible and Gemini protocol) replaying each task's scripted replies, which tests the loop itself.
+ * Prints success per task class and run, writes eval/results/latest.json (quick.json for --quick) and, after a full
+ * run, the table in docs/agent.md. It measures; it asserts nothing about the scores.
+ */
+import { execFileSync } from 'node:child_process'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { cpus, loadavg } from 'node:os'
+import { join } from 'node:path'
+import { test, type Page } from '@playwright/test'
+import { resolveModelsDir } from '../server/models-dir'
+import { gemini, startGeminiServer } from '../tests/fixtures/gemini-server'
+import { openai, startOpenAIServer } from '../tests/fixtures/openai-server'
+import type { Reply, ScriptedServer } from '../tests/fixtures/scripted-server'
+import { serveFolder, type HarnessServer } from '../tests/e2e/harness/serve'
+import type { RunOptions } from './harness/eval-page'
+import { EVAL_OUT_DIR } from './harness/vite.config'
+import { markdownTable, replaceTable, summarise, taskResult, type RunResult, type TaskResult } from './report'
+import { checkTask, selectTasks, type EvalTask, type ScriptedStep, type TurnRecord } from './tasks'
+
+const MODEL = 'SmolLM2-135M-Instruct.Q4_1.gguf'
+const isQuick = process.env.EVAL_QUICK === '1'
+/** Which runs: `local`, `cloud` or both (default). */
+const only = process.env.EVAL_ONLY ?? ''
+/** Local strategies: the model has a chat template without tool calling, so schema and text (no native). */
+const STRATEGIES = (process.env.EVAL_STRATEGIES ?? 'schema,text').split(',').filter(Boolean) as Array<'schema' | 'text'>
+/**
+ * Tokens per model request on the local model: enough for a step (a call is about 30 tokens, an answer sentence 20-60)
+ * and a bound on a slow machine's run time (SmolLM2-135M decodes about 15 tokens/s on one thread here).
+ */
+const MAX_TOKENS = Number(process.env.EVAL_MAX_TOKENS ?? 96)
+
+const log = (msg: string) => console.log(`[eval ${new Date().toISOString().slice(11, 19)}] ${msg}`)
+
+/** Builds the eval page into its own folder and serves it with the models folder on loopback. */
+async function servePage(): Promise<HarnessServer> {
+  execFileSync('npx', ['vite', 'build', '--config', 'eval/harness/vite.config.ts'], { stdio: 'inherit' })
+  const modelsDir = resolveModelsDir()
+  if (!modelsDir || !existsSync(join(modelsDir, MODEL)))
+    throw new Error(`${MODEL} not found: set MODELS_DIR to the folder holding it (default ../shared/models).`)
+  return serveFolder(EVAL_OUT_DIR, modelsDir)
+}
+
+function runTask(page: Page, o: RunOptions): Promise<TurnRecord> {
+  return page.evaluate(opts => window.evalPage.run(opts), o)
+}
+
+/** Runs every task on one backend + strategy; `before` scripts the fixture server for a task. */
+async function runAll(page: Page, name: string, model: string, tasks: EvalTask[], opts: (t: EvalTask) => RunOptions, before?: (t: EvalTask) => void): Promise<RunResult> {
+  const results: TaskResult[] = []
+  const started = Date.now()
+  for (const task of tasks) {
+    before?.(task)
+    const turn = await runTask(page, opts(task))
+    const verdict = checkTask(task, turn)
+    const r = taskResult(task, turn, verdict)
+    results.push(r)
+    log(`${name} ${task.id}: ${r.pass ? 'PASS' : `FAIL (${r.why})`} ${r.calls.join(' ')} ${Math.round(r.ms / 1000)} s${r.pass ? '' : ` replies: ${JSON.stringify(r.replies.map(x => x.slice(0, 120)))}`}`)
+  }
+  const summary = summarise(name, model, results, Date.now() - started)
+  log(`${name}: ${summary.passed}/${summary.total} ${JSON.stringify(summary.byClass)}`)
+  return summary
+}
+
+function scriptFor(server: ScriptedServer, steps: ScriptedStep[], words: { text: (t: string) => Reply, call: (n: string, a: unknown) => Reply }): void {
+  server.script.length = 0
+  server.script.push(...steps.map(s => ('call' in s ? words.call(s.call, s.args) : words.text(s.text))))
+}
+
+test('agent eval', async ({ page }) => {
+  test.setTimeout(0)
+  const started = Date.now()
+  const tasks = selectTasks(isQuick)
+  const load = [loadavg()[0]]
+  const served = await servePage()
+  const oa = await startOpenAIServer()
+  const gem = await startGeminiServer()
+  const runs: RunResult[] = []
+  let loadMs = 0
+  try {
+    page.on('pageerror', err => log(`page error: ${err.message}`))
+    await page.goto(served.baseUrl)
+    await page.locator('#state', { hasText: 'ready' }).waitFor()
+    if (only !== 'local') {
+      runs.push(await runAll(page, 'openai-compat/native (scripted)', 'fixture', tasks, t => ({ backend: 'openai-compat', url: oa.url, prompt: t.prompt, consent: t.consent, maxTokens: MAX_TOKENS }), t => scriptFor(oa, t.script, openai)))
+      runs.push(await runAll(page, 'gemini/native (scripted)', 'fixture', tasks, t => ({ backend: 'gemini', url: gem.url, prompt: t.prompt, consent: t.consent, maxTokens: MAX_TOKENS }), t => scriptFor(gem, t.script, gemini)))
+    }
+    if (only !== 'cloud') {
+      const loaded = await page.evaluate(file => window.evalPage.loadLocal(file), MODEL)
+      loadMs = loaded.loadMs
+      log(`loaded ${MODEL} in ${Math.round(loadMs)} ms (chat template: ${loaded.hasChatTemplate})`)
+      for (const strategy of STRATEGIES) {
+        load.push(loadavg()[0])
+        runs.push(await runAll(page, `wllama/${strategy}`, MODEL, tasks, t => ({ backend: 'wllama', strategy, prompt: t.prompt, consent: t.consent, maxTokens: MAX_TOKENS })))
+      }
+    }
+  }
+  finally {
+    await Promise.all([oa.close(), gem.close(), served.close()])
+  }
+  load.push(loadavg()[0])
+  const table = markdownTable(runs)
+  console.log(`\n${table}\n`)
+  const durationMs = Date.now() - started
+  const results = {
+    date: new Date().toISOString(),
+    quick: isQuick,
+    settings: { temperature: 0, maxTokensPerStep: MAX_TOKENS, strategies: STRATEGIES, nCtx: 2048, threads: 1 },
+    machine: { cpus: cpus().length, loadAverage: load.map(l => Math.round(l * 100) / 100) },
+    durationMs,
+    modelLoadMs: Math.round(loadMs),
+    runs,
+  }
+  const partial = isQuick || only !== '' || process.env.EVAL_STRATEGIES
+  const label = process.env.EVAL_LABEL ? `-${process.env.EVAL_LABEL}` : ''
+  writeFileSync(`eval/results/${partial ? `partial${label}` : 'latest'}.json`, `${JSON.stringify(results, null, 2)}\n`)
+  if (!partial) {
+    const note = `Measured ${results.date.slice(0, 16).replace('T', ' ')} UTC on ${cpus().length} shared cores (load ${load.map(l => l.toFixed(1)).join(' → ')}), temperature 0, at most ${MAX_TOKENS} tokens per step; the run took ${Math.round(durationMs / 60_000)} min.`
+    writeFileSync('docs/agent.md', replaceTable(readFileSync('docs/agent.md', 'utf8'), table, note))
+  }
+  log(`done in ${Math.round(durationMs / 1000)} s`)
+})
