@@ -22,6 +22,8 @@ import { checkTask, selectTasks, type EvalTask, type ScriptedStep, type TurnReco
 
 const MODEL = 'SmolLM2-135M-Instruct.Q4_1.gguf'
 const isQuick = process.env.EVAL_QUICK === '1'
+/** Labels of the partial results to merge (set by `--parallel`); no run then. */
+const merge = process.env.EVAL_MERGE
 /** Which runs: `local`, `cloud` or both (default). */
 const only = process.env.EVAL_ONLY ?? ''
 /** Local strategies: the model has a chat template without tool calling, so schema and text (no native). */
@@ -36,7 +38,9 @@ const log = (msg: string) => console.log(`[eval ${new Date().toISOString().slice
 
 /** Builds the eval page into its own folder and serves it with the models folder on loopback. */
 async function servePage(): Promise<HarnessServer> {
-  execFileSync('npx', ['vite', 'build', '--config', 'eval/harness/vite.config.ts'], { stdio: 'inherit' })
+  // --parallel builds once before starting its processes, which would otherwise empty each other's build folder.
+  if (process.env.EVAL_BUILT !== '1')
+    execFileSync('npx', ['vite', 'build', '--config', 'eval/harness/vite.config.ts'], { stdio: 'inherit' })
   const modelsDir = resolveModelsDir()
   if (!modelsDir || !existsSync(join(modelsDir, MODEL)))
     throw new Error(`${MODEL} not found: set MODELS_DIR to the folder holding it (default ../shared/models).`)
@@ -70,6 +74,7 @@ function scriptFor(server: ScriptedServer, steps: ScriptedStep[], words: { text:
 }
 
 test('agent eval', async ({ page }) => {
+  test.skip(!!merge, 'merging the parallel runs')
   test.setTimeout(0)
   const started = Date.now()
   const tasks = selectTasks(isQuick)
@@ -101,24 +106,56 @@ test('agent eval', async ({ page }) => {
     await Promise.all([oa.close(), gem.close(), served.close()])
   }
   load.push(loadavg()[0])
-  const table = markdownTable(runs)
-  console.log(`\n${table}\n`)
-  const durationMs = Date.now() - started
-  const results = {
+  const results: EvalResults = {
     date: new Date().toISOString(),
     quick: isQuick,
     settings: { temperature: 0, maxTokensPerStep: MAX_TOKENS, strategies: STRATEGIES, nCtx: 2048, threads: 1 },
     machine: { cpus: cpus().length, loadAverage: load.map(l => Math.round(l * 100) / 100) },
-    durationMs,
+    durationMs: Date.now() - started,
     modelLoadMs: Math.round(loadMs),
     runs,
   }
-  const partial = isQuick || only !== '' || process.env.EVAL_STRATEGIES
+  const isPartial = only !== '' || !!process.env.EVAL_STRATEGIES
   const label = process.env.EVAL_LABEL ? `-${process.env.EVAL_LABEL}` : ''
-  writeFileSync(`eval/results/${partial ? `partial${label}` : 'latest'}.json`, `${JSON.stringify(results, null, 2)}\n`)
-  if (!partial) {
-    const note = `Measured ${results.date.slice(0, 16).replace('T', ' ')} UTC on ${cpus().length} shared cores (load ${load.map(l => l.toFixed(1)).join(' → ')}), temperature 0, at most ${MAX_TOKENS} tokens per step; the run took ${Math.round(durationMs / 60_000)} min.`
+  writeResults(results, isPartial ? `partial${label}` : isQuick ? 'partial-quick' : 'latest')
+})
+
+/** What a run writes: eval/results/<name>.json. */
+interface EvalResults {
+  date: string
+  quick: boolean
+  settings: Record<string, unknown>
+  machine: { cpus: number, loadAverage: number[] }
+  durationMs: number
+  modelLoadMs: number
+  runs: RunResult[]
+}
+
+/** Prints the table and writes the JSON; a full run (`latest`) also writes the table into docs/agent.md. */
+function writeResults(results: EvalResults, name: string): void {
+  const table = markdownTable(results.runs)
+  console.log(`\n${table}\n`)
+  writeFileSync(`eval/results/${name}.json`, `${JSON.stringify(results, null, 2)}\n`)
+  if (name === 'latest') {
+    const load = results.machine.loadAverage
+    const note = `Measured ${results.date.slice(0, 16).replace('T', ' ')} UTC on ${results.machine.cpus} shared cores (load average ${Math.min(...load).toFixed(1)}-${Math.max(...load).toFixed(1)}), temperature 0, at most ${MAX_TOKENS} tokens per step; the run took ${Math.round(results.durationMs / 60_000)} min.`
     writeFileSync('docs/agent.md', replaceTable(readFileSync('docs/agent.md', 'utf8'), table, note))
   }
-  log(`done in ${Math.round(durationMs / 1000)} s`)
+  log(`eval/results/${name}.json written (${Math.round(results.durationMs / 1000)} s)`)
+}
+
+/** `npm run eval -- --parallel` ran the cloud runs and each local strategy as separate processes: one result. */
+test('merge the parallel runs', () => {
+  test.skip(!merge, 'only after a --parallel run')
+  const parts = merge!.split(',').map(label => JSON.parse(readFileSync(`eval/results/partial-${label}.json`, 'utf8')) as EvalResults)
+  const first = parts[0]!
+  writeResults({
+    ...first,
+    settings: { ...first.settings, strategies: parts.flatMap(p => p.settings.strategies as string[]).filter((s, i, all) => all.indexOf(s) === i), parallel: true },
+    machine: { cpus: first.machine.cpus, loadAverage: parts.flatMap(p => p.machine.loadAverage) },
+    // From the first start to the last end (each part's date is its end).
+    durationMs: Math.max(...parts.map(p => Date.parse(p.date))) - Math.min(...parts.map(p => Date.parse(p.date) - p.durationMs)),
+    modelLoadMs: Math.max(...parts.map(p => p.modelLoadMs)),
+    runs: parts.flatMap(p => p.runs),
+  }, first.quick ? 'partial-quick' : 'latest')
 })

@@ -11,7 +11,8 @@ export default defineConfig({
   workers: 1,
   retries: 0,
   timeout: 0,
-  outputDir: '../test-results/eval',
+  // One folder per parallel part (--parallel): Playwright empties its own at start.
+  outputDir: `../test-results/eval${process.env.EVAL_LABEL ? `-${process.env.EVAL_LABEL}` : ''}`,
   reporter: [['list']],
   use: {
     browserName: 'chromium',

@@ -3,7 +3,9 @@
  * The eval's page (measurement only, not shipped): the app's own agent loop (runAgentTurn), tools (builtinTools in a
  * ToolRegistry built as the ModelManager builds it) and engines: WllamaEngine (real llama.cpp in WebAssembly) on the
  * instruct model from OPFS, and the production cloud services (createCloudService) against the fixture servers.
- * The spec calls `window.evalPage.run(...)` once per task and checks the record it returns (eval/tasks.ts).
+ * Every built-in tool is enabled, as under "Use tools: Always" (tool-policy.ts leaves some out for small models under
+ * Auto): the table then shows what each class scores when offered. The spec calls `window.evalPage.run(...)` once per
+ * task and checks the record it returns (eval/tasks.ts).
  */
 import { clear, createStore } from 'idb-keyval'
 import { runAgentTurn } from '../../src/agent/react-loop'

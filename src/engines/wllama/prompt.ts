@@ -38,9 +38,13 @@ export function samplingParams(s: SamplingSettings = {}) {
 /**
  * Output constraints and tools in llama-server's names. A JSON Schema is compiled to a grammar by llama.cpp:
  * `response_format` on the chat path, `json_schema` on the raw completion path (llama-server's /completion field,
- * which wllama passes through although its types do not list it).
+ * which wllama passes through although its types do not list it). A GBNF `grammar` (wllama's SamplingParams.grammar)
+ * replaces both on either path.
  */
 export function constraintParams(req: ChatRequest, mode: 'chat' | 'completion'): Record<string, unknown> {
+  // A grammar is the same constraint written by the app (agent/step-grammar.ts): it wins over the schema.
+  if (req.grammar)
+    return { grammar: req.grammar, ...(mode === 'chat' && req.tools?.length && { tools: req.tools }) }
   if (mode === 'completion')
     return req.responseSchema ? { json_schema: req.responseSchema } : {}
   return {
