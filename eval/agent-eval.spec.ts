@@ -18,7 +18,7 @@ import { serveFolder, type HarnessServer } from '../tests/e2e/harness/serve'
 import type { RunOptions } from './harness/eval-page'
 import { EVAL_OUT_DIR } from './harness/vite.config'
 import { markdownTable, replaceTable, summarise, taskResult, type RunResult, type TaskResult } from './report'
-import { checkTask, selectTasks, type EvalTask, type ScriptedStep, type TurnRecord } from './tasks'
+import { TASKS, checkTask, selectTasks, type EvalTask, type ScriptedStep, type TurnRecord } from './tasks'
 
 const MODEL = 'SmolLM2-135M-Instruct.Q4_1.gguf'
 const isQuick = process.env.EVAL_QUICK === '1'
@@ -52,6 +52,9 @@ function runTask(page: Page, o: RunOptions): Promise<TurnRecord> {
 }
 
 /** Runs every task on one backend + strategy; `before` scripts the fixture server for a task. */
+/** Runs finished in this process, for the progress file. */
+const finished: RunResult[] = []
+
 async function runAll(page: Page, name: string, model: string, tasks: EvalTask[], opts: (t: EvalTask) => RunOptions, before?: (t: EvalTask) => void): Promise<RunResult> {
   const results: TaskResult[] = []
   const started = Date.now()
@@ -61,10 +64,13 @@ async function runAll(page: Page, name: string, model: string, tasks: EvalTask[]
     const verdict = checkTask(task, turn)
     const r = taskResult(task, turn, verdict)
     results.push(r)
+    // What is measured so far survives a run that is stopped (a slow machine): eval/results/progress-<label>.json.
+    writeFileSync(`eval/results/progress${process.env.EVAL_LABEL ? `-${process.env.EVAL_LABEL}` : ''}.json`, `${JSON.stringify({ date: new Date().toISOString(), quick: isQuick, maxTokensPerStep: MAX_TOKENS, runs: [...finished, summarise(name, model, results, Date.now() - started)] }, null, 2)}\n`)
     log(`${name} ${task.id}: ${r.pass ? 'PASS' : `FAIL (${r.why})`} ${r.calls.join(' ')} ${Math.round(r.ms / 1000)} s${r.pass ? '' : ` replies: ${JSON.stringify(r.replies.map(x => x.slice(0, 120)))}`}`)
   }
   const summary = summarise(name, model, results, Date.now() - started)
   log(`${name}: ${summary.passed}/${summary.total} ${JSON.stringify(summary.byClass)}`)
+  finished.push(summary)
   return summary
 }
 
@@ -77,8 +83,11 @@ test('agent eval', async ({ page }) => {
   test.skip(!!merge, 'merging the parallel runs')
   test.setTimeout(0)
   const started = Date.now()
-  const tasks = selectTasks(isQuick)
-  const load = [loadavg()[0]]
+  // EVAL_SUBSET=rest: the tasks --quick leaves out (a full run split over two processes).
+  // EVAL_TASKS=id,id: just those (to look at one change).
+  const ids = process.env.EVAL_TASKS?.split(',')
+  const tasks = ids ? TASKS.filter(t => ids.includes(t.id)) : process.env.EVAL_SUBSET === 'rest' ? TASKS.filter(t => !t.isQuick) : selectTasks(isQuick)
+  const load = [loadavg()[0] ?? 0]
   const served = await servePage()
   const oa = await startOpenAIServer()
   const gem = await startGeminiServer()
@@ -97,7 +106,7 @@ test('agent eval', async ({ page }) => {
       loadMs = loaded.loadMs
       log(`loaded ${MODEL} in ${Math.round(loadMs)} ms (chat template: ${loaded.hasChatTemplate})`)
       for (const strategy of STRATEGIES) {
-        load.push(loadavg()[0])
+        load.push(loadavg()[0] ?? 0)
         runs.push(await runAll(page, `wllama/${strategy}`, MODEL, tasks, t => ({ backend: 'wllama', strategy, prompt: t.prompt, consent: t.consent, maxTokens: MAX_TOKENS })))
       }
     }
@@ -105,7 +114,7 @@ test('agent eval', async ({ page }) => {
   finally {
     await Promise.all([oa.close(), gem.close(), served.close()])
   }
-  load.push(loadavg()[0])
+  load.push(loadavg()[0] ?? 0)
   const results: EvalResults = {
     date: new Date().toISOString(),
     quick: isQuick,
@@ -115,7 +124,7 @@ test('agent eval', async ({ page }) => {
     modelLoadMs: Math.round(loadMs),
     runs,
   }
-  const isPartial = only !== '' || !!process.env.EVAL_STRATEGIES
+  const isPartial = only !== '' || !!process.env.EVAL_STRATEGIES || !!ids || !!process.env.EVAL_SUBSET
   const label = process.env.EVAL_LABEL ? `-${process.env.EVAL_LABEL}` : ''
   writeResults(results, isPartial ? `partial${label}` : isQuick ? 'partial-quick' : 'latest')
 })
@@ -144,10 +153,25 @@ function writeResults(results: EvalResults, name: string): void {
   log(`eval/results/${name}.json written (${Math.round(results.durationMs / 1000)} s)`)
 }
 
+/** Runs of the same backend + strategy measured in parts (EVAL_SUBSET=rest beside --quick) become one. */
+function joinRuns(runs: RunResult[]): RunResult[] {
+  const byName = new Map<string, RunResult[]>()
+  for (const r of runs) byName.set(r.run, [...(byName.get(r.run) ?? []), r])
+  return [...byName.values()].map(group => summarise(group[0]!.run, group[0]!.model, group.flatMap(g => g.tasks), group.reduce((n, g) => n + g.ms, 0)))
+}
+
 /** `npm run eval -- --parallel` ran the cloud runs and each local strategy as separate processes: one result. */
 test('merge the parallel runs', () => {
   test.skip(!merge, 'only after a --parallel run')
-  const parts = merge!.split(',').map(label => JSON.parse(readFileSync(`eval/results/partial-${label}.json`, 'utf8')) as EvalResults)
+  // A part that was stopped before its end left its progress file: what it measured counts, marked incomplete.
+  const parts = merge!.split(',').map((label) => {
+    const done = `eval/results/partial-${label}.json`
+    if (existsSync(done))
+      return JSON.parse(readFileSync(done, 'utf8')) as EvalResults
+    const progress = JSON.parse(readFileSync(`eval/results/progress-${label}.json`, 'utf8')) as { date: string, quick: boolean, runs: RunResult[] }
+    log(`${label}: stopped before its end, ${progress.runs.map(r => `${r.run} ${r.total} tasks`).join(', ')} measured`)
+    return { date: progress.date, quick: progress.quick, settings: { temperature: 0, maxTokensPerStep: MAX_TOKENS, strategies: [], incomplete: true }, machine: { cpus: cpus().length, loadAverage: [] }, durationMs: progress.runs.reduce((n, r) => n + r.ms, 0), modelLoadMs: 0, runs: progress.runs } satisfies EvalResults
+  })
   const first = parts[0]!
   writeResults({
     ...first,
@@ -156,6 +180,6 @@ test('merge the parallel runs', () => {
     // From the first start to the last end (each part's date is its end).
     durationMs: Math.max(...parts.map(p => Date.parse(p.date))) - Math.min(...parts.map(p => Date.parse(p.date) - p.durationMs)),
     modelLoadMs: Math.max(...parts.map(p => p.modelLoadMs)),
-    runs: parts.flatMap(p => p.runs),
-  }, first.quick ? 'partial-quick' : 'latest')
+    runs: joinRuns(parts.flatMap(p => p.runs)),
+  }, process.env.EVAL_MERGE_TO ?? (first.quick ? 'partial-quick' : 'latest'))
 })

@@ -5,7 +5,8 @@
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vite'
 
-export const EVAL_OUT_DIR = fileURLToPath(new URL('../../node_modules/.tmp/agent-eval', import.meta.url))
+/** EVAL_OUT_DIR: another folder, for a second eval beside a running one. */
+export const EVAL_OUT_DIR = process.env.EVAL_OUT_DIR ?? fileURLToPath(new URL('../../node_modules/.tmp/agent-eval', import.meta.url))
 
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),

@@ -32,6 +32,18 @@ const TOOL_EXAMPLES: Record<string, string[]> = {
     'Observation (calculator): 84',
     `Assistant: {"tool": "${FINAL}", "answer": "84."}`,
   ],
+  datetime: [
+    'User: What time is it in London?',
+    `Assistant: {"tool": "datetime", "arguments": {"timeZone": "Europe/London"}}`,
+    'Observation (datetime): Monday 2 March 2026 at 09:15:00 GMT (Europe/London; ISO 2026-03-02T09:15:00.000Z)',
+    `Assistant: {"tool": "${FINAL}", "answer": "It is 09:15 in London."}`,
+  ],
+  search_notes: [
+    'User: What did I note about the gym?',
+    `Assistant: {"tool": "search_notes", "arguments": {"query": "gym"}}`,
+    'Observation (search_notes): - (2026-03-01T08:00:00.000Z) Gym closes at 9pm on Fridays.',
+    `Assistant: {"tool": "${FINAL}", "answer": "The gym closes at 9pm on Fridays."}`,
+  ],
   convert_units: [
     'User: How many metres are 2 km?',
     `Assistant: {"tool": "convert_units", "arguments": {"value": 2, "from": "km", "to": "m"}}`,

@@ -22,7 +22,7 @@ describe('strategies', () => {
     expect(schema.anyOf.every(b => b.properties.thought!.maxLength === 10)).toBe(true)
     // The tool comes first and a thought is optional: the grammar leaves it out.
     expect(schema.anyOf.map(b => Object.keys(b.properties)[0])).toEqual(['tool', 'tool', 'tool'])
-    expect((schema.anyOf as Array<{ required: string[] }>).map(b => b.required)).toEqual([['tool', 'arguments'], ['tool', 'arguments'], ['tool', 'answer']])
+    expect((schema.anyOf as unknown as Array<{ required: string[] }>).map(b => b.required)).toEqual([['tool', 'arguments'], ['tool', 'arguments'], ['tool', 'answer']])
   })
 
   it('a schema step carries the same constraint as a GBNF grammar; answer-only steps allow nothing else', () => {
@@ -73,9 +73,11 @@ describe('strategies', () => {
     const prompt = promptFor([{ role: 'user', content: 'What is the capital of France?' }], new ToolRegistry(builtinTools()))
     expect(prompt).toMatch(/Use a tool only when needed; for general knowledge, answer at once with "final_answer"\./)
     expect(prompt).toContain('Assistant: {"tool": "calculator", "arguments": {"expression": "12 * 7"}}')
-    const units = promptFor([], new ToolRegistry(builtinTools(), { enabled: ['convert_units', 'datetime'] }))
+    const units = promptFor([], new ToolRegistry(builtinTools(), { enabled: ['convert_units', 'search_notes'] }))
     expect(units).toContain('Assistant: {"tool": "convert_units", "arguments": {"value": 2, "from": "km", "to": "m"}}')
     expect(units).not.toContain('calculator')
+    expect(units).not.toContain('"query": "gym"') // one tool example: the first offered tool's
+    expect(promptFor([], new ToolRegistry(builtinTools(), { enabled: ['datetime'] }))).toContain('Assistant: {"tool": "datetime", "arguments": {"timeZone": "Europe/London"}}')
     // Every prompt shows a direct answer, so general knowledge gets no tool call.
     expect(prompt).toContain('Assistant: {"tool": "final_answer", "answer": "Shakespeare wrote Hamlet."}')
     const withoutCalculator = promptFor([], new ToolRegistry(builtinTools(), { enabled: ['datetime'] }))

@@ -163,13 +163,13 @@ describe('ModelManager', () => {
     const answer = { text: JSON.stringify({ tool: 'final_answer', answer: 'Tuesday.' }) }
     await manager.select('wllama', STORIES)
     local.script.push(answer, answer)
-    await manager.runTurn({ messages: ask('What did I note about the dentist? What time is it?') })
+    await manager.runTurn({ messages: ask('Save a note: the dentist is on Tuesday.') })
     config = { ...config, toolUse: 'on' }
-    await manager.runTurn({ messages: ask('What did I note about the dentist? What time is it?') })
+    await manager.runTurn({ messages: ask('Save a note: the dentist is on Tuesday.') })
     const [auto, always] = local.requests.map(r => r.messages[0]!.content.split('Conversation:')[0]!)
-    expect(auto).not.toMatch(/search_notes|datetime/)
-    expect(always).toMatch(/search_notes\(query: string\)/)
-    expect(always).toMatch(/datetime\(/)
+    expect(auto).not.toMatch(/save_note/)
+    expect(auto).toMatch(/search_notes\(query: string\)/)
+    expect(always).toMatch(/save_note\(text: string\)/)
   })
 
   describe('a failed agent loop is answered without tools', () => {
