@@ -17,6 +17,8 @@ import type { ConfirmTool, ToolRegistry } from './tools/registry'
 import { MAX_INVALID_STEPS, type AgentStep, type TurnOutcome } from './types'
 
 export const DEFAULT_STEP_LIMIT = 6
+/** How the observation of a repeated call begins. */
+const REPEAT_NOTE = 'You already called'
 /**
  * Tool calls run from one model reply. A reply with more (a model that emitted 200 calls at once) has the first ones
  * run and the rest refused, in one observation the model reads.
@@ -140,6 +142,8 @@ class TurnContext {
    * condition for tiny models, which otherwise repeat the call until the turn fails; issue 19).
    */
   mustAnswer = false
+  /** The result of the call the model repeated last. */
+  private repeatedResult: string | undefined
   private invalid = 0
   private calls = 0
 
@@ -162,9 +166,10 @@ class TurnContext {
       this.emit({ kind: 'thought', text: thought.thought })
     const first = parsed[0]
     if (first?.kind === 'answer') {
-      this.emit({ kind: 'answer', text: first.text })
-      this.turn.answer = first.text
-      this.turn.messages.push({ role: 'assistant', content: first.text })
+      const text = this.answerText(first.text)
+      this.emit({ kind: 'answer', text })
+      this.turn.answer = text
+      this.turn.messages.push({ role: 'assistant', content: text })
       return 'answered'
     }
     if (!first || first.kind === 'malformed') {
@@ -185,6 +190,16 @@ class TurnContext {
     return undefined
   }
 
+  /**
+   * The answer as the person reads it. A tiny model made to answer after a repeated call often copies the loop's
+   * note ("You already called calculator with these arguments; the result was: 7006652. Use it and answer."): the
+   * result it quotes is the answer, so that is what it becomes (answer extraction; the eval found every such answer
+   * to be a copy of the note).
+   */
+  private answerText(text: string): string {
+    return this.repeatedResult !== undefined && text.trimStart().startsWith(REPEAT_NOTE) ? this.repeatedResult : text
+  }
+
   /** The calls past the cap were not run: one observation says so, so the model can ask again for what it needs. */
   private refuseExtraCalls(ran: number, asked: number): void {
     const content = `Only the first ${ran} of your ${asked} tool calls were run: at most ${ran} per step. The other ${asked - ran} were refused. Use the results above, and call again in your next step only what you still need.`
@@ -202,8 +217,9 @@ class TurnContext {
     const key = `${call.name}\u0000${call.argsText && call.args !== undefined ? JSON.stringify(call.args) : call.argsText}`
     const previous = this.seen.get(key)
     if (previous !== undefined) {
-      this.observe(id, call.name, `You already called ${call.name} with these arguments; the result was: ${previous}. Use it and answer.`, true)
+      this.observe(id, call.name, `${REPEAT_NOTE} ${call.name} with these arguments; the result was: ${previous}. Use it and answer.`, true)
       this.mustAnswer = true
+      this.repeatedResult = previous
       return ++this.repeats >= 2 ? 'repeated_call' : undefined
     }
     const result = call.argsError

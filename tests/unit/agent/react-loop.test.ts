@@ -170,6 +170,15 @@ describe('runAgentTurn', () => {
     expect(s.requests[2]!.messages[0]!.content).toContain('You already called calculator')
   })
 
+  it('schema: an answer after a repeat that copies the loop\'s note becomes the result it quotes', async () => {
+    const s = new ScriptedService('wllama', { hasNativeToolCalls: false, hasSchemaOutput: true })
+    const call = step('calculator', { expression: '1234 * 5678' })
+    s.script.push({ text: call }, { text: call }, { text: final('You already called calculator with these arguments; the result was: 7006652. Use it and answer.') })
+    const turn = await runAgentTurn([{ role: 'user', content: 'What is 1234 * 5678?' }], { service: s, tools: tools() })
+    expect(turn).toMatchObject({ outcome: 'answered', answer: '7006652' })
+    expect(turn.messages.at(-1)).toEqual({ role: 'assistant', content: '7006652' })
+  })
+
   it('per-tool timeout holds under a model that keeps calling a hanging tool', async () => {
     const hang: Tool = { name: 'hang', description: '', parameters: { type: 'object' }, timeoutMs: 30, run: () => new Promise<string>(() => {}) }
     const s = new ScriptedService('gemini')
