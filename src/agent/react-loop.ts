@@ -1,7 +1,7 @@
 /**
  * The ReAct loop, one implementation for every backend: ask the model for a step, run the tool it calls, feed the
  * observation back, repeat until it answers. Bounded by a step limit; a call repeated with the same arguments is
- * not run again (and ends the turn the second time); invalid calls and malformed steps end it the second time
+ * not run again (a schema step after it may only answer; a second repeat ends the turn); invalid calls and malformed steps end it the second time
  * (`invalid_calls`); cancellation is honoured before and during every step. A loop that cannot finish returns its
  * outcome; the ModelManager then answers the message without tools.
  * The transcript (AgentStep[]) has the same shape whichever backend or strategy answered.
@@ -11,11 +11,14 @@ import { AppError } from '../shared/errors'
 import type { AIService, ChatMessage, ChatSummary, RequestMetrics, SamplingSettings, ToolCall } from '../contract/types'
 import { buildRequest, chooseStrategy, parseReply, type StepBounds, type StrategyKind } from './strategies'
 import type { ParsedStep } from './text-parser'
+import { lastUserText, relevantTools } from './tool-relevance'
 import { NOTE_READING_TOOLS, askNotesToCloud } from './tools/notes'
 import type { ConfirmTool, ToolRegistry } from './tools/registry'
 import { MAX_INVALID_STEPS, type AgentStep, type TurnOutcome } from './types'
 
 export const DEFAULT_STEP_LIMIT = 6
+/** How the observation of a repeated call begins. */
+const REPEAT_NOTE = 'You already called'
 /**
  * Tool calls run from one model reply. A reply with more (a model that emitted 200 calls at once) has the first ones
  * run and the rest refused, in one observation the model reads.
@@ -82,14 +85,16 @@ export function recordEnding(turn: AgentTurn, summary: ChatSummary): void {
  * Runs one turn. Expected endings (answer, step limit, repeated call, cancel) are values in `outcome`.
  * @throws AppError from the service (load, network, crash...) so a caller can fall back to another backend.
  */
-export async function runAgentTurn(history: ChatMessage[], opts: AgentOptions): Promise<AgentTurn> {
-  const strategy = opts.strategy ?? chooseStrategy(opts.service.capabilities)
+export async function runAgentTurn(history: ChatMessage[], options: AgentOptions): Promise<AgentTurn> {
+  const strategy = options.strategy ?? chooseStrategy(options.service.capabilities)
+  // A prompted model (small local ones) sees only the tools the request may need (tool-relevance.ts).
+  const opts = strategy === 'native' ? options : { ...options, tools: relevantTools(options.tools, lastUserText(history)) }
   const turn: AgentTurn = { steps: [], answer: '', outcome: 'step_limit', messages: [], strategy, metrics: [] }
   const ctx = new TurnContext(turn, opts)
   try {
     for (let step = 0; step < (opts.stepLimit ?? DEFAULT_STEP_LIMIT); step++) {
       ctx.assertLive()
-      const { summary, hasStreamed } = await ask(opts, strategy, [...history, ...turn.messages])
+      const { summary, hasStreamed } = await ask(opts, strategy, [...history, ...turn.messages], ctx.mustAnswer)
       turn.metrics.push(summary.metrics)
       recordEnding(turn, summary)
       const outcome = await ctx.apply(parseReply(strategy, summary), summary.text)
@@ -111,8 +116,8 @@ export async function runAgentTurn(history: ChatMessage[], opts: AgentOptions): 
   }
 }
 
-async function ask(opts: AgentOptions, strategy: StrategyKind, messages: ChatMessage[]): Promise<{ summary: ChatSummary, hasStreamed: boolean }> {
-  const req = buildRequest(strategy, messages, opts.tools, opts.sampling, opts.stepBounds)
+async function ask(opts: AgentOptions, strategy: StrategyKind, messages: ChatMessage[], answerOnly: boolean): Promise<{ summary: ChatSummary, hasStreamed: boolean }> {
+  const req = buildRequest(strategy, messages, opts.tools, opts.sampling, opts.stepBounds, answerOnly)
   // A schema step is JSON: its answer is streamed out of it as it is written, so local models still stream.
   const answer = strategy === 'schema' ? new AnswerStreamer() : null
   let hasStreamed = false
@@ -132,6 +137,13 @@ async function ask(opts: AgentOptions, strategy: StrategyKind, messages: ChatMes
 class TurnContext {
   private readonly seen = new Map<string, string>()
   private repeats = 0
+  /**
+   * The model repeated a call it already has the result of: the next schema step may only be a final answer (a stop
+   * condition for tiny models, which otherwise repeat the call until the turn fails; issue 19).
+   */
+  mustAnswer = false
+  /** The result of the call the model repeated last. */
+  private repeatedResult: string | undefined
   private invalid = 0
   private calls = 0
 
@@ -154,9 +166,10 @@ class TurnContext {
       this.emit({ kind: 'thought', text: thought.thought })
     const first = parsed[0]
     if (first?.kind === 'answer') {
-      this.emit({ kind: 'answer', text: first.text })
-      this.turn.answer = first.text
-      this.turn.messages.push({ role: 'assistant', content: first.text })
+      const text = this.answerText(first.text)
+      this.emit({ kind: 'answer', text })
+      this.turn.answer = text
+      this.turn.messages.push({ role: 'assistant', content: text })
       return 'answered'
     }
     if (!first || first.kind === 'malformed') {
@@ -177,6 +190,16 @@ class TurnContext {
     return undefined
   }
 
+  /**
+   * The answer as the person reads it. A tiny model made to answer after a repeated call often copies the loop's
+   * note ("You already called calculator with these arguments; the result was: 7006652. Use it and answer."): the
+   * result it quotes is the answer, so that is what it becomes (answer extraction; the eval found every such answer
+   * to be a copy of the note).
+   */
+  private answerText(text: string): string {
+    return this.repeatedResult !== undefined && text.trimStart().startsWith(REPEAT_NOTE) ? this.repeatedResult : text
+  }
+
   /** The calls past the cap were not run: one observation says so, so the model can ask again for what it needs. */
   private refuseExtraCalls(ran: number, asked: number): void {
     const content = `Only the first ${ran} of your ${asked} tool calls were run: at most ${ran} per step. The other ${asked - ran} were refused. Use the results above, and call again in your next step only what you still need.`
@@ -194,7 +217,9 @@ class TurnContext {
     const key = `${call.name}\u0000${call.argsText && call.args !== undefined ? JSON.stringify(call.args) : call.argsText}`
     const previous = this.seen.get(key)
     if (previous !== undefined) {
-      this.observe(id, call.name, `You already called ${call.name} with these arguments; the result was: ${previous}. Use it and answer.`, true)
+      this.observe(id, call.name, `${REPEAT_NOTE} ${call.name} with these arguments; the result was: ${previous}. Use it and answer.`, true)
+      this.mustAnswer = true
+      this.repeatedResult = previous
       return ++this.repeats >= 2 ? 'repeated_call' : undefined
     }
     const result = call.argsError

@@ -3,8 +3,8 @@
  * message. Written for tiny local models (SmolLM2-135M), which copy whatever looks like content:
  * - tools are compact signatures (`calculator(expression: string) - evaluate arithmetic`), not JSON Schemas; the
  *   schema strategy's grammar already enforces argument shapes, and the text strategy's registry validates them;
- * - the step format is shown by one worked example with real values, never by placeholders such as
- *   `<short reasoning>`, which a tiny model writes back verbatim;
+ * - the step format is shown by worked examples with real values (one per tool that has one, and a direct answer),
+ *   never by placeholders such as `<short reasoning>`, which a tiny model writes back verbatim;
  * - the model is told to answer at once when no tool fits, so a general-knowledge question gets no tool call.
  * A step whose thought or answer is nothing but a fragment of these instructions is rejected ({@link isCopiedFromPrompt}).
  */
@@ -13,23 +13,47 @@ import { FINAL } from './text-parser'
 import type { Tool } from './tools/tool'
 
 /** The format, in words: no placeholder to copy. */
-const FORMAT = `Reply with one JSON object: "thought", then "tool" (a tool name or "${FINAL}"), then "arguments" or "answer".`
+const FORMAT = `Reply with one JSON object: "tool" (a tool or "${FINAL}"), then "arguments" or "answer".`
 /** When not to call a tool. */
-const DIRECT = `Use a tool only when needed; otherwise, as for general knowledge, answer at once with "${FINAL}".`
+const DIRECT = `Use a tool only when needed; for general knowledge, answer at once with "${FINAL}".`
+
 const NO_TOOLS = `No tools are available: answer at once with "${FINAL}".`
 const CONVERSATION = 'Conversation:'
 const NEXT = 'Next step (JSON):'
 
-/** One worked example for each shape of step, with real values. The tool example appears when the calculator is on. */
-const EXAMPLE_CALL = [
-  'User: What is 12 * 7?',
-  `Assistant: {"thought": "Arithmetic.", "tool": "calculator", "arguments": {"expression": "12 * 7"}}`,
-  'Observation (calculator): 84',
-  `Assistant: {"thought": "Done.", "tool": "${FINAL}", "answer": "12 * 7 = 84."}`,
-]
+/**
+ * Worked examples with real values (few-shot), in the exact layout the grammar enforces: the first offered tool that
+ * has one, then a direct answer, which every prompt shows so that general knowledge is answered without a tool.
+ */
+const TOOL_EXAMPLES: Record<string, string[]> = {
+  calculator: [
+    'User: What is 12 * 7?',
+    `Assistant: {"tool": "calculator", "arguments": {"expression": "12 * 7"}}`,
+    'Observation (calculator): 84',
+    `Assistant: {"tool": "${FINAL}", "answer": "84."}`,
+  ],
+  datetime: [
+    'User: What time is it in London?',
+    `Assistant: {"tool": "datetime", "arguments": {"timeZone": "Europe/London"}}`,
+    'Observation (datetime): Monday 2 March 2026 at 09:15:00 GMT (Europe/London; ISO 2026-03-02T09:15:00.000Z)',
+    `Assistant: {"tool": "${FINAL}", "answer": "It is 09:15 in London."}`,
+  ],
+  search_notes: [
+    'User: What did I note about the gym?',
+    `Assistant: {"tool": "search_notes", "arguments": {"query": "gym"}}`,
+    'Observation (search_notes): - (2026-03-01T08:00:00.000Z) Gym closes at 9pm on Fridays.',
+    `Assistant: {"tool": "${FINAL}", "answer": "The gym closes at 9pm on Fridays."}`,
+  ],
+  convert_units: [
+    'User: How many metres are 2 km?',
+    `Assistant: {"tool": "convert_units", "arguments": {"value": 2, "from": "km", "to": "m"}}`,
+    'Observation (convert_units): 2 km = 2000 m',
+    `Assistant: {"tool": "${FINAL}", "answer": "2 km is 2000 m."}`,
+  ],
+}
 const EXAMPLE_DIRECT = [
   'User: Who wrote Hamlet?',
-  `Assistant: {"thought": "I know this.", "tool": "${FINAL}", "answer": "William Shakespeare wrote Hamlet."}`,
+  `Assistant: {"tool": "${FINAL}", "answer": "Shakespeare wrote Hamlet."}`,
 ]
 
 /**
@@ -37,9 +61,10 @@ const EXAMPLE_DIRECT = [
  * model (no chat template) only ever sees the last user message.
  */
 export function stepPrompt(history: ChatMessage[], tools: readonly Tool[]): string {
-  const names = new Set(tools.map(t => t.name))
+  // One tool example (the first offered tool that has one: a tiny model copies the example's tool), then a direct answer.
+  const example = tools.map(t => TOOL_EXAMPLES[t.name]).find(Boolean) ?? []
   const lines = tools.length
-    ? ['Tools:', ...tools.map(toolLine), FORMAT, DIRECT, 'Example:', ...(names.has('calculator') ? EXAMPLE_CALL : EXAMPLE_DIRECT)]
+    ? ['Tools:', ...tools.map(toolLine), FORMAT, DIRECT, 'Examples:', ...example, ...EXAMPLE_DIRECT]
     : [FORMAT, NO_TOOLS]
   return [...lines, CONVERSATION, ...history.map(renderMessage), NEXT].join('\n')
 }
@@ -70,7 +95,7 @@ function renderMessage(m: ChatMessage): string {
     return `User: ${m.content}`
   if (m.role === 'tool')
     return `Observation (${m.name ?? 'tool'}): ${m.content}`
-  const calls = (m.tool_calls ?? []).map(c => `Assistant: {"thought": ${JSON.stringify(m.content)}, "tool": ${JSON.stringify(c.function.name)}, "arguments": ${c.function.arguments}}`)
+  const calls = (m.tool_calls ?? []).map(c => `Assistant: {"tool": ${JSON.stringify(c.function.name)}, "arguments": ${c.function.arguments}}`)
   return calls.length ? calls.join('\n') : `Assistant: ${m.content}`
 }
 

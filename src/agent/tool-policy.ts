@@ -54,3 +54,22 @@ export function toolsReason(input: ToolPolicyInput): string {
     ? 'Tools on (Auto): this model\'s chat template supports tool calls.'
     : 'Tools off (Auto): this model\'s chat template has no tool calling, so it answers directly. Tick to try tools anyway.'
 }
+
+/**
+ * Built-in tools that a prompted local model (on this device, no native tool calls: SmolLM2-135M and models like it,
+ * which take the schema or text strategy) is not offered unless Settings say "Use tools: Always". The eval suite
+ * measured them out of such a model's reach (docs/agent.md, "Measured"): SmolLM2-135M never called `save_note` when
+ * asked to save a note (its `datetime` and `search_notes` tasks pass half the time, so they stay). Cloud models and
+ * local models with native tool calls get every enabled tool.
+ */
+export const OUT_OF_REACH_WHEN_PROMPTED: readonly string[] = ['save_note']
+
+/**
+ * The enabled tools this backend is offered: all of them, except {@link OUT_OF_REACH_WHEN_PROMPTED} for a prompted
+ * local model under the Auto setting.
+ */
+export function toolsWithinReach(enabled: readonly string[], backend: Pick<ToolPolicyInput['backend'], 'isLocal' | 'hasNativeToolCalls'>, setting: ToolPolicyInput['setting'] = 'auto'): string[] {
+  if (!backend.isLocal || backend.hasNativeToolCalls || setting === 'on')
+    return [...enabled]
+  return enabled.filter(name => !OUT_OF_REACH_WHEN_PROMPTED.includes(name))
+}

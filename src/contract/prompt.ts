@@ -38,11 +38,15 @@ export function samplingParams(s: SamplingSettings = {}) {
 /**
  * Output constraints and tools in llama-server's names. A JSON Schema is compiled to a grammar by llama.cpp:
  * `response_format` on the chat path, `json_schema` on the raw completion path (llama-server's /completion field,
- * which wllama passes through although its types do not list it). The tools (names, descriptions, schemas: an MCP
- * server's words as much as the app's) are rendered by the chat template into the prompt, which is tokenised with
- * special tokens parsed, so they pass through `neutralise` (the model's special-token breaker) like message text.
+ * which wllama passes through although its types do not list it). A GBNF `grammar` (wllama's SamplingParams.grammar)
+ * replaces both on either path. The tools (names, descriptions, schemas: an MCP server's words as much as the app's)
+ * are rendered by the chat template into the prompt, which is tokenised with special tokens parsed, so they pass
+ * through `neutralise` (the model's special-token breaker) like message text.
  */
 export function constraintParams(req: ChatRequest, mode: 'chat' | 'completion', neutralise: (text: string) => string = text => text): Record<string, unknown> {
+  // A grammar is the same constraint written by the app (agent/step-grammar.ts): it wins over the schema.
+  if (req.grammar)
+    return { grammar: req.grammar, ...(mode === 'chat' && req.tools?.length && { tools: neutraliseJson(req.tools, neutralise) }) }
   if (mode === 'completion')
     return req.responseSchema ? { json_schema: req.responseSchema } : {}
   return {

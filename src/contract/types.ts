@@ -82,6 +82,12 @@ export interface ChatRequest {
   /** Constrain the output to JSON matching this schema (llama.cpp compiles it to a grammar). */
   responseSchema?: Record<string, unknown>
   /**
+   * A GBNF grammar (llama.cpp's format) for the output, describing the same replies as `responseSchema` in a fixed
+   * layout (src/agent/step-grammar.ts). Engines that take grammars (wllama) use it instead of the schema; the others
+   * ignore it.
+   */
+  grammar?: string
+  /**
    * Local engines: reuse the KV cache of the prompt prefix shared with the previous request. Default true; `npm run
    * bench` turns it off to measure what it saves, and the answer after a failed tool loop is computed afresh.
    */

@@ -28,6 +28,8 @@ export interface ManagerConfig {
   isFallbackEnabled: boolean
   /** Tool names switched on; undefined for all built-in tools, [] for none. */
   enabledTools?: readonly string[]
+  /** Settings' "Use tools" (default auto): under auto, a prompted local model is not offered tools out of its reach (tool-policy.ts). */
+  toolUse?: 'auto' | 'on' | 'off'
   /** Model requests per agent turn. Default {@link DEFAULT_STEP_LIMIT}. */
   stepLimit: number
   /** Per tool call, in milliseconds. Default {@link DEFAULT_TOOL_TIMEOUT_MS}. */

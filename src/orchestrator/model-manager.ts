@@ -13,6 +13,7 @@
  */
 import { runPlainTurn } from '../agent/plain-turn'
 import { runAgentTurn, type AgentTurn } from '../agent/react-loop'
+import { toolsWithinReach } from '../agent/tool-policy'
 import { builtinTools, ToolRegistry, type ConfirmTool } from '../agent/tools/registry'
 import { compileWithoutEval } from '../agent/tools/mcp/schema'
 import type { Tool } from '../agent/tools/tool'
@@ -238,8 +239,11 @@ export class ModelManager {
     if (req.useTools === false)
       return settled(await runPlainTurn(messages, { service, signal, onDelta, sampling }))
     const extra = await this.opts.extraTools?.(signal) ?? []
-    const tools = new ToolRegistry([...(this.opts.tools?.() ?? builtinTools()), ...extra], {
-      enabled: config.enabledTools && [...config.enabledTools, ...extra.map(t => t.name)],
+    const own = this.opts.tools?.() ?? builtinTools()
+    // A prompted local model is not offered the built-in tools the eval found out of its reach (tool-policy.ts).
+    const within = toolsWithinReach(config.enabledTools ?? own.map(t => t.name), service.capabilities, config.toolUse)
+    const tools = new ToolRegistry([...own, ...extra], {
+      enabled: [...within, ...extra.map(t => t.name)],
       timeoutMs: config.toolTimeoutMs,
       compile: compileWithoutEval,
     })

@@ -37,6 +37,7 @@ export function configFromSettings(s: SettingsSnapshot): ManagerConfig {
     openaiApiKey: s.openaiKey,
     isFallbackEnabled: s.isGeminiFallbackOn,
     enabledTools: TOOL_NAMES.filter(name => s.tools[name]).flatMap(name => TOOLS_OF_SWITCH[name]),
+    toolUse: s.toolUse,
   }
 }
 

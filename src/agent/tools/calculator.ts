@@ -86,6 +86,8 @@ function call(node: jsep.CallExpression): number {
 export const calculatorTool: Tool = {
   name: 'calculator',
   summary: 'evaluate arithmetic',
+  // Two numbers joined by an operator, or the words of arithmetic.
+  cues: /\d\s*(?:\*\*|[-+*/^%×÷])\s*[-\d(.]|\)\s*[-+*/^]|\b(?:plus|minus|times|add|subtract|multipl\w*|divide\w*|sum|product|double|half|twice|average|square root|sqrt|percent|calculat\w*|compute|arithmetic|math)\b/i,
   description: 'Evaluate an arithmetic expression, e.g. "(3 + 4) * 2 ^ 3" or "sqrt(2) * pi". Numbers, + - * / % ^, parentheses and math functions only.',
   parameters: {
     type: 'object',

@@ -15,6 +15,7 @@ export function dateTimeTool(now: () => Date = () => new Date()): Tool {
   return {
     name: 'datetime',
     summary: 'date and time in a time zone such as "Europe/Paris"',
+    cues: /\b(?:time|date|today|tonight|tomorrow|yesterday|clock|o'clock|timezone|utc|gmt|weekday|now)\b/i,
     description: 'The current date and time, or a given ISO instant, in an IANA time zone such as "Europe/Paris" or "UTC".',
     parameters: PARAMETERS,
     run(args) {

@@ -55,6 +55,7 @@ export async function searchNotes(query: string, limit = 5): Promise<Note[]> {
 export const saveNoteTool: Tool = {
   name: 'save_note',
   summary: 'save a note for the user',
+  cues: /\b(?:note|notes|remember|memo|save|jot|write (?:it |this |that )?down)\b/i,
   description: 'Save a note for the user (asks the user first).',
   parameters: { type: 'object', properties: { text: { type: 'string', minLength: 1, maxLength: 2000 } }, required: ['text'], additionalProperties: false },
   hasSideEffects: true,
@@ -64,6 +65,7 @@ export const saveNoteTool: Tool = {
 export const searchNotesTool: Tool = {
   name: 'search_notes',
   summary: 'search the user\'s saved notes',
+  cues: /\b(?:note|notes|noted|remember|memo|saved)\b/i,
   description: 'Search the user\'s saved notes by words.',
   // A query with at least one word: an empty one matched every note.
   parameters: { type: 'object', properties: { query: { type: 'string', minLength: 1, maxLength: 200, pattern: '\\S' } }, required: ['query'], additionalProperties: false },

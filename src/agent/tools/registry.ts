@@ -86,6 +86,16 @@ export class ToolRegistry {
     return [...this.tools.values()].map(e => e.tool)
   }
 
+  /** A registry with only the tools named (same validators and time limit), in this registry's order. */
+  only(names: readonly string[]): ToolRegistry {
+    const subset = new ToolRegistry([], { timeoutMs: this.timeoutMs })
+    for (const [name, entry] of this.tools) {
+      if (names.includes(name))
+        subset.tools.set(name, entry)
+    }
+    return subset
+  }
+
   /** The tools in the OpenAI chat shape, for backends with native tool calls. */
   definitions(): ToolDefinition[] {
     return [...this.tools.values()].map(({ tool }) => ({ type: 'function', function: { name: tool.name, description: tool.description, parameters: tool.parameters } }))

@@ -16,6 +16,12 @@ export interface Tool {
    * (`calculator(expression: string) - evaluate arithmetic`). Default: `description`.
    */
   summary?: string
+  /**
+   * Words of a request that this tool may help with (`/\b(convert|km|miles)\b/i`). A prompted model (schema or text
+   * strategy: small local models) is offered the tool only when the person's last message matches; without cues the
+   * tool is always offered. See tool-relevance.ts.
+   */
+  cues?: RegExp
   /** JSON Schema of the arguments object. */
   parameters: Record<string, unknown>
   /** It changes something outside the conversation (saves a note): the loop asks the user first. */

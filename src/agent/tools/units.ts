@@ -35,9 +35,14 @@ export function convertUnits(value: number, from: string, to: string): number {
   return value * a.factor / b.factor
 }
 
+const UNIT_WORDS = 'convert|conversion|kilomet(?:er|re)s?|centimet(?:er|re)s?|millimet(?:er|re)s?|met(?:er|re)s?|miles?|inch(?:es)?|feet|foot|yards?|kilograms?|kilos?|grams?|pounds?|ounces?|tonnes?|tons?|millilit(?:er|re)s?|lit(?:er|re)s?|cups?|gallons?|teaspoons?|tablespoons?|minutes?|hours?|seconds?|weeks?|knots?|bytes?|kilobytes?|megabytes?|gigabytes?|celsius|fahrenheit|kelvin|degrees?'
+const UNIT_SYMBOLS = [...Object.keys(UNITS), 'C', 'F', 'K'].sort((a, b) => b.length - a.length).map(s => s.replace(/[/]/g, '\\/')).join('|')
+
 export const unitsTool: Tool = {
   name: 'convert_units',
   summary: 'convert units such as km, lb, C',
+  // A unit's name, or a number followed by a unit symbol ("5 km", "2 GiB").
+  cues: new RegExp(`\\b(?:${UNIT_WORDS})\\b|\\d\\s*(?:${UNIT_SYMBOLS})(?![\\w/])`, 'i'),
   description: 'Convert a value between units of length, mass, volume, time, speed, data size or temperature (C, F, K).',
   parameters: {
     type: 'object',

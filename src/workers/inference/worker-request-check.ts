@@ -146,6 +146,7 @@ const PAYLOADS: Record<Exclude<WorkerRequest['type'], 'abort'>, Rule> = {
     mode: optional(oneOf('auto', 'chat', 'completion')),
     tools: optional(json('object or array')),
     responseSchema: optional(json('object or array')),
+    grammar: optional(str(MAX_TEXT_CHARS, false)),
     priority: optional(oneOf('interactive', 'background')),
     timeoutMs: optional(num(0)),
     promptReuse: optional(bool),

@@ -20,10 +20,14 @@ export interface HarnessServer {
 
 export async function serveHarness(): Promise<HarnessServer> {
   execFileSync('npx', ['vite', 'build', '--config', 'tests/e2e/harness/vite.config.ts'], { stdio: 'inherit' })
-  const modelsDir = await prepareModelsDir()
+  return serveFolder(HARNESS_OUT_DIR, await prepareModelsDir())
+}
+
+/** Serves a built page folder (`/` is its index.html) and `/models/<file>` from `modelsDir` on a loopback port. */
+export async function serveFolder(outDir: string, modelsDir: string): Promise<HarnessServer> {
   const server = createServer((req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname))
-    const file = path.startsWith('/models/') ? join(modelsDir, path.slice('/models/'.length)) : join(HARNESS_OUT_DIR, path === '/' ? 'index.html' : path)
+    const file = path.startsWith('/models/') ? join(modelsDir, path.slice('/models/'.length)) : join(outDir, path === '/' ? 'index.html' : path)
     if (!existsSync(file) || !statSync(file).isFile())
       return void res.writeHead(404).end()
     res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' })

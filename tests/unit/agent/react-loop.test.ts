@@ -156,6 +156,29 @@ describe('runAgentTurn', () => {
     expect(turn.steps.filter(x => x.kind === 'observation').map(x => (x as { content: string }).content)[1]).toMatch(/already called count/)
   })
 
+  it('schema: after a repeated call the next step may only answer (grammar and schema), and the turn is answered', async () => {
+    const s = new ScriptedService('wllama', { hasNativeToolCalls: false, hasSchemaOutput: true })
+    s.script.push({ text: step('calculator', { expression: '1234 * 5678' }) }, { text: step('calculator', { expression: '1234 * 5678' }) }, { text: final('1234 * 5678 = 7006652.') })
+    const turn = await runAgentTurn([{ role: 'user', content: 'What is 1234 * 5678?' }], { service: s, tools: tools() })
+    expect(turn.outcome).toBe('answered')
+    expect(turn.answer).toBe('1234 * 5678 = 7006652.')
+    expect(s.requests).toHaveLength(3)
+    expect(s.requests[1]!.grammar).toMatch(/call-calculator/)
+    expect(s.requests[2]!.grammar).toMatch(/^root ::= answer-\d+$/m)
+    expect(s.requests[2]!.grammar).not.toMatch(/call-/)
+    expect(s.requests[2]!.messages).toHaveLength(1)
+    expect(s.requests[2]!.messages[0]!.content).toContain('You already called calculator')
+  })
+
+  it('schema: an answer after a repeat that copies the loop\'s note becomes the result it quotes', async () => {
+    const s = new ScriptedService('wllama', { hasNativeToolCalls: false, hasSchemaOutput: true })
+    const call = step('calculator', { expression: '1234 * 5678' })
+    s.script.push({ text: call }, { text: call }, { text: final('You already called calculator with these arguments; the result was: 7006652. Use it and answer.') })
+    const turn = await runAgentTurn([{ role: 'user', content: 'What is 1234 * 5678?' }], { service: s, tools: tools() })
+    expect(turn).toMatchObject({ outcome: 'answered', answer: '7006652' })
+    expect(turn.messages.at(-1)).toEqual({ role: 'assistant', content: '7006652' })
+  })
+
   it('per-tool timeout holds under a model that keeps calling a hanging tool', async () => {
     const hang: Tool = { name: 'hang', description: '', parameters: { type: 'object' }, timeoutMs: 30, run: () => new Promise<string>(() => {}) }
     const s = new ScriptedService('gemini')

@@ -1,6 +1,6 @@
 /** Strategy choice and the step schema local models are constrained to. */
 import { describe, expect, it } from 'vitest'
-import { buildRequest, chooseStrategy, parseReply, promptFor, stepSchema } from '../../../src/agent/strategies'
+import { buildRequest, chooseStrategy, cutAnswer, parseReply, promptFor, stepSchema } from '../../../src/agent/strategies'
 import { toolLine } from '../../../src/agent/step-prompt'
 import type { ChatMessage, ChatSummary } from '../../../src/contract/types'
 import { METRICS } from './scripted-service'
@@ -20,6 +20,20 @@ describe('strategies', () => {
     expect(schema.anyOf[0]!.properties.arguments).toBe(registry.get('calculator')!.parameters)
     expect(schema.anyOf[2]!.properties.answer!.maxLength).toBe(20)
     expect(schema.anyOf.every(b => b.properties.thought!.maxLength === 10)).toBe(true)
+    // The tool comes first and a thought is optional: the grammar leaves it out.
+    expect(schema.anyOf.map(b => Object.keys(b.properties)[0])).toEqual(['tool', 'tool', 'tool'])
+    expect((schema.anyOf as unknown as Array<{ required: string[] }>).map(b => b.required)).toEqual([['tool', 'arguments'], ['tool', 'arguments'], ['tool', 'answer']])
+  })
+
+  it('a schema step carries the same constraint as a GBNF grammar; answer-only steps allow nothing else', () => {
+    const registry = new ToolRegistry(builtinTools(), { enabled: ['calculator', 'convert_units'] })
+    const req = buildRequest('schema', [{ role: 'user', content: 'Hi' }], registry)
+    expect(req.grammar).toMatch(/^root ::= call-calculator-\d+ \| call-convert-units-\d+ \| answer-\d+$/m)
+    const answerOnly = buildRequest('schema', [{ role: 'user', content: 'Hi' }], registry, undefined, undefined, true)
+    expect(answerOnly.grammar).toMatch(/^root ::= answer-\d+$/m)
+    expect((answerOnly.responseSchema as { anyOf: Array<{ properties: { tool: { const: string } } }> }).anyOf.map(b => b.properties.tool.const)).toEqual(['final_answer'])
+    expect(answerOnly.messages).toEqual(req.messages)
+    expect(buildRequest('text', [{ role: 'user', content: 'Hi' }], registry).grammar).toBeUndefined()
   })
 
   it('a prompted request is one user message with the tools and the whole conversation', () => {
@@ -57,11 +71,18 @@ describe('strategies', () => {
 
   it('the prompt says to answer directly when no tool fits, and shows a worked example with real values', () => {
     const prompt = promptFor([{ role: 'user', content: 'What is the capital of France?' }], new ToolRegistry(builtinTools()))
-    expect(prompt).toMatch(/Use a tool only when needed; otherwise, as for general knowledge, answer at once with "final_answer"\./)
-    expect(prompt).toContain('Assistant: {"thought": "Arithmetic.", "tool": "calculator", "arguments": {"expression": "12 * 7"}}')
+    expect(prompt).toMatch(/Use a tool only when needed; for general knowledge, answer at once with "final_answer"\./)
+    expect(prompt).toContain('Assistant: {"tool": "calculator", "arguments": {"expression": "12 * 7"}}')
+    const units = promptFor([], new ToolRegistry(builtinTools(), { enabled: ['convert_units', 'search_notes'] }))
+    expect(units).toContain('Assistant: {"tool": "convert_units", "arguments": {"value": 2, "from": "km", "to": "m"}}')
+    expect(units).not.toContain('calculator')
+    expect(units).not.toContain('"query": "gym"') // one tool example: the first offered tool's
+    expect(promptFor([], new ToolRegistry(builtinTools(), { enabled: ['datetime'] }))).toContain('Assistant: {"tool": "datetime", "arguments": {"timeZone": "Europe/London"}}')
+    // Every prompt shows a direct answer, so general knowledge gets no tool call.
+    expect(prompt).toContain('Assistant: {"tool": "final_answer", "answer": "Shakespeare wrote Hamlet."}')
     const withoutCalculator = promptFor([], new ToolRegistry(builtinTools(), { enabled: ['datetime'] }))
     expect(withoutCalculator).not.toContain('calculator')
-    expect(withoutCalculator).toContain('"answer": "William Shakespeare wrote Hamlet."')
+    expect(withoutCalculator).toContain('"answer": "Shakespeare wrote Hamlet."')
   })
 
   it.each(['schema', 'text'] as const)('%s: a thought or answer copied from the instructions makes the step malformed', (kind) => {
@@ -71,6 +92,14 @@ describe('strategies', () => {
     expect(parseReply(kind, reply('{"thought": "ok", "tool": "final_answer", "answer": "final_answer"}'))).toMatchObject([{ kind: 'malformed' }])
     expect(parseReply(kind, reply('{"thought": "ok", "tool": "final_answer", "answer": " "}'))).toMatchObject([{ kind: 'malformed', reason: 'The answer is empty.' }])
     expect(parseReply(kind, reply('{"thought": "I know this.", "tool": "final_answer", "answer": "Paris."}'))).toEqual([{ kind: 'answer', thought: 'I know this.', text: 'Paris.' }])
+  })
+
+  it('schema: a final answer cut off by the token limit is the answer so far; a cut call stays malformed', () => {
+    const reply = (text: string): ChatSummary => ({ text, finishReason: 'length', mode: 'chat', metrics: { ...METRICS } })
+    expect(parseReply('schema', reply('{"tool": "final_answer", "answer": "The capital of France is Paris, a city \\"famous'))).toEqual([{ kind: 'answer', thought: '', text: 'The capital of France is Paris, a city "famous' }])
+    expect(parseReply('schema', reply('{"tool": "calculator", "arguments": {"expression": "12 *'))).toMatchObject([{ kind: 'malformed' }])
+    expect(parseReply('schema', reply('{"tool": "final_answer", "answer": "  '))).toMatchObject([{ kind: 'malformed' }])
+    expect(cutAnswer('{"tool": "final_answer", "answer": "42 is')).toBe('42 is')
   })
 
   it('the text parser reads the example steps of the prompt exactly', () => {

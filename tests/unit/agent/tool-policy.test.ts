@@ -1,6 +1,6 @@
 /** The tool policy's table: setting x per-chat toggle x backend. */
 import { describe, expect, it } from 'vitest'
-import { toolsOffered, toolsReason, type ToolPolicyInput } from '../../../src/agent/tool-policy'
+import { OUT_OF_REACH_WHEN_PROMPTED, toolsOffered, toolsReason, toolsWithinReach, type ToolPolicyInput } from '../../../src/agent/tool-policy'
 
 const CLOUD = { isLocal: false, hasNativeToolCalls: true, hasChatTemplate: true }
 const LOCAL_TOOLS = { isLocal: true, hasNativeToolCalls: true, hasChatTemplate: true }
@@ -45,5 +45,23 @@ describe('toolsReason', () => {
     expect(toolsReason(input({ chatOverride: true }))).toMatch(/you turned them on/)
     expect(toolsReason(input({ backend: BASE }))).toMatch(/no chat template/)
     expect(toolsReason(input({ anyToolEnabled: false }))).toMatch(/switched off in Settings/)
+  })
+})
+
+describe('toolsWithinReach', () => {
+  const ALL = ['calculator', 'datetime', 'convert_units', 'save_note', 'search_notes', 'mcp_lookup']
+  it('a prompted local model under Auto is not offered the tools the eval found out of its reach; Always offers them', () => {
+    const within = toolsWithinReach(ALL, LOCAL_PLAIN, 'auto')
+    expect(within).toEqual(ALL.filter(n => !OUT_OF_REACH_WHEN_PROMPTED.includes(n)))
+    expect(within).toContain('calculator')
+    expect(within).toContain('convert_units')
+    expect(within).toContain('mcp_lookup')
+    expect(within.length).toBeLessThan(ALL.length)
+    expect(toolsWithinReach(ALL, LOCAL_PLAIN, 'on')).toEqual(ALL)
+  })
+
+  it('cloud models and local models with native tool calls get every enabled tool', () => {
+    expect(toolsWithinReach(ALL, CLOUD, 'auto')).toEqual(ALL)
+    expect(toolsWithinReach(ALL, LOCAL_TOOLS, 'auto')).toEqual(ALL)
   })
 })

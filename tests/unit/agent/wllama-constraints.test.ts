@@ -18,6 +18,12 @@ describe('wllama constraints', () => {
     })
   })
 
+  it('a GBNF grammar wins over the schema on both paths (wllama\'s sampling grammar)', () => {
+    const grammar = 'root ::= "{}"'
+    expect(constraintParams({ messages: [], responseSchema: schema, grammar }, 'completion')).toEqual({ grammar })
+    expect(constraintParams({ messages: [], responseSchema: schema, grammar }, 'chat')).toEqual({ grammar })
+  })
+
   it('tool turns are native when tools are offered, user text otherwise', () => {
     const tool = { role: 'tool' as const, content: '42', tool_call_id: 'c1', name: 'calculator' }
     expect(toWllamaMessage(tool, true)).toEqual({ role: 'tool', content: '42', tool_call_id: 'c1' })

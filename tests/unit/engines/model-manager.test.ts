@@ -159,6 +159,19 @@ describe('ModelManager', () => {
     expect(tools[0]!.functionDeclarations.map(d => d.name)).toEqual(['calculator'])
   })
 
+  it('a prompted local model under Auto is not offered the tools out of its reach; "Always" offers them', async () => {
+    const answer = { text: JSON.stringify({ tool: 'final_answer', answer: 'Tuesday.' }) }
+    await manager.select('wllama', STORIES)
+    local.script.push(answer, answer)
+    await manager.runTurn({ messages: ask('Save a note: the dentist is on Tuesday.') })
+    config = { ...config, toolUse: 'on' }
+    await manager.runTurn({ messages: ask('Save a note: the dentist is on Tuesday.') })
+    const [auto, always] = local.requests.map(r => r.messages[0]!.content.split('Conversation:')[0]!)
+    expect(auto).not.toMatch(/save_note/)
+    expect(auto).toMatch(/search_notes\(query: string\)/)
+    expect(always).toMatch(/save_note\(text: string\)/)
+  })
+
   describe('a failed agent loop is answered without tools', () => {
     const FRANCE = ask('What is the capital of France?')
     const schemaStep = (tool: string, args: unknown) => JSON.stringify({ thought: 'search', tool, arguments: args })
@@ -176,7 +189,9 @@ describe('ModelManager', () => {
       const log: string[] = []
       await manager.select('wllama', STORIES)
       const result = await manager.runTurn({
-        messages: FRANCE,
+        // A prompted model is offered only the tools its request has cues for (tool-relevance.ts): the looping
+        // calculator needs one.
+        messages: reason === 'step_limit' ? ask('What is the capital of France? Calculate 1 + 1 too.') : FRANCE,
         onDelta: d => log.push(`delta:${d}`),
         onStep: s => log.push(`step:${s.kind}`),
         onAnswerReset: () => log.push('reset'),

@@ -81,6 +81,7 @@ const BAD: Array<[string, unknown, string]> = [
   ['chat with a schema nested 200,000 deep', { id: 'j4', type: 'chat', payload: { ...chatCall('hi'), responseSchema: deep(200_000) } }, 'j4'],
   ['chat with a schema nested 65 deep', { id: 'j5', type: 'chat', payload: { ...chatCall('hi'), responseSchema: deep(65) } }, 'j5'],
   ['chat with a BigInt in its tools', { id: 'j6', type: 'chat', payload: { ...chatCall('hi'), tools: [{ type: 'function', max: 10n }] } }, 'j6'],
+  ['chat with a grammar that is no string', { id: 'j8', type: 'chat', payload: { ...chatCall('hi'), grammar: { root: 'x' } } }, 'j8'],
   ['chat with a Map as its schema', { id: 'j7', type: 'chat', payload: { ...chatCall('hi'), responseSchema: new Map([['type', 'object']]) } }, 'j7'],
   ['chat with a cyclic tool call in a message', { id: 'j8', type: 'chat', payload: { ...chatCall('hi'), messages: [{ role: 'assistant', content: '', tool_calls: [cyclicCall] }] } }, 'j8'],
   ['chat with tool calls that are not a list', { id: 'j9', type: 'chat', payload: { ...chatCall('hi'), messages: [{ role: 'assistant', content: '', tool_calls: 'calc()' }] } }, 'j9'],
@@ -113,6 +114,8 @@ describe('checkRequest', () => {
       { id: 'b', type: 'unload', payload: null },
       { id: 'c', type: 'load', payload: { ...LOAD, engine: 'wllama', nThreads: 2, chatTemplate: 'chatml', idleUnloadMs: 0 } },
       { id: 'd', type: 'chat', payload: { ...chatCall('hi'), priority: 'background', timeoutMs: 5, promptReuse: false, mode: 'chat', tools: [], responseSchema: { type: 'object' } } },
+      // The agent's schema step: the schema and the same constraint as a GBNF grammar (agent/step-grammar.ts).
+      { id: 'd2', type: 'chat', payload: { ...chatCall('hi'), responseSchema: { type: 'object' }, grammar: 'root ::= "{}"' } },
       { id: 'e', type: 'abort', target: 'd' },
       // What the agent sends: a shared (not cyclic) sub-schema, nesting up to the limit, tool calls and results.
       { id: 'f', type: 'chat', payload: { ...chatCall('hi'), tools: [{ a: shared, b: shared }], responseSchema: deep(63) } },
