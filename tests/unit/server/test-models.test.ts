@@ -130,7 +130,7 @@ describe('ensureTestModels', () => {
   it('fails without fetching when the hub does not have the pinned file (a mirror whose models.json lists other bytes)', async () => {
     const other = await startMirror(await servedFolder('other-sha', { ...INSTRUCT, sha256: '0'.repeat(64) }))
     const fetching = ensureTestModels([INSTRUCT.file], { modelsDir: emptyDir, cacheDir, hubUrl: other.url })
-    await expect(fetching).rejects.toThrow(new RegExp(`${INSTRUCT.file}.*${other.url}.*not found in ${INSTRUCT.hub!.repo}`))
+    await expect(fetching).rejects.toThrow(new RegExp(`${INSTRUCT.file}.*${other.url}.*has no file "${INSTRUCT.file}" in the repository ${INSTRUCT.hub!.repo}`))
     expect(other.requests.filter(r => r.includes('/resolve/'))).toEqual([])
     expect(await readdir(cacheDir)).toEqual([])
   })
