@@ -16,7 +16,7 @@ const MAX_TEXT = 2_000_000
 
 const metricsSchema = {
   type: 'object',
-  required: ['engine', 'timeToFirstTokenMs', 'decodeTokensPerSecond'],
+  required: ['engine', 'timeToFirstTokenMs'],
   properties: {
     engine: { type: 'string', maxLength: 40 },
     threads: { type: 'number', minimum: 0 },
@@ -80,6 +80,7 @@ const messageSchema = {
       additionalProperties: false,
     },
     reasoning: text,
+    contextSummary: { type: 'object', required: ['text', 'through'], properties: { text, through: shortText }, additionalProperties: false },
     imported: { type: 'boolean' },
   },
   additionalProperties: false,

@@ -6,7 +6,7 @@
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$id":"https://local-ai-assistant.invalid/conversations-export-v1.json","type":"object","required":["format","version","exportedAt","conversations"],"properties":{"format":{"const":"local-ai-conversations"},"version":{"const":1},"exportedAt":{"type":"string","maxLength":40},"conversations":{"type":"array","maxItems":100000,"items":{"type":"object","required":["id","title","createdAt","updatedAt","messages"],"properties":{"id":{"type":"string","maxLength":200},"title":{"type":"string","maxLength":500},"createdAt":{"type":"number","minimum":0},"updatedAt":{"type":"number","minimum":0},"messages":{"type":"array","maxItems":100000,"items":{"type":"object","required":["id","role","content","status","createdAt"],"properties":{"id":{"type":"string","maxLength":200},"role":{"enum":["system","user","assistant","tool"]},"content":{"type":"string","maxLength":2000000},"status":{"enum":["done","streaming","stopped","interrupted","error"]},"createdAt":{"type":"number","minimum":0},"backend":{"type":"string","maxLength":200},"model":{"type":"string","maxLength":500},"mode":{"enum":["chat","completion"]},"metrics":{"type":"object","required":["engine","timeToFirstTokenMs","decodeTokensPerSecond"],"properties":{"engine":{"type":"string","maxLength":40},"threads":{"type":"number","minimum":0},"queueWaitMs":{"type":"number","minimum":0},"timeToFirstTokenMs":{"type":"number","minimum":0},"promptTokens":{"type":"number","minimum":0},"cachedTokens":{"type":"number","minimum":0},"completionTokens":{"type":"number","minimum":0},"prefillTokensPerSecond":{"type":"number","minimum":0},"decodeTokensPerSecond":{"type":"number","minimum":0},"totalMs":{"type":"number","minimum":0}},"additionalProperties":false},"steps":{"type":"array","maxItems":1000,"items":{"type":"object","required":["kind"],"oneOf":[{"properties":{"kind":{"const":"thought"},"text":{"type":"string","maxLength":2000000}},"required":["text"],"additionalProperties":false},{"properties":{"kind":{"const":"tool_call"},"callId":{"type":"string","maxLength":200},"name":{"type":"string","maxLength":200},"arguments":{}},"required":["callId","name","arguments"],"additionalProperties":false},{"properties":{"kind":{"const":"observation"},"callId":{"type":"string","maxLength":200},"name":{"type":"string","maxLength":200},"content":{"type":"string","maxLength":2000000},"isError":{"type":"boolean"}},"required":["callId","name","content","isError"],"additionalProperties":false},{"properties":{"kind":{"const":"answer"},"text":{"type":"string","maxLength":2000000}},"required":["text"],"additionalProperties":false}]}},"errorCode":{"type":"string","maxLength":200},"fellBack":{"type":"boolean"},"finishReason":{"enum":["stop","length","tool_calls","content_filter","safety","recitation","blocklist","prohibited_content","spii","malformed_function_call","other","blocked_prompt","stalled"]},"notice":{"type":"object","required":["code","message","nextStep"],"properties":{"code":{"enum":["length","tool_calls","content_filter","safety","recitation","blocklist","prohibited_content","spii","malformed_function_call","other","blocked_prompt","stalled","empty_answer","history_trimmed"]},"message":{"type":"string","maxLength":2000},"nextStep":{"type":"string","maxLength":2000}},"additionalProperties":false},"reasoning":{"type":"string","maxLength":2000000},"imported":{"type":"boolean"}},"additionalProperties":false}}},"additionalProperties":false}}},"additionalProperties":false};
+const schema11 = {"$id":"https://local-ai-assistant.invalid/conversations-export-v1.json","type":"object","required":["format","version","exportedAt","conversations"],"properties":{"format":{"const":"local-ai-conversations"},"version":{"const":1},"exportedAt":{"type":"string","maxLength":40},"conversations":{"type":"array","maxItems":100000,"items":{"type":"object","required":["id","title","createdAt","updatedAt","messages"],"properties":{"id":{"type":"string","maxLength":200},"title":{"type":"string","maxLength":500},"createdAt":{"type":"number","minimum":0},"updatedAt":{"type":"number","minimum":0},"messages":{"type":"array","maxItems":100000,"items":{"type":"object","required":["id","role","content","status","createdAt"],"properties":{"id":{"type":"string","maxLength":200},"role":{"enum":["system","user","assistant","tool"]},"content":{"type":"string","maxLength":2000000},"status":{"enum":["done","streaming","stopped","interrupted","error"]},"createdAt":{"type":"number","minimum":0},"backend":{"type":"string","maxLength":200},"model":{"type":"string","maxLength":500},"mode":{"enum":["chat","completion"]},"metrics":{"type":"object","required":["engine","timeToFirstTokenMs"],"properties":{"engine":{"type":"string","maxLength":40},"threads":{"type":"number","minimum":0},"queueWaitMs":{"type":"number","minimum":0},"timeToFirstTokenMs":{"type":"number","minimum":0},"promptTokens":{"type":"number","minimum":0},"cachedTokens":{"type":"number","minimum":0},"completionTokens":{"type":"number","minimum":0},"prefillTokensPerSecond":{"type":"number","minimum":0},"decodeTokensPerSecond":{"type":"number","minimum":0},"totalMs":{"type":"number","minimum":0}},"additionalProperties":false},"steps":{"type":"array","maxItems":1000,"items":{"type":"object","required":["kind"],"oneOf":[{"properties":{"kind":{"const":"thought"},"text":{"type":"string","maxLength":2000000}},"required":["text"],"additionalProperties":false},{"properties":{"kind":{"const":"tool_call"},"callId":{"type":"string","maxLength":200},"name":{"type":"string","maxLength":200},"arguments":{}},"required":["callId","name","arguments"],"additionalProperties":false},{"properties":{"kind":{"const":"observation"},"callId":{"type":"string","maxLength":200},"name":{"type":"string","maxLength":200},"content":{"type":"string","maxLength":2000000},"isError":{"type":"boolean"}},"required":["callId","name","content","isError"],"additionalProperties":false},{"properties":{"kind":{"const":"answer"},"text":{"type":"string","maxLength":2000000}},"required":["text"],"additionalProperties":false}]}},"errorCode":{"type":"string","maxLength":200},"fellBack":{"type":"boolean"},"finishReason":{"enum":["stop","length","tool_calls","content_filter","safety","recitation","blocklist","prohibited_content","spii","malformed_function_call","other","blocked_prompt","stalled","connection_lost"]},"notice":{"type":"object","required":["code","message","nextStep"],"properties":{"code":{"enum":["length","tool_calls","content_filter","safety","recitation","blocklist","prohibited_content","spii","malformed_function_call","other","blocked_prompt","stalled","connection_lost","empty_answer","history_trimmed","history_summarised"]},"message":{"type":"string","maxLength":2000},"nextStep":{"type":"string","maxLength":2000}},"additionalProperties":false},"reasoning":{"type":"string","maxLength":2000000},"contextSummary":{"type":"object","required":["text","through"],"properties":{"text":{"type":"string","maxLength":2000000},"through":{"type":"string","maxLength":200}},"additionalProperties":false},"imported":{"type":"boolean"}},"additionalProperties":false}}},"additionalProperties":false}}},"additionalProperties":false};
 const func2 = Object.prototype.hasOwnProperty;
 
 function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -373,7 +373,7 @@ const _errs37 = errors;
 if(errors === _errs37){
 if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
 let missing3;
-if((((data19.engine === undefined) && (missing3 = "engine")) || ((data19.timeToFirstTokenMs === undefined) && (missing3 = "timeToFirstTokenMs"))) || ((data19.decodeTokensPerSecond === undefined) && (missing3 = "decodeTokensPerSecond"))){
+if(((data19.engine === undefined) && (missing3 = "engine")) || ((data19.timeToFirstTokenMs === undefined) && (missing3 = "timeToFirstTokenMs"))){
 validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/metrics",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/metrics/required",keyword:"required",params:{missingProperty: missing3},message:"must have required property '"+missing3+"'"}];
 return false;
 }
@@ -1218,7 +1218,7 @@ if(valid4){
 if(data10.finishReason !== undefined){
 let data46 = data10.finishReason;
 const _errs97 = errors;
-if(!(((((((((((((data46 === "stop") || (data46 === "length")) || (data46 === "tool_calls")) || (data46 === "content_filter")) || (data46 === "safety")) || (data46 === "recitation")) || (data46 === "blocklist")) || (data46 === "prohibited_content")) || (data46 === "spii")) || (data46 === "malformed_function_call")) || (data46 === "other")) || (data46 === "blocked_prompt")) || (data46 === "stalled"))){
+if(!((((((((((((((data46 === "stop") || (data46 === "length")) || (data46 === "tool_calls")) || (data46 === "content_filter")) || (data46 === "safety")) || (data46 === "recitation")) || (data46 === "blocklist")) || (data46 === "prohibited_content")) || (data46 === "spii")) || (data46 === "malformed_function_call")) || (data46 === "other")) || (data46 === "blocked_prompt")) || (data46 === "stalled")) || (data46 === "connection_lost"))){
 validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/finishReason",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/finishReason/enum",keyword:"enum",params:{allowedValues: schema11.properties.conversations.items.properties.messages.items.properties.finishReason.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
@@ -1251,7 +1251,7 @@ if(_errs100 === errors){
 if(data47.code !== undefined){
 let data48 = data47.code;
 const _errs101 = errors;
-if(!((((((((((((((data48 === "length") || (data48 === "tool_calls")) || (data48 === "content_filter")) || (data48 === "safety")) || (data48 === "recitation")) || (data48 === "blocklist")) || (data48 === "prohibited_content")) || (data48 === "spii")) || (data48 === "malformed_function_call")) || (data48 === "other")) || (data48 === "blocked_prompt")) || (data48 === "stalled")) || (data48 === "empty_answer")) || (data48 === "history_trimmed"))){
+if(!((((((((((((((((data48 === "length") || (data48 === "tool_calls")) || (data48 === "content_filter")) || (data48 === "safety")) || (data48 === "recitation")) || (data48 === "blocklist")) || (data48 === "prohibited_content")) || (data48 === "spii")) || (data48 === "malformed_function_call")) || (data48 === "other")) || (data48 === "blocked_prompt")) || (data48 === "stalled")) || (data48 === "connection_lost")) || (data48 === "empty_answer")) || (data48 === "history_trimmed")) || (data48 === "history_summarised"))){
 validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/notice/code",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/notice/properties/code/enum",keyword:"enum",params:{allowedValues: schema11.properties.conversations.items.properties.messages.items.properties.notice.properties.code.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
@@ -1339,16 +1339,93 @@ else {
 var valid4 = true;
 }
 if(valid4){
-if(data10.imported !== undefined){
+if(data10.contextSummary !== undefined){
+let data52 = data10.contextSummary;
 const _errs108 = errors;
-if(typeof data10.imported !== "boolean"){
-validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/imported",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/imported/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+if(errors === _errs108){
+if(data52 && typeof data52 == "object" && !Array.isArray(data52)){
+let missing10;
+if(((data52.text === undefined) && (missing10 = "text")) || ((data52.through === undefined) && (missing10 = "through"))){
+validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/contextSummary",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/contextSummary/required",keyword:"required",params:{missingProperty: missing10},message:"must have required property '"+missing10+"'"}];
 return false;
+}
+else {
+const _errs110 = errors;
+for(const key9 in data52){
+if(!((key9 === "text") || (key9 === "through"))){
+validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/contextSummary",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/contextSummary/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"}];
+return false;
+break;
+}
+}
+if(_errs110 === errors){
+if(data52.text !== undefined){
+let data53 = data52.text;
+const _errs111 = errors;
+if(errors === _errs111){
+if(typeof data53 === "string"){
+if(data53.length > 2000000){
+validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/contextSummary/text",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/contextSummary/properties/text/maxLength",keyword:"maxLength",params:{limit: 2000000},message:"must NOT have more than 2000000 characters"}];
+return false;
+}
+}
+else {
+validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/contextSummary/text",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/contextSummary/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid13 = _errs111 === errors;
+}
+else {
+var valid13 = true;
+}
+if(valid13){
+if(data52.through !== undefined){
+let data54 = data52.through;
+const _errs113 = errors;
+if(errors === _errs113){
+if(typeof data54 === "string"){
+if(data54.length > 200){
+validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/contextSummary/through",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/contextSummary/properties/through/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"}];
+return false;
+}
+}
+else {
+validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/contextSummary/through",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/contextSummary/properties/through/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid13 = _errs113 === errors;
+}
+else {
+var valid13 = true;
+}
+}
+}
+}
+}
+else {
+validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/contextSummary",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/contextSummary/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
 }
 var valid4 = _errs108 === errors;
 }
 else {
 var valid4 = true;
+}
+if(valid4){
+if(data10.imported !== undefined){
+const _errs115 = errors;
+if(typeof data10.imported !== "boolean"){
+validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/imported",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/imported/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+return false;
+}
+var valid4 = _errs115 === errors;
+}
+else {
+var valid4 = true;
+}
 }
 }
 }

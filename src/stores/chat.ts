@@ -3,7 +3,7 @@ import { ref, toRaw, watch } from 'vue'
 import type { AgentStep } from '../agent/types'
 import type { RequestMetrics } from '../engines/types'
 import { newId, type StoredMessage } from '../conversations/types'
-import { historyFor } from '../conversations/history'
+import { historyForRequest, summaryThrough } from '../conversations/history'
 import { AppError, toAppError } from '../protocol/errors'
 import { useChatToolsStore } from './chat-tools'
 import { UNTITLED, titleFrom, useConversationsStore } from './conversations'
@@ -185,14 +185,16 @@ export const useChatStore = defineStore('chat', () => {
       signal.throwIfAborted()
       await prepareLocalModel(signal)
       const s = settings.snapshot()
-      const history = historyFor(messages.value.slice(0, -1), s.systemPrompt)
+      const history = historyForRequest(messages.value.slice(0, -1), s.systemPrompt)
       const target = answeringBackend(s, !!models.loaded)
       const isCloud = target === 'gemini' || target === 'openai-compat'
       answer.backend = target ?? 'wllama'
       answer.model = isCloud ? (target === 'gemini' ? s.geminiModel : s.openaiModel) : models.loaded?.model.file
       await manager.selectFromSettings(signal)
       const result = await manager.runTurn({
-        messages: history,
+        messages: history.messages,
+        historySummary: history.summary,
+        historyPolicy: s.historyPolicy,
         signal,
         sampling: { temperature: s.temperature, topP: s.topP, topK: s.topK, maxTokens: s.maxTokens, ...(!isCloud && s.isModelSamplingOn && models.samplingModel?.sampling) },
         useTools: chatTools.isOnFor(conversationId),
@@ -221,6 +223,9 @@ export const useChatStore = defineStore('chat', () => {
       answer.finishReason = result.finishReason && result.finishReason !== 'stop' ? result.finishReason : undefined
       answer.notice = result.notice
       answer.reasoning = result.reasoning
+      // The turn summarised the oldest messages: kept with the conversation, sent in their place from now on.
+      const through = result.summary && summaryThrough(history, result.summary.replaced)
+      answer.contextSummary = through ? { text: result.summary!.text, through } : undefined
       const metrics = result.metrics.at(-1)
       if (metrics) {
         answer.metrics = metrics

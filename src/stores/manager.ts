@@ -16,6 +16,7 @@ import type { AgentStep } from '../agent/types'
 import { ModelManager, type ManagerOptions, type ManagerStatus, type TurnRequest, type TurnResult } from '../engines/model-manager'
 import type { ModelRef, Progress, ServiceId } from '../engines/types'
 import { DEFAULT_MANAGER_CONFIG, type ManagerConfig } from '../engines/manager-config'
+import { OpenAICompatService } from '../engines/openai-compat/openai-compat-service'
 import { AppError } from '../protocol/errors'
 import { useEngineStore } from './engine'
 import { useMcpStore } from './mcp'
@@ -62,6 +63,8 @@ export const useModelManagerStore = defineStore('modelManager', () => {
   const notice = ref<string | null>(null)
   /** Steps of the turn in progress, for the UI to render as they happen. */
   const liveSteps = ref<AgentStep[]>([])
+  /** Model names the configured OpenAI-compatible server reports (`GET /v1/models`); [] until listed or when it fails. */
+  const serverModels = ref<string[]>([])
   let core: ModelManager | null = null
 
   /** Builds the core once; later calls replace it (tests, a new worker connection). */
@@ -122,7 +125,7 @@ export const useModelManagerStore = defineStore('modelManager', () => {
     if (target === 'wllama')
       await manager.select('wllama', loaded!.model, { signal })
     else
-      await manager.select(target, target === 'gemini' ? (s.geminiModel || DEFAULT_MANAGER_CONFIG.geminiModel) : s.openaiModel, { signal })
+      await manager.select(target, target === 'gemini' ? (s.geminiModel || DEFAULT_MANAGER_CONFIG.geminiModel) : (s.openaiModel || serverModels.value[0] || ''), { signal })
     return target
   }
 
@@ -138,6 +141,21 @@ export const useModelManagerStore = defineStore('modelManager', () => {
     return requireCore().runTurn({ ...req, onStep: (s) => { liveSteps.value.push(s); req.onStep?.(s) } })
   }
 
+  /**
+   * Asks the configured OpenAI-compatible server which models it serves, for the picker; with no model name set, the
+   * first one answers. A server that cannot be reached lists nothing (the turn itself then says why).
+   */
+  async function listServerModels(signal?: AbortSignal): Promise<string[]> {
+    const service = ensureInit().service('openai-compat')
+    try {
+      serverModels.value = service instanceof OpenAICompatService ? await service.listModels(signal) : []
+    }
+    catch {
+      serverModels.value = []
+    }
+    return serverModels.value
+  }
+
   function dismissNotice(): void {
     notice.value = null
   }
@@ -148,5 +166,5 @@ export const useModelManagerStore = defineStore('modelManager', () => {
     return answeringBackend({ backend: settings.backend, isGeminiFallbackOn: settings.isGeminiFallbackOn, geminiApiKey: settings.geminiApiKey }, !!useModelsStore().loaded)
   })
 
-  return { status, serviceId, model, error, progress, notice, liveSteps, answerer, init, ensureInit, select, selectFromSettings, runTurn, dismissNotice }
+  return { status, serviceId, model, error, progress, notice, liveSteps, answerer, serverModels, init, ensureInit, select, selectFromSettings, runTurn, listServerModels, dismissNotice }
 })

@@ -5,6 +5,7 @@
 import { DEFAULT_N_CTX } from '../engines/wllama/load-plan'
 import { DEFAULT_MAX_TOKENS, DEFAULT_TEMPERATURE } from '../engines/wllama/prompt'
 import type { McpServerConfig } from '../agent/tools/mcp/types'
+import { HISTORY_POLICIES, type HistoryPolicy } from '../engines/history-summary'
 import { endpointProblem } from '../protocol/origin'
 
 /** Which backend answers. `auto` picks the best local one and falls back to Gemini when allowed. */
@@ -57,6 +58,8 @@ export interface UserSettings {
   maxTokens: number
   /** Sent first in every conversation; '' = none. */
   systemPrompt: string
+  /** When a chat no longer fits the context: drop the oldest turns, or have the model summarise them. Default 'trim'. */
+  historyPolicy: HistoryPolicy
   /** When the agent offers tools at all (see TOOL_USE_CHOICES). Default 'auto'. */
   toolUse: ToolUse
   /** Tools the agent may call, by name, when tools are offered. Default all on. */
@@ -110,6 +113,7 @@ export const DEFAULT_SETTINGS: UserSettings = {
   topK: 40,
   maxTokens: DEFAULT_MAX_TOKENS,
   systemPrompt: '',
+  historyPolicy: 'trim',
   toolUse: 'auto',
   tools: { calculator: true, datetime: true, unit_convert: true, notes: true },
   mcpServers: [],
@@ -201,6 +205,7 @@ const VALIDATORS: { [K in keyof UserSettings]: (v: UserSettings[K], all: UserSet
   topK: v => intIn(v, 0, 1000, 'Top-k'),
   maxTokens: v => intIn(v, 1, 32768, 'Longest answer'),
   systemPrompt: v => textUpTo(v, 8000, 'System prompt'),
+  historyPolicy: v => oneOf(v, HISTORY_POLICIES, 'When a chat outgrows the context'),
   toolUse: v => oneOf(v, TOOL_USE_CHOICES, 'Use tools'),
   tools: v => (TOOL_NAMES.every(t => typeof v?.[t] === 'boolean') ? undefined : 'Tools must each be on or off.'),
   mcpServers: v => mcpServersProblem(v),

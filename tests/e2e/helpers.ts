@@ -163,3 +163,15 @@ export async function opfsRootEntries(page: Page): Promise<string[]> {
     return names.sort()
   })
 }
+
+/**
+ * Reloads once the service worker's CSP lets the page reach `origin` (saved settings reach the CSP on the next load;
+ * only a controlled page's fetch goes through the worker, so the first visit reloads once more).
+ */
+export async function reloadUnderCspFor(page: Page, origin: string): Promise<void> {
+  await page.evaluate(() => navigator.serviceWorker.ready)
+  if (!await page.evaluate(() => navigator.serviceWorker.controller !== null))
+    await page.reload()
+  await expect.poll(() => page.evaluate(() => fetch('/').then(r => r.headers.get('content-security-policy') ?? ''))).toContain(origin)
+  await page.reload()
+}

@@ -3,6 +3,7 @@
  * nullable may be missing or null, and servers add their own (`reasoning_content`, `reasoning`, a whole `message`
  * instead of a `delta`, `text` from completion-style servers). Nothing here is trusted to be present.
  */
+import type { ServerTimings } from '../cloud-common'
 import type { ToolCall } from '../types'
 
 /** A streamed tool call fragment. Servers differ: `index` may be missing, the name may repeat, `arguments` may be an object. */
@@ -25,7 +26,10 @@ export interface StreamDelta {
 
 export interface StreamEvent {
   choices?: Array<{ index?: number | null, delta?: StreamDelta | null, message?: StreamDelta | null, text?: string | null, finish_reason?: string | null } | null> | null
+  /** Absent from llama-cpp-python's server in every stream, and from servers that ignore `stream_options`. */
   usage?: { prompt_tokens?: number | null, completion_tokens?: number | null } | null
+  /** llama-server's own counts and clocks, on its last chunk. */
+  timings?: ServerTimings | null
 }
 
 /**

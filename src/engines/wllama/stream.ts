@@ -1,6 +1,7 @@
 /** Reads wllama's OpenAI-shaped stream (chat or raw completion) into deltas and a summary with metrics. */
 import type { LoadedModel } from '../../protocol/messages'
 import { ReasoningSplitter } from '../reasoning'
+import { tokensPerSecond } from '../speed'
 import type { ChatSummary, FinishReason, RequestMetrics, ToolCall } from '../types'
 
 export interface StreamChunk {
@@ -59,8 +60,8 @@ export function metricsOf(last: StreamChunk | undefined, loaded: LoadedModel, qu
     promptTokens: (t ? t.prompt_n + t.cache_n : undefined) ?? last?.usage?.prompt_tokens ?? 0,
     cachedTokens: t?.cache_n ?? last?.usage?.prompt_tokens_details?.cached_tokens ?? 0,
     completionTokens: last?.usage?.completion_tokens ?? t?.predicted_n ?? 0,
-    prefillTokensPerSecond: t && t.prompt_ms > 0 ? (t.prompt_n / t.prompt_ms) * 1000 : 0,
-    decodeTokensPerSecond: t && t.predicted_ms > 0 ? (t.predicted_n / t.predicted_ms) * 1000 : 0,
+    prefillTokensPerSecond: tokensPerSecond(t?.prompt_n, t?.prompt_ms),
+    decodeTokensPerSecond: tokensPerSecond(t?.predicted_n, t?.predicted_ms),
     totalMs: performance.now() - started,
   }
 }
