@@ -51,3 +51,27 @@ test('a long chat on a small context keeps being answered', async ({ page }) => 
   await expect(answers(page).last().getByTestId('reply-notice')).toHaveAttribute('data-code', 'history_trimmed')
   await expect(answers(page).last().getByTestId('reply-notice')).toContainText('no longer fit in the model\'s context (256 tokens)')
 })
+
+test('with "summarise older turns" a long chat keeps being answered, and the summary is shown and kept', async ({ page }) => {
+  test.setTimeout(900_000) // each summary is one more request on two shared cores
+  await openApp(page)
+  await setSetting(page, 'setting-n-ctx', '256')
+  await setSetting(page, 'setting-tool-use', 'off')
+  await openSettings(page)
+  await page.getByTestId('setting-temperature').fill('0')
+  await page.getByTestId('setting-max-tokens').fill('16')
+  await page.getByTestId('setting-history-policy').selectOption('summarise')
+  await closeSettings(page)
+
+  for (let i = 1; i <= 4; i++)
+    expect((await send(page, `Note ${i}: ${'the quick brown fox jumps over the lazy dog. '.repeat(6)}`)).status).toBe('done')
+  const summarised = answers(page).filter({ has: page.getByTestId('context-summary') })
+  await expect(summarised.first().getByTestId('reply-notice')).toHaveAttribute('data-code', 'history_summarised')
+  await expect(summarised.first().getByTestId('reply-notice')).toContainText('the model summarised')
+  await summarised.first().getByTestId('context-summary').locator('summary').click()
+  await expect(summarised.first().getByTestId('context-summary')).not.toHaveText(/^\s*Summary of earlier messages\s*$/)
+  // The chat goes on after it, and the kept summary survives a reload.
+  expect((await send(page, 'What is the capital of France?')).status).toBe('done')
+  await page.reload()
+  await expect(answers(page).filter({ has: page.getByTestId('context-summary') }).first()).toBeVisible()
+})
