@@ -60,7 +60,14 @@ function run(cmd, args, what) {
     const started = Date.now()
     const child = spawn(cmd, args, {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, CMAKE_BUILD_PARALLEL_LEVEL: process.env.CMAKE_BUILD_PARALLEL_LEVEL ?? String(cpus().length), PIP_DISABLE_PIP_VERSION_CHECK: '1' },
+      env: {
+        ...process.env,
+        CMAKE_BUILD_PARALLEL_LEVEL: process.env.CMAKE_BUILD_PARALLEL_LEVEL ?? String(cpus().length),
+        // The multimodal library (mtmd/llava, ~50 of the ~250 compile steps, loaded only for image chat handlers) is
+        // not needed to serve a text model: on a busy 2-core machine those steps alone took over half an hour.
+        CMAKE_ARGS: `-DLLAVA_BUILD=OFF ${process.env.CMAKE_ARGS ?? ''}`.trim(),
+        PIP_DISABLE_PIP_VERSION_CHECK: '1',
+      },
     })
     child.stdout.pipe(log, { end: false })
     child.stderr.pipe(log, { end: false })
