@@ -75,7 +75,8 @@ test('a real llama.cpp server: streamed answers, Stop, history, a crash mid-answ
       await openChat(page)
       const reply = await send(page, 'What is the capital of France?')
       await expect(reply).toHaveAttribute('data-status', 'done')
-      await expect(reply.getByTestId('message-content')).toContainText('Paris')
+      // What a 135M model knows is not the point (greedy, it once answered "L'Étoile..."): that it answered is.
+      await expect(reply.getByTestId('message-content')).toHaveText(/\w{3}/)
       await expect(reply.getByTestId('reply-backend')).toHaveText('openai-compat')
       await expect(reply.getByTestId('reply-model')).toHaveText(reported[0]!)
       expect(sent.at(-1)).toMatchObject({ model: reported[0], stream: true })
@@ -86,13 +87,14 @@ test('a real llama.cpp server: streamed answers, Stop, history, a crash mid-answ
     })
 
     await test.step('a second turn is answered with the history', async () => {
+      const first = ((await answers(page).last().getByTestId('message-content').textContent()) ?? '').trim()
       const reply = await send(page, 'Repeat the city you just named, in one word.')
       await expect(reply).toHaveAttribute('data-status', 'done')
+      await expect(reply.getByTestId('message-content')).toHaveText(/\w/)
       const body = sent.at(-1)!
       expect(body.messages.map(m => m.role)).toEqual(['user', 'assistant', 'user'])
       expect(body.messages[0]!.content).toBe('What is the capital of France?')
-      expect(body.messages[1]!.content).toContain('Paris')
-      await expect(reply.getByTestId('message-content')).toContainText('Paris')
+      expect(body.messages[1]!.content.trim()).toBe(first)
     })
 
     await test.step('Stop mid-answer keeps the text and the server stops generating', async () => {
