@@ -81,6 +81,8 @@ export function replyNotice(r: ReplyShape): ReplyNotice | undefined {
       return notice('blocked_prompt', `${r.service} refused the message itself${raw}, so there is no answer.`, REPHRASE)
     case 'stalled':
       return notice('stalled', `${r.service} stopped sending for ${Math.round((r.idleTimeoutMs ?? 0) / 1000)} s, so the answer was cut here.${soFar}`, 'Send the message again; if it repeats, check the server, or raise "Stream idle timeout" in Settings.')
+    case 'connection_lost':
+      return notice('connection_lost', `${r.service} went away in the middle of the answer: the connection broke${raw}, so the answer ends here.${soFar}`, 'Check that the server is still running, then send the message again.')
     case 'other':
       return notice('other', `${r.service} stopped the answer for a reason it did not explain${raw}.${soFar}`, 'Send the message again or rephrase it.')
   }

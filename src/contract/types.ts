@@ -104,8 +104,10 @@ export interface RequestMetrics {
   /** Prompt tokens reused from the previous turn's KV cache, not processed again. */
   cachedTokens: number
   completionTokens: number
-  prefillTokensPerSecond: number
-  decodeTokensPerSecond: number
+  /** Absent when the backend gave no real prompt-token count or timing (contract/speed.ts): never a made-up 0. */
+  prefillTokensPerSecond?: number
+  /** Absent when the backend gave no real completion-token count (contract/speed.ts): never a made-up 0. */
+  decodeTokensPerSecond?: number
   totalMs: number
 }
 
@@ -115,19 +117,23 @@ export interface RequestMetrics {
  * server's filter. Gemini's own reasons keep their names: `safety`, `recitation`, `blocklist`, `prohibited_content`,
  * `spii`, `malformed_function_call`, `other` (also any reason the app does not know). `blocked_prompt`: the service
  * refused the message itself (Gemini `promptFeedback.blockReason`), so there is no answer. `stalled`: the server
- * stopped sending mid-answer and the idle timeout cut it.
+ * stopped sending mid-answer and the idle timeout cut it. `connection_lost`: the connection broke mid-answer (the
+ * server stopped or crashed, the network dropped), so the text so far is all there is.
  */
 export const FINISH_REASONS = [
   'stop', 'length', 'tool_calls', 'content_filter',
   'safety', 'recitation', 'blocklist', 'prohibited_content', 'spii', 'malformed_function_call', 'other',
-  'blocked_prompt', 'stalled',
+  'blocked_prompt', 'stalled', 'connection_lost',
 ] as const
 export type FinishReason = (typeof FINISH_REASONS)[number]
 
 /** Why a reply needs a word to the person: any reason but a plain finish, or a finish with nothing written. */
-export const REPLY_NOTICE_CODES = [...FINISH_REASONS.filter(r => r !== 'stop'), 'empty_answer', 'history_trimmed'] as ReadonlyArray<ReplyNoticeCode>
-/** `history_trimmed`: the oldest messages no longer fit in a local model's context and were left out (context-fit.ts). */
-export type ReplyNoticeCode = Exclude<FinishReason, 'stop'> | 'empty_answer' | 'history_trimmed'
+export const REPLY_NOTICE_CODES = [...FINISH_REASONS.filter(r => r !== 'stop'), 'empty_answer', 'history_trimmed', 'history_summarised'] as ReadonlyArray<ReplyNoticeCode>
+/**
+ * `history_trimmed`: the oldest messages no longer fit in the model's context and were left out (context-fit.ts).
+ * `history_summarised`: they were replaced by a summary the model wrote (history-summary.ts).
+ */
+export type ReplyNoticeCode = Exclude<FinishReason, 'stop'> | 'empty_answer' | 'history_trimmed' | 'history_summarised'
 
 /** What the person reads under a reply that did not end normally: the reason and what to do next. */
 export interface ReplyNotice {

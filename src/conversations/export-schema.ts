@@ -19,7 +19,7 @@ const MAX_TEXT = 2_000_000
 
 const metricsSchema = {
   type: 'object',
-  required: ['engine', 'timeToFirstTokenMs', 'decodeTokensPerSecond'],
+  required: ['engine', 'timeToFirstTokenMs'],
   properties: {
     engine: { type: 'string', maxLength: 40 },
     threads: { type: 'number', minimum: 0 },
@@ -86,6 +86,7 @@ const messageSchema = {
     },
     reasoning: text,
     reasoningMs: { type: 'number', minimum: 0 },
+    contextSummary: { type: 'object', required: ['text', 'through'], properties: { text, through: shortText }, additionalProperties: false },
     imported: { type: 'boolean' },
   },
   additionalProperties: false,

@@ -6,7 +6,7 @@
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$id":"https://local-ai-assistant.invalid/conversations-export-v1.json","type":"object","required":["format","version","exportedAt","conversations"],"properties":{"format":{"const":"local-ai-conversations"},"version":{"enum":[1,2]},"exportedAt":{"type":"string","maxLength":40},"conversations":{"type":"array","maxItems":100000,"items":{"type":"object","required":["id","title","createdAt","updatedAt","messages"],"properties":{"id":{"type":"string","maxLength":200},"title":{"type":"string","maxLength":500},"createdAt":{"type":"number","minimum":0},"updatedAt":{"type":"number","minimum":0},"leafId":{"type":"string","maxLength":200},"messages":{"type":"array","maxItems":100000,"items":{"type":"object","required":["id","role","content","status","createdAt"],"properties":{"id":{"type":"string","maxLength":200},"parentId":{"type":["string","null"],"maxLength":200},"role":{"enum":["system","user","assistant","tool"]},"content":{"type":"string","maxLength":2000000},"status":{"enum":["done","streaming","stopped","interrupted","error"]},"createdAt":{"type":"number","minimum":0},"backend":{"type":"string","maxLength":200},"model":{"type":"string","maxLength":500},"mode":{"enum":["chat","completion"]},"metrics":{"type":"object","required":["engine","timeToFirstTokenMs","decodeTokensPerSecond"],"properties":{"engine":{"type":"string","maxLength":40},"threads":{"type":"number","minimum":0},"queueWaitMs":{"type":"number","minimum":0},"timeToFirstTokenMs":{"type":"number","minimum":0},"promptTokens":{"type":"number","minimum":0},"cachedTokens":{"type":"number","minimum":0},"completionTokens":{"type":"number","minimum":0},"prefillTokensPerSecond":{"type":"number","minimum":0},"decodeTokensPerSecond":{"type":"number","minimum":0},"totalMs":{"type":"number","minimum":0}},"additionalProperties":false},"steps":{"type":"array","maxItems":1000,"items":{"type":"object","required":["kind"],"oneOf":[{"properties":{"kind":{"const":"thought"},"text":{"type":"string","maxLength":2000000}},"required":["text"],"additionalProperties":false},{"properties":{"kind":{"const":"tool_call"},"callId":{"type":"string","maxLength":200},"name":{"type":"string","maxLength":200},"arguments":{}},"required":["callId","name","arguments"],"additionalProperties":false},{"properties":{"kind":{"const":"observation"},"callId":{"type":"string","maxLength":200},"name":{"type":"string","maxLength":200},"content":{"type":"string","maxLength":2000000},"isError":{"type":"boolean"}},"required":["callId","name","content","isError"],"additionalProperties":false},{"properties":{"kind":{"const":"answer"},"text":{"type":"string","maxLength":2000000}},"required":["text"],"additionalProperties":false}]}},"errorCode":{"type":"string","maxLength":200},"errorMessage":{"type":"string","maxLength":2000},"fellBack":{"type":"boolean"},"finishReason":{"enum":["stop","length","tool_calls","content_filter","safety","recitation","blocklist","prohibited_content","spii","malformed_function_call","other","blocked_prompt","stalled"]},"notice":{"type":"object","required":["code","message","nextStep"],"properties":{"code":{"enum":["length","tool_calls","content_filter","safety","recitation","blocklist","prohibited_content","spii","malformed_function_call","other","blocked_prompt","stalled","empty_answer","history_trimmed"]},"message":{"type":"string","maxLength":2000},"nextStep":{"type":"string","maxLength":2000}},"additionalProperties":false},"reasoning":{"type":"string","maxLength":2000000},"reasoningMs":{"type":"number","minimum":0},"imported":{"type":"boolean"}},"additionalProperties":false}}},"additionalProperties":false}}},"additionalProperties":false};
+const schema11 = {"$id":"https://local-ai-assistant.invalid/conversations-export-v1.json","type":"object","required":["format","version","exportedAt","conversations"],"properties":{"format":{"const":"local-ai-conversations"},"version":{"enum":[1,2]},"exportedAt":{"type":"string","maxLength":40},"conversations":{"type":"array","maxItems":100000,"items":{"type":"object","required":["id","title","createdAt","updatedAt","messages"],"properties":{"id":{"type":"string","maxLength":200},"title":{"type":"string","maxLength":500},"createdAt":{"type":"number","minimum":0},"updatedAt":{"type":"number","minimum":0},"leafId":{"type":"string","maxLength":200},"messages":{"type":"array","maxItems":100000,"items":{"type":"object","required":["id","role","content","status","createdAt"],"properties":{"id":{"type":"string","maxLength":200},"parentId":{"type":["string","null"],"maxLength":200},"role":{"enum":["system","user","assistant","tool"]},"content":{"type":"string","maxLength":2000000},"status":{"enum":["done","streaming","stopped","interrupted","error"]},"createdAt":{"type":"number","minimum":0},"backend":{"type":"string","maxLength":200},"model":{"type":"string","maxLength":500},"mode":{"enum":["chat","completion"]},"metrics":{"type":"object","required":["engine","timeToFirstTokenMs"],"properties":{"engine":{"type":"string","maxLength":40},"threads":{"type":"number","minimum":0},"queueWaitMs":{"type":"number","minimum":0},"timeToFirstTokenMs":{"type":"number","minimum":0},"promptTokens":{"type":"number","minimum":0},"cachedTokens":{"type":"number","minimum":0},"completionTokens":{"type":"number","minimum":0},"prefillTokensPerSecond":{"type":"number","minimum":0},"decodeTokensPerSecond":{"type":"number","minimum":0},"totalMs":{"type":"number","minimum":0}},"additionalProperties":false},"steps":{"type":"array","maxItems":1000,"items":{"type":"object","required":["kind"],"oneOf":[{"properties":{"kind":{"const":"thought"},"text":{"type":"string","maxLength":2000000}},"required":["text"],"additionalProperties":false},{"properties":{"kind":{"const":"tool_call"},"callId":{"type":"string","maxLength":200},"name":{"type":"string","maxLength":200},"arguments":{}},"required":["callId","name","arguments"],"additionalProperties":false},{"properties":{"kind":{"const":"observation"},"callId":{"type":"string","maxLength":200},"name":{"type":"string","maxLength":200},"content":{"type":"string","maxLength":2000000},"isError":{"type":"boolean"}},"required":["callId","name","content","isError"],"additionalProperties":false},{"properties":{"kind":{"const":"answer"},"text":{"type":"string","maxLength":2000000}},"required":["text"],"additionalProperties":false}]}},"errorCode":{"type":"string","maxLength":200},"errorMessage":{"type":"string","maxLength":2000},"fellBack":{"type":"boolean"},"finishReason":{"enum":["stop","length","tool_calls","content_filter","safety","recitation","blocklist","prohibited_content","spii","malformed_function_call","other","blocked_prompt","stalled","connection_lost"]},"notice":{"type":"object","required":["code","message","nextStep"],"properties":{"code":{"enum":["length","tool_calls","content_filter","safety","recitation","blocklist","prohibited_content","spii","malformed_function_call","other","blocked_prompt","stalled","connection_lost","empty_answer","history_trimmed","history_summarised"]},"message":{"type":"string","maxLength":2000},"nextStep":{"type":"string","maxLength":2000}},"additionalProperties":false},"reasoning":{"type":"string","maxLength":2000000},"reasoningMs":{"type":"number","minimum":0},"contextSummary":{"type":"object","required":["text","through"],"properties":{"text":{"type":"string","maxLength":2000000},"through":{"type":"string","maxLength":200}},"additionalProperties":false},"imported":{"type":"boolean"}},"additionalProperties":false}}},"additionalProperties":false}}},"additionalProperties":false};
 const func2 = Object.prototype.hasOwnProperty;
 
 function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -416,7 +416,7 @@ const _errs41 = errors;
 if(errors === _errs41){
 if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
 let missing3;
-if((((data21.engine === undefined) && (missing3 = "engine")) || ((data21.timeToFirstTokenMs === undefined) && (missing3 = "timeToFirstTokenMs"))) || ((data21.decodeTokensPerSecond === undefined) && (missing3 = "decodeTokensPerSecond"))){
+if(((data21.engine === undefined) && (missing3 = "engine")) || ((data21.timeToFirstTokenMs === undefined) && (missing3 = "timeToFirstTokenMs"))){
 validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/metrics",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/metrics/required",keyword:"required",params:{missingProperty: missing3},message:"must have required property '"+missing3+"'"}];
 return false;
 }
@@ -1282,7 +1282,7 @@ if(valid4){
 if(data11.finishReason !== undefined){
 let data49 = data11.finishReason;
 const _errs103 = errors;
-if(!(((((((((((((data49 === "stop") || (data49 === "length")) || (data49 === "tool_calls")) || (data49 === "content_filter")) || (data49 === "safety")) || (data49 === "recitation")) || (data49 === "blocklist")) || (data49 === "prohibited_content")) || (data49 === "spii")) || (data49 === "malformed_function_call")) || (data49 === "other")) || (data49 === "blocked_prompt")) || (data49 === "stalled"))){
+if(!((((((((((((((data49 === "stop") || (data49 === "length")) || (data49 === "tool_calls")) || (data49 === "content_filter")) || (data49 === "safety")) || (data49 === "recitation")) || (data49 === "blocklist")) || (data49 === "prohibited_content")) || (data49 === "spii")) || (data49 === "malformed_function_call")) || (data49 === "other")) || (data49 === "blocked_prompt")) || (data49 === "stalled")) || (data49 === "connection_lost"))){
 validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/finishReason",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/finishReason/enum",keyword:"enum",params:{allowedValues: schema11.properties.conversations.items.properties.messages.items.properties.finishReason.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
@@ -1315,7 +1315,7 @@ if(_errs106 === errors){
 if(data50.code !== undefined){
 let data51 = data50.code;
 const _errs107 = errors;
-if(!((((((((((((((data51 === "length") || (data51 === "tool_calls")) || (data51 === "content_filter")) || (data51 === "safety")) || (data51 === "recitation")) || (data51 === "blocklist")) || (data51 === "prohibited_content")) || (data51 === "spii")) || (data51 === "malformed_function_call")) || (data51 === "other")) || (data51 === "blocked_prompt")) || (data51 === "stalled")) || (data51 === "empty_answer")) || (data51 === "history_trimmed"))){
+if(!((((((((((((((((data51 === "length") || (data51 === "tool_calls")) || (data51 === "content_filter")) || (data51 === "safety")) || (data51 === "recitation")) || (data51 === "blocklist")) || (data51 === "prohibited_content")) || (data51 === "spii")) || (data51 === "malformed_function_call")) || (data51 === "other")) || (data51 === "blocked_prompt")) || (data51 === "stalled")) || (data51 === "connection_lost")) || (data51 === "empty_answer")) || (data51 === "history_trimmed")) || (data51 === "history_summarised"))){
 validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/notice/code",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/notice/properties/code/enum",keyword:"enum",params:{allowedValues: schema11.properties.conversations.items.properties.messages.items.properties.notice.properties.code.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
@@ -1424,16 +1424,93 @@ else {
 var valid4 = true;
 }
 if(valid4){
-if(data11.imported !== undefined){
+if(data11.contextSummary !== undefined){
+let data56 = data11.contextSummary;
 const _errs116 = errors;
-if(typeof data11.imported !== "boolean"){
-validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/imported",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/imported/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+if(errors === _errs116){
+if(data56 && typeof data56 == "object" && !Array.isArray(data56)){
+let missing10;
+if(((data56.text === undefined) && (missing10 = "text")) || ((data56.through === undefined) && (missing10 = "through"))){
+validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/contextSummary",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/contextSummary/required",keyword:"required",params:{missingProperty: missing10},message:"must have required property '"+missing10+"'"}];
 return false;
+}
+else {
+const _errs118 = errors;
+for(const key9 in data56){
+if(!((key9 === "text") || (key9 === "through"))){
+validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/contextSummary",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/contextSummary/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"}];
+return false;
+break;
+}
+}
+if(_errs118 === errors){
+if(data56.text !== undefined){
+let data57 = data56.text;
+const _errs119 = errors;
+if(errors === _errs119){
+if(typeof data57 === "string"){
+if(data57.length > 2000000){
+validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/contextSummary/text",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/contextSummary/properties/text/maxLength",keyword:"maxLength",params:{limit: 2000000},message:"must NOT have more than 2000000 characters"}];
+return false;
+}
+}
+else {
+validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/contextSummary/text",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/contextSummary/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid13 = _errs119 === errors;
+}
+else {
+var valid13 = true;
+}
+if(valid13){
+if(data56.through !== undefined){
+let data58 = data56.through;
+const _errs121 = errors;
+if(errors === _errs121){
+if(typeof data58 === "string"){
+if(data58.length > 200){
+validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/contextSummary/through",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/contextSummary/properties/through/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"}];
+return false;
+}
+}
+else {
+validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/contextSummary/through",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/contextSummary/properties/through/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid13 = _errs121 === errors;
+}
+else {
+var valid13 = true;
+}
+}
+}
+}
+}
+else {
+validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/contextSummary",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/contextSummary/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
 }
 var valid4 = _errs116 === errors;
 }
 else {
 var valid4 = true;
+}
+if(valid4){
+if(data11.imported !== undefined){
+const _errs123 = errors;
+if(typeof data11.imported !== "boolean"){
+validate10.errors = [{instancePath:instancePath+"/conversations/" + i0+"/messages/" + i1+"/imported",schemaPath:"#/properties/conversations/items/properties/messages/items/properties/imported/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+return false;
+}
+var valid4 = _errs123 === errors;
+}
+else {
+var valid4 = true;
+}
 }
 }
 }

@@ -45,6 +45,15 @@ function isFailedTurn(entries: readonly StoredMessage[], question: StoredMessage
   return next?.role === 'assistant' && next.status === 'error'
 }
 
+/** The history for a request, with where each message came from and the summary standing for older messages. */
+export interface HistoryForRequest {
+  messages: ChatMessage[]
+  /** Per message of `messages`: the id of the stored message it was built from ('' for the system prompt). */
+  sources: string[]
+  /** The conversation's latest summary (StoredMessage.contextSummary); `messages` start after what it covers. */
+  summary?: string
+}
+
 /**
  * The history for the next request: finished messages only (a failed or empty reply is left out), with an optional
  * system prompt first. Only the person's settings give a system prompt and only this app's own agent steps give tool
@@ -54,17 +63,42 @@ function isFailedTurn(entries: readonly StoredMessage[], question: StoredMessage
  * left out with it (see isFailedTurn).
  */
 export function historyFor(entries: readonly StoredMessage[], systemPrompt = ''): ChatMessage[] {
-  const history: ChatMessage[] = systemPrompt.trim() ? [{ role: 'system', content: systemPrompt.trim() }] : []
-  for (const m of entries) {
+  return historyForRequest(entries, systemPrompt).messages
+}
+
+/**
+ * {@link historyFor} with the conversation's summary: when a reply carries a `contextSummary`, the latest one stands
+ * for every message up to its `through`, which are left out of `messages` (the model manager sends the summary in
+ * their place). A summary whose `through` is no longer in the conversation is ignored.
+ */
+export function historyForRequest(entries: readonly StoredMessage[], systemPrompt = ''): HistoryForRequest {
+  const messages: ChatMessage[] = systemPrompt.trim() ? [{ role: 'system', content: systemPrompt.trim() }] : []
+  const sources: string[] = messages.map(() => '')
+  const latest = [...entries].reverse().find(m => m.contextSummary && entries.some(e => e.id === m.contextSummary!.through))
+  const start = latest ? entries.findIndex(e => e.id === latest.contextSummary!.through) + 1 : 0
+  const add = (m: StoredMessage, out: ChatMessage[]) => {
+    messages.push(...out)
+    sources.push(...out.map(() => m.id))
+  }
+  for (const m of entries.slice(start)) {
     if (m.role === 'assistant') {
       if (m.steps?.length && !m.imported && reachedAnswer(m.steps))
-        history.push(...stepMessages(m.steps))
+        add(m, stepMessages(m.steps))
       if (m.content && m.status !== 'error')
-        history.push({ role: 'assistant', content: m.content })
+        add(m, [{ role: 'assistant', content: m.content }])
     }
     else if (m.role === 'user' && !isFailedTurn(entries, m)) {
-      history.push({ role: 'user', content: m.content })
+      add(m, [{ role: 'user', content: m.content }])
     }
   }
-  return history
+  return { messages, sources, ...(latest && { summary: latest.contextSummary!.text }) }
+}
+
+/**
+ * The stored message a turn's summary reaches through: the source of the last of the `replaced` history messages
+ * (system ones not counted), or undefined when there is none.
+ */
+export function summaryThrough(history: HistoryForRequest, replaced: number): string | undefined {
+  const sources = history.messages.flatMap((m, i) => (m.role === 'system' ? [] : [history.sources[i]!]))
+  return replaced > 0 ? sources[replaced - 1] || undefined : undefined
 }

@@ -58,6 +58,12 @@ export interface StoredMessage {
    */
   reasoningMs?: number
   /**
+   * The summary of earlier messages that this reply's turn had the model write, when the chat outgrew the context
+   * and the person chose "summarise" (orchestrator/history-summary.ts): `through` is the id of the last message it stands
+   * for. Later turns send the summary in place of those messages (history.ts); shown under the reply.
+   */
+  contextSummary?: { text: string, through: string }
+  /**
    * The message came from an imported file, so nothing about it is known, only claimed: an imported reply's backend,
    * model, metrics and fell-back mark are the file's word, an imported `system` or `tool` message is shown but never
    * sent, and an imported reply's tool steps are never replayed as tool calls (history.ts). Set by the import on every

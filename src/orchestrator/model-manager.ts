@@ -26,8 +26,9 @@ import { OpenAICompatService } from '../services/openai-compat/openai-compat-ser
 import type { RetryInfo } from '../services/cloud/retry'
 import type { AIService, ChatMessage, ModelRef, Progress, SamplingSettings, ServiceId } from '../contract/types'
 import { withWellFormedText } from '../contract/well-formed'
-import { DEFAULT_TOKENS_PER_CHAR, TOOL_PROMPT_TOKENS, runWithinContext, type ContextState } from './context-fit'
+import { DEFAULT_TOKENS_PER_CHAR, TOOL_PROMPT_TOKENS, estimateTokens, runWithinContext, type ContextState } from './context-fit'
 import { DEFAULT_MAX_TOKENS } from '../contract/prompt'
+import { summarise, withSummary, type HistoryPolicy, type HistorySummary } from './history-summary'
 
 export type ManagerStatus = 'idle' | 'downloading' | 'loading' | 'ready' | 'generating' | 'error'
 
@@ -79,6 +80,13 @@ export interface TurnRequest {
   sampling?: SamplingSettings
   /** Run the ReAct loop with the enabled tools (default), or stream a plain reply without tools. */
   useTools?: boolean
+  /** When the history no longer fits the context: drop the oldest turns (default) or summarise them. */
+  historyPolicy?: HistoryPolicy
+  /**
+   * The conversation's summary of the messages before `messages` (a summary an earlier turn wrote, kept with the
+   * conversation): sent in their place, in the system message.
+   */
+  historySummary?: string
 }
 
 /**
@@ -95,6 +103,11 @@ export interface TurnResult extends Omit<AgentTurn, 'outcome'> {
   fellBack: boolean
   /** Set when the agent loop could not finish and the message was answered without tools; `reason` is why. */
   recoveredWithoutTools?: { reason: FailedLoopOutcome }
+  /**
+   * Set when this turn's history did not fit and the summarise policy replaced its oldest messages by a summary: the
+   * caller keeps it with the conversation and passes it as `historySummary` from then on, without those messages.
+   */
+  summary?: HistorySummary
 }
 
 /** What a turn can end as once failed loops are recovered: answered, or aborted by the caller. */
@@ -114,6 +127,8 @@ export class ModelManager {
   private readonly isOnline: () => boolean
   /** Tokens per character for local models, corrected by the engine's counts (context-fit.ts). */
   private readonly context: ContextState = { tokensPerChar: DEFAULT_TOKENS_PER_CHAR }
+  /** Context sizes cloud services named when they refused a prompt, by backend and model, in tokens. */
+  private readonly cloudContext = new Map<string, number>()
 
   constructor(private readonly opts: ManagerOptions) {
     this.isOnline = opts.isOnline ?? browserIsOnline
@@ -211,15 +226,26 @@ export class ModelManager {
   }
 
   /**
-   * A local model's turn runs on the history fitted to its context (context-fit.ts): the oldest turns are left out
-   * when they no longer fit, and the reply's notice says so. Cloud models take the history as it is.
+   * A turn runs on the history fitted to the model's context (context-fit.ts): the oldest turns are left out, or
+   * summarised when the person chose so, and the reply's notice says which. Local models' contexts are known; a cloud
+   * model's is learnt from the first refusal that names it (until then everything is sent, as the service decides).
+   * The conversation's earlier summary is always sent in place of the messages it replaced.
    */
   private withinContext(service: AIService, req: TurnRequest): Promise<RecoveredTurn> {
-    const nCtx = service.capabilities.isLocal ? service.capabilities.maxContextTokens : 0
+    const nCtx = service.capabilities.isLocal ? service.capabilities.maxContextTokens : (this.cloudContext.get(this.cloudKey(service)) ?? Infinity)
     if (!(nCtx > 0))
-      return this.agent(service, req)
+      return this.agent(service, { ...req, messages: withSummary(req.messages, req.historySummary) })
     const budget = { nCtx, answerTokens: req.sampling?.maxTokens ?? DEFAULT_MAX_TOKENS, toolTokens: req.useTools === false ? 0 : TOOL_PROMPT_TOKENS }
-    return runWithinContext(req.messages, budget, this.context, messages => this.agent(service, { ...req, messages }), req.onAnswerReset)
+    const writeSummary = (prior: string | undefined, dropped: ChatMessage[], ctx: number) =>
+      summarise(service, prior, dropped, { nCtx: ctx, state: this.context, estimate: estimateTokens, signal: req.signal })
+    const onContextSize = service.capabilities.isLocal ? undefined : (n: number) => this.cloudContext.set(this.cloudKey(service), n)
+    const fit = { policy: req.historyPolicy, summary: req.historySummary, summarise: writeSummary, onContextSize }
+    return runWithinContext(req.messages, budget, this.context, messages => this.agent(service, { ...req, messages }), req.onAnswerReset, fit)
+  }
+
+  /** A cloud service's context is learnt per backend and model. */
+  private cloudKey(service: AIService): string {
+    return `${service.id}|${this.currentModel?.id ?? ''}`
   }
 
   private canFallBack(service: AIService, err: AppError): boolean {

@@ -4,7 +4,7 @@ import type { AgentStep } from '../agent/types'
 import type { RequestMetrics } from '../contract/types'
 import { newId, type StoredMessage } from '../conversations/types'
 import { activePath, newestLeaf, versionMap, type Versions } from '../conversations/branches'
-import { historyFor } from '../conversations/history'
+import { historyForRequest, summaryThrough } from '../conversations/history'
 import { AppError, toAppError } from '../shared/errors'
 import { useChatToolsStore } from './chat-tools'
 import { UNTITLED, titleFrom, useConversationsStore } from './conversations'
@@ -214,7 +214,7 @@ export const useChatStore = defineStore('chat', () => {
       signal.throwIfAborted()
       await prepareLocalModel(signal)
       const s = settings.snapshot()
-      const history = historyFor(messages.value.slice(0, -1), s.systemPrompt)
+      const history = historyForRequest(messages.value.slice(0, -1), s.systemPrompt)
       const target = answeringBackend(s, !!models.loaded)
       const isCloud = target === 'gemini' || target === 'openai-compat'
       answer.backend = target ?? 'wllama'
@@ -224,7 +224,9 @@ export const useChatStore = defineStore('chat', () => {
       const requestedAt = performance.now()
       let answeredAt = 0
       const result = await manager.runTurn({
-        messages: history,
+        messages: history.messages,
+        historySummary: history.summary,
+        historyPolicy: s.historyPolicy,
         signal,
         sampling: { temperature: s.temperature, topP: s.topP, topK: s.topK, maxTokens: s.maxTokens, ...(!isCloud && s.isModelSamplingOn && models.samplingModel?.sampling) },
         useTools: chatTools.isOnFor(conversationId),
@@ -255,6 +257,9 @@ export const useChatStore = defineStore('chat', () => {
       answer.notice = result.notice
       answer.reasoning = result.reasoning
       answer.reasoningMs = result.reasoning ? Math.round((answeredAt || performance.now()) - requestedAt) : undefined
+      // The turn summarised the oldest messages: kept with the conversation, sent in their place from now on.
+      const through = result.summary && summaryThrough(history, result.summary.replaced)
+      answer.contextSummary = through ? { text: result.summary!.text, through } : undefined
       const metrics = result.metrics.at(-1)
       if (metrics) {
         answer.metrics = metrics

@@ -17,6 +17,7 @@ import { ModelManager, type ManagerOptions, type ManagerStatus, type TurnRequest
 import type { ModelRef, Progress, ServiceId } from '../contract/types'
 import { DEFAULT_MANAGER_CONFIG, type ManagerConfig } from '../orchestrator/manager-config'
 import { AppError } from '../shared/errors'
+import { OpenAICompatService } from '../services/openai-compat/openai-compat-service'
 import { useEngineStore } from './engine'
 import { useMcpStore } from './mcp'
 import { useModelsStore } from './models'
@@ -63,6 +64,8 @@ export const useModelManagerStore = defineStore('modelManager', () => {
   const notice = ref<string | null>(null)
   /** Steps of the turn in progress, for the UI to render as they happen. */
   const liveSteps = ref<AgentStep[]>([])
+  /** Model names the configured OpenAI-compatible server reports (`GET /v1/models`); [] until listed or when it fails. */
+  const serverModels = ref<string[]>([])
   let core: ModelManager | null = null
 
   /** Builds the core once; later calls replace it (tests, a new worker connection). */
@@ -123,7 +126,7 @@ export const useModelManagerStore = defineStore('modelManager', () => {
     if (target === 'wllama')
       await manager.select('wllama', loaded!.model, { signal })
     else
-      await manager.select(target, target === 'gemini' ? (s.geminiModel || DEFAULT_MANAGER_CONFIG.geminiModel) : s.openaiModel, { signal })
+      await manager.select(target, target === 'gemini' ? (s.geminiModel || DEFAULT_MANAGER_CONFIG.geminiModel) : (s.openaiModel || serverModels.value[0] || ''), { signal })
     return target
   }
 
@@ -139,6 +142,21 @@ export const useModelManagerStore = defineStore('modelManager', () => {
     return requireCore().runTurn({ ...req, onStep: (s) => { liveSteps.value.push(s); req.onStep?.(s) } })
   }
 
+  /**
+   * Asks the configured OpenAI-compatible server which models it serves, for the picker; with no model name set, the
+   * first one answers. A server that cannot be reached lists nothing (the turn itself then says why).
+   */
+  async function listServerModels(signal?: AbortSignal): Promise<string[]> {
+    const service = ensureInit().service('openai-compat')
+    try {
+      serverModels.value = service instanceof OpenAICompatService ? await service.listModels(signal) : []
+    }
+    catch {
+      serverModels.value = []
+    }
+    return serverModels.value
+  }
+
   function dismissNotice(): void {
     notice.value = null
   }
@@ -149,5 +167,5 @@ export const useModelManagerStore = defineStore('modelManager', () => {
     return answeringBackend({ backend: settings.backend, isGeminiFallbackOn: settings.isGeminiFallbackOn, geminiApiKey: settings.geminiApiKey }, !!useModelsStore().loaded)
   })
 
-  return { status, serviceId, model, error, progress, notice, liveSteps, answerer, init, ensureInit, select, selectFromSettings, runTurn, dismissNotice }
+  return { status, serviceId, model, error, progress, notice, liveSteps, answerer, serverModels, init, ensureInit, select, selectFromSettings, runTurn, listServerModels, dismissNotice }
 })

@@ -6,6 +6,7 @@ import { DEFAULT_N_CTX } from '../models/load-plan'
 import { DEFAULT_MAX_TOKENS, DEFAULT_TEMPERATURE } from '../contract/prompt'
 import type { McpServerConfig } from '../agent/tools/mcp/types'
 import { endpointProblem } from '../shared/origin'
+import { HISTORY_POLICIES, type HistoryPolicy } from '../orchestrator/history-summary'
 
 /** Which backend answers. `auto` picks the best local one and falls back to Gemini when allowed. */
 export const BACKEND_CHOICES = ['auto', 'local-cpu', 'local-gpu', 'gemini', 'openai-compat'] as const
@@ -57,6 +58,8 @@ export interface UserSettings {
   maxTokens: number
   /** Sent first in every conversation; '' = none. */
   systemPrompt: string
+  /** When a chat no longer fits the context: drop the oldest turns, or have the model summarise them. Default 'trim'. */
+  historyPolicy: HistoryPolicy
   /** When the agent offers tools at all (see TOOL_USE_CHOICES). Default 'auto'. */
   toolUse: ToolUse
   /** Tools the agent may call, by name, when tools are offered. Default all on. */
@@ -110,6 +113,7 @@ export const DEFAULT_SETTINGS: UserSettings = {
   topK: 40,
   maxTokens: DEFAULT_MAX_TOKENS,
   systemPrompt: '',
+  historyPolicy: 'trim',
   toolUse: 'auto',
   tools: { calculator: true, datetime: true, unit_convert: true, notes: true },
   mcpServers: [],
@@ -199,6 +203,7 @@ export const SETTING_RULES: { readonly [K in keyof UserSettings]: SettingRule } 
   topK: { kind: 'integer', min: 0, max: 1000 },
   maxTokens: { kind: 'integer', min: 1, max: 32768 },
   systemPrompt: { kind: 'text', maxLength: 8000 },
+  historyPolicy: { kind: 'choice', choices: HISTORY_POLICIES },
   toolUse: { kind: 'choice', choices: TOOL_USE_CHOICES },
   tools: { kind: 'list', check: v => (TOOL_NAMES.every(t => typeof (v as Record<string, unknown> | null)?.[t] === 'boolean') ? undefined : 'Each tool must be on or off.') },
   mcpServers: { kind: 'list', check: mcpServersProblem },
@@ -260,7 +265,7 @@ export type SettingsGroup = (typeof SETTINGS_GROUPS)[number]
 export const GROUP_OF_SETTING: { readonly [K in keyof UserSettings]: SettingsGroup } = {
   theme: 'general', backend: 'general', modelId: 'general', idleUnloadMinutes: 'general',
   isModelSamplingOn: 'generation', temperature: 'generation', topP: 'generation', topK: 'generation',
-  maxTokens: 'generation', systemPrompt: 'generation', nCtx: 'generation',
+  maxTokens: 'generation', systemPrompt: 'generation', historyPolicy: 'generation', nCtx: 'generation',
   geminiModel: 'cloud', isGeminiFallbackOn: 'cloud', geminiKeyHost: 'cloud', openaiUrl: 'cloud', openaiModel: 'cloud',
   openaiKey: 'cloud', streamIdleTimeoutSec: 'cloud',
   toolUse: 'tools', tools: 'tools', mcpServers: 'tools',

@@ -9,7 +9,7 @@
  */
 import { expect, test, type Page } from '@playwright/test'
 import { openai, startOpenAIServer, type ScriptedServer } from '../fixtures/openai-server'
-import { closeSettings, downloadStories, openApp, openModels, openSettings, setSetting, storiesCard } from './helpers'
+import { closeSettings, downloadStories, openApp, openModels, openSettings, setSetting, showSetting, storiesCard } from './helpers'
 
 /** Where the screenshots go: next to the run's other output, not into docs/ (Help bundles every image there). */
 const SHOTS = 'test-results/actions-screens'
@@ -61,9 +61,9 @@ async function controlled(page: Page): Promise<void> {
 /** Chooses the OpenAI-compatible backend at the fixture's address (the policy admits it from the next page load). */
 async function chooseServer(page: Page): Promise<void> {
   await openSettings(page)
-  await page.getByTestId('setting-backend').selectOption('openai-compat')
-  await page.getByTestId('setting-openai-url').fill(`${server.url}/v1`)
-  await page.getByTestId('setting-openai-model').fill('fixture-model')
+  await (await showSetting(page, 'setting-backend')).selectOption('openai-compat')
+  await (await showSetting(page, 'setting-openai-url')).fill(`${server.url}/v1`)
+  await (await showSetting(page, 'setting-openai-model')).fill('fixture-model')
   await closeSettings(page)
 }
 
@@ -127,7 +127,7 @@ test('Regenerate and edit keep versions and branches, over a reload, and only th
 test('Gemini without a key says so before sending, and Add key opens Settings on the key field', async ({ page }) => {
   await openApp(page)
   await openSettings(page)
-  await page.getByTestId('setting-backend').selectOption('gemini')
+  await (await showSetting(page, 'setting-backend')).selectOption('gemini')
   await closeSettings(page)
   const readiness = page.getByTestId('backend-readiness')
   await expect(readiness).toHaveAttribute('data-code', 'missing_api_key')
@@ -145,7 +145,7 @@ test('Gemini without a key says so before sending, and Add key opens Settings on
   await readiness.getByTestId('next-step-settings').click()
   await expect(page).toHaveURL(/\/settings\?field=geminiApiKey$/)
   await expect(page.getByTestId('setting-gemini-key')).toBeFocused()
-  await page.getByTestId('setting-gemini-key').fill('AIza-e2e-key')
+  await (await showSetting(page, 'setting-gemini-key')).fill('AIza-e2e-key')
   await page.getByTestId('save-gemini-key').click()
   await closeSettings(page)
   await expect(readiness).toHaveCount(0)

@@ -187,5 +187,15 @@ export async function reloadUnderNewCsp(page: Page, origins: string[]): Promise<
     await page.reload()
   for (const origin of origins)
     await expect.poll(() => page.evaluate(() => fetch('/').then(r => r.headers.get('content-security-policy') ?? ''))).toContain(origin)
+}
+
+/**
+ * Reloads once the service worker's CSP lets the page reach `origin` (saved settings reach the CSP on the next load;
+ * only a controlled page's fetch goes through the worker, so the first visit reloads once more).
+ */
+
+/** reloadUnderNewCsp for one origin, then one more reload so this page itself runs under the new policy. */
+export async function reloadUnderCspFor(page: Page, origin: string): Promise<void> {
+  await reloadUnderNewCsp(page, [origin])
   await page.reload()
 }

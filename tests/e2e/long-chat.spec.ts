@@ -10,7 +10,7 @@ import { closeSettings, openApp, openSettings, setSetting, showSetting } from '.
 const answers = (page: Page) => page.locator('[data-testid=chat-message][data-role=assistant]')
 
 /** Sends `text` (set in the page, so a lone surrogate reaches the app as typed) and waits for the reply to settle. */
-async function send(page: Page, text: string): Promise<{ status: string | null, content: string }> {
+async function send(page: Page, text: string, timeout = 110_000): Promise<{ status: string | null, content: string }> {
   const before = await answers(page).count()
   await page.getByTestId('prompt').evaluate((el, t) => {
     const box = el as HTMLTextAreaElement
@@ -20,7 +20,7 @@ async function send(page: Page, text: string): Promise<{ status: string | null, 
   await page.getByTestId('send').click()
   await expect(answers(page)).toHaveCount(before + 1)
   const last = answers(page).last()
-  await expect(last).toHaveAttribute('data-status', /^(done|error|stopped)$/, { timeout: 110_000 })
+  await expect(last).toHaveAttribute('data-status', /^(done|error|stopped)$/, { timeout })
   return { status: await last.getAttribute('data-status'), content: (await last.getByTestId('message-content').textContent()) ?? '' }
 }
 
@@ -51,4 +51,32 @@ test('a long chat on a small context keeps being answered', async ({ page }) => 
     expect((await send(page, `Note ${i}: ${'the quick brown fox jumps over the lazy dog. '.repeat(6)}`)).status).toBe('done')
   await expect(answers(page).last().getByTestId('reply-notice')).toHaveAttribute('data-code', 'history_trimmed')
   await expect(answers(page).last().getByTestId('reply-notice')).toContainText('no longer fit in the model\'s context (256 tokens)')
+})
+
+test('with "summarise older turns" a long chat keeps being answered, and the summary is shown and kept', async ({ page }) => {
+  test.setTimeout(900_000) // each summary is one more request on two shared cores
+  await openApp(page)
+  await setSetting(page, 'setting-n-ctx', '256')
+  await setSetting(page, 'setting-tool-use', 'off')
+  await showSetting(page, 'setting-temperature')
+  await page.getByTestId('setting-temperature').fill('0')
+  await page.getByTestId('setting-max-tokens').fill('16')
+  await (await showSetting(page, 'setting-history-policy')).selectOption('summarise')
+  await closeSettings(page)
+
+  // The first message downloads and loads the model: slow when other runs share the cores.
+  expect((await send(page, 'hello', 400_000)).status).toBe('done')
+
+  // From the second note on the chat outgrows the context: each turn first asks the model for a summary.
+  for (let i = 1; i <= 3; i++)
+    expect((await send(page, `Note ${i}: ${'the quick brown fox jumps over the lazy dog. '.repeat(6)}`, 300_000)).status).toBe('done')
+  const summarised = answers(page).filter({ has: page.getByTestId('context-summary') })
+  await expect(summarised.first().getByTestId('reply-notice')).toHaveAttribute('data-code', 'history_summarised')
+  await expect(summarised.first().getByTestId('reply-notice')).toContainText('the model summarised')
+  await summarised.first().getByTestId('context-summary').locator('summary').click()
+  await expect(summarised.first().getByTestId('context-summary')).not.toHaveText(/^\s*Summary of earlier messages\s*$/)
+  // The chat goes on after it, and the kept summary survives a reload.
+  expect((await send(page, 'What is the capital of France?', 300_000)).status).toBe('done')
+  await page.reload()
+  await expect(answers(page).filter({ has: page.getByTestId('context-summary') }).first()).toBeVisible()
 })

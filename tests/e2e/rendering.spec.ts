@@ -8,7 +8,7 @@
 import { mkdir } from 'node:fs/promises'
 import { expect, test, type Page } from '@playwright/test'
 import { openai, startOpenAIServer, type ScriptedServer } from '../fixtures/openai-server'
-import { ask, closeSettings, openApp, openSettings, reloadUnderNewCsp } from './helpers'
+import { ask, closeSettings, openApp, openSettings, reloadUnderNewCsp, showSetting } from './helpers'
 
 let llm: ScriptedServer
 test.beforeEach(async () => {
@@ -35,9 +35,9 @@ const REPLY = [
 async function configure(page: Page): Promise<void> {
   await openApp(page)
   await openSettings(page)
-  await page.getByTestId('setting-backend').selectOption('openai-compat')
-  await page.getByTestId('setting-openai-url').fill(`${llm.url}/v1`)
-  await page.getByTestId('setting-openai-model').fill('fixture-model')
+  await (await showSetting(page, 'setting-backend')).selectOption('openai-compat')
+  await (await showSetting(page, 'setting-openai-url')).fill(`${llm.url}/v1`)
+  await (await showSetting(page, 'setting-openai-model')).fill('fixture-model')
   await closeSettings(page)
   await reloadUnderNewCsp(page, [llm.url])
 }

@@ -6,6 +6,7 @@ import { isChunkLoadError } from '../../shared/chunk-load'
 import { AppError, toAppError } from '../../shared/errors'
 import { ServiceError } from './http-errors'
 import type { ModelRef, RequestMetrics, ServiceId } from '../../contract/types'
+import { tokensPerSecond } from '../../contract/speed'
 
 /** A cloud model as a ModelRef: the API's model name is the id and the file. */
 export function cloudModel(name: string): ModelRef {
@@ -79,26 +80,58 @@ export function parseEvent<T>(service: string, data: string): T {
   }
 }
 
-/** Metrics for a cloud request: no threads or cache; rates from wall time. */
-export function cloudMetrics(engine: ServiceId, started: number, firstTokenAt: number, promptTokens: number, completionTokens: number): RequestMetrics {
+/**
+ * Timings a llama.cpp server (llama-server) adds to its last chunk: its own counts and clocks, in tokens and
+ * milliseconds. Other servers send none.
+ */
+export interface ServerTimings {
+  prompt_n?: number | null
+  prompt_ms?: number | null
+  predicted_n?: number | null
+  predicted_ms?: number | null
+}
+
+/**
+ * Metrics for a cloud request: no threads or cache. Token counts are the service's own (`usage`, else the server's
+ * timings); a count the service did not send stays 0 and its rate is absent (contract/speed.ts), never 0.0. The decode
+ * rate is the server's when it timed itself, else the tokens after the first over the wall time after the first
+ * (the first token's wait is prefill and network, not decoding).
+ */
+export function cloudMetrics(engine: ServiceId, started: number, firstTokenAt: number, promptTokens: number | null | undefined, completionTokens: number | null | undefined, timings?: ServerTimings | null): RequestMetrics {
   const totalMs = performance.now() - started
   const decodeMs = firstTokenAt ? totalMs - (firstTokenAt - started) : 0
+  const completion = completionTokens || timings?.predicted_n || 0
+  const prompt = promptTokens || timings?.prompt_n || 0
   return {
     engine,
     threads: 0,
     queueWaitMs: 0,
     timeToFirstTokenMs: firstTokenAt ? firstTokenAt - started : 0,
-    promptTokens,
+    promptTokens: prompt,
     cachedTokens: 0,
-    completionTokens,
-    prefillTokensPerSecond: 0,
-    decodeTokensPerSecond: decodeMs > 0 ? (completionTokens / decodeMs) * 1000 : 0,
+    completionTokens: completion,
+    prefillTokensPerSecond: tokensPerSecond(timings?.prompt_n, timings?.prompt_ms),
+    decodeTokensPerSecond: tokensPerSecond(timings?.predicted_n, timings?.predicted_ms) ?? tokensPerSecond(completion - 1, decodeMs),
     totalMs,
   }
 }
 
 /** How long a stream may stay silent between chunks before the answer is cut and kept, in milliseconds. Default 60 s. */
 export const DEFAULT_STREAM_IDLE_TIMEOUT_MS = 60_000
+
+/**
+ * Whether a stream failed because its connection broke while the body was read: the server process stopped or crashed,
+ * or the network dropped. Fetch reports it as a TypeError (Chromium "network error", Node's undici "terminated"); an
+ * HTTP failure, a server's own in-stream error, an unreadable chunk and an abort are not this.
+ */
+export function isConnectionCut(err: unknown): boolean {
+  return err instanceof TypeError || (err instanceof Error && err.name === 'TypeError')
+}
+
+/** The cut's own words for a notice ("network error"), without the service's key or URL details. */
+export function cutDetail(err: unknown): string {
+  return err instanceof Error && err.message.length <= 80 ? err.message : 'connection closed'
+}
 
 /** Thrown by {@link idleTimeout} when the source stayed silent too long. */
 export class StreamStalled extends Error {

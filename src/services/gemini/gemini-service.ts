@@ -6,7 +6,7 @@
  */
 import type { GenerateContentConfig, GenerateContentResponseUsageMetadata, GoogleGenAI } from '@google/genai'
 import { AppError, toAppError } from '../../shared/errors'
-import { cloudMetrics, DEFAULT_STREAM_IDLE_TIMEOUT_MS, idleTimeout, linkedAbort, networkError, StreamStalled } from '../cloud/cloud-common'
+import { cloudMetrics, cutDetail, DEFAULT_STREAM_IDLE_TIMEOUT_MS, idleTimeout, isConnectionCut, linkedAbort, networkError, StreamStalled } from '../cloud/cloud-common'
 import { CloudService } from '../cloud/cloud-service'
 import { httpError, redact, ServiceError } from '../cloud/http-errors'
 import { ReasoningSplitter } from '../../contract/reasoning'
@@ -112,6 +112,7 @@ export class GeminiService extends CloudService {
       let blockReason: string | undefined
       let usage: GenerateContentResponseUsageMetadata | undefined
       let isStalled = false
+      let cut: string | undefined
       const calls: ToolCall[] = []
       try {
         // Every field is optional on the wire: a chunk may carry only usage, only promptFeedback, or a candidate
@@ -137,21 +138,24 @@ export class GeminiService extends CloudService {
         }
       }
       catch (err) {
-        if (!(err instanceof StreamStalled) || signal?.aborted)
+        // As in openai-compat-service.ts: a stall, or a broken connection after the answer began, keeps the text.
+        const hasOutput = !!(split.answer || split.reasoning || calls.length)
+        if (signal?.aborted || !(err instanceof StreamStalled || (isConnectionCut(err) && hasOutput && !finish)))
           throw err
-        isStalled = !finish
+        isStalled = err instanceof StreamStalled && !finish
+        cut = err instanceof StreamStalled ? undefined : cutDetail(err)
       }
       const { answer } = split.flush()
       if (answer)
         yield { type: 'delta', text: answer }
-      const reason: FinishReason | undefined = isStalled ? 'stalled' : blockReason && !finish ? 'blocked_prompt' : fromGeminiFinish(finish)
+      const reason: FinishReason | undefined = isStalled ? 'stalled' : cut ? 'connection_lost' : blockReason && !finish ? 'blocked_prompt' : fromGeminiFinish(finish)
       if (!reason)
         throw new AppError('service_unavailable', `${this.label} closed the stream before the answer was complete.`)
       const finishReason: FinishReason = reason === 'stop' && calls.length ? 'tool_calls' : reason
       const reasoning = split.reasoning
-      const rawReason = reason === 'blocked_prompt' ? `blockReason ${blockReason}` : finish
+      const rawReason = reason === 'blocked_prompt' ? `blockReason ${blockReason}` : cut ?? finish
       const notice = replyNotice({ finishReason, text: split.answer, reasoning, toolCallCount: calls.length, service: this.label, rawReason, idleTimeoutMs: idleMs })
-      const metrics = cloudMetrics('gemini', started, firstTokenAt, usage?.promptTokenCount ?? 0, usage?.candidatesTokenCount ?? 0)
+      const metrics = cloudMetrics('gemini', started, firstTokenAt, usage?.promptTokenCount, usage?.candidatesTokenCount)
       yield { type: 'done', summary: { text: split.answer, finishReason, mode: 'chat', metrics, ...(calls.length && { toolCalls: calls }), ...(notice && { notice }), ...(reasoning && { reasoning }) } }
     }
     finally {

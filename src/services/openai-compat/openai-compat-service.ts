@@ -8,7 +8,7 @@
  */
 import type OpenAI from 'openai'
 import { AppError } from '../../shared/errors'
-import { cloudMetrics, DEFAULT_STREAM_IDLE_TIMEOUT_MS, idleTimeout, linkedAbort, networkError, StreamStalled } from '../cloud/cloud-common'
+import { assertOnline, cloudMetrics, cutDetail, DEFAULT_STREAM_IDLE_TIMEOUT_MS, idleTimeout, isConnectionCut, linkedAbort, networkError, StreamStalled } from '../cloud/cloud-common'
 import { CloudService } from '../cloud/cloud-service'
 import { httpError, redact, ServiceError } from '../cloud/http-errors'
 import { ReasoningSplitter, stripReasoning } from '../../contract/reasoning'
@@ -61,6 +61,27 @@ export class OpenAICompatService extends CloudService {
     this.state = { state: 'ready', model }
   }
 
+  /**
+   * The model names the server reports (`GET /v1/models`), in its order: llama.cpp's servers list the loaded file or
+   * its alias, Ollama and LM Studio their installed models.
+   * @throws AppError 'offline' | 'service_unavailable' | 'request_rejected' | 'bad_response' (with the server's host)
+   */
+  async listModels(signal?: AbortSignal): Promise<string[]> {
+    assertOnline(this.isOnline, this.label)
+    this.failure = undefined
+    try {
+      const client = await this.client()
+      const ids: string[] = []
+      for await (const m of client.models.list({ signal }))
+        if (typeof m?.id === 'string' && m.id)
+          ids.push(m.id)
+      return ids
+    }
+    catch (err) {
+      throw this.classify(err, signal)
+    }
+  }
+
   /** The SDK is loaded on first use: users who never pick this backend never download it. */
   private client(): Promise<OpenAI> {
     this.clientPromise ??= import('openai').then(({ default: OpenAI }) => new OpenAI({
@@ -95,11 +116,14 @@ export class OpenAICompatService extends CloudService {
       let firstTokenAt = 0
       let finish: string | undefined
       let usage: StreamEvent['usage']
+      let timings: StreamEvent['timings']
       let isStalled = false
+      let cut: string | undefined
       const calls: ToolCall[] = []
       try {
         for await (const event of idleTimeout(stream, idleMs, request.abort)) {
           usage = event?.usage ?? usage
+          timings = event?.timings ?? timings
           // Several choices (n > 1) may interleave; the answer is choice 0, whichever position it has.
           const choice = event?.choices?.find(c => (c?.index ?? 0) === 0)
           finish = choice?.finish_reason ?? finish
@@ -114,9 +138,13 @@ export class OpenAICompatService extends CloudService {
         }
       }
       catch (err) {
-        if (!(err instanceof StreamStalled) || signal?.aborted)
+        // A stall or a broken connection after the answer began keeps the text so far with a notice; before it, or
+        // when the stream had finished, the failure is the turn's (and retried when transient).
+        const hasOutput = !!(split.answer || split.reasoning || calls.length)
+        if (signal?.aborted || !(err instanceof StreamStalled || (isConnectionCut(err) && hasOutput && !finish)))
           throw err
-        isStalled = !finish
+        isStalled = err instanceof StreamStalled && !finish
+        cut = err instanceof StreamStalled ? undefined : cutDetail(err)
       }
       // The SDK ends its stream quietly when the request is aborted; a cancel must stay a cancel.
       if (signal?.aborted)
@@ -125,11 +153,11 @@ export class OpenAICompatService extends CloudService {
       if (answer)
         yield { type: 'delta', text: answer }
       // The stream ended with [DONE] and nothing cut it: a server that omits finish_reason has still finished.
-      const reason: FinishReason = isStalled ? 'stalled' : fromOpenAIFinish(finish) ?? (calls.length ? 'tool_calls' : 'stop')
+      const reason: FinishReason = isStalled ? 'stalled' : cut ? 'connection_lost' : fromOpenAIFinish(finish) ?? (calls.length ? 'tool_calls' : 'stop')
       const finishReason: FinishReason = reason === 'stop' && calls.length ? 'tool_calls' : reason
       const reasoning = split.reasoning
-      const notice = replyNotice({ finishReason, text: split.answer, reasoning, toolCallCount: calls.length, service: this.label, rawReason: finish, idleTimeoutMs: idleMs })
-      const metrics = cloudMetrics('openai-compat', started, firstTokenAt, usage?.prompt_tokens ?? 0, usage?.completion_tokens ?? 0)
+      const notice = replyNotice({ finishReason, text: split.answer, reasoning, toolCallCount: calls.length, service: this.label, rawReason: cut ?? finish, idleTimeoutMs: idleMs })
+      const metrics = cloudMetrics('openai-compat', started, firstTokenAt, usage?.prompt_tokens, usage?.completion_tokens, timings)
       yield { type: 'done', summary: { text: split.answer, finishReason, mode: 'chat', metrics, ...(calls.length && { toolCalls: calls }), ...(notice && { notice }), ...(reasoning && { reasoning }) } }
     }
     finally {
@@ -153,8 +181,10 @@ export class OpenAICompatService extends CloudService {
     catch (err) {
       throw (this.failure = networkError(this.label, err, init?.signal ?? undefined))
     }
-    if (!res.ok || !res.body)
-      throw (this.failure = httpError(this.label, res.status, await res.text(), res.headers.get('retry-after'), [this.opts.apiKey]))
+    if (!res.ok || !res.body) {
+      const body = await res.text()
+      throw (this.failure = contextRefusal(this.label, body) ?? httpError(this.label, res.status, body, res.headers.get('retry-after'), [this.opts.apiKey]))
+    }
     return res
   }
 
@@ -178,6 +208,35 @@ export class OpenAICompatService extends CloudService {
       return new ServiceError('bad_response', `${this.label} sent malformed JSON in its stream.`, 200)
     return networkError(this.label, new Error(redact(e?.message ?? String(err), [this.opts.apiKey])), signal)
   }
+}
+
+/**
+ * A server's refusal of a prompt longer than its context, as `context_exceeded` with the numbers (details
+ * `promptTokens`, `nCtx`), so the turn is fitted to that context (context-fit.ts). llama-server sends
+ * `{"error":{"type":"exceed_context_size_error","n_prompt_tokens":N,"n_ctx":C}}`; llama-cpp-python, vLLM and OpenAI
+ * "This model's maximum context length is C tokens. However, you requested N tokens (P in the messages, …)".
+ * Undefined for any other failure.
+ */
+export function contextRefusal(label: string, body: string): AppError | undefined {
+  let error: { message?: unknown, n_prompt_tokens?: unknown, n_ctx?: unknown } | undefined
+  try {
+    error = (JSON.parse(body) as { error?: typeof error }).error
+  }
+  catch {
+    error = { message: body }
+  }
+  const message = typeof error?.message === 'string' ? error.message : ''
+  let promptTokens = typeof error?.n_prompt_tokens === 'number' ? error.n_prompt_tokens : undefined
+  let nCtx = typeof error?.n_ctx === 'number' ? error.n_ctx : undefined
+  const openai = /maximum context length is (\d+) tokens\. However, you requested (\d+) tokens(?: \((\d+) in the messages)?/.exec(message)
+  if (openai) {
+    nCtx = Number(openai[1])
+    promptTokens = Number(openai[3] ?? openai[2])
+  }
+  if (promptTokens === undefined || nCtx === undefined)
+    return undefined
+  return new AppError('context_exceeded', `${label} refused the conversation: it needs ${promptTokens} tokens and the server's context holds ${nCtx}. `
+    + 'Shorten the message, start a new chat, or start the server with a larger context.', { details: { promptTokens, nCtx } })
 }
 
 function stringOr(value: unknown): string {

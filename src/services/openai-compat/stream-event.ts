@@ -4,6 +4,7 @@
  * instead of a `delta`, `text` from completion-style servers). Nothing here is trusted to be present.
  */
 import type { ToolCall } from '../../contract/types'
+import type { ServerTimings } from '../cloud/cloud-common'
 
 /** A streamed tool call fragment. Servers differ: `index` may be missing, the name may repeat, `arguments` may be an object. */
 export interface ToolCallDelta {
@@ -25,7 +26,10 @@ export interface StreamDelta {
 
 export interface StreamEvent {
   choices?: Array<{ index?: number | null, delta?: StreamDelta | null, message?: StreamDelta | null, text?: string | null, finish_reason?: string | null } | null> | null
+  /** Absent from llama-cpp-python's server in every stream, and from servers that ignore `stream_options`. */
   usage?: { prompt_tokens?: number | null, completion_tokens?: number | null } | null
+  /** llama-server's own counts and clocks, on its last chunk. */
+  timings?: ServerTimings | null
 }
 
 /**

@@ -124,19 +124,22 @@ export function cloudServiceCases(h: CloudHarness): void {
     expect((await failure(collect(service, HI))).code).toBe('bad_response')
   })
 
-  it('a stream cut mid-way fails after the text already shown, and is not replayed', async () => {
+  it('a stream cut mid-way (the server died) keeps the text already shown with a notice, and is not replayed', async () => {
     server.script.push({ kind: 'stream', text: ['one ', 'two ', 'three'], cutAfter: 2 }, h.text('must not be reached'))
-    const deltas: string[] = []
-    const err = await failure((async () => {
-      for await (const c of service.chat(HI)) {
-        if (c.type === 'delta')
-          deltas.push(c.text)
-      }
-    })())
-    expect(err.code).toBe('service_unavailable')
-    expect(deltas.length).toBeGreaterThan(0)
-    expect(deltas.join('')).not.toContain('three')
+    const out = await collect(service, HI)
+    expect(out.deltas.length).toBeGreaterThan(0)
+    expect(out.deltas.join('')).not.toContain('three')
+    expect(out.done?.summary).toMatchObject({ finishReason: 'connection_lost', notice: { code: 'connection_lost' } })
+    expect(out.done?.summary.text).toBe(out.deltas.join(''))
+    expect(out.done?.summary.notice?.message).toMatch(/127\.0\.0\.1:\d+.*went away/)
     expect(server.received).toHaveLength(1)
+  })
+
+  it('a stream cut before any text is a failure, retried like any outage', async () => {
+    server.script.push({ kind: 'stream', text: ['one ', 'two '], cutAfter: 0 }, h.text('after ', 'the retry'))
+    const out = await collect(service, HI)
+    expect(out.done?.summary.text).toBe('after the retry')
+    expect(server.received).toHaveLength(2)
   })
 
   it('cancel stops a slow stream', async () => {

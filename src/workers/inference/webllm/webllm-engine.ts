@@ -21,6 +21,7 @@ import type { LoadedModel, LoadRequest } from '../../../contract/messages'
 import type { ChatRequest, ChatSummary, Progress, RequestMetrics, SamplingSettings } from '../../../contract/types'
 import { ALL_LAYERS } from '../../../models/load-plan'
 import { samplingParams } from '../../../contract/prompt'
+import { measuredRate } from '../../../contract/speed'
 import type { ChatRun, WorkerEngine } from '../worker-engine'
 import { checkModelSupported, probeWebGpu, type GpuProbe } from './variants'
 
@@ -249,8 +250,8 @@ function metricsOf(state: StreamState, queueWaitMs: number, started: number): Re
     // web-llm counts only the new part of a multi-turn prompt in prompt_tokens and does not report the reused part.
     cachedTokens: 0,
     completionTokens: usage?.completion_tokens ?? 0,
-    prefillTokensPerSecond: usage?.extra?.prefill_tokens_per_s ?? 0,
-    decodeTokensPerSecond: usage?.extra?.decode_tokens_per_s ?? 0,
+    prefillTokensPerSecond: measuredRate(usage?.extra?.prefill_tokens_per_s, usage?.prompt_tokens),
+    decodeTokensPerSecond: measuredRate(usage?.extra?.decode_tokens_per_s, usage?.completion_tokens),
     totalMs: performance.now() - started,
   }
 }

@@ -2,6 +2,7 @@
 import type { LoadedModel } from '../../../contract/messages'
 import { ReasoningSplitter } from '../../../contract/reasoning'
 import type { ChatSummary, FinishReason, RequestMetrics, ToolCall } from '../../../contract/types'
+import { tokensPerSecond } from '../../../contract/speed'
 
 export interface StreamChunk {
   choices: Array<{ text?: string, delta?: { content?: string | null, reasoning_content?: string | null, tool_calls?: ToolCallDelta[] }, finish_reason: string | null }>
@@ -59,8 +60,8 @@ export function metricsOf(last: StreamChunk | undefined, loaded: LoadedModel, qu
     promptTokens: (t ? t.prompt_n + t.cache_n : undefined) ?? last?.usage?.prompt_tokens ?? 0,
     cachedTokens: t?.cache_n ?? last?.usage?.prompt_tokens_details?.cached_tokens ?? 0,
     completionTokens: last?.usage?.completion_tokens ?? t?.predicted_n ?? 0,
-    prefillTokensPerSecond: t && t.prompt_ms > 0 ? (t.prompt_n / t.prompt_ms) * 1000 : 0,
-    decodeTokensPerSecond: t && t.predicted_ms > 0 ? (t.predicted_n / t.predicted_ms) * 1000 : 0,
+    prefillTokensPerSecond: tokensPerSecond(t?.prompt_n, t?.prompt_ms),
+    decodeTokensPerSecond: tokensPerSecond(t?.predicted_n, t?.predicted_ms),
     totalMs: performance.now() - started,
   }
 }

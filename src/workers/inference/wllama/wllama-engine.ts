@@ -129,7 +129,7 @@ export class WllamaEngine implements WorkerEngine {
   /** While a big model's thread count is being learnt, a long enough chat records its decode speed. */
   private learnFrom(metrics: ChatSummary['metrics']): void {
     const learning = this.learning
-    if (!learning || metrics.completionTokens < MIN_SAMPLE_TOKENS || !(metrics.decodeTokensPerSecond > 0))
+    if (!learning || metrics.completionTokens < MIN_SAMPLE_TOKENS || metrics.decodeTokensPerSecond === undefined)
       return
     recordUse(learning.key, learning.threads, metrics.decodeTokensPerSecond)
       .catch((err: unknown) => console.warn('Could not record the decode speed for the thread choice', err))
