@@ -61,7 +61,7 @@ export interface ParallelOptions {
 export const PARALLEL_FROM_BYTES = 16 * 2 ** 20
 /** One range request: small enough to spread over connections, big enough that a request's round trip is noise. */
 export const SEGMENT_BYTES = 8 * 2 ** 20
-export const INITIAL_CONNECTIONS = 2
+export const INITIAL_CONNECTIONS = 4
 /** Chromium's limit of HTTP/1.1 connections per host; HTTP/2 (the Hub's CDN) multiplexes them on one. */
 export const MAX_CONNECTIONS = 6
 /** Another connection is kept opening while the last one raised the throughput by this fraction. */
