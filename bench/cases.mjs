@@ -89,8 +89,8 @@ export async function browserCases({ call, native, opts, log, cases = {} }) {
   if (want('download_capped'))
     await downloadCappedCase({ call, runs, file, log, cases })
   if (want('cold_start'))
-    await coldStartCase({ call, runs: opts.quick ? 2 : 3, log, cases, realFile: opts.realFile, threads: env.cores })
-  if (!['threads', 'warm_start', 'pipeline', 'native', 'quant', 'multi_turn', 'prefill', 'real_model'].some(want))
+    await coldStartCase({ call, runs: opts.quick ? 1 : 3, log, cases, realFile: opts.realFile, threads: opts.threads ?? env.cores })
+  if (!['threads', 'warm_start', 'pipeline', 'native', 'quant', 'multi_turn', 'prefill', 'real_model', 'new_chat_tools'].some(want))
     return cases
   log('threads: the app chooses (first load measures)')
   const auto = await call('appLoad', file, 0)
@@ -104,8 +104,11 @@ export async function browserCases({ call, native, opts, log, cases = {} }) {
   if (want('multi_turn'))
     await multiTurnCase({ call, runs, log, cases })
   await call('appUnload')
-  // WebAssembly against native at every core, as the issue measured (the app's own choice is in `threads`).
-  const all = { threads: env.cores }
+  if (want('new_chat_tools'))
+    await newChatToolsCase({ call, runs: opts.quick ? 2 : runs, log, cases, realFile: opts.realFile, threads: opts.threads ?? env.cores })
+  // WebAssembly against native at every core, as the issue measured (the app's own choice is in `threads`), unless
+  // BENCH_THREADS says otherwise (on a machine loaded beyond its cores, spinning threads measure the load, not the kernels).
+  const all = { threads: opts.threads ?? env.cores }
   if (want('prefill'))
     await prefillCase({ call, native, quick: opts.quick, file, auto: all, log, cases })
   if (want('real_model'))
@@ -222,8 +225,9 @@ async function prefillCase({ call, native, quick, file, auto, log, cases }) {
   try {
     await call('rawPrefill', promptOf(64, 1), 'prefill') // warm-up: graph allocation on both sides
     await nat.prefill(promptOf(64, 1))
-    for (const tokens of PREFILL_TOKENS) {
-      const runs = quick ? (tokens > 1000 ? 1 : 2) : 3
+    // --quick: the 512-token prompt only (a 2,048-token prefill takes minutes in WebAssembly on a loaded machine).
+    for (const tokens of quick ? PREFILL_TOKENS.slice(0, 1) : PREFILL_TOKENS) {
+      const runs = quick ? 2 : 3
       const [w, n] = await rotate(runs, [i => call('rawPrefill', promptOf(tokens, i + 2), 'prefill'), i => nat.prefill(promptOf(tokens, i + 2))], { log, names: ['wllama', 'native'] })
       cases[`prefill_${tokens}`] = pairCase({ key: `prefill_${tokens}`, label: `Prefill tok/s, ${tokens}-token prompt: raw wllama / native llama.cpp, ${auto.threads} thread(s), Q8_0`, unit: 'ratio', sideUnit: 'tok/s', aLabel: 'wllama', bLabel: 'native', target: { op: '>=', value: 0.3 },
         note: `prompt tokens ${w[0].promptTokens} (wllama) / ${n[0].promptTokens} (native); wllama n_batch ${loaded.nBatch}, n_ubatch ${loaded.nUbatch}` }, w.map(r => r.prefillTps), n.map(r => r.prefillTps))
@@ -244,10 +248,11 @@ const REAL_PROMPT = 'What is the capital of France? Answer in one sentence.'
  * ratios per figure: app / raw wllama (what the app adds) and raw wllama / native (what WebAssembly costs).
  */
 async function realModelCase({ call, native, quick, auto, log, cases, realFile }) {
-  const n = quick ? 32 : 64
-  const runs = quick ? 2 : 3
+  const n = quick ? 16 : 64
+  const runs = quick ? 1 : 3
   log(`real model: ${realFile}, app / raw wllama / native, ${n} tokens, ${auto.threads} thread(s)`)
-  const chat = user(`${text(260, 3)}\n\n${REAL_PROMPT}`) // about 400 prompt tokens with the template
+  // About 400 prompt tokens with the template (150 with --quick).
+  const chat = user(`${text(quick ? 90 : 260, 3)}\n\n${REAL_PROMPT}`)
   await call('appLoad', realFile, auto.threads)
   await call('rawLoad', realFile, auto.threads, 'real')
   const nat = await native.open(native.paths.real, auto.threads)
@@ -289,7 +294,7 @@ async function realModelCase({ call, native, quick, auto, log, cases, realFile }
  * wllama load, the note says which tensors llama.cpp repacked for faster kernels (CPU_REPACK) in WebAssembly.
  */
 async function quantCase({ call, native, quick, auto, log, cases, quants }) {
-  const n = quick ? 24 : 64
+  const n = quick ? 16 : 64
   const runs = quick ? 1 : 3
   for (const [name, file, path] of quants) {
     log(`quant ${name}: raw wllama / native, decode ${n} tokens and a 512-token prefill`)
@@ -298,7 +303,7 @@ async function quantCase({ call, native, quick, auto, log, cases, quants }) {
     try {
       await call('rawDecodeFixed', 'Hello', 4, 'quant')
       await nat.decodeFixed('Hello', 4)
-      const prompt = promptOf(512, 9)
+      const prompt = promptOf(quick ? 256 : 512, 9)
       const [wd, nd, wp, np] = await rotate(runs, [
         () => call('rawDecodeFixed', PROMPT, n, 'quant'), () => nat.decodeFixed(PROMPT, n),
         () => call('rawPrefill', prompt, 'quant'), () => nat.prefill(prompt),
@@ -307,7 +312,7 @@ async function quantCase({ call, native, quick, auto, log, cases, quants }) {
       const buffers = loaded.log.filter(l => /buffer size/i.test(l)).map(l => l.replace(/^.*?(\S+ (?:model|compute|KV) buffer size)/, '$1')).slice(0, 3).join('; ')
       const note = `wllama repacked ${repacked} tensor(s) at load${buffers ? `; ${buffers}` : ''}`
       cases[`quant_${name}_decode`] = pairCase({ key: `quant_${name}_decode`, label: `Decode tok/s (${n} tokens): raw wllama / native, ${name}`, unit: 'ratio', sideUnit: 'tok/s', aLabel: 'wllama', bLabel: 'native', target: { op: '>=', value: 0.4 }, note }, wd.map(r => r.decodeTps), nd.map(r => r.decodeTps))
-      cases[`quant_${name}_prefill`] = pairCase({ key: `quant_${name}_prefill`, label: `Prefill tok/s (512 tokens): raw wllama / native, ${name}`, unit: 'ratio', sideUnit: 'tok/s', aLabel: 'wllama', bLabel: 'native', target: { op: '>=', value: 0.3 } }, wp.map(r => r.prefillTps), np.map(r => r.prefillTps))
+      cases[`quant_${name}_prefill`] = pairCase({ key: `quant_${name}_prefill`, label: `Prefill tok/s (${wp[0].promptTokens} tokens): raw wllama / native, ${name}`, unit: 'ratio', sideUnit: 'tok/s', aLabel: 'wllama', bLabel: 'native', target: { op: '>=', value: 0.3 } }, wp.map(r => r.prefillTps), np.map(r => r.prefillTps))
     }
     finally {
       await nat.close()
@@ -346,5 +351,25 @@ async function downloadCappedCase({ call, runs, file, log, cases }) {
   }
   finally {
     await call('cdnControl', { capBytesPerSecond: 0 })
+  }
+}
+
+/**
+ * `new_chat_tools`: time to the first token of a new conversation's first agent step with the built-in tools on, on
+ * the shipped instruct model: with the KV cache of the shared prefix (tools, format, example) left by another
+ * conversation / processed from scratch. The app sends `cache_prompt` on every request and loads one slot, so
+ * llama.cpp keeps the longest common prefix of consecutive prompts, across conversations as across turns.
+ */
+async function newChatToolsCase({ call, runs, log, cases, realFile, threads }) {
+  log(`new chat with tools: ${realFile}, shared prefix from another conversation / none`)
+  await call('appLoad', realFile, threads)
+  try {
+    const nt = await interleave(runs, i => call('appNewChatWithTools', `Question ${i}: what is 17 * 23?`, `Earlier ${i}: who wrote Hamlet?`, true),
+      i => call('appNewChatWithTools', `Question ${i}: what is 17 * 23?`, `Earlier ${i}: who wrote Hamlet?`, false), { log, warmUp: false })
+    cases.new_chat_tools = pairCase({ key: 'new_chat_tools', label: `First token of a new conversation with tools (agent step prompt), SmolLM2-135M-Instruct Q4_1: shared-prefix KV cache / none`, unit: 'ratio', sideUnit: 'ms', aLabel: 'prefix cached', bLabel: 'from scratch', target: { op: '<=', value: 0.3 },
+      note: `prompt ${nt.a[0].promptTokens} tokens, ${nt.a[0].cachedTokens} of them from the cache` }, nt.a.map(r => r.ttftMs), nt.b.map(r => r.ttftMs))
+  }
+  finally {
+    await call('appUnload')
   }
 }

@@ -8,6 +8,8 @@ import wasmUrl from '@wllama/wllama/esm/wasm/wllama.wasm?url'
 import { createPinia, setActivePinia } from 'pinia'
 import { watch } from 'vue'
 import type { ChatMessage } from '../src/engines/types'
+import { promptFor } from '../src/agent/strategies'
+import { ToolRegistry } from '../src/agent/tools/registry'
 import { catalogEntry } from '../src/models/catalog'
 import { startDownload } from '../src/models/download-client'
 import { discardModel } from '../src/models/downloader'
@@ -328,6 +330,24 @@ async function rawColdStart(file: string, prompt: string, threads: number): Prom
 
 const user = (content: string): ChatMessage[] => [{ role: 'user', content }]
 
+/**
+ * The first step of a new conversation with the built-in tools on, as the app's agent sends it to a small local model
+ * (src/agent/strategies.ts: tools, format and example, then the conversation), through the app's local service:
+ * before it, another conversation's first step ran (so the shared prefix, everything before "Conversation:", is in
+ * the KV cache). `promptReuse` false is the same request processed from scratch. Returns the engine's metrics.
+ */
+async function appNewChatWithTools(question: string, other: string, promptReuse: boolean): Promise<{ ttftMs: number, promptTokens: number, cachedTokens: number }> {
+  const registry = new ToolRegistry()
+  const step = (q: string) => [{ role: 'user' as const, content: promptFor([{ role: 'user', content: q }], registry) }]
+  await appChatService(step(other), 1, true)
+  let metrics = { ttftMs: 0, promptTokens: 0, cachedTokens: 0 }
+  for await (const chunk of engine.localService().chat({ messages: step(question), sampling: { temperature: 0, maxTokens: 1 }, promptReuse })) {
+    if (chunk.type === 'done')
+      metrics = { ttftMs: chunk.summary.metrics.timeToFirstTokenMs, promptTokens: chunk.summary.metrics.promptTokens, cachedTokens: chunk.summary.metrics.cachedTokens }
+  }
+  return metrics
+}
+
 /** Sets the mirror's CDN mode (server/mirror-cdn.ts) for the next downloads: per-connection cap, URL lifetime. */
 async function cdnControl(options: { capBytesPerSecond?: number, ttlSeconds?: number }): Promise<unknown> {
   const res = await fetch('/__mirror/cdn', { method: 'PUT', body: JSON.stringify(options) })
@@ -336,6 +356,6 @@ async function cdnControl(options: { capBytesPerSecond?: number, ttlSeconds?: nu
   return res.json()
 }
 
-const api = { setup, appDownload, rawFetch, appLoad, appUnload, rawLoad, rawUnload, appChatStore, appChatService, rawChat, rawCompletion, forget, rawPrefill, rawDecodeFixed, appChatFixed, rawChatFixed, appColdStart, rawColdStart, cdnControl }
+const api = { setup, appDownload, rawFetch, appLoad, appUnload, rawLoad, rawUnload, appChatStore, appChatService, rawChat, rawCompletion, forget, rawPrefill, rawDecodeFixed, appChatFixed, rawChatFixed, appColdStart, rawColdStart, cdnControl, appNewChatWithTools }
 Object.assign(globalThis, { bench: api })
 document.getElementById('state')!.textContent = 'ready'

@@ -22,7 +22,9 @@ const cdnPort = Number(process.env.BENCH_CDN_PORT ?? port + 1)
 /** The shipped instruct model (real_model, cold_start, memory), from ../shared/models. */
 const SHARED_MODELS = ['../shared/models', '/work/shared/models'].map(p => resolve(p)).find(p => existsSync(p)) ?? resolve('../shared/models')
 const REAL_FILE = 'SmolLM2-135M-Instruct.Q4_1.gguf'
-const opts = { quick, runs: quick ? 3 : 5, maxTokens: quick ? 32 : 96, file: 'bench-135m-q8_0.gguf', realFile: REAL_FILE, only }
+/** BENCH_THREADS: the thread count of the WebAssembly / native comparisons (default: every core). */
+const threads = process.env.BENCH_THREADS ? Number(process.env.BENCH_THREADS) : undefined
+const opts = { quick, runs: quick ? 3 : 5, maxTokens: quick ? 32 : 96, file: 'bench-135m-q8_0.gguf', realFile: REAL_FILE, only, threads }
 const log = msg => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}`)
 
 async function main() {
@@ -43,6 +45,13 @@ async function main() {
   const browser = await launchChromium()
   const cases = {}
   let failure
+  // Stopped from outside (a timeout): keep what was measured in bench/results/partial.json.
+  process.once('SIGTERM', () => {
+    mkdirSync('bench/results', { recursive: true })
+    writeFileSync('bench/results/partial.json', `${JSON.stringify({ date: new Date().toISOString(), quick, stopped: 'SIGTERM', loadAverage1m: [load[0], loadavg()[0]], cases }, null, 2)}\n`)
+    console.log(table({ cases }))
+    process.exit(143)
+  })
   try {
     if (!only || only.includes('shell'))
       cases.shell = await shellCase(browser, modelsDir)
