@@ -81,6 +81,8 @@ export interface FetchOptions {
   parallelFromBytes?: number
   /** Bytes per range request of a parallel download. @default SEGMENT_BYTES (parallel-fetch.ts) */
   segmentBytes?: number
+  /** Connections a parallel download starts with. @default INITIAL_CONNECTIONS (parallel-fetch.ts) */
+  initialConnections?: number
 }
 
 /**

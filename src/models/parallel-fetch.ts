@@ -10,7 +10,9 @@
  * - Memory is bounded: at most one network chunk per connection in flight plus one read-back buffer
  *   ({@link READ_BACK_BYTES}); no range is held in memory.
  * - The number of connections adapts: it starts at {@link INITIAL_CONNECTIONS} and adds one while each addition
- *   raised the measured throughput by at least {@link GROWTH_GAIN}, up to {@link MAX_CONNECTIONS}.
+ *   raised the measured throughput by at least {@link GROWTH_GAIN}, up to {@link MAX_CONNECTIONS}. One to start with:
+ *   from a fast uncapped server one stream is best (every range that lands ahead of the prefix is read back for the
+ *   hash), and a capped one shows its cap within the first second.
  * - The URL redirects (the Hub: 302 from `/resolve/` to a signed CDN URL that expires in about an hour). The CDN URL
  *   is reused for the following ranges; a 403 from it (expired) goes back to the original URL for a fresh one.
  * - Resume is exact: the checkpoint holds the hasher state at the prefix and the ranges written (and flushed) beyond
@@ -55,13 +57,15 @@ export interface ParallelOptions {
   maxConnections?: number
   /** Bytes per range request. @default SEGMENT_BYTES */
   segmentBytes?: number
+  /** Connections to start with. @default INITIAL_CONNECTIONS */
+  initialConnections?: number
 }
 
 /** Files from this size on are downloaded over several connections. */
 export const PARALLEL_FROM_BYTES = 16 * 2 ** 20
 /** One range request: small enough to spread over connections, big enough that a request's round trip is noise. */
 export const SEGMENT_BYTES = 8 * 2 ** 20
-export const INITIAL_CONNECTIONS = 4
+export const INITIAL_CONNECTIONS = 1
 /** Chromium's limit of HTTP/1.1 connections per host; HTTP/2 (the Hub's CDN) multiplexes them on one. */
 export const MAX_CONNECTIONS = 6
 /** Another connection is kept opening while the last one raised the throughput by this fraction. */
@@ -170,7 +174,7 @@ export async function fetchParallel(target: ParallelTarget, hasher: IHasher, has
   let windowStart = performance.now()
   let windowBytes = 0
   let rateBefore = 0
-  let limit = Math.min(INITIAL_CONNECTIONS, opts.maxConnections ?? MAX_CONNECTIONS)
+  let limit = Math.min(opts.initialConnections ?? INITIAL_CONNECTIONS, opts.maxConnections ?? MAX_CONNECTIONS)
   let running = 0
   let rangesIgnored = false
   let finished = false

@@ -127,7 +127,7 @@ describe('fetchToOpfs over parallel ranged connections', () => {
     const hub = serveHub()
     hub.delayAt.set(0, 150) // the first range arrives last: the hasher must read the others back from the file
     const { storage, files, readBacks } = memoryStorage()
-    expect(await fetchToOpfs(target, { ...parallel, storage, maxConnections: 4 })).toBe(SHA)
+    expect(await fetchToOpfs(target, { ...parallel, storage, initialConnections: 4, maxConnections: 4 })).toBe(SHA)
     expect(files.get('model.gguf')).toEqual(FILE)
     expect(readBacks()).toBeGreaterThan(0)
     const ranges = hub.log.map(r => r.range).sort((x, y) => Number(/\d+/.exec(x!)![0]) - Number(/\d+/.exec(y!)![0]))
@@ -159,7 +159,7 @@ describe('fetchToOpfs over parallel ranged connections', () => {
     hub.dropAt.set(3 * SEGMENT, 45_000) // one range breaks half-way and, with no retries, stops the download
     hub.delayAt.set(0, 50)
     const { storage, files, checkpoints } = memoryStorage()
-    await expect(fetchToOpfs(target, { ...parallel, storage, retries: 0, maxConnections: 4 })).rejects.toMatchObject({ code: 'download_failed' })
+    await expect(fetchToOpfs(target, { ...parallel, storage, retries: 0, initialConnections: 4, maxConnections: 4 })).rejects.toMatchObject({ code: 'download_failed' })
     const saved = checkpoints.get('model.gguf')!
     expect(saved.preallocated).toBe(true)
     const kept = saved.offsetBytes + (saved.ranges ?? []).reduce((n, [s, e]) => n + e - s, 0)
