@@ -244,7 +244,8 @@ export async function fetchParallel(target: ParallelTarget, hasher: IHasher, has
   }
 
   const failures: unknown[] = []
-  let wake: () => void = () => {}
+  /** Every connection started, in order; more are added while the first ones run (see `adapt`). */
+  const runners: Array<Promise<void>> = []
   async function runner(): Promise<void> {
     running++
     try {
@@ -257,9 +258,9 @@ export async function fetchParallel(target: ParallelTarget, hasher: IHasher, has
     }
     finally {
       running--
-      wake()
     }
   }
+  const spawn = () => void runners.push(runner())
 
   function adapt(): void {
     const now = performance.now()
@@ -271,7 +272,7 @@ export async function fetchParallel(target: ParallelTarget, hasher: IHasher, has
     if (running >= limit && limit < (opts.maxConnections ?? MAX_CONNECTIONS) && queue.length && rate > rateBefore * (1 + GROWTH_GAIN)) {
       rateBefore = rate
       limit++
-      void runner()
+      spawn()
     }
   }
 
@@ -279,9 +280,10 @@ export async function fetchParallel(target: ParallelTarget, hasher: IHasher, has
     opts.onBytes?.(onDisk())
     catchUp()
     for (let i = 0; i < limit && queue.length; i++)
-      void runner()
-    while (running > 0)
-      await new Promise<void>((resolve) => { wake = resolve })
+      spawn()
+    // `runners` may grow while the first ones run: wait for each, including those added meanwhile.
+    for (let i = 0; i < runners.length; i++)
+      await runners[i]
     if (rangesIgnored && !failures.some(e => !(e instanceof AppError && e.code === 'aborted')))
       return undefined
     if (failures.length) {

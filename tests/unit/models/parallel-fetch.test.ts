@@ -10,11 +10,11 @@ import { fetchToOpfs, type DownloadStorage } from '../../../src/models/fetch-res
 import type { HashCheckpoint } from '../../../src/models/manifest'
 import { missingRanges } from '../../../src/models/parallel-fetch'
 
-const SIZE = 1_000_000
+const SIZE = 400_000
 const FILE = new Uint8Array(SIZE).map((_, i) => (i * 7919 + (i >> 9)) % 251)
 FILE.set([0x47, 0x47, 0x55, 0x46])
 const SHA = createHash('sha256').update(FILE).digest('hex')
-const SEGMENT = 100_000
+const SEGMENT = 40_000
 const HUB = 'http://hub/org/repo/resolve/main/model.gguf'
 
 /** An in-memory disk with random access and checkpoints, as OPFS + IndexedDB give the download worker. */
@@ -156,7 +156,7 @@ describe('fetchToOpfs over parallel ranged connections', () => {
 
   it('resumes after an interruption with only the missing bytes, from the checkpointed prefix hash and ranges', async () => {
     const hub = serveHub()
-    hub.dropAt.set(3 * SEGMENT, 45_000) // one range breaks half-way and, with no retries, stops the download
+    hub.dropAt.set(3 * SEGMENT, 15_000) // one range breaks half-way and, with no retries, stops the download
     hub.delayAt.set(0, 50)
     const { storage, files, checkpoints } = memoryStorage()
     await expect(fetchToOpfs(target, { ...parallel, storage, retries: 0, initialConnections: 4, maxConnections: 4 })).rejects.toMatchObject({ code: 'download_failed' })
