@@ -124,6 +124,11 @@ export function createHubMirror(opts: HubMirrorOptions): HubMirror {
       return sendError(res, 404, 'RevisionNotFound', `Invalid rev id: ${commit}`)
     serveResolve(path, rev, req, res, { faults, capBytesPerSecond: cap, log: false })
   })
+  // A CDN port already taken (another server beside this one) must not bring the mirror down: it serves directly.
+  let cdnUp = false
+  cdn?.listening.then(() => { cdnUp = true }, (err: unknown) => {
+    console.warn(`Hub mirror: the CDN origin could not listen on port ${opts.cdn?.port} (${String(err)}); downloads are served without the redirect.`)
+  })
 
   async function dispatch(route: Route, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const repo = (await repos()).get(route.repo)
@@ -135,7 +140,7 @@ export function createHubMirror(opts: HubMirrorOptions): HubMirror {
       return sendError(res, 404, 'RevisionNotFound', `Invalid rev id: ${route.revision ?? 'HEAD'}`)
     if (route.kind === 'resolve') {
       const path = route.rest.join('/')
-      const redirectTo = cdn && (() => cdn.signedUrl(req.headers.host ?? 'localhost', repo.id, rev.commit, path))
+      const redirectTo = cdn && cdnUp ? () => cdn.signedUrl(req.headers.host ?? 'localhost', repo.id, rev.commit, path) : undefined
       return serveResolve(path, rev, req, res, { faults, ...(redirectTo && { redirectTo }) })
     }
     if (route.kind === 'tree')

@@ -111,3 +111,25 @@ describe('throttle', () => {
     }
   })
 })
+
+describe('a CDN port already taken', () => {
+  it('leaves the mirror serving /resolve/ directly instead of failing', async () => {
+    const taken = createServer()
+    await new Promise<void>(resolve => taken.listen(0, '127.0.0.1', resolve))
+    const port = (taken.address() as AddressInfo).port
+    const other = createHubMirror({ modelsDir: dir, cdn: { port, capBytesPerSecond: 0, ttlSeconds: 60 } })
+    await other.cdn!.listening.catch(() => undefined)
+    const srv = createServer((req, res) => other.middleware(req, res, () => res.writeHead(404).end()))
+    await new Promise<void>(resolve => srv.listen(0, '127.0.0.1', resolve))
+    try {
+      const res = await fetch(`http://127.0.0.1:${(srv.address() as AddressInfo).port}/local/models/resolve/main/${GGUF}`, { redirect: 'manual', headers: { Range: 'bytes=0-3' } })
+      expect(res.status).toBe(206)
+      expect(await res.text()).toBe('GGUF')
+    }
+    finally {
+      srv.closeAllConnections()
+      await new Promise(resolve => srv.close(resolve))
+      await new Promise(resolve => taken.close(resolve))
+    }
+  })
+})
