@@ -27,7 +27,7 @@ export const LAYERS = [
 ]
 
 export default defineConfigWithVueTs(
-  { ignores: ['dist/**', 'dist-*/**', 'dev-dist/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'bench-results/**'] },
+  { ignores: ['dist/**', 'dist-*/**', 'dev-dist/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'bench-results/**', 'bench/.cache/**'] },
   pluginVue.configs['flat/recommended'],
   vueTsConfigs.recommended,
   {

@@ -39,7 +39,9 @@ export default defineConfig({
     // The built app, served the way `npm start` serves it (vite preview with the mirror plugin).
     command: `npx vite preview --port ${port} --strictPort --outDir ${outDir}`,
     url: `http://localhost:${port}/app-config.json`,
-    env: { MODELS_DIR: modelsDir, PORT: String(port) },
+    // Downloads as from the real Hub: /resolve/ redirects (302) to a second origin (the next port, or E2E_CDN_PORT)
+    // with a signed URL that expires, which caps each connection at 20 MiB/s (server/mirror-cdn.ts).
+    env: { MODELS_DIR: modelsDir, PORT: String(port), MIRROR_CDN_PORT: process.env.E2E_CDN_PORT ?? String(port + 1) },
     reuseExistingServer: false,
     timeout: 60_000,
   },

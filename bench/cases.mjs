@@ -48,6 +48,26 @@ async function interleave(runs, a, b, { log = () => {}, warmUp = true } = {}) {
   return { a: as, b: bs }
 }
 
+/**
+ * Like {@link interleave} for any number of sides: run i starts at side i (mod n) and goes round, so each side goes
+ * first equally often. Returns one array of results per side.
+ */
+async function rotate(runs, fns, { log = () => {}, names = fns.map((_, i) => String.fromCharCode(65 + i)) } = {}) {
+  const out = fns.map(() => [])
+  for (let i = 0; i < runs; i++) {
+    for (let k = 0; k < fns.length; k++) {
+      const j = (i + k) % fns.length
+      const t0 = Date.now()
+      out[j].push(await fns[j](i))
+      log(`  run ${i + 1}/${runs} ${names[j]}: ${JSON.stringify(out[j].at(-1)).slice(0, 120)} (${((Date.now() - t0) / 1000).toFixed(1)} s)`)
+    }
+  }
+  return out
+}
+
+/** A prompt of about `tokens` tokens for the bench models' Llama-2 tokenizer (1.12 tokens per word of `text`). */
+export const promptOf = (tokens, seed) => text(Math.round((tokens - 2) / 1.12), seed)
+
 const user = content => [{ role: 'user', content }]
 
 /** Fills `cases` as each case finishes, so a failure later in the run keeps the figures already measured. */
@@ -71,7 +91,11 @@ export async function browserCases({ call, native, opts, log, cases = {}, page }
     cases.download = pairCase({ key: 'download', label: 'Download throughput: app (hub client, hashing, OPFS) / raw fetch into memory', unit: 'ratio', sideUnit: 'MiB/s', aLabel: 'app', bLabel: 'raw fetch', target: { op: '>=', value: 0.8 } }, dl.a.map(mbps), dl.b.map(mbps))
   }
 
-  if (!['threads', 'warm_start', 'pipeline', 'native', 'quant', 'multi_turn'].some(want))
+  if (want('download_capped'))
+    await downloadCappedCase({ call, runs, file, log, cases })
+  if (want('cold_start'))
+    await coldStartCase({ call, runs: opts.quick ? 1 : 3, log, cases, realFile: opts.realFile, threads: opts.threads ?? env.cores })
+  if (!['threads', 'warm_start', 'pipeline', 'native', 'quant', 'multi_turn', 'prefill', 'real_model', 'new_chat_tools'].some(want))
     return cases
   log('threads: the app chooses (first load measures)')
   const auto = await call('appLoad', file, 0)
@@ -80,11 +104,22 @@ export async function browserCases({ call, native, opts, log, cases = {}, page }
     await threadsCase({ call, runs, maxTokens, file, env, auto, log, cases })
   if (want('warm_start'))
     await warmStartCase({ call, runs, file, auto, log, cases })
-  if (want('pipeline') || want('native') || want('quant'))
+  if (want('pipeline') || want('native'))
     await decodeCases({ call, native, runs, maxTokens, file, auto, want, log, cases })
   if (want('multi_turn'))
     await multiTurnCase({ call, runs, log, cases })
   await call('appUnload')
+  if (want('new_chat_tools'))
+    await newChatToolsCase({ call, runs: opts.quick ? 2 : runs, log, cases, realFile: opts.realFile, threads: opts.threads ?? env.cores })
+  // WebAssembly against native at every core, as the issue measured (the app's own choice is in `threads`), unless
+  // BENCH_THREADS says otherwise (on a machine loaded beyond its cores, spinning threads measure the load, not the kernels).
+  const all = { threads: opts.threads ?? env.cores }
+  if (want('prefill'))
+    await prefillCase({ call, native, quick: opts.quick, file, auto: all, log, cases })
+  if (want('real_model'))
+    await realModelCase({ call, native, quick: opts.quick, auto: all, log, cases, realFile: opts.realFile })
+  if (want('quant'))
+    await quantCase({ call, native, quick: opts.quick, auto: all, log, cases, quants: opts.quants })
   return cases
 }
 
@@ -145,8 +180,6 @@ async function decodeCases({ call, native, runs, maxTokens, file, auto, want, lo
     await pipelineCase({ call, runs, maxTokens, auto, log, cases })
   if (want('native'))
     await nativeCase({ call, native, runs, maxTokens, auto, log, cases })
-  if (want('quant'))
-    await quantCase({ call, runs, maxTokens, file, auto, log, cases })
   await call('rawUnload', 'main')
 }
 
@@ -169,14 +202,6 @@ async function nativeCase({ call, native, runs, maxTokens, auto, log, cases }) {
   }
 }
 
-async function quantCase({ call, runs, maxTokens, file, auto, log, cases }) {
-  log('quantization: raw wllama decode, Q4_0 / Q8_0 of the same shape')
-  await call('rawLoad', file.replace('q8_0', 'q4_0'), auto.threads, 'q4')
-  const qt = await interleave(runs, decode(call, maxTokens, 'q4'), decode(call, maxTokens, 'main'), { log })
-  cases.quant = pairCase({ key: 'quant', label: `Decode tok/s: Q4_0 / Q8_0 (raw wllama, ${auto.threads} thread(s))`, unit: 'ratio', sideUnit: 'tok/s', aLabel: 'Q4_0', bLabel: 'Q8_0' }, qt.a, qt.b)
-  await call('rawUnload', 'q4')
-}
-
 async function multiTurnCase({ call, runs, log, cases }) {
   log('multi-turn: time to first token at turn 8 with prompt reuse / without')
   const { history, next } = conversation()
@@ -190,3 +215,166 @@ async function multiTurnCase({ call, runs, log, cases }) {
   cases.multi_turn = pairCase({ key: 'multi_turn', label: 'Time to first token at turn 8 (~1,500 tokens of history): with prompt reuse / without', unit: 'ratio', sideUnit: 'ms', aLabel: 'reuse', bLabel: 'no reuse', target: { op: '<=', value: 0.25 } }, mt.a, mt.b)
 }
 
+
+const PREFILL_TOKENS = [512, 2048]
+
+/**
+ * `prefill`: prompt tokens/s, raw wllama / native llama.cpp, same file (the 135M Q8_0 bench model), same threads,
+ * prompts of about 512 and 2,048 tokens into an empty KV cache (context 4,096). Both sides' figures are llama.cpp's own
+ * prompt timings (wllama: `timings.prompt_*`; native: one `evaluate` of the prompt's tokens).
+ */
+async function prefillCase({ call, native, quick, file, auto, log, cases }) {
+  log(`prefill: raw wllama / native, ${auto.threads} thread(s), ${PREFILL_TOKENS.join(' and ')}-token prompts`)
+  const loaded = await call('rawLoad', file, auto.threads, 'prefill', { nCtx: 4096 })
+  const nat = await native.open(native.paths.q8_0, auto.threads, 4096)
+  try {
+    await call('rawPrefill', promptOf(64, 1), 'prefill') // warm-up: graph allocation on both sides
+    await nat.prefill(promptOf(64, 1))
+    // --quick: the 512-token prompt only (a 2,048-token prefill takes minutes in WebAssembly on a loaded machine).
+    for (const tokens of quick ? PREFILL_TOKENS.slice(0, 1) : PREFILL_TOKENS) {
+      const runs = quick ? 2 : 3
+      const [w, n] = await rotate(runs, [i => call('rawPrefill', promptOf(tokens, i + 2), 'prefill'), i => nat.prefill(promptOf(tokens, i + 2))], { log, names: ['wllama', 'native'] })
+      cases[`prefill_${tokens}`] = pairCase({ key: `prefill_${tokens}`, label: `Prefill tok/s, ${tokens}-token prompt: raw wllama / native llama.cpp, ${auto.threads} thread(s), Q8_0`, unit: 'ratio', sideUnit: 'tok/s', aLabel: 'wllama', bLabel: 'native', target: { op: '>=', value: 0.3 },
+        note: `prompt tokens ${w[0].promptTokens} (wllama) / ${n[0].promptTokens} (native); wllama n_batch ${loaded.nBatch}, n_ubatch ${loaded.nUbatch}` }, w.map(r => r.prefillTps), n.map(r => r.prefillTps))
+    }
+  }
+  finally {
+    await nat.close()
+    await call('rawUnload', 'prefill')
+  }
+}
+
+const REAL_PROMPT = 'What is the capital of France? Answer in one sentence.'
+
+/**
+ * `real_model`: decode, prefill and first token on the shipped instruct model (SmolLM2-135M-Instruct Q4_1): the app
+ * (models store -> worker -> wllama) / raw wllama / native llama.cpp, rotated per run. Decode generates a fixed number
+ * of tokens past any end-of-generation token on every side (the model would otherwise stop after a sentence). Two
+ * ratios per figure: app / raw wllama (what the app adds) and raw wllama / native (what WebAssembly costs).
+ */
+async function realModelCase({ call, native, quick, auto, log, cases, realFile }) {
+  const n = quick ? 16 : 64
+  const runs = quick ? 1 : 3
+  log(`real model: ${realFile}, app / raw wllama / native, ${n} tokens, ${auto.threads} thread(s)`)
+  // About 400 prompt tokens with the template (150 with --quick).
+  const chat = user(`${text(quick ? 90 : 260, 3)}\n\n${REAL_PROMPT}`)
+  await call('appLoad', realFile, auto.threads)
+  await call('rawLoad', realFile, auto.threads, 'real')
+  const nat = await native.open(native.paths.real, auto.threads)
+  // The chat template as text, so native and raw completions process the very same tokens as the chat paths.
+  const prompt = `<|im_start|>user\n${chat[0].content}<|im_end|>\n<|im_start|>assistant\n`
+  try {
+    await call('appChatFixed', user('Hi'), 4)
+    await call('rawChatFixed', user('Hi'), 4, 'real')
+    await nat.decodeFixed('Hi', 4)
+    const [app, rawChat, rawDec, natDec, rawPre, natPre] = await rotate(runs, [
+      () => call('appChatFixed', chat, n),
+      () => call('rawChatFixed', chat, n, 'real'),
+      () => call('rawDecodeFixed', prompt, n, 'real'),
+      () => nat.decodeFixed(prompt, n),
+      () => call('rawPrefill', prompt, 'real'),
+      () => nat.prefill(prompt),
+    ], { log, names: ['app chat', 'raw chat', 'raw decode', 'native decode', 'raw prefill', 'native prefill'] })
+    const pick = (xs, k) => xs.map(r => r[k])
+    const tag = `SmolLM2-135M-Instruct Q4_1, ${auto.threads} thread(s)`
+    cases.real_decode_app = pairCase({ key: 'real_decode_app', label: `Decode tok/s (${n} tokens): app / raw wllama, ${tag}`, unit: 'ratio', sideUnit: 'tok/s', aLabel: 'app', bLabel: 'raw', target: { op: '>=', value: 0.97 } }, pick(app, 'decodeTps'), pick(rawChat, 'decodeTps'))
+    cases.real_decode_native = pairCase({ key: 'real_decode_native', label: `Decode tok/s (${n} tokens): raw wllama / native, ${tag}`, unit: 'ratio', sideUnit: 'tok/s', aLabel: 'wllama', bLabel: 'native', target: { op: '>=', value: 0.4 } }, pick(rawDec, 'decodeTps'), pick(natDec, 'decodeTps'))
+    cases.real_prefill_app = pairCase({ key: 'real_prefill_app', label: `Prefill tok/s: app / raw wllama, ${tag}`, unit: 'ratio', sideUnit: 'tok/s', aLabel: 'app', bLabel: 'raw', target: { op: '>=', value: 0.97 },
+      note: `${app[0].promptTokens} prompt tokens (app), ${rawChat[0].promptTokens} (raw)` }, pick(app, 'prefillTps'), pick(rawChat, 'prefillTps'))
+    cases.real_prefill_native = pairCase({ key: 'real_prefill_native', label: `Prefill tok/s: raw wllama / native, ${tag}`, unit: 'ratio', sideUnit: 'tok/s', aLabel: 'wllama', bLabel: 'native', target: { op: '>=', value: 0.3 },
+      note: `${rawPre[0].promptTokens} prompt tokens (wllama), ${natPre[0].promptTokens} (native)` }, pick(rawPre, 'prefillTps'), pick(natPre, 'prefillTps'))
+    cases.real_ttft_app = pairCase({ key: 'real_ttft_app', label: `First token ms: app / raw wllama, ${tag}`, unit: 'ratio', sideUnit: 'ms', aLabel: 'app', bLabel: 'raw', target: { op: '<=', value: 1.05 } }, pick(app, 'ttftMs'), pick(rawChat, 'ttftMs'))
+    cases.real_ttft_native = pairCase({ key: 'real_ttft_native', label: `First token ms: raw wllama / native, ${tag}`, unit: 'ratio', sideUnit: 'ms', aLabel: 'wllama', bLabel: 'native' }, pick(rawDec, 'ttftMs'), pick(natDec, 'ttftMs'))
+  }
+  finally {
+    await nat.close()
+    await call('rawUnload', 'real')
+    await call('appUnload')
+  }
+}
+
+/**
+ * `quant`: for each generated quantization of the 135M shape (Q8_0, Q4_0, Q4_1, Q4_K_M) and the shipped Q4_1 model,
+ * raw wllama / native llama.cpp on decode (fixed token count) and prefill (about 512 tokens). With `nativeLog` on the
+ * wllama load, the note says which tensors llama.cpp repacked for faster kernels (CPU_REPACK) in WebAssembly.
+ */
+async function quantCase({ call, native, quick, auto, log, cases, quants }) {
+  const n = quick ? 16 : 64
+  const runs = quick ? 1 : 3
+  for (const [name, file, path] of quants) {
+    log(`quant ${name}: raw wllama / native, decode ${n} tokens and a 512-token prefill`)
+    const loaded = await call('rawLoad', file, auto.threads, 'quant', { nativeLog: true })
+    const nat = await native.open(path, auto.threads)
+    try {
+      await call('rawDecodeFixed', 'Hello', 4, 'quant')
+      await nat.decodeFixed('Hello', 4)
+      const prompt = promptOf(quick ? 256 : 512, 9)
+      const [wd, nd, wp, np] = await rotate(runs, [
+        () => call('rawDecodeFixed', PROMPT, n, 'quant'), () => nat.decodeFixed(PROMPT, n),
+        () => call('rawPrefill', prompt, 'quant'), () => nat.prefill(prompt),
+      ], { log, names: ['wllama decode', 'native decode', 'wllama prefill', 'native prefill'] })
+      const repacked = loaded.log.filter(l => /repack tensor/i.test(l)).length
+      const buffers = loaded.log.filter(l => /buffer size/i.test(l)).map(l => l.replace(/^.*?(\S+ (?:model|compute|KV) buffer size)/, '$1')).slice(0, 3).join('; ')
+      const note = `wllama repacked ${repacked} tensor(s) at load${buffers ? `; ${buffers}` : ''}`
+      cases[`quant_${name}_decode`] = pairCase({ key: `quant_${name}_decode`, label: `Decode tok/s (${n} tokens): raw wllama / native, ${name}`, unit: 'ratio', sideUnit: 'tok/s', aLabel: 'wllama', bLabel: 'native', target: { op: '>=', value: 0.4 }, note }, wd.map(r => r.decodeTps), nd.map(r => r.decodeTps))
+      cases[`quant_${name}_prefill`] = pairCase({ key: `quant_${name}_prefill`, label: `Prefill tok/s (${wp[0].promptTokens} tokens): raw wllama / native, ${name}`, unit: 'ratio', sideUnit: 'tok/s', aLabel: 'wllama', bLabel: 'native', target: { op: '>=', value: 0.3 } }, wp.map(r => r.prefillTps), np.map(r => r.prefillTps))
+    }
+    finally {
+      await nat.close()
+      await call('rawUnload', 'quant')
+    }
+  }
+}
+
+/**
+ * `cold_start`: from the Download click to the first token of the first answer, on the shipped instruct model: the
+ * app (download worker -> OPFS with SHA-256 -> models store load -> first chat token) / raw (fetch into memory +
+ * loadModel from that Blob + first token of the same chat). The note splits each side into its three steps.
+ */
+async function coldStartCase({ call, runs, log, cases, realFile, threads }) {
+  log(`cold start: ${realFile}, app / raw (fetch + load + first token), ${threads} thread(s) on both sides`)
+  const [app, raw] = await rotate(runs, [() => call('appColdStart', realFile, REAL_PROMPT, threads), () => call('rawColdStart', realFile, REAL_PROMPT, threads)], { log, names: ['app', 'raw'] })
+  const steps = r => `download ${(median(r.map(x => x.downloadMs)) / 1000).toFixed(1)} s, load ${(median(r.map(x => x.loadMs)) / 1000).toFixed(1)} s, first token ${(median(r.map(x => x.ttftMs)) / 1000).toFixed(1)} s`
+  cases.cold_start = pairCase({ key: 'cold_start', label: 'Download click to first token: app / (raw fetch + raw load + raw first token), SmolLM2-135M-Instruct Q4_1', unit: 'ratio', sideUnit: 'ms', aLabel: 'app', bLabel: 'raw', target: { op: '<=', value: 1.25 },
+    note: `app: ${steps(app)}; raw: ${steps(raw)}` }, app.map(r => r.ms), raw.map(r => r.ms))
+  await call('appUnload')
+}
+
+/**
+ * `download_capped`: app download / raw fetch on the mirror's Hub-like mode: /resolve/ answers 302 to the CDN origin
+ * with a signed, expiring URL, which sends each connection at most 20 MiB/s. One fetch gets the cap; the app's
+ * parallel ranged connections should not.
+ */
+async function downloadCappedCase({ call, runs, file, log, cases }) {
+  const cap = 20 * 2 ** 20
+  log('download_capped: CDN redirect, 20 MiB/s per connection')
+  await call('cdnControl', { capBytesPerSecond: cap })
+  try {
+    const dl = await interleave(runs, () => call('appDownload', file), () => call('rawFetch', file), { log, warmUp: false })
+    const mbps = r => r.bytes / 2 ** 20 / (r.ms / 1000)
+    cases.download_capped = pairCase({ key: 'download_capped', label: 'Download MiB/s via a 302 to a CDN origin capped at 20 MiB/s per connection: app / raw fetch', unit: 'ratio', sideUnit: 'MiB/s', aLabel: 'app', bLabel: 'raw fetch', target: { op: '>=', value: 1.5 } }, dl.a.map(mbps), dl.b.map(mbps))
+  }
+  finally {
+    await call('cdnControl', { capBytesPerSecond: 0 })
+  }
+}
+
+/**
+ * `new_chat_tools`: time to the first token of a new conversation's first agent step with the built-in tools on, on
+ * the shipped instruct model: with the KV cache of the shared prefix (tools, format, example) left by another
+ * conversation / processed from scratch. The app sends `cache_prompt` on every request and loads one slot, so
+ * llama.cpp keeps the longest common prefix of consecutive prompts, across conversations as across turns.
+ */
+async function newChatToolsCase({ call, runs, log, cases, realFile, threads }) {
+  log(`new chat with tools: ${realFile}, shared prefix from another conversation / none`)
+  await call('appLoad', realFile, threads)
+  try {
+    const nt = await interleave(runs, i => call('appNewChatWithTools', `Question ${i}: what is 17 * 23?`, `Earlier ${i}: who wrote Hamlet?`, true),
+      i => call('appNewChatWithTools', `Question ${i}: what is 17 * 23?`, `Earlier ${i}: who wrote Hamlet?`, false), { log, warmUp: false })
+    cases.new_chat_tools = pairCase({ key: 'new_chat_tools', label: `First token of a new conversation with tools (agent step prompt), SmolLM2-135M-Instruct Q4_1: shared-prefix KV cache / none`, unit: 'ratio', sideUnit: 'ms', aLabel: 'prefix cached', bLabel: 'from scratch', target: { op: '<=', value: 0.3 },
+      note: `prompt ${nt.a[0].promptTokens} tokens, ${nt.a[0].cachedTokens} of them from the cache` }, nt.a.map(r => r.ttftMs), nt.b.map(r => r.ttftMs))
+  }
+  finally {
+    await call('appUnload')
+  }
+}

@@ -3,11 +3,13 @@
  * worker client -> inference worker -> wllama) or on raw wllama in the same page, and returns its timings. The
  * runner (bench/run.mjs) decides the order, the interleaving and the statistics.
  */
-import { LoggerWithoutDebug, Wllama } from '@wllama/wllama/esm/index.js'
+import { LoggerWithoutDebug, LogLevel, Wllama } from '@wllama/wllama/esm/index.js'
 import wasmUrl from '@wllama/wllama/esm/wasm/wllama.wasm?url'
 import { createPinia, setActivePinia } from 'pinia'
 import { watch } from 'vue'
 import type { ChatMessage } from '../src/contract/types'
+import { promptFor } from '../src/agent/strategies'
+import { ToolRegistry } from '../src/agent/tools/registry'
 import { catalogEntry } from '../src/models/catalog'
 import { startDownload } from '../src/services/library/download-client'
 import { discardModel } from '../src/downloads/downloader'
@@ -24,6 +26,10 @@ const TEMPLATE = 'chatml'
 const N_CTX = 2048
 
 export interface Timing { ttftMs: number, decodeTps: number, tokens: number, totalMs: number }
+/** Prompt processing as llama.cpp timed it (`timings.prompt_*` of the stream's last chunk), and the caller's first token. */
+export interface Prefill { promptTokens: number, promptMs: number, prefillTps: number, ttftMs: number }
+/** Extra load parameters for the raw side: context, llama.cpp batch sizes, native log lines kept (to see repacking). */
+export interface RawLoadOptions { nCtx?: number, nBatch?: number, nUbatch?: number, nativeLog?: boolean }
 
 /** Times a stream of text deltas: first token, and tokens per second between the first and the last. */
 function stopwatch() {
@@ -120,17 +126,32 @@ async function appUnload(): Promise<void> {
   await engine.localService().dispose()
 }
 
-/** Raw wllama: loadModel from a Blob held in memory, with the app's load parameters. `key` names the instance. */
-async function rawLoad(file: string, threads: number, key = 'main'): Promise<{ ms: number, threads: number }> {
+/**
+ * Raw wllama: loadModel from a Blob held in memory, with the app's load parameters (and `opts`). `key` names the
+ * instance. With `nativeLog`, llama.cpp's load log lines about buffers and repacking come back in `log`.
+ */
+async function rawLoad(file: string, threads: number, key = 'main', opts: RawLoadOptions = {}): Promise<{ ms: number, threads: number, nBatch: number, nUbatch: number, log: string[] }> {
   await rawUnload(key)
   if (blob?.file !== file)
     blob = { file, blob: new Blob([await (await fetch(fileUrl(file))).arrayBuffer()]) }
+  const log: string[] = []
+  const keep = (...args: unknown[]) => {
+    const line = args.map(String).join(' ')
+    if (/repack|buffer size|CPU_REPACK|system_info|n_batch|n_ubatch|n_threads/i.test(line))
+      log.push(line.trim())
+  }
+  const logger = opts.nativeLog ? { ...LoggerWithoutDebug, debug: keep, log: keep, info: keep, warn: keep } : LoggerWithoutDebug
   const t0 = performance.now()
-  const w = new Wllama({ default: wasmUrl }, { suppressNativeLog: true, logger: LoggerWithoutDebug })
+  const w = new Wllama({ default: wasmUrl }, { suppressNativeLog: !opts.nativeLog, logger })
   w.setCompat(null)
-  await w.loadModel([blob.blob], { n_ctx: N_CTX, n_threads: threads, n_gpu_layers: 0, n_parallel: 1, chat_template: TEMPLATE })
+  await w.loadModel([blob.blob], {
+    n_ctx: opts.nCtx ?? N_CTX, n_threads: threads, n_gpu_layers: 0, n_parallel: 1, chat_template: TEMPLATE,
+    ...(opts.nBatch && { n_batch: opts.nBatch }), ...(opts.nUbatch && { n_ubatch: opts.nUbatch }),
+    ...(opts.nativeLog && { log_level: LogLevel.INFO }),
+  })
   raw.set(key, w)
-  return { ms: performance.now() - t0, threads: w.getNumThreads() }
+  const info = w.getLoadedContextInfo()
+  return { ms: performance.now() - t0, threads: w.getNumThreads(), nBatch: info.n_batch, nUbatch: info.n_ubatch, log }
 }
 
 async function rawUnload(key = 'main'): Promise<void> {
@@ -202,6 +223,140 @@ async function rawCompletion(prompt: string, maxTokens: number, key = 'main'): P
   return clock.result()
 }
 
-const api = { setup, appDownload, rawFetch, appLoad, appUnload, rawLoad, rawUnload, appChatStore, appChatService, rawChat, rawCompletion, forget, renderPrepare, renderStream, renderCleanup }
+interface TimedChunk { choices: Array<{ text?: string }>, timings?: { prompt_n: number, prompt_ms: number } }
+
+/** Reads a raw completion stream: the stopwatch per text chunk, and llama.cpp's timings from the last chunk. */
+async function timedStream(stream: AsyncIterable<TimedChunk>, clock: ReturnType<typeof stopwatch>): Promise<TimedChunk['timings']> {
+  let timings: TimedChunk['timings']
+  for await (const chunk of stream) {
+    if (chunk.choices[0]?.text)
+      clock.token()
+    timings = chunk.timings ?? timings
+  }
+  return timings
+}
+
+/**
+ * Prompt processing on raw wllama: `prompt` into an empty KV cache (no reuse), one token generated. Tokens/s are
+ * llama.cpp's own (`prompt_n / prompt_ms`), so tokenising and the worker hop are not counted.
+ */
+async function rawPrefill(prompt: string, key = 'main'): Promise<Prefill> {
+  const w = raw.get(key)
+  if (!w)
+    throw new Error(`no raw instance ${key}`)
+  const clock = stopwatch()
+  const options = { prompt, temperature: 0, max_tokens: 1, stream: true as const, cache_prompt: false, ignore_eos: true }
+  const t = await timedStream(await w.createCompletion(options) as AsyncIterable<TimedChunk>, clock)
+  if (!t?.prompt_n)
+    throw new Error('wllama returned no prompt timings')
+  return { promptTokens: t.prompt_n, promptMs: t.prompt_ms, prefillTps: (t.prompt_n / t.prompt_ms) * 1000, ttftMs: clock.result().ttftMs }
+}
+
+/** Exactly `n` tokens on raw wllama after `prompt`, past any end-of-generation token; no prompt reuse. */
+async function rawDecodeFixed(prompt: string, n: number, key = 'main'): Promise<Timing> {
+  const w = raw.get(key)
+  if (!w)
+    throw new Error(`no raw instance ${key}`)
+  const clock = stopwatch()
+  const options = { prompt, temperature: 0, max_tokens: n, stream: true as const, cache_prompt: false, ignore_eos: true }
+  await timedStream(await w.createCompletion(options) as AsyncIterable<TimedChunk>, clock)
+  return clock.result()
+}
+
+/**
+ * The same through the app's local service (worker client -> worker -> wllama), chat template applied: exactly `n`
+ * tokens (`ignoreEos`), no prompt reuse. Prefill figures are the engine's (`RequestMetrics`).
+ */
+async function appChatFixed(messages: ChatMessage[], n: number): Promise<Timing & { promptTokens: number, prefillTps: number }> {
+  const clock = stopwatch()
+  let prefill = { promptTokens: 0, prefillTps: 0 }
+  const req = { messages, sampling: { temperature: 0, maxTokens: n, ignoreEos: true }, promptReuse: false }
+  for await (const chunk of engine.localService().chat(req)) {
+    if (chunk.type === 'delta')
+      clock.token()
+    else
+      prefill = { promptTokens: chunk.summary.metrics.promptTokens, prefillTps: chunk.summary.metrics.prefillTokensPerSecond ?? 0 }
+  }
+  return { ...clock.result(), ...prefill }
+}
+
+/** Raw wllama's chat path with the same request as {@link appChatFixed}. */
+async function rawChatFixed(messages: ChatMessage[], n: number, key = 'main'): Promise<Timing & { promptTokens: number, prefillTps: number }> {
+  const w = raw.get(key)
+  if (!w)
+    throw new Error(`no raw instance ${key}`)
+  const clock = stopwatch()
+  let timings: { prompt_n: number, prompt_ms: number } | undefined
+  const stream = await w.createChatCompletion({
+    messages: messages.map(m => ({ role: m.role as 'user' | 'assistant' | 'system', content: m.content })),
+    temperature: 0, max_tokens: n, stream: true, cache_prompt: false, ignore_eos: true,
+  })
+  for await (const chunk of stream as AsyncIterable<{ choices: Array<{ delta?: { content?: string | null } }>, timings?: typeof timings }>) {
+    if (chunk.choices[0]?.delta?.content)
+      clock.token()
+    timings = chunk.timings ?? timings
+  }
+  return { ...clock.result(), promptTokens: timings?.prompt_n ?? 0, prefillTps: timings ? (timings.prompt_n / timings.prompt_ms) * 1000 : 0 }
+}
+
+/**
+ * Cold start on the app's path, as a newcomer meets it: Download pressed (the download worker stores and verifies
+ * the file), the models store loads it, the first chat turn streams: ms until its first token, and each step's share.
+ */
+async function appColdStart(file: string, prompt: string, threads: number): Promise<{ ms: number, downloadMs: number, loadMs: number, ttftMs: number }> {
+  if (models.loaded)
+    await engine.localService().dispose()
+  await forget(file)
+  const t0 = performance.now()
+  await startDownload(ref(file), { hubUrl: settings.hubUrl })
+  const t1 = performance.now()
+  const loaded = await appLoad(file, threads)
+  const t2 = t1 + loaded.ms
+  const first = await appChatService(user(prompt), 1, false)
+  return { ms: t2 - t0 + first.ttftMs, downloadMs: t1 - t0, loadMs: loaded.ms, ttftMs: first.ttftMs }
+}
+
+/** The raw path's cold start: fetch into memory, loadModel from that Blob, first token of the same chat turn. */
+async function rawColdStart(file: string, prompt: string, threads: number): Promise<{ ms: number, downloadMs: number, loadMs: number, ttftMs: number }> {
+  await rawUnload('cold')
+  blob = null
+  const t0 = performance.now()
+  blob = { file, blob: new Blob([await (await fetch(fileUrl(file), { cache: 'no-store' })).arrayBuffer()]) }
+  const t1 = performance.now()
+  const loaded = await rawLoad(file, threads, 'cold')
+  const first = await rawChat(user(prompt), 1, false, 'cold')
+  await rawUnload('cold')
+  return { ms: t1 - t0 + loaded.ms + first.ttftMs, downloadMs: t1 - t0, loadMs: loaded.ms, ttftMs: first.ttftMs }
+}
+
+const user = (content: string): ChatMessage[] => [{ role: 'user', content }]
+
+/**
+ * The first step of a new conversation with the built-in tools on, as the app's agent sends it to a small local model
+ * (src/agent/strategies.ts: tools, format and example, then the conversation), through the app's local service:
+ * before it, another conversation's first step ran (so the shared prefix, everything before "Conversation:", is in
+ * the KV cache). `promptReuse` false is the same request processed from scratch. Returns the engine's metrics.
+ */
+async function appNewChatWithTools(question: string, other: string, promptReuse: boolean): Promise<{ ttftMs: number, promptTokens: number, cachedTokens: number }> {
+  const registry = new ToolRegistry()
+  const step = (q: string) => [{ role: 'user' as const, content: promptFor([{ role: 'user', content: q }], registry) }]
+  await appChatService(step(other), 1, true)
+  let metrics = { ttftMs: 0, promptTokens: 0, cachedTokens: 0 }
+  for await (const chunk of engine.localService().chat({ messages: step(question), sampling: { temperature: 0, maxTokens: 1 }, promptReuse })) {
+    if (chunk.type === 'done')
+      metrics = { ttftMs: chunk.summary.metrics.timeToFirstTokenMs, promptTokens: chunk.summary.metrics.promptTokens, cachedTokens: chunk.summary.metrics.cachedTokens }
+  }
+  return metrics
+}
+
+/** Sets the mirror's CDN mode (server/mirror-cdn.ts) for the next downloads: per-connection cap, URL lifetime. */
+async function cdnControl(options: { capBytesPerSecond?: number, ttlSeconds?: number }): Promise<unknown> {
+  const res = await fetch('/__mirror/cdn', { method: 'PUT', body: JSON.stringify(options) })
+  if (!res.ok)
+    throw new Error(`the mirror has no CDN mode (HTTP ${res.status}): start it with MIRROR_CDN_PORT and MIRROR_FAULTS=1`)
+  return res.json()
+}
+
+const api = { setup, appDownload, rawFetch, appLoad, appUnload, rawLoad, rawUnload, appChatStore, appChatService, rawChat, rawCompletion, forget, rawPrefill, rawDecodeFixed, appChatFixed, rawChatFixed, appColdStart, rawColdStart, cdnControl, appNewChatWithTools, renderPrepare, renderStream, renderCleanup }
 Object.assign(globalThis, { bench: api })
 document.getElementById('state')!.textContent = 'ready'

@@ -1,8 +1,15 @@
-/** Native llama.cpp through node-llama-cpp (prebuilt binaries, no GPU, never builds): the decode speed limit. */
+/** Native llama.cpp through node-llama-cpp (prebuilt binaries, no GPU, never builds): the speed limit for each case. */
 import { getLlama, LlamaCompletion } from 'node-llama-cpp'
 
+let llamaPromise
+
+/**
+ * Opens `modelPath` with `threads` threads (node-llama-cpp sets the same count for decoding and for prompt batches)
+ * and a context of `contextSize` tokens.
+ */
 export async function openNative(modelPath, threads, contextSize = 2048) {
-  const llama = await getLlama({ gpu: false, build: 'never' })
+  llamaPromise ??= getLlama({ gpu: false, build: 'never' })
+  const llama = await llamaPromise
   const model = await llama.loadModel({ modelPath })
   const context = await model.createContext({ contextSize, threads })
   return {
@@ -26,6 +33,46 @@ export async function openNative(modelPath, threads, contextSize = 2048) {
           },
         })
         return { ttftMs: first - t0, decodeTps: tokens > 1 ? ((tokens - 1) / (last - first)) * 1000 : 0, tokens }
+      }
+      finally {
+        sequence.dispose()
+      }
+    },
+    /**
+     * Prompt processing alone: the prompt's tokens (BOS first, as wllama's completion adds it) evaluated into an empty
+     * KV cache in one call, batched as llama.cpp batches (n_batch = min(context, 512)). Returns tokens, ms, tokens/s.
+     */
+    async prefill(prompt) {
+      const tokens = model.tokenize(prompt)
+      const sequence = context.getSequence()
+      try {
+        const t0 = performance.now()
+        await sequence.evaluateWithoutGeneratingNewTokens(tokens)
+        const ms = performance.now() - t0
+        return { promptTokens: tokens.length, promptMs: ms, prefillTps: (tokens.length / ms) * 1000 }
+      }
+      finally {
+        sequence.dispose()
+      }
+    },
+    /**
+     * Exactly `n` tokens after `prompt`, greedy, whatever the model says (an end-of-generation token does not stop it):
+     * first token time, and tokens/s between the first and the last.
+     */
+    async decodeFixed(prompt, n) {
+      const sequence = context.getSequence()
+      try {
+        const t0 = performance.now()
+        let first = 0
+        let last = 0
+        let count = 0
+        for await (const _token of sequence.evaluate(model.tokenize(prompt), { temperature: 0 })) {
+          last = performance.now()
+          first ||= last
+          if (++count >= n)
+            break
+        }
+        return { ttftMs: first - t0, decodeTps: count > 1 ? ((count - 1) / (last - first)) * 1000 : 0, tokens: count }
       }
       finally {
         sequence.dispose()

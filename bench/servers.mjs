@@ -22,9 +22,14 @@ export function viteBuild(args = []) {
 }
 
 /** Starts `vite preview` on `port` with the mirror over `modelsDir`; resolves once /app-config.json answers. */
-export async function startPreview({ port, modelsDir, config }) {
+/**
+ * `cdnPort`: the mirror's Hub-like CDN origin (server/mirror-cdn.ts) on that port, uncapped until the harness sets a
+ * cap through `/__mirror/cdn` (fault control on).
+ */
+export async function startPreview({ port, modelsDir, config, cdnPort }) {
   const args = ['vite', 'preview', '--port', String(port), '--strictPort', ...(config ? ['--config', config] : [])]
-  const child = spawn('npx', args, { env: { ...process.env, MODELS_DIR: modelsDir, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+  const cdn = cdnPort ? { MIRROR_CDN_PORT: String(cdnPort), MIRROR_CDN_CAP_MIBPS: '0', MIRROR_FAULTS: '1' } : {}
+  const child = spawn('npx', args, { env: { ...process.env, MODELS_DIR: modelsDir, PORT: String(port), ...cdn }, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
   let log = ''
   child.stdout.on('data', (d) => { log += d })
   child.stderr.on('data', (d) => { log += d })

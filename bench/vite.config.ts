@@ -1,5 +1,5 @@
 /**
- * The benchmark harness page, built apart from the app (node_modules/.tmp/bench-dist) so nothing of it reaches the production bundle.
+ * The benchmark harness page, built apart from the app (bench/.cache/dist) so nothing of it reaches the production bundle.
  * It imports the app's own stores, worker client and worker, and @wllama/wllama directly for the raw side.
  */
 import { resolve } from 'node:path'
@@ -15,9 +15,9 @@ export default defineConfig({
   worker: { format: 'es' },
   build: {
     target: 'es2022',
-    // Under node_modules/.tmp: ignored by git and by the linter, and never part of dist/.
-    // BENCH_OUT_DIR: another place, for a run beside another worktree's (node_modules may be shared).
-    outDir: process.env.BENCH_OUT_DIR ?? resolve(root, 'node_modules/.tmp/bench-dist'),
+    // Under bench/.cache: ignored by git and by the linter, never part of dist/, and one per worktree (node_modules
+    // may be shared between checkouts). BENCH_OUT_DIR: another place, for a run beside another one.
+    outDir: process.env.BENCH_OUT_DIR ?? resolve(root, 'bench/.cache/dist'),
     emptyOutDir: true,
     rollupOptions: { input: resolve(root, 'bench/harness.html') },
   },

@@ -4,7 +4,7 @@
  * 9 heads, 3 KV heads, 1536 FFN) with seeded random weights in Q8_0 or Q4_0, and the tokenizer copied byte for byte
  * from `llama-2-tiny-random.gguf`. Speed depends on shape and quantization, not on the weights' values.
  *
- *   node scripts/make-bench-models.mjs [--out DIR] [--tokenizer FILE]   -> DIR/bench-135m-q8_0.gguf, bench-135m-q4_0.gguf
+ *   node scripts/make-bench-models.mjs [--out DIR] [--tokenizer FILE]   -> DIR/bench-135m-{q8_0,q4_0,q4_1,q4_k_m}.gguf
  *
  * Plain Node (no TypeScript runner needed, no dependencies), so `npm run bench` runs it from a clean clone.
  * Deterministic: the same options always give the same bytes. A file already in the cache with the same options is
@@ -22,10 +22,30 @@ export const DEFAULT_TOKENIZER = ['../shared/models/llama-2-tiny-random.gguf', '
 export const SHAPE_135M = { layers: 30, embd: 576, heads: 9, kvHeads: 3, ffn: 1536 }
 
 const GGUF = { U32: 4, F32: 6, STRING: 8, ARRAY: 9, U64: 10 }
-/** ggml tensor types and their block layouts: weights per block, bytes per block. */
+/**
+ * ggml tensor types and their block layouts (ggml-common.h): weights per block, bytes per block, and the f16 fields at
+ * the block's start (`scale` for the first, `min` for a second one that holds a negative minimum, as Q4_1 and Q4_K do).
+ */
+export const BLOCKS = {
+  q8_0: { ggmlType: 8, blockWeights: 32, blockBytes: 34, scale: 0.02 / 64 },
+  q4_0: { ggmlType: 2, blockWeights: 32, blockBytes: 18, scale: 0.02 / 4 },
+  q4_1: { ggmlType: 3, blockWeights: 32, blockBytes: 20, scale: 0.02 / 4, min: 0.02 * 2 },
+  q5_0: { ggmlType: 6, blockWeights: 32, blockBytes: 22, scale: 0.02 / 8 },
+  // d, dmin, 12 bytes of 6-bit sub-block scales and mins, 128 bytes of nibbles: 256 weights.
+  q4_k: { ggmlType: 12, blockWeights: 256, blockBytes: 144, scale: 0.02 / 128, min: 0.02 / 16 },
+}
+
+/**
+ * The quantizations the bench writes: `fileType` (llama_ftype) and the block type of each quantized tensor. Q4_K_M is
+ * what llama-quantize writes for this shape: K-quants need rows that are a multiple of 256 weights, which only
+ * `ffn_down` (1,536 per row) has in a 576-wide model, so every other matrix falls back to Q5_0 (llama-quant.cpp's
+ * fallback for Q4_K), as in the Hub's SmolLM2-135M Q4_K_M files.
+ */
 export const QUANTS = {
-  q8_0: { ggmlType: 8, fileType: 7, blockWeights: 32, blockBytes: 34, scale: 0.02 / 64 },
-  q4_0: { ggmlType: 2, fileType: 2, blockWeights: 32, blockBytes: 18, scale: 0.02 / 4 },
+  q8_0: { fileType: 7, block: () => BLOCKS.q8_0 },
+  q4_0: { fileType: 2, block: () => BLOCKS.q4_0 },
+  q4_1: { fileType: 3, block: () => BLOCKS.q4_1 },
+  q4_k_m: { fileType: 15, block: t => (t.dims[0] % 256 === 0 ? BLOCKS.q4_k : BLOCKS.q5_0) },
 }
 const F32_TYPE = 0
 const ALIGNMENT = 32
@@ -106,7 +126,10 @@ export function llamaTensors(shape, vocabSize) {
 
 function tensorBytes(t, q) {
   const n = t.dims.reduce((a, b) => a * b, 1)
-  return t.quant ? (n / q.blockWeights) * q.blockBytes : n * 4
+  if (!t.quant)
+    return n * 4
+  const b = q.block(t)
+  return (n / b.blockWeights) * b.blockBytes
 }
 
 /** IEEE half-precision bits of a positive normal float (enough for quantization scales). */
@@ -138,14 +161,20 @@ function tensorData(t, q, seed) {
   const words = new Uint32Array(Math.ceil(size / 4))
   for (let i = 0; i < words.length; i++) words[i] = next()
   const buf = Buffer.from(words.buffer, 0, size)
-  // Each block starts with its f16 scale: jittered around `q.scale` so weights have a std of about 0.02.
-  const scales = [0.75, 0.9, 1, 1.1, 1.25].map(k => f16Bits(q.scale * k))
-  for (let off = 0, i = 0; off < size; off += q.blockBytes, i++) buf.writeUInt16LE(scales[words[i % words.length] % scales.length], off)
+  // Each block starts with its f16 scale: jittered around `b.scale` so weights have a std of about 0.02; a block with
+  // a minimum (Q4_1, Q4_K) stores it next, negative, so the weights centre on 0.
+  const b = q.block(t)
+  const scales = [0.75, 0.9, 1, 1.1, 1.25].map(k => f16Bits(b.scale * k))
+  for (let off = 0, i = 0; off < size; off += b.blockBytes, i++) {
+    buf.writeUInt16LE(scales[words[i % words.length] % scales.length], off)
+    if (b.min)
+      buf.writeUInt16LE(0x8000 | f16Bits(b.min), off + 2)
+  }
   return buf
 }
 
 /**
- * Writes one benchmark model. Options: `out` (file path), `quant` ('q8_0' | 'q4_0'), `shape` (default 135M),
+ * Writes one benchmark model. Options: `out` (file path), `quant` (a key of {@link QUANTS}), `shape` (default 135M),
  * `seed` (default 135), `tokenizer` (GGUF to copy `tokenizer.*` from), `contextLength` (default 2048).
  * @returns {{ path: string, bytes: number, tensors: number, parameters: number }}
  */
@@ -177,7 +206,7 @@ export function writeBenchModel(opts) {
   ]
   let offset = 0
   const infos = tensors.map((t) => {
-    const info = Buffer.concat([strBytes(t.name), u32Bytes(t.dims.length), ...t.dims.map(u64Bytes), u32Bytes(t.quant ? q.ggmlType : F32_TYPE), u64Bytes(offset)])
+    const info = Buffer.concat([strBytes(t.name), u32Bytes(t.dims.length), ...t.dims.map(u64Bytes), u32Bytes(t.quant ? q.block(t).ggmlType : F32_TYPE), u64Bytes(offset)])
     offset += Math.ceil(tensorBytes(t, q) / ALIGNMENT) * ALIGNMENT
     return info
   })
@@ -205,7 +234,7 @@ export function writeBenchModel(opts) {
   return { path: opts.out, bytes, tensors: tensors.length, parameters }
 }
 
-/** Writes the 135M Q8_0 and Q4_0 models into `dir` unless an identical one is cached. Returns their paths. */
+/** Writes the 135M model in every quantization of {@link QUANTS} into `dir` unless an identical one is cached. Returns their paths. */
 export function ensureBenchModels(dir = DEFAULT_CACHE_DIR, tokenizer = DEFAULT_TOKENIZER) {
   mkdirSync(dir, { recursive: true })
   const out = {}

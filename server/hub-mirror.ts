@@ -16,6 +16,9 @@
  *   POST     /api/models/{owner}/{name}/paths-info/{revision}   same entries for given paths (downloadFileToCacheDir)
  *   OPTIONS  any of the above                                   CORS preflight
  *
+ * With `cdn` set, a resolve GET is the Hub's 302 to a signed, expiring URL on a second origin that caps each
+ * connection (`./mirror-cdn.ts`); HEAD still answers here, with the same headers.
+ *
  * Anything else goes to `next()`. An unknown repo is 401 `RepoNotFound`, as on the Hub. Only files from the folder
  * listing are ever opened, each under the one path it is served as, so no URL can reach a file outside the folder
  * (`..`, `%2F`, absolute paths and subfolders simply name no served file). Test-only faults (`./mirror-faults.ts`)
@@ -24,6 +27,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { createFaultState, handleFaultControl } from './mirror-faults.ts'
 import { createHashCache, findRevision, loadRepos, type RepoFile } from './mirror-repos.ts'
+import { handleCdnControl, startMirrorCdn, type CdnOptions, type MirrorCdn } from './mirror-cdn.ts'
 import { fail, sendError, serveModelInfo, servePathsInfo, serveResolve, serveTree } from './mirror-responses.ts'
 
 export type { ModelsManifest, ModelsManifestEntry } from './mirror-repos.ts'
@@ -60,6 +64,12 @@ export interface HubMirrorOptions {
    * @default process.env.MIRROR_FAULTS === '1'
    */
   faultControl?: boolean
+  /**
+   * The Hub's CDN (`./mirror-cdn.ts`): `/resolve/` GETs answer 302 to a signed, expiring URL on this second origin,
+   * which caps each connection. Off when undefined. The options object stays live: the control route
+   * `PUT /__mirror/cdn` (with `faultControl`) changes the cap and expiry of a running mirror.
+   */
+  cdn?: CdnOptions
 }
 
 /** A running mirror: its middleware and what it serves (read from the folder on each call). */
@@ -73,6 +83,8 @@ export interface HubMirror {
   files: () => Promise<MirrorFile[]>
   /** The files served under Hub repos, in models.json order of repos, then by path. @throws as `files` */
   hubFiles: () => Promise<MirrorHubFile[]>
+  /** The CDN origin's server, when `cdn` is set: its live options, and `close()`. */
+  cdn?: MirrorCdn
 }
 
 type RouteKind = 'resolve' | 'info' | 'tree' | 'paths-info'
@@ -105,6 +117,18 @@ export function createHubMirror(opts: HubMirrorOptions): HubMirror {
   const hashOf = createHashCache()
   const repos = () => loadRepos(opts.modelsDir, localRepo, hashOf)
   const faults = (opts.faultControl ?? process.env.MIRROR_FAULTS === '1') ? createFaultState() : undefined
+  const cdn = opts.cdn && startMirrorCdn(opts.cdn, async (repoId, commit, path, req, res, cap) => {
+    const repo = (await repos()).get(repoId)
+    const rev = repo && findRevision(repo, commit)
+    if (!rev)
+      return sendError(res, 404, 'RevisionNotFound', `Invalid rev id: ${commit}`)
+    serveResolve(path, rev, req, res, { faults, capBytesPerSecond: cap, log: false })
+  })
+  // A CDN port already taken (another server beside this one) must not bring the mirror down: it serves directly.
+  let cdnUp = false
+  cdn?.listening.then(() => { cdnUp = true }, (err: unknown) => {
+    console.warn(`Hub mirror: the CDN origin could not listen on port ${opts.cdn?.port} (${String(err)}); downloads are served without the redirect.`)
+  })
 
   async function dispatch(route: Route, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const repo = (await repos()).get(route.repo)
@@ -114,8 +138,11 @@ export function createHubMirror(opts: HubMirrorOptions): HubMirror {
     const rev = findRevision(repo, route.revision ?? 'HEAD')
     if (!rev)
       return sendError(res, 404, 'RevisionNotFound', `Invalid rev id: ${route.revision ?? 'HEAD'}`)
-    if (route.kind === 'resolve')
-      return serveResolve(route.rest.join('/'), rev, req, res, faults)
+    if (route.kind === 'resolve') {
+      const path = route.rest.join('/')
+      const redirectTo = cdn && cdnUp ? () => cdn.signedUrl(req.headers.host ?? 'localhost', repo.id, rev.commit, path) : undefined
+      return serveResolve(path, rev, req, res, { faults, ...(redirectTo && { redirectTo }) })
+    }
     if (route.kind === 'tree')
       return serveTree(route.rest.join('/'), rev, req, res, pageSize, faults)
     if (route.kind === 'paths-info')
@@ -126,6 +153,8 @@ export function createHubMirror(opts: HubMirrorOptions): HubMirror {
   function middleware(req: IncomingMessage, res: ServerResponse, next: () => void): void {
     const method = req.method ?? 'GET'
     if (faults && handleFaultControl(faults, req, res))
+      return
+    if (faults && cdn && handleCdnControl(cdn.options, req, res))
       return
     const route = parseRoute(req.url ?? '/', method)
     if (!route)
@@ -142,6 +171,7 @@ export function createHubMirror(opts: HubMirrorOptions): HubMirror {
   const publicFile = ({ path, sizeBytes, sha256 }: RepoFile): MirrorFile => ({ path, sizeBytes, sha256 })
   return {
     middleware,
+    ...(cdn && { cdn }),
     files: async () => (await repos()).get(localRepo)?.head.files.map(publicFile) ?? [],
     hubFiles: async () => [...(await repos()).values()].filter(r => r.isPinned).flatMap(r => [...r.revisions.values()]
       .flatMap(rev => rev.files.map(f => ({ repo: r.id, revision: rev.commit, ...publicFile(f), ...(f.kind !== undefined && { kind: f.kind }) })))),

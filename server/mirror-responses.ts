@@ -5,16 +5,29 @@
  */
 import { createReadStream } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { throttle } from './mirror-cdn.ts'
 import { advertisedSize, faultStatus, faultTransform, logRequest, type FaultState } from './mirror-faults.ts'
 import { sha1, type RepoFile, type RepoRevision } from './mirror-repos.ts'
 
 const COMMIT_TITLE = 'Local models folder'
 const MAX_BODY_BYTES = 1 << 20
 
+/** How {@link serveResolve} answers beyond the plain bytes. */
+export interface ResolveOptions {
+  faults?: FaultState
+  /** The Hub's CDN redirect: a GET is answered 302 to this URL (made per request) instead of with the bytes. */
+  redirectTo?: () => string
+  /** Bytes per second for this connection (the CDN's per-connection cap); 0 or undefined = uncapped. */
+  capBytesPerSecond?: number
+  /** Log the request in the fault state's request log. @default true */
+  log?: boolean
+}
+
 /** Sends `path` of `rev` (or the Hub's 404 EntryNotFound), honouring Range and the armed faults. */
-export function serveResolve(path: string, rev: RepoRevision, req: IncomingMessage, res: ServerResponse, faults?: FaultState): void {
+export function serveResolve(path: string, rev: RepoRevision, req: IncomingMessage, res: ServerResponse, opts: ResolveOptions = {}): void {
+  const { faults } = opts
   const file = rev.files.find(f => f.path === path)
-  if (faults)
+  if (faults && opts.log !== false)
     logRequest(faults, req, path)
   const injected = faultStatus(faults, path)
   if (!file || injected === 404)
@@ -31,6 +44,11 @@ export function serveResolve(path: string, rev: RepoRevision, req: IncomingMessa
     'X-Repo-Commit': rev.commit,
     'Cross-Origin-Resource-Policy': 'cross-origin',
   }
+  if (opts.redirectTo && req.method === 'GET') {
+    // As the Hub: 302 to the CDN, with the file's facts on the redirect itself (huggingface.js reads X-Linked-*).
+    res.writeHead(302, { ...headers, 'Location': opts.redirectTo(), 'Content-Length': '0' }).end()
+    return
+  }
   const range = parseRange(req.headers.range, size)
   if (range === 'unsatisfiable') {
     res.writeHead(416, { ...headers, 'Content-Range': `bytes */${size}`, 'Content-Length': '0' }).end()
@@ -46,10 +64,11 @@ export function serveResolve(path: string, rev: RepoRevision, req: IncomingMessa
   stream.on('error', err => res.destroy(err))
   res.on('close', () => stream.destroy())
   const fault = faultTransform(faults, path, start, res)
+  const paced = opts.capBytesPerSecond ? stream.pipe(throttle(opts.capBytesPerSecond)) : stream
   if (fault)
-    stream.pipe(fault).pipe(res)
+    paced.pipe(fault).pipe(res)
   else
-    stream.pipe(res)
+    paced.pipe(res)
 }
 
 /**

@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Connect, Plugin } from 'vite'
 import { buildCsp, ISOLATION_HEADERS } from '../src/workers/service-worker/sw-headers.ts'
 import { createHubMirror, type MirrorFile, type MirrorHubFile } from './hub-mirror.ts'
+import type { CdnOptions } from './mirror-cdn.ts'
 import { resolveModelsDir } from './models-dir.ts'
 
 export { ISOLATION_HEADERS }
@@ -31,6 +32,11 @@ export interface AppConfig {
    * Hub model whose models.json `kind` is `chat`; absent when neither exists. A local model's `revision` is `main`.
    */
   defaultModel?: { repo: string, file: string, revision: string }
+  /**
+   * Origins the hub's downloads redirect to (the mirror's CDN, when on): the CSP must allow them (the service worker
+   * adds them to its policy, as the server does to its own).
+   */
+  downloadOrigins?: string[]
 }
 
 function isolation(_req: IncomingMessage, res: ServerResponse, next: () => void) {
@@ -44,25 +50,49 @@ function isolation(_req: IncomingMessage, res: ServerResponse, next: () => void)
  * code). It allows the default services; origins the user configures at run time are added by the service worker,
  * which reads the saved settings when it serves the page (src/workers/service-worker/sw.ts).
  */
-function csp(_req: IncomingMessage, res: ServerResponse, next: () => void) {
-  res.setHeader('Content-Security-Policy', buildCsp())
-  next()
+function csp(cdnPort: number | undefined) {
+  return (req: IncomingMessage, res: ServerResponse, next: () => void) => {
+    res.setHeader('Content-Security-Policy', buildCsp(cdnPort ? [cdnOrigin(req, cdnPort)] : []))
+    next()
+  }
+}
+
+/** The mirror's CDN origin as the browser sees it: the host name it used for the app, on the CDN's port. */
+function cdnOrigin(req: IncomingMessage, port: number): string {
+  return `http://${(req.headers.host ?? 'localhost').replace(/:\d+$/, '')}:${port}`
+}
+
+/**
+ * The Hub's redirect-to-CDN behaviour for the mirror (server/mirror-cdn.ts), from the environment: MIRROR_CDN_PORT
+ * (the second origin's port; unset = off), MIRROR_CDN_CAP_MIBPS (MiB/s per connection, default 20; 0 = uncapped),
+ * MIRROR_CDN_TTL_S (signed URL lifetime, default 3600 s, as the Hub's).
+ */
+export function cdnOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): CdnOptions | undefined {
+  const port = Number(env.MIRROR_CDN_PORT)
+  if (!Number.isInteger(port) || port <= 0)
+    return undefined
+  const cap = env.MIRROR_CDN_CAP_MIBPS === undefined ? 20 : Number(env.MIRROR_CDN_CAP_MIBPS)
+  return { port, capBytesPerSecond: Math.max(0, cap) * 2 ** 20, ttlSeconds: Number(env.MIRROR_CDN_TTL_S ?? 3600) }
 }
 
 function install(middlewares: Connect.Server, log: (msg: string) => void, isProduction: boolean) {
   middlewares.use(isolation)
-  if (isProduction)
-    middlewares.use(csp)
   const modelsDir = resolveModelsDir()
+  const cdn = modelsDir ? cdnOptionsFromEnv() : undefined
+  if (isProduction)
+    middlewares.use(csp(cdn?.port))
   if (!modelsDir) {
     log('model mirror: no models folder (set MODELS_DIR); the app will use the public Hugging Face Hub')
     return
   }
-  const mirror = createHubMirror({ modelsDir, repo: MIRROR_REPO })
+  const mirror = createHubMirror({ modelsDir, repo: MIRROR_REPO, ...(cdn && { cdn }) })
+  if (cdn)
+    log(`model mirror: downloads redirect to a CDN origin on port ${cdn.port}, ${(cdn.capBytesPerSecond / 2 ** 20).toFixed(0) || 'no'} MiB/s per connection, URLs valid ${cdn.ttlSeconds} s`)
   middlewares.use(mirror.middleware)
   middlewares.use('/app-config.json', (req, res) => {
     void Promise.all([mirror.files(), mirror.hubFiles()]).then(([files, hubFiles]) => {
-      const config = appConfig(`http://${req.headers.host ?? 'localhost'}`, files, hubFiles, process.env.DEFAULT_MODEL_FILE)
+      const found = appConfig(`http://${req.headers.host ?? 'localhost'}`, files, hubFiles, process.env.DEFAULT_MODEL_FILE)
+      const config = found && cdn ? { ...found, downloadOrigins: [cdnOrigin(req, cdn.port)] } : found
       res.setHeader('Content-Type', 'application/json')
       res.setHeader('Cache-Control', 'no-store')
       res.end(JSON.stringify(config ?? {}))

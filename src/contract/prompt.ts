@@ -32,6 +32,7 @@ export function samplingParams(s: SamplingSettings = {}) {
     ...(s.topK !== undefined && { top_k: s.topK }),
     ...(s.topP !== undefined && { top_p: s.topP }),
     ...(s.seed !== undefined && { seed: s.seed }),
+    ...(s.ignoreEos && { ignore_eos: true }),
   }
 }
 

@@ -65,6 +65,11 @@ export interface SamplingSettings {
   /** Most tokens to generate. Default 256. */
   maxTokens?: number
   seed?: number
+  /**
+   * Local engines: generate exactly `maxTokens` tokens, past any end-of-generation token (llama.cpp `ignore_eos`).
+   * For measurements (`npm run bench` decodes a fixed count on chat models, which would otherwise stop at once).
+   */
+  ignoreEos?: boolean
 }
 
 /**

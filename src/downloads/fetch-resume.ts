@@ -13,8 +13,9 @@
  */
 import { createSHA256, type IHasher } from 'hash-wasm'
 import { AppError, toAppError } from '../shared/errors'
-import { isQuotaError } from '../shared/quota'
-import { openFileSink, type FileSink } from './file-sink'
+import { httpError, isRetriable, quotaOr, sleep, wrongSize } from './download-http'
+import { openFileSink, openRandomAccessFile, type FileSink } from './file-sink'
+import { fetchParallel, PARALLEL_FROM_BYTES, type RandomAccessFile } from './parallel-fetch'
 import { isGgufMagic } from '../models/gguf'
 import { deleteCheckpoint, getCheckpoint, putCheckpoint, type HashCheckpoint } from '../models/manifest'
 import { modelFileSize, openModelFile } from '../models/opfs-store'
@@ -34,6 +35,11 @@ export interface DownloadStorage {
   getCheckpoint(fileName: string): Promise<HashCheckpoint | undefined>
   putCheckpoint(fileName: string, checkpoint: HashCheckpoint): Promise<void>
   deleteCheckpoint(fileName: string): Promise<void>
+  /**
+   * Opens the file for writes and reads at any offset, sized to `sizeBytes`, for a download over parallel ranged
+   * connections; undefined (or absent) where the storage cannot, and the download goes in one stream.
+   */
+  openRandomAccess?(fileName: string, sizeBytes: number): Promise<RandomAccessFile | undefined>
 }
 
 /** The app's storage: files in OPFS (`./opfs-store`, `./file-sink`), checkpoints in IndexedDB (`./manifest`). */
@@ -44,6 +50,7 @@ export const opfsDownloadStorage: DownloadStorage = {
   getCheckpoint: fileName => getCheckpoint(fileName),
   putCheckpoint: (fileName, checkpoint) => putCheckpoint(fileName, checkpoint),
   deleteCheckpoint: fileName => deleteCheckpoint(fileName),
+  openRandomAccess: (fileName, sizeBytes) => openRandomAccessFile(fileName, sizeBytes),
 }
 
 export interface FetchTarget {
@@ -63,6 +70,19 @@ export interface FetchOptions {
   retryDelayMs?: number
   /** Where the file and its checkpoints go. @default opfsDownloadStorage */
   storage?: DownloadStorage
+  /**
+   * Files of {@link PARALLEL_FROM_BYTES} or more go over several ranged connections (`./parallel-fetch.ts`) when the
+   * storage can write at offsets and the server honours Range; false keeps one stream. Most connections: `maxConnections`.
+   * @default true
+   */
+  parallel?: boolean
+  maxConnections?: number
+  /** From this size on a file goes over parallel connections. @default PARALLEL_FROM_BYTES */
+  parallelFromBytes?: number
+  /** Bytes per range request of a parallel download. @default SEGMENT_BYTES (parallel-fetch.ts) */
+  segmentBytes?: number
+  /** Connections a parallel download starts with. @default INITIAL_CONNECTIONS (parallel-fetch.ts) */
+  initialConnections?: number
 }
 
 /**
@@ -90,6 +110,14 @@ export async function fetchToOpfs(target: FetchTarget, opts: FetchOptions = {}):
   const hasher = await createSHA256()
   let offset = await restoreHasher(hasher, target.fileName, storage)
   opts.onBytes?.(offset)
+  const openRandomAccess = storage.openRandomAccess?.bind(storage)
+  if (opts.parallel !== false && openRandomAccess && target.sizeBytes >= (opts.parallelFromBytes ?? PARALLEL_FROM_BYTES) && offset < target.sizeBytes) {
+    const digest = await fetchParallel(target, hasher, offset, { ...storage, openRandomAccess }, opts)
+    if (digest !== undefined)
+      return digest
+    // The server ignored Range (or the storage cannot write at offsets): one stream, from the checkpoint it left.
+    offset = await restoreHasher(hasher, target.fileName, storage)
+  }
   const retries = opts.retries ?? 3
   for (let attempt = 0; offset < target.sizeBytes; attempt++) {
     try {
@@ -201,44 +229,3 @@ async function closeAndCheckpoint(sink: FileSink, fileName: string, hasher: IHas
   }
 }
 
-function quotaOr(err: unknown): unknown {
-  if (isQuotaError(err) && !(err instanceof AppError))
-    return new AppError('storage_quota', 'Storage filled up during the download. The part already downloaded is kept: free some space, then press Resume.', { cause: err })
-  return err
-}
-
-function wrongSize(target: FetchTarget, bytes: number): AppError {
-  return new AppError('integrity_failed', `Wrong size: the server sent at least ${bytes} bytes of a file the hub said is `
-    + `${target.sizeBytes} bytes. The download was deleted.`)
-}
-
-class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
-    super(message)
-  }
-}
-
-function httpError(status: number, target: FetchTarget): Error {
-  if (status === 404 || status === 401)
-    return new AppError('model_not_found', `The server answered ${status}: the file ${target.url} was not found.`)
-  return new HttpError(status, `The server answered HTTP ${status}.`)
-}
-
-/** Dropped connections (fetch's TypeError), 5xx, 408 and 429 are worth another try; nothing else is. */
-function isRetriable(err: unknown): boolean {
-  if (err instanceof AppError)
-    return false
-  if (err instanceof HttpError)
-    return err.status >= 500 || err.status === 408 || err.status === 429
-  return true
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms)
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer)
-      reject(new AppError('aborted'))
-    }, { once: true })
-  })
-}

@@ -10,6 +10,7 @@
  */
 import { AppError } from '../shared/errors'
 import { modelFileHandle } from '../models/opfs-store'
+import type { RandomAccessFile } from './parallel-fetch'
 
 export interface FileSink {
   /** Appends bytes. @throws the browser's error (QuotaExceededError when storage is full) */
@@ -26,6 +27,7 @@ export interface FileSink {
 
 interface SyncHandle {
   write(buffer: Uint8Array, options?: { at?: number }): number
+  read(buffer: Uint8Array, options?: { at?: number }): number
   truncate(size: number): void
   getSize(): number
   flush(): void
@@ -96,6 +98,40 @@ function writableSink(writable: FileSystemWritableFileStream, offsetBytes: numbe
       await ready
       ready = Promise.resolve()
       await writable.close()
+    },
+  }
+}
+
+/**
+ * Opens `fileName` for writes and reads at any offset, sized to `sizeBytes` (bytes already there are kept), for a
+ * download over parallel connections (`./parallel-fetch.ts`). Only where sync access handles exist (a worker);
+ * undefined elsewhere, and the download goes in one stream.
+ * @throws QuotaExceededError when the size does not fit
+ */
+export async function openRandomAccessFile(fileName: string, sizeBytes: number): Promise<RandomAccessFile | undefined> {
+  const handle = await modelFileHandle(fileName, true) as SyncCapable
+  if (typeof handle.createSyncAccessHandle !== 'function' || 'document' in globalThis)
+    return undefined
+  const access = await handle.createSyncAccessHandle()
+  try {
+    if (access.getSize() !== sizeBytes)
+      access.truncate(sizeBytes)
+  }
+  catch (err) {
+    access.close()
+    throw err
+  }
+  return {
+    writeAt(bytes, at) {
+      const written = access.write(bytes, { at })
+      if (written !== bytes.byteLength)
+        throw new AppError('storage_quota', `Only ${written} of ${bytes.byteLength} bytes could be written: storage is full.`)
+    },
+    readAt: (into, at) => access.read(into, { at }),
+    flush: () => access.flush(),
+    close() {
+      access.flush()
+      access.close()
     },
   }
 }

@@ -79,6 +79,11 @@ export interface HashCheckpoint {
    * be longer than the bytes written: only the first `offsetBytes` are data; a resume cuts the file back to them.
    */
   preallocated?: boolean
+  /**
+   * A parallel download (`./parallel-fetch.ts`): `[start, end)` byte ranges beyond `offsetBytes` that were written and
+   * flushed; a resume keeps them and downloads only the gaps.
+   */
+  ranges?: Array<[number, number]>
 }
 
 /**

@@ -142,7 +142,7 @@ const PAYLOADS: Record<Exclude<WorkerRequest['type'], 'abort'>, Rule> = {
   chat: shape({
     modelId: str(),
     messages,
-    sampling: optional(shape({ temperature: optional(num(0)), topK: optional(num(0)), topP: optional(num(0)), maxTokens: optional(num(1)), seed: optional(num(0)) })),
+    sampling: optional(shape({ temperature: optional(num(0)), topK: optional(num(0)), topP: optional(num(0)), maxTokens: optional(num(1)), seed: optional(num(0)), ignoreEos: optional(bool) })),
     mode: optional(oneOf('auto', 'chat', 'completion')),
     tools: optional(json('object or array')),
     responseSchema: optional(json('object or array')),

@@ -60,10 +60,27 @@ self.addEventListener('message', (event) => {
     event.waitUntil(precacheStatus().then(status => event.ports[0]?.postMessage(status)))
 })
 
-/** The CSP: the defaults plus the endpoints the user saved (hub, OpenAI-compatible, Gemini). */
+/**
+ * Origins the server says its hub's downloads redirect to (`downloadOrigins` of `/app-config.json`: the mirror's CDN
+ * origin, as the Hub's `/resolve/` redirects to its CDN); none on a static host or offline. buildCsp keeps only
+ * well-formed origins.
+ */
+async function serverDownloadOrigins(): Promise<string[]> {
+  try {
+    const res = await fetch('/app-config.json', { cache: 'no-store' })
+    const config = res.ok ? await res.json() as { downloadOrigins?: unknown } : {}
+    return Array.isArray(config.downloadOrigins) ? config.downloadOrigins.filter((o): o is string => typeof o === 'string') : []
+  }
+  catch {
+    return []
+  }
+}
+
+/** The CSP: the defaults plus the endpoints the user saved (hub, OpenAI-compatible, Gemini) and the hub's download origins. */
 async function readCsp(): Promise<string> {
   try {
-    return buildCsp(endpointOrigins(await get<EndpointSettings>(SETTINGS_KEY)))
+    const [settings, downloads] = await Promise.all([get<EndpointSettings>(SETTINGS_KEY), serverDownloadOrigins()])
+    return buildCsp([...endpointOrigins(settings), ...downloads])
   }
   catch (err) {
     console.warn('Service worker could not read settings; using the default CSP', err)

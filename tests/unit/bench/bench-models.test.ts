@@ -18,7 +18,7 @@ function fileSource(path: string): ByteSource {
 const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex')
 
 describe('scripts/make-bench-models.mjs', () => {
-  it.each<[BenchQuant, string, number]>([['q8_0', 'Q8_0', 34], ['q4_0', 'Q4_0', 18]])(
+  it.each<[BenchQuant, string, number]>([['q8_0', 'Q8_0', 34], ['q4_0', 'Q4_0', 18], ['q4_1', 'Q4_1', 20]])(
     'writes the 135M chat shape in %s that the app\'s GGUF reader accepts', async (quant, typeName, blockBytes) => {
       const out = join(dir, `full-${quant}.gguf`)
       const written = writeBenchModel({ out, quant })

@@ -60,6 +60,11 @@ describe('samplingParams', () => {
       .toEqual({ temperature: 0.2, max_tokens: 64, top_k: 40, top_p: 0.9, seed: 1234 })
   })
 
+  it('asks llama.cpp to ignore end-of-generation tokens only when ignoreEos is set (fixed-length bench decodes)', () => {
+    expect(samplingParams({ maxTokens: 64, ignoreEos: true })).toEqual({ temperature: 0.7, max_tokens: 64, ignore_eos: true })
+    expect(samplingParams({ ignoreEos: false })).not.toHaveProperty('ignore_eos')
+  })
+
   it('keeps temperature 0 (greedy) rather than the default', () => {
     expect(samplingParams({ temperature: 0 }).temperature).toBe(0)
   })

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest'
+import { browserKernel, browserNote, preferredFile, quantizationOf } from '../../../src/models/quant-advice'
+
+describe('quant-advice', () => {
+  it('reads the quantization from Hub file names', () => {
+    expect(quantizationOf('SmolLM2-135M-Instruct.Q4_1.gguf')).toBe('Q4_1')
+    expect(quantizationOf('sub/qwen2.5-0.5b-instruct-q4_k_m.gguf')).toBe('Q4_K_M')
+    expect(quantizationOf('Llama-3.2-1B-Instruct-IQ4_XS.gguf')).toBe('IQ4_XS')
+    expect(quantizationOf('model-f16.gguf')).toBe('F16')
+    expect(quantizationOf('stories260K.gguf')).toBeUndefined()
+  })
+
+  it('marks the quantizations ggml runs with scalar C in WebAssembly', () => {
+    expect(browserKernel('Q4_1')).toBe('scalar')
+    expect(browserKernel('IQ4_XS')).toBe('scalar')
+    expect(browserKernel('Q4_0')).toBe('simd')
+    expect(browserKernel('Q4_K_M')).toBe('simd')
+    expect(browserKernel('Q8_0')).toBe('simd')
+    expect(browserNote('SmolLM2-135M-Instruct.Q4_1.gguf')).toContain('slow in the browser')
+    expect(browserNote('x.Q8_0.gguf')).toBe('')
+  })
+
+  it('selects the quantization that runs best in the browser first', () => {
+    const files = ['m.Q4_1.gguf', 'm.Q8_0.gguf', 'm.Q4_K_M.gguf', 'm.IQ4_XS.gguf']
+    expect(preferredFile(files)).toBe('m.Q4_K_M.gguf')
+    expect(preferredFile(['m.Q4_1.gguf', 'm.Q8_0.gguf'])).toBe('m.Q8_0.gguf')
+    expect(preferredFile(['m.Q4_1.gguf', 'm.Q3_K_L.gguf'])).toBe('m.Q3_K_L.gguf')
+    expect(preferredFile(['m.Q4_1.gguf'])).toBe('m.Q4_1.gguf')
+    expect(preferredFile([])).toBeUndefined()
+  })
+})
