@@ -49,7 +49,7 @@ describe('settings rules', () => {
       expect(withValue(key, 'http://x;img-src *'), key).toMatch(/^Start with http/)
     }
     const choices = KEYS.filter(k => SETTING_RULES[k].kind === 'choice')
-    expect(choices.sort()).toEqual(['backend', 'gpuMode', 'theme', 'toolUse'])
+    expect(choices.sort()).toEqual(['backend', 'gpuMode', 'historyPolicy', 'theme', 'toolUse'])
     for (const key of choices)
       expect(withValue(key, 'something-else'), key).toMatch(/^Pick one of: /)
   })
