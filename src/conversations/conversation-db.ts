@@ -12,71 +12,22 @@
  */
 import { AppError } from '../shared/errors'
 import { isQuotaError } from '../shared/quota'
-import { withParents } from './branches'
+import { ChangeFeed, changesChannel, type ConversationChange } from './changes'
+import { CONVERSATION_DB_NAME, CONVERSATIONS, MESSAGES, openConversationDatabase } from './db-schema'
 import { committed, getAll, request } from './idb'
-import { SaveQueue, storageFullError, type PendingWrite, type SaveQueueState } from './save-queue'
+import { SaveQueue, storageFullError, withPending, type PendingWrite, type SaveQueueState } from './save-queue'
 import type { Conversation, ConversationWithMessages, StoredMessage } from './types'
 
-/** Database name; one per origin. */
-export const CONVERSATION_DB_NAME = 'local-ai-conversations'
-/** 1: conversations and messages. 2: messages name their parent (versions and branches, branches.ts). */
-export const CONVERSATION_DB_VERSION = 2
-const CONVERSATIONS = 'conversations'
-const MESSAGES = 'messages'
-
-function upgrade(db: IDBDatabase, oldVersion: number, tx: IDBTransaction): void {
-  if (!db.objectStoreNames.contains(CONVERSATIONS))
-    db.createObjectStore(CONVERSATIONS, { keyPath: 'id' }).createIndex('updatedAt', 'updatedAt')
-  if (!db.objectStoreNames.contains(MESSAGES)) {
-    const messages = db.createObjectStore(MESSAGES, { keyPath: 'id' })
-    messages.createIndex('conversationId', 'conversationId')
-    messages.createIndex('status', 'status')
-  }
-  if (oldVersion >= 1 && oldVersion < 2)
-    addParents(tx.objectStore(MESSAGES))
-}
-
-/**
- * Version 1 to 2: every conversation's messages, in `seq` order, become one branch (each follows the one before it).
- * Runs inside the upgrade transaction, so a failure leaves the database at version 1.
- */
-function addParents(store: IDBObjectStore): void {
-  const all = store.getAll() as IDBRequest<StoredMessage[]>
-  all.onsuccess = () => {
-    const byConversation = new Map<string, StoredMessage[]>()
-    for (const m of all.result)
-      byConversation.set(m.conversationId, [...(byConversation.get(m.conversationId) ?? []), m])
-    for (const messages of byConversation.values()) {
-      for (const m of withParents(messages))
-        store.put(m)
-    }
-  }
-}
+export { CONVERSATION_DB_NAME, CONVERSATION_DB_VERSION } from './db-schema'
+export { changesChannel, type ConversationChange } from './changes'
 
 function bySeq(a: StoredMessage, b: StoredMessage): number {
   return a.seq - b.seq
 }
 
-/** Name of the BroadcastChannel a database's changes are announced on. */
-export function changesChannel(dbName: string): string {
-  return `${dbName}:changes`
-}
-
-/** A change another tab made: a conversation's messages, a conversation deleted, or the list (new, renamed, imported). */
-export type ConversationChange =
-  | { type: 'messages', conversationId: string }
-  | { type: 'deleted', conversationId: string }
-  | { type: 'list' }
-
-function isChange(v: unknown): v is ConversationChange {
-  const c = v as ConversationChange | null
-  return !!c && (c.type === 'list' || ((c.type === 'messages' || c.type === 'deleted') && typeof c.conversationId === 'string'))
-}
-
 /** The conversation database. Open it with {@link openConversationDb}. */
 export class ConversationDb {
-  private readonly channel: BroadcastChannel | null
-  private readonly listeners = new Set<(change: ConversationChange) => void>()
+  private readonly changes: ChangeFeed
   private readonly saveListeners = new Set<(state: SaveQueueState) => void>()
   private readonly saves: SaveQueue
 
@@ -84,23 +35,18 @@ export class ConversationDb {
     this.saves = new SaveQueue(w => this.writeNow(w), { retryDelaysMs, onChange: state => this.saveListeners.forEach(l => l(state)) })
     // Another tab upgrading the schema must not be blocked by this one: close and let it proceed.
     db.onversionchange = () => db.close()
-    this.channel = typeof BroadcastChannel === 'undefined' ? null : new BroadcastChannel(channelName)
-    this.channel?.addEventListener('message', (ev: MessageEvent<unknown>) => {
-      if (isChange(ev.data))
-        this.listeners.forEach(l => l(ev.data as ConversationChange))
-    })
+    this.changes = new ChangeFeed(channelName)
   }
 
   close(): void {
     this.saves.dispose()
-    this.channel?.close()
+    this.changes.close()
     this.db.close()
   }
 
   /** Calls `listener` with each change another tab commits; returns the unsubscribe function. */
   onChange(listener: (change: ConversationChange) => void): () => void {
-    this.listeners.add(listener)
-    return () => this.listeners.delete(listener)
+    return this.changes.subscribe(listener)
   }
 
   /** Calls `listener` whenever what is not saved yet changes; returns the unsubscribe function. */
@@ -127,14 +73,6 @@ export class ConversationDb {
     return this.saves.waiting().flatMap(w => (w.kind === 'message' && (conversationId === undefined || w.value.conversationId === conversationId) ? [w.value] : []))
   }
 
-  /** Stored records with the unsaved versions kept in memory laid over them (same id) or added after them. */
-  private withPending<T extends { id: string }>(stored: T[], pending: T[]): T[] {
-    const byId = new Map(pending.map(p => [p.id, p]))
-    const merged = stored.map(s => byId.get(s.id) ?? s)
-    const ids = new Set(stored.map(s => s.id))
-    return [...merged, ...pending.filter(p => !ids.has(p.id))]
-  }
-
   /** Does one queued write (only the queue calls it). Storage full stays recognisable; other failures get a code. */
   private async writeNow(w: PendingWrite): Promise<unknown> {
     try {
@@ -148,13 +86,13 @@ export class ConversationDb {
   }
 
   private announce(change: ConversationChange): void {
-    this.channel?.postMessage(change)
+    this.changes.announce(change)
   }
 
   /** Every conversation, most recently changed first. */
   async listConversations(): Promise<Conversation[]> {
     const tx = this.db.transaction(CONVERSATIONS, 'readonly')
-    const all = this.withPending(await getAll<Conversation>(tx.objectStore(CONVERSATIONS)), this.pendingConversations())
+    const all = withPending(await getAll<Conversation>(tx.objectStore(CONVERSATIONS)), this.pendingConversations())
     return all.sort((a, b) => b.updatedAt - a.updatedAt || b.createdAt - a.createdAt)
   }
 
@@ -221,7 +159,7 @@ export class ConversationDb {
   async listMessages(conversationId: string): Promise<StoredMessage[]> {
     const tx = this.db.transaction(MESSAGES, 'readonly')
     const all = await getAll<StoredMessage>(tx.objectStore(MESSAGES).index('conversationId'), conversationId)
-    return this.withPending(all.sort(bySeq), this.pendingMessages(conversationId))
+    return withPending(all.sort(bySeq), this.pendingMessages(conversationId))
   }
 
   /**
@@ -317,7 +255,7 @@ export class ConversationDb {
     if (!needle)
       return conversations
     const tx = this.db.transaction(MESSAGES, 'readonly')
-    const messages = this.withPending(await getAll<StoredMessage>(tx.objectStore(MESSAGES)), this.pendingMessages())
+    const messages = withPending(await getAll<StoredMessage>(tx.objectStore(MESSAGES)), this.pendingMessages())
     const hits = new Set(messages.filter(m => m.content.toLocaleLowerCase().includes(needle)).map(m => m.conversationId))
     return conversations.filter(c => hits.has(c.id) || c.title.toLocaleLowerCase().includes(needle))
   }
@@ -333,7 +271,7 @@ export class ConversationDb {
     const pending = this.pendingMessages()
     return conversations.map(c => ({
       ...c,
-      messages: this.withPending(stored.filter(m => m.conversationId === c.id).sort(bySeq), pending.filter(m => m.conversationId === c.id)),
+      messages: withPending(stored.filter(m => m.conversationId === c.id).sort(bySeq), pending.filter(m => m.conversationId === c.id)),
     }))
   }
 
@@ -368,21 +306,6 @@ export class ConversationDb {
  * @throws AppError 'conversations_unavailable' when the browser refuses IndexedDB or another tab blocks the upgrade.
  */
 export async function openConversationDb(name = CONVERSATION_DB_NAME, opts: { retryDelaysMs?: readonly number[] } = {}): Promise<ConversationDb> {
-  if (typeof indexedDB === 'undefined')
-    throw new AppError('conversations_unavailable', 'This browser has no IndexedDB, so conversations cannot be kept.')
-  const req = indexedDB.open(name, CONVERSATION_DB_VERSION)
-  req.onupgradeneeded = (ev) => upgrade(req.result, ev.oldVersion, req.transaction!)
-  const blocked = new Promise<never>((_, reject) => {
-    req.onblocked = () => reject(new AppError('conversations_unavailable',
-      'Another tab of this app keeps the conversation database open with an older version. Close it and reload.'))
-  })
-  try {
-    const db = await Promise.race([request(req), blocked])
-    return new ConversationDb(db, changesChannel(db.name), opts.retryDelaysMs)
-  }
-  catch (err) {
-    if (err instanceof AppError)
-      throw err
-    throw new AppError('conversations_unavailable', undefined, { cause: err })
-  }
+  const db = await openConversationDatabase(name)
+  return new ConversationDb(db, changesChannel(db.name), opts.retryDelaysMs)
 }

@@ -52,6 +52,17 @@ export function storageFullError(cause?: unknown): AppError {
 }
 
 /**
+ * Stored records with the unsaved versions kept in memory laid over them (same id) or added after them, in the order
+ * given: what a reader of this tab sees while writes wait for room.
+ */
+export function withPending<T extends { id: string }>(stored: T[], pending: T[]): T[] {
+  const byId = new Map(pending.map(p => [p.id, p]))
+  const merged = stored.map(s => byId.get(s.id) ?? s)
+  const ids = new Set(stored.map(s => s.id))
+  return [...merged, ...pending.filter(p => !ids.has(p.id))]
+}
+
+/**
  * The queue in front of the database. `write` does one write (and may return a value, e.g. the stored message);
  * it runs only inside the queue, never two at once.
  */

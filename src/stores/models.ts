@@ -4,37 +4,21 @@ import type { ModelRef, Progress } from '../contract/types'
 import { PUBLIC_CATALOG, RECOMMENDED_MODEL, catalogEntry, modelRef, toModelRef, type CatalogEntry } from '../models/catalog'
 import { checkHubAvailability, type HubAvailability } from '../services/library/hub-availability'
 import { URL_REPO } from '../downloads/downloader'
-import { isLaterSplitPart } from '../models/split'
 import type { LoadedModel } from '../contract/messages'
 import { AppError, toAppError } from '../shared/errors'
-import { parseServerConfig, type ServerConfig } from '../models/server-config'
 import { useEngineStore } from './engine'
 import { useLibraryStore } from './library'
 import { useSettingsStore } from './settings'
-import type { UserSettings } from './settings-schema'
-import type { LoadOptions } from '../services/local/worker-service'
+import { loadOptionsFrom } from './load-options'
+import { readServerConfig, serverCatalog } from './server-catalog'
 
 const LAST_MODEL_KEY = 'local-ai:last-model'
-const SERVER_CONFIG_KEY = 'local-ai:server-config'
 
 export type ModelPhase = 'idle' | 'downloading' | 'loading' | 'ready' | 'error'
 
-/** The catalog, what is stored in this browser, the download in progress and the loaded model. */
-/** What a local load takes from Settings (and the deployment's probe threshold), as the worker's LoadRequest. */
-export function loadOptionsFrom(s: Pick<UserSettings, 'backend' | 'nCtx' | 'nThreads' | 'gpuMode' | 'gpuLayers' | 'chatTemplate' | 'idleUnloadMinutes'>, threadProbeMaxBytes?: number): LoadOptions {
-  const isCpuOnly = s.gpuMode === 'cpu' || s.backend === 'local-cpu'
-  return {
-    nCtx: s.nCtx,
-    ...(s.nThreads > 0 && { nThreads: s.nThreads }),
-    ...(threadProbeMaxBytes !== undefined && { threadProbeMaxBytes }),
-    // CPU only (Run on, or the Local CPU backend) is 0 layers; otherwise the GPU layers setting, where -1 (the
-    // default) leaves "as many as fit" to the engine.
-    ...(isCpuOnly ? { nGpuLayers: 0 } : s.gpuLayers >= 0 && { nGpuLayers: s.gpuLayers }),
-    ...(s.chatTemplate && { chatTemplate: s.chatTemplate }),
-    idleUnloadMs: s.idleUnloadMinutes * 60_000,
-  }
-}
+export { loadOptionsFrom } from './load-options'
 
+/** The catalog, what is stored in this browser, the download in progress and the loaded model. */
 export const useModelsStore = defineStore('models', () => {
   const settings = useSettingsStore()
   const engine = useEngineStore()
@@ -75,57 +59,24 @@ export const useModelsStore = defineStore('models', () => {
    * or that model no longer stored) the last one used. Settings are hydrated before this runs (App.vue).
    */
   async function init(): Promise<void> {
-    await Promise.all([readServerConfig(), library.refresh(), engine.readEnv()])
+    await Promise.all([applyServerConfig(), library.refresh(), engine.readEnv()])
     void checkAvailability()
     const entry = storedById.value.get(settings.modelId) ?? storedById.value.get(localStorage.getItem(LAST_MODEL_KEY) ?? '')
     if (entry)
       await load(entry.ref)
   }
 
-  /** The cached copy, checked again: it may have been written by an older version. */
-  function readCachedServerConfig(): ServerConfig {
-    try {
-      return parseServerConfig(JSON.parse(localStorage.getItem(SERVER_CONFIG_KEY) ?? '{}')).config
-    }
-    catch (err) {
-      console.warn('The cached app-config.json is not JSON: ignored', err)
-      return {}
-    }
-  }
-
   /** The server's mirror and models; the last answer is kept so the app opens the same way offline. */
-  async function readServerConfig(): Promise<void> {
-    // Checked before use and before caching (src/models/server-config.ts): a bad hub, size or name is left out.
-    let config: ServerConfig = readCachedServerConfig()
-    try {
-      const res = await fetch('/app-config.json', { cache: 'no-store' })
-      if (res.ok && res.headers.get('content-type')?.includes('json')) {
-        const { config: checked, problems } = parseServerConfig(await res.json())
-        if (problems.length)
-          console.warn(`app-config.json: ${problems.join('; ')}`)
-        config = checked
-        localStorage.setItem(SERVER_CONFIG_KEY, JSON.stringify(config))
-      }
-    }
-    catch (err) {
-      console.info('No server config (offline, or static hosting): using the saved or public catalog', err)
-    }
+  async function applyServerConfig(): Promise<void> {
+    const config = await readServerConfig()
     if (config.threadProbeMaxBytes !== undefined)
       threadProbeMaxBytes = config.threadProbeMaxBytes
-    if (config.hubUrl && (config.models?.length || config.hubModels?.length)) {
-      settings.serverHubUrl = config.hubUrl
-      const known = new Set(PUBLIC_CATALOG.map(m => m.id))
-      // Hub files the catalog does not list, then the catalog, then the server's own files (a split GGUF listed
-      // once, by its first part).
-      catalog.value = [
-        ...(config.hubModels ?? []).filter(m => !known.has(modelRef(m.repo, m.file).id))
-          .map(m => ({ ...catalogEntry(m.repo, m.file, m.sizeBytes), ...modelRef(m.repo, m.file, m.revision) })),
-        ...PUBLIC_CATALOG,
-        ...(config.models ?? []).filter(m => !isLaterSplitPart(m.file))
-          .map(m => ({ ...catalogEntry(m.repo, m.file, m.sizeBytes), source: 'server' as const })),
-      ]
-      if (config.defaultModel)
-        defaultModelId.value = modelRef(config.defaultModel.repo, config.defaultModel.file).id
+    const fromServer = serverCatalog(config)
+    if (fromServer) {
+      settings.serverHubUrl = fromServer.hubUrl
+      catalog.value = fromServer.catalog
+      if (fromServer.defaultModelId)
+        defaultModelId.value = fromServer.defaultModelId
     }
   }
 
