@@ -11,24 +11,20 @@
  * When the agent loop cannot finish (step limit, repeated call, invalid calls), the same message is answered without
  * tools from the same history; the loop's steps stay on the result and `recoveredWithoutTools` says why.
  */
-import { runPlainTurn } from '../agent/plain-turn'
-import { runAgentTurn, type AgentTurn } from '../agent/react-loop'
-import { toolsWithinReach } from '../agent/tool-policy'
-import { builtinTools, ToolRegistry, type ConfirmTool } from '../agent/tools/registry'
-import { compileWithoutEval } from '../agent/tools/mcp/schema'
 import type { Tool } from '../agent/tools/tool'
-import { isFailedLoop, type AgentStep, type FailedLoopOutcome } from '../agent/types'
 import { AppError, toAppError, type ErrorCode } from '../shared/errors'
 import { browserIsOnline, cloudModel } from '../services/cloud/cloud-common'
 import { GeminiService } from '../services/gemini/gemini-service'
 import type { ManagerConfig } from './manager-config'
 import { OpenAICompatService } from '../services/openai-compat/openai-compat-service'
 import type { RetryInfo } from '../services/cloud/retry'
-import type { AIService, ChatMessage, ModelRef, Progress, SamplingSettings, ServiceId } from '../contract/types'
-import { withWellFormedText } from '../contract/well-formed'
+import type { AIService, ChatMessage, ModelRef, Progress, ServiceId } from '../contract/types'
 import { DEFAULT_TOKENS_PER_CHAR, TOOL_PROMPT_TOKENS, estimateTokens, runWithinContext, type ContextState } from './context-fit'
 import { DEFAULT_MAX_TOKENS } from '../contract/prompt'
-import { summarise, withSummary, type HistoryPolicy, type HistorySummary } from './history-summary'
+import { summarise, withSummary } from './history-summary'
+import { runRecoveredTurn, type RecoveredTurn, type TurnRequest, type TurnResult } from './turn-runner'
+
+export type { TurnOutcomeAfterRecovery, TurnRequest, TurnResult } from './turn-runner'
 
 export type ManagerStatus = 'idle' | 'downloading' | 'loading' | 'ready' | 'generating' | 'error'
 
@@ -61,60 +57,6 @@ export interface ManagerOptions {
   /** Builds a cloud service; tests and the app use the default. */
   createCloud?: typeof createCloudService
 }
-
-/** One turn's request. */
-export interface TurnRequest {
-  /** The whole conversation so far, the new user message last. */
-  messages: ChatMessage[]
-  signal?: AbortSignal
-  onStep?: (step: AgentStep) => void
-  onDelta?: (text: string) => void
-  /**
-   * Everything streamed through `onDelta` so far is withdrawn: clear the reply shown. Called when a step's streamed
-   * text turned out to be no answer, and before the reply without tools streams after a failed agent loop.
-   */
-  onAnswerReset?: () => void
-  /** Asked before a tool with side effects (saving a note) runs. */
-  confirm?: ConfirmTool
-  /** Temperature, max tokens... from the settings; unset fields take each backend's defaults. */
-  sampling?: SamplingSettings
-  /** Run the ReAct loop with the enabled tools (default), or stream a plain reply without tools. */
-  useTools?: boolean
-  /** When the history no longer fits the context: drop the oldest turns (default) or summarise them. */
-  historyPolicy?: HistoryPolicy
-  /**
-   * The conversation's summary of the messages before `messages` (a summary an earlier turn wrote, kept with the
-   * conversation): sent in their place, in the system message.
-   */
-  historySummary?: string
-}
-
-/**
- * One turn's result: the agent turn plus who answered. A failed agent loop never ends a turn: its steps stay in
- * `steps` (and `strategy` stays the loop's), the answer, `messages` and `mode` come from the reply without tools,
- * `metrics` hold both (the loop's first).
- */
-export interface TurnResult extends Omit<AgentTurn, 'outcome'> {
-  /** A turn is answered, or stopped by the caller. */
-  outcome: TurnOutcomeAfterRecovery
-  backend: ServiceId
-  model: ModelRef
-  /** The local backend failed and Gemini answered instead. */
-  fellBack: boolean
-  /** Set when the agent loop could not finish and the message was answered without tools; `reason` is why. */
-  recoveredWithoutTools?: { reason: FailedLoopOutcome }
-  /**
-   * Set when this turn's history did not fit and the summarise policy replaced its oldest messages by a summary: the
-   * caller keeps it with the conversation and passes it as `historySummary` from then on, without those messages.
-   */
-  summary?: HistorySummary
-}
-
-/** What a turn can end as once failed loops are recovered: answered, or aborted by the caller. */
-export type TurnOutcomeAfterRecovery = 'answered' | 'aborted'
-
-/** An agent turn as the manager returns it, before `backend`, `model` and `fellBack` are added. */
-type RecoveredTurn = Omit<TurnResult, 'backend' | 'model' | 'fellBack'>
 
 type Listener = (event: ManagerEvent) => void
 
@@ -253,42 +195,9 @@ export class ModelManager {
     return service.capabilities.isLocal && config.isFallbackEnabled && !!config.geminiApiKey && this.isOnline() && FALLBACK_CODES.includes(err.code)
   }
 
-  /**
-   * Runs the turn on `service`: the agent loop, or a plain reply without tools. A loop that could not finish is
-   * followed by a plain reply to the same messages (not the failed tool messages); an abort is never followed.
-   */
-  private async agent(backend: AIService, req: TurnRequest): Promise<RecoveredTurn> {
-    // Every request of the turn (history, tool observations, retries) carries well-formed text (contract/well-formed.ts).
-    const service = withWellFormedText(backend)
-    const config = this.opts.config()
-    const { messages, signal, confirm, onStep, onDelta, onAnswerReset, sampling } = req
-    if (req.useTools === false)
-      return settled(await runPlainTurn(messages, { service, signal, onDelta, sampling }))
-    const extra = await this.opts.extraTools?.(signal) ?? []
-    const own = this.opts.tools?.() ?? builtinTools()
-    // A prompted local model is not offered the built-in tools the eval found out of its reach (tool-policy.ts).
-    const within = toolsWithinReach(config.enabledTools ?? own.map(t => t.name), service.capabilities, config.toolUse)
-    const tools = new ToolRegistry([...own, ...extra], {
-      enabled: [...within, ...extra.map(t => t.name)],
-      timeoutMs: config.toolTimeoutMs,
-      compile: compileWithoutEval,
-    })
-    const loop = await runAgentTurn(messages, { service, tools, stepLimit: config.stepLimit, signal, confirm, onStep, onDelta, onAnswerReset, sampling })
-    if (!isFailedLoop(loop.outcome))
-      return settled(loop)
-    onAnswerReset?.()
-    // Computed afresh, not on top of the loop's KV cache: that cache holds the tool prompt, which shares nothing with
-    // the chat prompt past its first tokens, and on SmolLM2-135M the reused prefix tipped the greedy first token of
-    // "What is the capital of France?" from "The" (Paris) to "L'" (French gibberish) in e2e instruct.spec.ts.
-    const plain = await runPlainTurn(messages, { service, signal, onDelta, sampling, promptReuse: false })
-    return {
-      ...settled(plain),
-      steps: loop.steps,
-      strategy: loop.strategy,
-      metrics: [...loop.metrics, ...plain.metrics],
-      ...((loop.reasoning || plain.reasoning) && { reasoning: [loop.reasoning, plain.reasoning].filter(Boolean).join('\n\n') }),
-      recoveredWithoutTools: { reason: loop.outcome },
-    }
+  /** Runs the turn on `service` with the tools and config of the moment (turn-runner.ts). */
+  private agent(service: AIService, req: TurnRequest): Promise<RecoveredTurn> {
+    return runRecoveredTurn(service, req, { config: this.opts.config(), tools: this.opts.tools, extraTools: this.opts.extraTools })
   }
 
   /** The service for an id; cloud services are rebuilt when their settings change. */
@@ -332,13 +241,6 @@ export class ModelManager {
     for (const listener of this.listeners)
       listener(event)
   }
-}
-
-/** A turn that is answered or aborted, typed so. A failed loop never gets here; 'error' is no outcome any turn sets. */
-function settled(turn: AgentTurn): RecoveredTurn {
-  if (turn.outcome !== 'answered' && turn.outcome !== 'aborted')
-    throw new AppError('inference_failed', `The assistant could not finish this answer (${turn.outcome}).`)
-  return { ...turn, outcome: turn.outcome }
 }
 
 /** The production cloud services, from the config. */

@@ -1,12 +1,16 @@
 import { defineStore } from 'pinia'
-import { computed, ref, toRaw, watch } from 'vue'
+import { computed, ref, watch } from 'vue'
 import type { AgentStep } from '../agent/types'
 import type { RequestMetrics } from '../contract/types'
 import { newId, type StoredMessage } from '../conversations/types'
-import { activePath, newestLeaf, versionMap, type Versions } from '../conversations/branches'
-import { historyForRequest, summaryThrough } from '../conversations/history'
+import { activePath } from '../conversations/branches'
+import { historyForRequest } from '../conversations/history'
 import { AppError, toAppError } from '../shared/errors'
+import { toolConsentGate } from './chat-consent'
+import { messageWriter } from './chat-persist'
 import { useChatToolsStore } from './chat-tools'
+import { prepareLocalModel, streamInto, writeAnswer } from './chat-turn'
+import { versionNavigation } from './chat-versions'
 import { UNTITLED, titleFrom, useConversationsStore } from './conversations'
 import { useEngineStore } from './engine'
 import { answeringBackend, useModelManagerStore } from './manager'
@@ -16,19 +20,8 @@ import { useSettingsStore } from './settings'
 /** A message of the open conversation, as kept in IndexedDB. */
 export type ChatEntry = StoredMessage
 
-/** How often a growing reply is written to IndexedDB at most, in ms: a reload loses at most this much text. */
-export const PERSIST_THROTTLE_MS = 250
-
-/** A tool with side effects the assistant wants to run, waiting for the person's answer. */
-export interface ToolConsent {
-  name: string
-  args: Record<string, unknown>
-}
-
-/** A plain copy for IndexedDB: structured clone refuses Vue's proxies. */
-function plain(m: ChatEntry): ChatEntry {
-  return JSON.parse(JSON.stringify(toRaw(m))) as ChatEntry
-}
+export { PERSIST_THROTTLE_MS } from './chat-persist'
+export type { ToolConsent } from './chat-consent'
 
 /**
  * The open conversation: its messages (kept in IndexedDB as they grow), the reply being streamed, Stop,
@@ -43,8 +36,6 @@ export const useChatStore = defineStore('chat', () => {
   const leafId = ref<string | null>(null)
   /** The branch on screen, first to last: what the chat shows and the only messages the model is sent. */
   const messages = computed(() => activePath(all.value, leafId.value))
-  /** Each message's place among its versions (`< 1/2 >`). */
-  const versions = computed(() => versionMap(all.value))
   const isGenerating = ref(false)
   /** The last error. Shown at the composer unless it belongs to a reply (`errorReplyId`): then the reply shows it. */
   const error = ref<AppError | null>(null)
@@ -53,38 +44,18 @@ export const useChatStore = defineStore('chat', () => {
   /** The error to show at the composer: one that no reply shows, so each error is shown once. */
   const looseError = computed(() => (errorReplyId.value ? null : error.value))
   const lastMetrics = ref<RequestMetrics | null>(null)
-  /** Shown in the chat while the reply waits for the person to allow or refuse a tool (ChatToolConsent.vue). */
-  const consent = ref<ToolConsent | null>(null)
+  const { consent, askConsent, answerTool } = toolConsentGate()
   /** A first message is waiting for the local model to download or load (progress: the models store). */
   const isPreparingModel = ref(false)
   const chatTools = useChatToolsStore()
-  let answerConsent: ((allowed: boolean) => void) | null = null
   let abort: AbortController | null = null
   /** The reply being streamed, wherever the person navigates meanwhile. */
   let live: ChatEntry | null = null
-  const timers = new Map<string, ReturnType<typeof setTimeout>>()
-
-  async function save(m: ChatEntry): Promise<void> {
-    const pending = timers.get(m.id)
-    if (pending !== undefined)
-      clearTimeout(pending)
-    timers.delete(m.id)
-    try {
-      await conversations.putMessage(plain(m))
-    }
-    catch (err) {
-      conversations.error = toAppError(err, 'conversations_unavailable')
-    }
-  }
-
-  /** Writes a growing reply at most every PERSIST_THROTTLE_MS. */
-  function saveSoon(m: ChatEntry): void {
-    if (!timers.has(m.id))
-      timers.set(m.id, setTimeout(() => void save(m), PERSIST_THROTTLE_MS))
-  }
+  const { save, saveSoon } = messageWriter(conversations)
 
   /** The conversation whose messages `messages` holds. */
   let openId: string | null = null
+  const { versionsOf, showVersion } = versionNavigation({ all, leafId, isGenerating, openId: () => openId, conversations })
 
   async function loadMessages(id: string | null): Promise<void> {
     openId = id
@@ -142,29 +113,6 @@ export const useChatStore = defineStore('chat', () => {
     return abort.signal
   }
 
-  /** Asks the person whether a tool with side effects may run; Stop while asking counts as no. */
-  function askConsent(request: ToolConsent, signal: AbortSignal): Promise<boolean> {
-    return new Promise((resolve) => {
-      if (signal.aborted)
-        return resolve(false)
-      const done = (allowed: boolean) => {
-        signal.removeEventListener('abort', onAbort)
-        consent.value = null
-        answerConsent = null
-        resolve(allowed)
-      }
-      const onAbort = () => done(false)
-      signal.addEventListener('abort', onAbort, { once: true })
-      consent.value = request
-      answerConsent = done
-    })
-  }
-
-  /** The person's answer to the tool request on screen. */
-  function answerTool(allowed: boolean): void {
-    answerConsent?.(allowed)
-  }
-
   /**
    * Something can answer: a cloud backend, a loaded local model, Gemini as Auto's fallback, or a local model the
    * first message can download or load by itself (models.ensureLocalModel).
@@ -212,7 +160,7 @@ export const useChatStore = defineStore('chat', () => {
     await save(answer)
     try {
       signal.throwIfAborted()
-      await prepareLocalModel(signal)
+      await prepareLocalModel(signal, isPreparingModel)
       const s = settings.snapshot()
       const history = historyForRequest(messages.value.slice(0, -1), s.systemPrompt)
       const target = answeringBackend(s, !!models.loaded)
@@ -220,9 +168,7 @@ export const useChatStore = defineStore('chat', () => {
       answer.backend = target ?? 'wllama'
       answer.model = isCloud ? (target === 'gemini' ? s.geminiModel : s.openaiModel) : models.loaded?.model.file
       await manager.selectFromSettings(signal)
-      // "Thought for N s": from the request to the first answer text (reasoning never reaches onDelta).
-      const requestedAt = performance.now()
-      let answeredAt = 0
+      const stream = streamInto(answer, saveSoon)
       const result = await manager.runTurn({
         messages: history.messages,
         historySummary: history.summary,
@@ -230,45 +176,16 @@ export const useChatStore = defineStore('chat', () => {
         signal,
         sampling: { temperature: s.temperature, topP: s.topP, topK: s.topK, maxTokens: s.maxTokens, ...(!isCloud && s.isModelSamplingOn && models.samplingModel?.sampling) },
         useTools: chatTools.isOnFor(conversationId),
-        onDelta: (text) => {
-          answeredAt ||= performance.now()
-          answer.content += text
-          saveSoon(answer)
-        },
-        // Streamed text that turned out not to be the answer (a tool loop answered again without tools) is dropped.
-        onAnswerReset: () => {
-          answer.content = ''
-          saveSoon(answer)
-        },
-        onStep: (step) => {
-          answer.steps = [...(answer.steps ?? []), step]
-          saveSoon(answer)
-        },
+        onDelta: stream.onDelta,
+        onAnswerReset: stream.onAnswerReset,
+        onStep: stream.onStep,
         confirm: call => askConsent({ name: call.name, args: call.args }, signal),
       })
-      if (result.answer)
-        answer.content = result.answer
-      answer.backend = result.backend
-      answer.model = result.backend === 'wllama' ? result.model.file : result.model.id
-      answer.fellBack = result.fellBack || undefined
-      answer.mode = result.mode
-      // How it ended when not a plain stop (length, filter, stalled...), what to do next, and reasoning kept apart.
-      answer.finishReason = result.finishReason && result.finishReason !== 'stop' ? result.finishReason : undefined
-      answer.notice = result.notice
-      answer.reasoning = result.reasoning
-      answer.reasoningMs = result.reasoning ? Math.round((answeredAt || performance.now()) - requestedAt) : undefined
-      // The turn summarised the oldest messages: kept with the conversation, sent in their place from now on.
-      const through = result.summary && summaryThrough(history, result.summary.replaced)
-      answer.contextSummary = through ? { text: result.summary!.text, through } : undefined
-      const metrics = result.metrics.at(-1)
+      const metrics = writeAnswer(answer, result, history, stream.timing)
       if (metrics) {
-        answer.metrics = metrics
         lastMetrics.value = metrics
         engine.recordMetrics(metrics)
       }
-      // A tool loop that could not finish was answered again without tools (result.recoveredWithoutTools): the
-      // answer is that reply; its steps stay, collapsed, and are not replayed to the model (conversations/history.ts).
-      answer.status = result.outcome === 'aborted' ? 'stopped' : 'done'
     }
     catch (err) {
       const e = toAppError(err, 'inference_failed')
@@ -288,29 +205,6 @@ export const useChatStore = defineStore('chat', () => {
       await save(answer)
       // The conversation moved to the top of the list.
       await conversations.refresh()
-    }
-  }
-
-  /**
-   * With nothing to answer yet (a local backend, no model loaded), downloads and loads the model the message needs,
-   * while the reply shows the progress. @throws AppError from the download or load ('aborted' after Stop)
-   */
-  async function prepareLocalModel(signal: AbortSignal): Promise<void> {
-    const models = useModelsStore()
-    if (useModelManagerStore().answerer !== null)
-      return
-    isPreparingModel.value = true
-    try {
-      const isReady = await models.ensureLocalModel(signal)
-      signal.throwIfAborted()
-      if (!isReady)
-        throw models.error ?? new AppError('model_not_loaded')
-    }
-    catch (err) {
-      throw signal.aborted ? new AppError('aborted') : err
-    }
-    finally {
-      isPreparingModel.value = false
     }
   }
 
@@ -346,29 +240,6 @@ export const useChatStore = defineStore('chat', () => {
       return
     }
     await ask(text, begin(), messages.value[index - 1]?.id ?? null)
-  }
-
-  /** The versions of a message: its place and how many (a single message has `count` 1). */
-  function versionsOf(messageId: string): Versions {
-    return versions.value.get(messageId) ?? { index: 0, count: 1, ids: [messageId] }
-  }
-
-  /**
-   * Shows another version of a message (`step` -1: the earlier one, +1: the later one) and, after it, the newest
-   * branch that follows it. Kept in IndexedDB, so a reload shows the same branch. Not while a reply is written.
-   */
-  async function showVersion(messageId: string, step: -1 | 1): Promise<void> {
-    const v = versionsOf(messageId)
-    const target = v.ids[v.index + step]
-    if (isGenerating.value || !target || !openId)
-      return
-    leafId.value = newestLeaf(all.value, target)
-    try {
-      await (await conversations.db()).setLeaf(openId, leafId.value)
-    }
-    catch (err) {
-      conversations.error = toAppError(err, 'conversations_unavailable')
-    }
   }
 
   /** Adds an agent step to an assistant message (the agent loop calls this as it runs) and keeps it. */

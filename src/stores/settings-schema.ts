@@ -5,8 +5,11 @@
 import { DEFAULT_N_CTX } from '../models/load-plan'
 import { DEFAULT_MAX_TOKENS, DEFAULT_TEMPERATURE } from '../contract/prompt'
 import type { McpServerConfig } from '../agent/tools/mcp/types'
-import { endpointProblem } from '../shared/origin'
 import { HISTORY_POLICIES, type HistoryPolicy } from '../orchestrator/history-summary'
+import { mcpServersProblem, ruleProblem, type SettingRule } from './settings-rules'
+
+export { MAX_MCP_SERVERS, ruleProblem, type SettingRule } from './settings-rules'
+export { GROUP_OF_SETTING, SETTINGS_GROUPS, settingsOfGroup, type SettingsGroup } from './settings-groups'
 
 /** Which backend answers. `auto` picks the best local one and falls back to Gemini when allowed. */
 export const BACKEND_CHOICES = ['auto', 'local-cpu', 'local-gpu', 'gemini', 'openai-compat'] as const
@@ -143,52 +146,6 @@ export const RELOAD_FIELDS = ['modelId', 'nThreads', 'nCtx', 'gpuMode', 'gpuLaye
 
 export type SettingsErrors = Partial<Record<keyof UserSettings, string>>
 
-/**
- * What a field holds and the values it accepts. The form derives its control from the kind (number box, address,
- * list, switch, text) and its min/max from the rule, and the store refuses any value the rule rejects, so a field
- * cannot show one limit and enforce another.
- * - `integer` / `number`: finite numbers from `min` to `max` (`isMinExclusive`: above `min`); integers have no decimals.
- * - `url`: '' or a plain http(s) address (src/shared/origin.ts: its origin goes into the CSP, so no wildcard, `;`,
- *   spaces, user name or query); `example` is shown in the message.
- * - `choice`: one of `choices`. `switch`: true or false. `text`: at most `maxLength` characters, matching `pattern`.
- * - `list`: a structured value (tool switches, MCP servers) checked by `check`, which returns the reason or undefined.
- */
-export type SettingRule =
-  | { kind: 'integer', min: number, max: number }
-  | { kind: 'number', min: number, max: number, isMinExclusive?: boolean }
-  | { kind: 'url', example: string }
-  | { kind: 'choice', choices: readonly string[] }
-  | { kind: 'switch' }
-  | { kind: 'text', maxLength: number, pattern?: RegExp, patternHint?: string }
-  | { kind: 'list', check: (v: unknown) => string | undefined }
-
-/** Most MCP servers kept. */
-export const MAX_MCP_SERVERS = 20
-
-function namesList(v: unknown): boolean {
-  return Array.isArray(v) && v.length <= 500 && v.every(n => typeof n === 'string' && n.length <= 200)
-}
-
-/** Why the MCP server list is not valid, naming the first bad server, or undefined. */
-function mcpServersProblem(v: unknown): string | undefined {
-  if (!Array.isArray(v) || v.length > MAX_MCP_SERVERS)
-    return `MCP servers must be a list of at most ${MAX_MCP_SERVERS}.`
-  for (const [i, s] of (v as Array<Partial<McpServerConfig>>).entries()) {
-    const which = `MCP server ${i + 1}`
-    if (!s || typeof s !== 'object' || typeof s.id !== 'string' || !/^[\w-]{1,40}$/.test(s.id))
-      return `${which} is not a server entry.`
-    if (endpointProblem(s.url) !== undefined)
-      return `${which}: the URL must be a plain address starting with http:// or https://, such as http://127.0.0.1:3001/mcp, with no spaces, *, ;, user name or query.`
-    if (typeof s.name !== 'string' || s.name.length > 60)
-      return `${which}: the name must be text of at most 60 characters.`
-    if (typeof s.token !== 'string' || s.token.length > 2000 || /[\s]/.test(s.token))
-      return `${which}: the token must be at most 2000 characters without spaces or line breaks.`
-    if (typeof s.isEnabled !== 'boolean' || !namesList(s.disabledTools) || !namesList(s.allowedTools))
-      return `${which} is not a server entry.`
-  }
-  return undefined
-}
-
 /** The rule of every setting. A new setting must add one here (the type requires it), and so gets checked. */
 export const SETTING_RULES: { readonly [K in keyof UserSettings]: SettingRule } = {
   backend: { kind: 'choice', choices: BACKEND_CHOICES },
@@ -221,61 +178,9 @@ export const SETTING_RULES: { readonly [K in keyof UserSettings]: SettingRule } 
   theme: { kind: 'choice', choices: ['system', 'light', 'dark'] },
 }
 
-/** Why `v` breaks `rule`, in the words shown under the field (e.g. "Between 0 and 2."), or undefined when it fits. */
-export function ruleProblem(rule: SettingRule, v: unknown): string | undefined {
-  switch (rule.kind) {
-    case 'integer':
-    case 'number': {
-      const isWhole = rule.kind === 'integer'
-      const range = rule.kind === 'number' && rule.isMinExclusive ? `Above ${rule.min} and at most ${rule.max}` : `Between ${rule.min} and ${rule.max}`
-      if (typeof v !== 'number' || !Number.isFinite(v))
-        return `${range}: enter a ${isWhole ? 'whole ' : ''}number.`
-      const isBelow = rule.kind === 'number' && rule.isMinExclusive ? v <= rule.min : v < rule.min
-      if (isBelow || v > rule.max)
-        return `${range}.`
-      return isWhole && !Number.isInteger(v) ? `${range}, a whole number (no decimals).` : undefined
-    }
-    case 'url':
-      return v === '' || endpointProblem(v) === undefined
-        ? undefined
-        : `Start with http:// or https://, such as ${rule.example}, with no spaces, *, ; or user name; or leave it empty.`
-    case 'choice':
-      return rule.choices.includes(v as string) ? undefined : `Pick one of: ${rule.choices.join(', ')}.`
-    case 'switch':
-      return typeof v === 'boolean' ? undefined : 'On or off.'
-    case 'text':
-      if (typeof v !== 'string' || v.length > rule.maxLength)
-        return `At most ${rule.maxLength} characters.`
-      return rule.pattern && !rule.pattern.test(v) ? rule.patternHint : undefined
-    case 'list':
-      return rule.check(v)
-  }
-}
-
 /** Checks that depend on another field: the OpenAI-compatible backend needs its address. */
 const CROSS_CHECKS: { [K in keyof UserSettings]?: (v: UserSettings[K], all: UserSettings) => string | undefined } = {
   openaiUrl: (v, all) => (all.backend === 'openai-compat' && !v ? 'Enter the server URL to use the OpenAI-compatible backend.' : undefined),
-}
-
-/** The groups Settings shows, in order; each resets on its own. */
-export const SETTINGS_GROUPS = ['general', 'generation', 'cloud', 'tools', 'advanced'] as const
-export type SettingsGroup = (typeof SETTINGS_GROUPS)[number]
-
-/** Which group every setting belongs to (the type requires one for each new setting). */
-export const GROUP_OF_SETTING: { readonly [K in keyof UserSettings]: SettingsGroup } = {
-  theme: 'general', backend: 'general', modelId: 'general', idleUnloadMinutes: 'general',
-  isModelSamplingOn: 'generation', temperature: 'generation', topP: 'generation', topK: 'generation',
-  maxTokens: 'generation', systemPrompt: 'generation', historyPolicy: 'generation', nCtx: 'generation',
-  geminiModel: 'cloud', isGeminiFallbackOn: 'cloud', geminiKeyHost: 'cloud', openaiUrl: 'cloud', openaiModel: 'cloud',
-  openaiKey: 'cloud', streamIdleTimeoutSec: 'cloud',
-  toolUse: 'tools', tools: 'tools', mcpServers: 'tools',
-  nThreads: 'advanced', gpuMode: 'advanced', gpuLayers: 'advanced', chatTemplate: 'advanced',
-  geminiBaseUrl: 'advanced', hubUrl: 'advanced',
-}
-
-/** The settings of one group, in declaration order. */
-export function settingsOfGroup(group: SettingsGroup): Array<keyof UserSettings> {
-  return (Object.keys(GROUP_OF_SETTING) as Array<keyof UserSettings>).filter(k => GROUP_OF_SETTING[k] === group)
 }
 
 /** One message per invalid field, from its rule (SETTING_RULES) and cross-field checks; {} when all are valid. */

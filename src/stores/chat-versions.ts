@@ -1,0 +1,50 @@
+import { computed, type Ref } from 'vue'
+import { newestLeaf, versionMap, type Versions } from '../conversations/branches'
+import type { StoredMessage } from '../conversations/types'
+import { toAppError } from '../shared/errors'
+import type { useConversationsStore } from './conversations'
+
+/** What the version switcher (`< 1/2 >`) reads and changes in the chat store. */
+export interface VersionState {
+  /** Every message of the open conversation, every branch. */
+  all: Ref<StoredMessage[]>
+  /** The last message of the branch on screen; null: the newest branch. */
+  leafId: Ref<string | null>
+  isGenerating: Ref<boolean>
+  /** The open conversation's id (null: none yet). */
+  openId: () => string | null
+  conversations: ReturnType<typeof useConversationsStore>
+}
+
+/** Moving between the versions of a message (branches.ts): what `< 1/2 >` shows and what its arrows do. */
+export function versionNavigation(state: VersionState) {
+  const { all, leafId, isGenerating, conversations } = state
+  /** Each message's place among its versions (`< 1/2 >`). */
+  const versions = computed(() => versionMap(all.value))
+
+  /** The versions of a message: its place and how many (a single message has `count` 1). */
+  function versionsOf(messageId: string): Versions {
+    return versions.value.get(messageId) ?? { index: 0, count: 1, ids: [messageId] }
+  }
+
+  /**
+   * Shows another version of a message (`step` -1: the earlier one, +1: the later one) and, after it, the newest
+   * branch that follows it. Kept in IndexedDB, so a reload shows the same branch. Not while a reply is written.
+   */
+  async function showVersion(messageId: string, step: -1 | 1): Promise<void> {
+    const v = versionsOf(messageId)
+    const target = v.ids[v.index + step]
+    const openId = state.openId()
+    if (isGenerating.value || !target || !openId)
+      return
+    leafId.value = newestLeaf(all.value, target)
+    try {
+      await (await conversations.db()).setLeaf(openId, leafId.value)
+    }
+    catch (err) {
+      conversations.error = toAppError(err, 'conversations_unavailable')
+    }
+  }
+
+  return { versionsOf, showVersion }
+}
