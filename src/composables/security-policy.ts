@@ -2,7 +2,7 @@ import { reactive } from 'vue'
 
 /**
  * Origins the page's Content Security Policy refused to connect to, as the browser reports them
- * (`securitypolicyviolation` events). The policy is built when the page loads (workers/sw-headers.ts), so an address
+ * (`securitypolicyviolation` events). The policy is built when the page loads (workers/service-worker/sw-headers.ts), so an address
  * set afterwards is refused until a reload: an error of a request to such an origin offers Reload page. A fetch the
  * policy blocks fails like one that found no server ("Failed to fetch"); only this event tells them apart, and it may
  * arrive after the rejection, so the set is reactive and the button appears when it does.

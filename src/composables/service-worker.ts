@@ -39,7 +39,7 @@ export function useServiceWorker() {
     }
   }
 
-  /** Asks the service worker whether every file is cached (workers/sw.ts answers, refetching what it can). */
+  /** Asks the service worker whether every file is cached (workers/service-worker/sw.ts answers, refetching what it can). */
   async function checkOffline(): Promise<void> {
     const status = await wb?.messageSW({ type: 'GET_PRECACHE_STATUS' }).catch(() => null) as { isComplete?: boolean } | null | undefined
     isOfflineReady.value = status?.isComplete === true

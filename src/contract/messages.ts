@@ -1,7 +1,7 @@
 /**
  * Messages between the UI thread and the inference worker.
  *
- *   UI (engines/worker-client.ts)                      worker (src/workers/inference/inference.worker.ts -> engines/worker-handler.ts)
+ *   UI (services/local/worker-client.ts)    worker (workers/inference/inference.worker.ts -> workers/inference/worker-handler.ts)
  *   ------------------------------                      ---------------------------------------------------------------
  *   { id, type: 'load',   payload }   ───────────────▶  opens the GGUF in OPFS, loads it in wllama
  *                                     ◀───────────────  { id, type: 'progress', payload }   (0..n)
@@ -37,7 +37,7 @@ export interface LoadRequest {
   nThreads?: number
   /**
    * Models from this size on (bytes, all parts) learn their thread count from chats instead of probe loads.
-   * Default 32 MiB (engines/wllama/thread-probe.ts); a deployment's app-config.json may set it.
+   * Default 32 MiB (workers/inference/wllama/thread-probe.ts); a deployment's app-config.json may set it.
    */
   threadProbeMaxBytes?: number
   /** Layers on the GPU; 0 is CPU only. Unset means all when WebGPU is usable. */

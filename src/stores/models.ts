@@ -25,7 +25,7 @@ export const useModelsStore = defineStore('models', () => {
   const library = useLibraryStore()
   const catalog = ref<CatalogEntry[]>(PUBLIC_CATALOG)
   const defaultModelId = ref<string | undefined>(RECOMMENDED_MODEL.id)
-  /** Whether the configured hub has each catalog file, by model id (see models/hub-availability.ts). */
+  /** Whether the configured hub has each catalog file, by model id (see services/library/hub-availability.ts). */
   const availability = ref<Map<string, HubAvailability>>(new Map())
   const phase = ref<ModelPhase>('idle')
   const activeId = ref<string | undefined>()

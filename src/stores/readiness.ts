@@ -12,7 +12,7 @@ export const SERVER_PROBE_TIMEOUT_MS = 5_000
 
 /** What the chosen backend's readiness check found. */
 export interface Readiness {
-  /** What is wrong, with the host in its message; its code gives the buttons (protocol/next-steps.ts). */
+  /** What is wrong, with the host in its message; its code gives the buttons (shared/next-steps.ts). */
   error: AppError
   /** The backend the problem concerns. */
   backend: 'gemini' | 'openai-compat' | 'local-gpu'

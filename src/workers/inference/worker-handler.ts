@@ -100,7 +100,7 @@ function toQueueState(s: QueueSnapshot): QueueState {
 
 /**
  * Unloads the model after `idleMs` without requests, so an idle tab gives its memory back. The next chat finds no
- * model and the connection reloads it (engines/inference-connection.ts).
+ * model and the connection reloads it (services/local/inference-connection.ts).
  */
 function idleUnloader(engine: WorkerEngine, queue: RequestQueue, gate: EngineGate, broadcast: (event: WorkerEvent) => void) {
   let idleMs = 0
