@@ -51,8 +51,7 @@ async function configure(page: Page): Promise<void> {
   await page.getByTestId('mcp-token').fill('mcp-secret-token')
   await closeSettings(page)
   await reloadUnderNewCsp(page, [llm.url, mcp.origin])
-  await openSettings(page)
-  await page.getByTestId('mcp-refresh').click()
+  await (await showSetting(page, 'mcp-refresh')).click()
   await expect(page.getByTestId('mcp-status')).toHaveText('3 tools offered.')
   await page.getByTestId('mcp-tool-lookup_capital').getByTestId('mcp-tool-allow').check()
   await closeSettings(page)
@@ -110,8 +109,7 @@ test('an MCP server that is down is left out with a notice, and the answer still
   await expect(page.getByTestId('fallback-notice')).toContainText('The MCP server Team tools was left out of this answer')
   await expect(page.getByTestId('fallback-notice')).toContainText('(mcp_unreachable)')
   expect(requests().at(-1)!.body.tools?.map(t => t.function.name)).not.toContain('lookup_capital')
-  await openSettings(page)
-  await expect(page.getByTestId('mcp-status')).toContainText('(mcp_unreachable)')
+  await expect(await showSetting(page, 'mcp-status')).toContainText('(mcp_unreachable)')
 })
 
 test('on the local model (SmolLM2 135M, tools on) with an MCP server: the turn ends, and only the allowed MCP tool can run', async ({ page }) => {
@@ -124,8 +122,7 @@ test('on the local model (SmolLM2 135M, tools on) with an MCP server: the turn e
   await page.getByTestId('mcp-url').fill(mcp.url)
   await closeSettings(page)
   await reloadUnderNewCsp(page, [mcp.origin])
-  await openSettings(page)
-  await page.getByTestId('mcp-refresh').click()
+  await (await showSetting(page, 'mcp-refresh')).click()
   await expect(page.getByTestId('mcp-status')).toHaveText('3 tools offered.')
   // Only the read-only tool, allowed: no question can stop the turn, and nothing with side effects is offered.
   await page.getByTestId('mcp-tool-create_ticket').getByTestId('mcp-tool-on').uncheck()
