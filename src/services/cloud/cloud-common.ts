@@ -133,6 +133,19 @@ export function cutDetail(err: unknown): string {
   return err instanceof Error && err.message.length <= 80 ? err.message : 'connection closed'
 }
 
+/**
+ * How a stream that threw ends, the same for every cloud service: a stall, or a broken connection after the answer
+ * began (some answer, reasoning or tool call arrived and no finish reason yet), keeps the text so far with a notice;
+ * anything else, an abort, or a cut before any output is the turn's failure and is rethrown (retried when transient).
+ * @returns `isStalled` (no data for the idle timeout before the finish) and `cut` (the connection's own words)
+ * @throws `err` itself when the text cannot be kept
+ */
+export function endOfBrokenStream(err: unknown, state: { signal?: AbortSignal, hasOutput: boolean, finish: unknown }): { isStalled: boolean, cut?: string } {
+  if (state.signal?.aborted || !(err instanceof StreamStalled || (isConnectionCut(err) && state.hasOutput && !state.finish)))
+    throw err
+  return err instanceof StreamStalled ? { isStalled: !state.finish } : { isStalled: false, cut: cutDetail(err) }
+}
+
 /** Thrown by {@link idleTimeout} when the source stayed silent too long. */
 export class StreamStalled extends Error {
   constructor(readonly idleTimeoutMs: number) {

@@ -6,7 +6,7 @@
  */
 import type { GenerateContentConfig, GenerateContentResponseUsageMetadata, GoogleGenAI } from '@google/genai'
 import { AppError, toAppError } from '../../shared/errors'
-import { cloudMetrics, cutDetail, DEFAULT_STREAM_IDLE_TIMEOUT_MS, idleTimeout, isConnectionCut, linkedAbort, networkError, StreamStalled } from '../cloud/cloud-common'
+import { cloudMetrics, DEFAULT_STREAM_IDLE_TIMEOUT_MS, endOfBrokenStream, idleTimeout, linkedAbort, networkError } from '../cloud/cloud-common'
 import { CloudService } from '../cloud/cloud-service'
 import { httpError, redact, ServiceError } from '../cloud/http-errors'
 import { ReasoningSplitter } from '../../contract/reasoning'
@@ -140,10 +140,9 @@ export class GeminiService extends CloudService {
       catch (err) {
         // As in openai-compat-service.ts: a stall, or a broken connection after the answer began, keeps the text.
         const hasOutput = !!(split.answer || split.reasoning || calls.length)
-        if (signal?.aborted || !(err instanceof StreamStalled || (isConnectionCut(err) && hasOutput && !finish)))
-          throw err
-        isStalled = err instanceof StreamStalled && !finish
-        cut = err instanceof StreamStalled ? undefined : cutDetail(err)
+        const end = endOfBrokenStream(err, { signal, hasOutput, finish })
+        isStalled = end.isStalled
+        cut = end.cut
       }
       const { answer } = split.flush()
       if (answer)

@@ -8,7 +8,7 @@
  */
 import type OpenAI from 'openai'
 import { AppError } from '../../shared/errors'
-import { assertOnline, cloudMetrics, cutDetail, DEFAULT_STREAM_IDLE_TIMEOUT_MS, idleTimeout, isConnectionCut, linkedAbort, networkError, StreamStalled } from '../cloud/cloud-common'
+import { assertOnline, cloudMetrics, DEFAULT_STREAM_IDLE_TIMEOUT_MS, endOfBrokenStream, idleTimeout, linkedAbort, networkError } from '../cloud/cloud-common'
 import { CloudService } from '../cloud/cloud-service'
 import { httpError, redact, ServiceError } from '../cloud/http-errors'
 import { ReasoningSplitter, stripReasoning } from '../../contract/reasoning'
@@ -141,10 +141,9 @@ export class OpenAICompatService extends CloudService {
         // A stall or a broken connection after the answer began keeps the text so far with a notice; before it, or
         // when the stream had finished, the failure is the turn's (and retried when transient).
         const hasOutput = !!(split.answer || split.reasoning || calls.length)
-        if (signal?.aborted || !(err instanceof StreamStalled || (isConnectionCut(err) && hasOutput && !finish)))
-          throw err
-        isStalled = err instanceof StreamStalled && !finish
-        cut = err instanceof StreamStalled ? undefined : cutDetail(err)
+        const end = endOfBrokenStream(err, { signal, hasOutput, finish })
+        isStalled = end.isStalled
+        cut = end.cut
       }
       // The SDK ends its stream quietly when the request is aborted; a cancel must stay a cancel.
       if (signal?.aborted)
