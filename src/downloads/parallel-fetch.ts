@@ -4,11 +4,11 @@
  *
  * - The file is sized to its final length and every connection writes its bytes at their offset through one
  *   random-access handle (OPFS `FileSystemSyncAccessHandle` in the download worker).
- * - SHA-256 covers every byte in order: the hasher follows the contiguous prefix as it grows, from the bytes in memory
- *   when a chunk lands right at the prefix's end, otherwise by reading back from the file what other connections
- *   wrote ahead; so hashing goes on while the later ranges are still arriving, and nothing waits in memory for it.
+ * - SHA-256 covers every byte in order ({@link PrefixHasher}): the hash follows the contiguous prefix as it grows,
+ *   from the bytes in memory when a chunk lands right at the prefix's end, otherwise by reading back from the file
+ *   what other connections wrote ahead; so hashing goes on while the later ranges are still arriving.
  * - Memory is bounded: at most one network chunk per connection in flight plus one read-back buffer
- *   ({@link READ_BACK_BYTES}); no range is held in memory.
+ *   (`READ_BACK_BYTES`, prefix-hasher.ts); no range is held in memory.
  * - The number of connections adapts: it starts at {@link INITIAL_CONNECTIONS} and adds one while each addition
  *   raised the measured throughput by at least {@link GROWTH_GAIN}, up to {@link MAX_CONNECTIONS}. One to start with:
  *   from a fast uncapped server one stream is best (every range that lands ahead of the prefix is read back for the
@@ -21,6 +21,7 @@
 import type { IHasher } from 'hash-wasm'
 import { AppError, toAppError } from '../shared/errors'
 import { httpError, isRetriable, quotaOr, sleep, wrongSize } from './download-http'
+import { PrefixHasher, type Interval } from './prefix-hasher'
 import { isGgufMagic } from '../models/gguf'
 import type { HashCheckpoint } from '../models/manifest'
 
@@ -70,31 +71,10 @@ export const INITIAL_CONNECTIONS = 1
 export const MAX_CONNECTIONS = 6
 /** Another connection is kept opening while the last one raised the throughput by this fraction. */
 export const GROWTH_GAIN = 0.15
-/** The hasher reads back what other connections wrote ahead in pieces of this size. */
-export const READ_BACK_BYTES = 4 * 2 ** 20
 const CHECKPOINT_MS = 2000
 const THROUGHPUT_WINDOW_MS = 1000
 /** A CDN URL that answers 403 is resolved again at most this many times per range. */
 const MAX_RESOLVES = 3
-
-type Interval = [number, number]
-
-/** `[start, end)` intervals, sorted and merged. */
-function addInterval(list: Interval[], start: number, end: number): void {
-  list.push([start, end])
-  list.sort((a, b) => a[0] - b[0])
-  for (let i = 1; i < list.length;) {
-    const prev = list[i - 1]!
-    const cur = list[i]!
-    if (cur[0] <= prev[1]) {
-      prev[1] = Math.max(prev[1], cur[1])
-      list.splice(i, 1)
-    }
-    else {
-      i++
-    }
-  }
-}
 
 /** The parts of `[0, size)` not covered by `done`, cut into ranges of at most {@link SEGMENT_BYTES}. */
 export function missingRanges(done: Interval[], size: number, segmentBytes = SEGMENT_BYTES): Interval[] {
@@ -118,48 +98,20 @@ export function missingRanges(done: Interval[], size: number, segmentBytes = SEG
 export async function fetchParallel(target: ParallelTarget, hasher: IHasher, hashedBytes: number, storage: RandomAccessStorage, opts: ParallelOptions = {}): Promise<string | undefined> {
   const size = target.sizeBytes
   const saved = await storage.getCheckpoint(target.fileName)
-  const written: Interval[] = hashedBytes > 0 ? [[0, hashedBytes]] : []
-  for (const [s, e] of saved?.offsetBytes === hashedBytes && saved.ranges ? saved.ranges : []) {
-    if (s >= hashedBytes && e <= size && s < e)
-      addInterval(written, s, e)
-  }
-  const queue = missingRanges(written, size, opts.segmentBytes)
   const file = await storage.openRandomAccess(target.fileName, size).catch((err: unknown) => { throw quotaOr(err) })
   if (!file)
     return undefined
+  const prefix = new PrefixHasher(hasher, file, target.fileName, size, hashedBytes, saved)
+  const queue = missingRanges(prefix.written, size, opts.segmentBytes)
   const stop = new AbortController()
   const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal
-  let hashed = hashedBytes
   let cdnUrl: string | undefined
-  const readBack = new Uint8Array(Math.min(READ_BACK_BYTES, size))
-  const onDisk = () => written.reduce((n, [s, e]) => n + e - s, 0)
-
-  /** Hashes whatever of the written bytes now continues the prefix, reading back from the file. */
-  function catchUp(): void {
-    const end = written[0]?.[0] === 0 ? written[0][1] : 0
-    while (hashed < end) {
-      const n = file!.readAt(readBack.subarray(0, Math.min(readBack.length, end - hashed)), hashed)
-      if (n <= 0)
-        throw new AppError('download_failed', `${target.fileName}: the downloaded part could not be read back for its checksum.`)
-      hasher.update(readBack.subarray(0, n))
-      hashed += n
-    }
-  }
-
-  function landed(chunk: Uint8Array, at: number): void {
-    addInterval(written, at, at + chunk.byteLength)
-    if (at === hashed) {
-      hasher.update(chunk)
-      hashed += chunk.byteLength
-    }
-    catchUp()
-  }
 
   let checkpointAt = performance.now()
   let checkpointing: Promise<void> | undefined
   /** The state now (prefix hash, ranges beyond), made durable, then saved: a crash resumes from it exactly. */
   async function checkpoint(): Promise<void> {
-    const snapshot: HashCheckpoint = { offsetBytes: hashed, state: hasher.save(), preallocated: true, ranges: written.filter(([, e]) => e > hashed).map(([s, e]) => [Math.max(s, hashed), e]) }
+    const snapshot = prefix.checkpoint()
     file!.flush()
     await storage.putCheckpoint(target.fileName, snapshot)
   }
@@ -223,10 +175,10 @@ export async function fetchParallel(target: ParallelTarget, hasher: IHasher, has
           catch (err) {
             throw quotaOr(err)
           }
-          landed(value, at)
+          prefix.landed(value, at)
           at += value.byteLength
           windowBytes += value.byteLength
-          opts.onBytes?.(onDisk())
+          opts.onBytes?.(prefix.onDisk())
           maybeCheckpoint()
           adapt()
         }
@@ -277,8 +229,8 @@ export async function fetchParallel(target: ParallelTarget, hasher: IHasher, has
   }
 
   try {
-    opts.onBytes?.(onDisk())
-    catchUp()
+    opts.onBytes?.(prefix.onDisk())
+    prefix.catchUp()
     for (let i = 0; i < limit && queue.length; i++)
       spawn()
     // `runners` may grow while the first ones run: wait for each, including those added meanwhile.
@@ -290,12 +242,12 @@ export async function fetchParallel(target: ParallelTarget, hasher: IHasher, has
       const first = failures.find(e => !(e instanceof AppError && e.code === 'aborted')) ?? failures[0]
       throw opts.signal?.aborted ? new AppError('aborted') : toAppError(first, 'download_failed')
     }
-    catchUp()
-    if (hashed !== size)
-      throw wrongSize(target, onDisk())
+    prefix.catchUp()
+    if (prefix.hashedBytes !== size)
+      throw wrongSize(target, prefix.onDisk())
     file.flush()
     finished = true
-    return hasher.digest('hex')
+    return prefix.digest()
   }
   finally {
     await checkpointing
