@@ -9,10 +9,14 @@
  *
  * Writes go through a {@link SaveQueue}: one refused because storage is full is kept in memory, merged into what
  * this tab reads, and retried (next write, a timer, `retrySaving()` after space was freed), so nothing is lost.
+ *
+ * What scans or writes every conversation at once (search, export, import, the start-up marking) is in
+ * conversation-bulk.ts; the class hands it the open database and the writes kept in memory.
  */
 import { AppError } from '../shared/errors'
 import { isQuotaError } from '../shared/quota'
 import { ChangeFeed, changesChannel, type ConversationChange } from './changes'
+import { addConversations, bySeq, markInterruptedReplies, searchConversations, withAllMessages } from './conversation-bulk'
 import { CONVERSATION_DB_NAME, CONVERSATIONS, MESSAGES, openConversationDatabase } from './db-schema'
 import { committed, getAll, request } from './idb'
 import { SaveQueue, storageFullError, withPending, type PendingWrite, type SaveQueueState } from './save-queue'
@@ -20,10 +24,6 @@ import type { Conversation, ConversationWithMessages, StoredMessage } from './ty
 
 export { CONVERSATION_DB_NAME, CONVERSATION_DB_VERSION } from './db-schema'
 export { changesChannel, type ConversationChange } from './changes'
-
-function bySeq(a: StoredMessage, b: StoredMessage): number {
-  return a.seq - b.seq
-}
 
 /** The conversation database. Open it with {@link openConversationDb}. */
 export class ConversationDb {
@@ -223,41 +223,14 @@ export class ConversationDb {
     void this.retryAfterFreeing()
   }
 
-  /**
-   * Marks every reply still `streaming` as `interrupted`: run once at start, when no reply of this tab can be
-   * streaming yet, so what is found was cut off by a reload or crash. Returns how many were marked.
-   */
-  async markInterrupted(): Promise<number> {
-    const tx = this.db.transaction(MESSAGES, 'readwrite')
-    const store = tx.objectStore(MESSAGES)
-    const streaming = await getAll<StoredMessage>(store.index('status'), 'streaming')
-    for (const m of streaming)
-      store.put({ ...m, status: 'interrupted' })
-    try {
-      await committed(tx)
-    }
-    catch (err) {
-      // A full disk must not keep the conversations from opening: they are marked at the next start instead.
-      if (!isQuotaError(err))
-        throw err
-      console.warn('Storage is full: replies cut off last time stay unmarked for now', err)
-    }
-    return streaming.length
+  /** Marks the replies a reload or crash cut off, once at start ({@link markInterruptedReplies}); returns how many. */
+  markInterrupted(): Promise<number> {
+    return markInterruptedReplies(this.db)
   }
 
-  /**
-   * Conversations whose title or any message contains `query` (case-insensitive), most recent first.
-   * A scan: a person's conversations on one device are few enough that an index would cost more than it saves.
-   */
+  /** Conversations whose title or any message contains `query` (case-insensitive), most recent first. */
   async search(query: string): Promise<Conversation[]> {
-    const needle = query.trim().toLocaleLowerCase()
-    const conversations = await this.listConversations()
-    if (!needle)
-      return conversations
-    const tx = this.db.transaction(MESSAGES, 'readonly')
-    const messages = withPending(await getAll<StoredMessage>(tx.objectStore(MESSAGES)), this.pendingMessages())
-    const hits = new Set(messages.filter(m => m.content.toLocaleLowerCase().includes(needle)).map(m => m.conversationId))
-    return conversations.filter(c => hits.has(c.id) || c.title.toLocaleLowerCase().includes(needle))
+    return searchConversations(this.db, await this.listConversations(), this.pendingMessages(), query)
   }
 
   /**
@@ -265,14 +238,7 @@ export class ConversationDb {
    * export keeps them.
    */
   async exportAll(): Promise<ConversationWithMessages[]> {
-    const conversations = await this.listConversations()
-    const tx = this.db.transaction(MESSAGES, 'readonly')
-    const stored = await getAll<StoredMessage>(tx.objectStore(MESSAGES))
-    const pending = this.pendingMessages()
-    return conversations.map(c => ({
-      ...c,
-      messages: withPending(stored.filter(m => m.conversationId === c.id).sort(bySeq), pending.filter(m => m.conversationId === c.id)),
-    }))
+    return withAllMessages(this.db, await this.listConversations(), this.pendingMessages())
   }
 
   /**
@@ -280,22 +246,7 @@ export class ConversationDb {
    * @throws AppError 'storage_full' when they do not fit (nothing is stored; an import is not retried by itself)
    */
   async addAll(conversations: ConversationWithMessages[]): Promise<void> {
-    try {
-      await this.saves.exclusive(async () => {
-        const tx = this.db.transaction([CONVERSATIONS, MESSAGES], 'readwrite')
-        for (const { messages, ...conversation } of conversations) {
-          tx.objectStore(CONVERSATIONS).add(conversation)
-          for (const m of messages)
-            tx.objectStore(MESSAGES).add(m)
-        }
-        await committed(tx)
-      })
-    }
-    catch (err) {
-      if (isQuotaError(err))
-        throw new AppError('storage_full', 'Nothing was added: the conversations do not fit in the space left.', { cause: err })
-      throw err
-    }
+    await this.saves.exclusive(() => addConversations(this.db, conversations))
     this.announce({ type: 'list' })
   }
 }
