@@ -6,13 +6,13 @@
  */
 import type { GenerateContentConfig, GenerateContentResponseUsageMetadata, GoogleGenAI } from '@google/genai'
 import { AppError, toAppError } from '../../shared/errors'
-import { cloudMetrics, DEFAULT_STREAM_IDLE_TIMEOUT_MS, endOfBrokenStream, idleTimeout, linkedAbort, networkError } from '../cloud/cloud-common'
+import { cloudMetrics, DEFAULT_STREAM_IDLE_TIMEOUT_MS, idleTimeout, linkedAbort, networkError } from '../cloud/cloud-common'
 import { CloudService } from '../cloud/cloud-service'
 import { httpError, redact, ServiceError } from '../cloud/http-errors'
-import { ReasoningSplitter } from '../../contract/reasoning'
-import { fromGeminiFinish, replyNotice } from '../../contract/reply-notice'
+import { CloudReply } from '../cloud/cloud-reply'
+import { fromGeminiFinish } from '../../contract/reply-notice'
 import type { RetryOptions, RetryPolicy } from '../cloud/retry'
-import type { Capabilities, ChatChunk, ChatRequest, FinishReason, ModelRef, Support, ToolCall } from '../../contract/types'
+import type { Capabilities, ChatChunk, ChatRequest, ModelRef, Support } from '../../contract/types'
 import { fromFunctionCall, toFunctionDeclarations, toGeminiPrompt } from './gemini-messages'
 import { assertKeyMayGo, keyDestination } from './key-destination'
 
@@ -106,14 +106,10 @@ export class GeminiService extends CloudService {
     const idleMs = this.opts.idleTimeoutMs ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS
     try {
       const stream = await client.models.generateContentStream({ model: model.id, contents: prompt.contents, config: configOf(req, model.id, prompt.systemInstruction, request.signal) })
-      const split = new ReasoningSplitter()
-      let firstTokenAt = 0
+      const reply = new CloudReply()
       let finish: string | undefined
       let blockReason: string | undefined
       let usage: GenerateContentResponseUsageMetadata | undefined
-      let isStalled = false
-      let cut: string | undefined
-      const calls: ToolCall[] = []
       try {
         // Every field is optional on the wire: a chunk may carry only usage, only promptFeedback, or a candidate
         // without content (SAFETY), in any order.
@@ -124,38 +120,29 @@ export class GeminiService extends CloudService {
           finish = candidate?.finishReason ?? finish
           for (const part of candidate?.content?.parts ?? []) {
             if (part?.functionCall)
-              calls.push(fromFunctionCall(part, calls.length))
+              reply.calls.push(fromFunctionCall(part, reply.calls.length))
             else if (part?.thought)
-              split.addReasoning(part.text ?? '')
+              reply.addReasoning(part.text ?? '')
             else if (part?.text) {
-              const { answer } = split.push(part.text)
-              if (answer) {
-                firstTokenAt ||= performance.now()
+              const answer = reply.push(part.text)
+              if (answer)
                 yield { type: 'delta', text: answer }
-              }
             }
           }
         }
       }
       catch (err) {
-        // As in openai-compat-service.ts: a stall, or a broken connection after the answer began, keeps the text.
-        const hasOutput = !!(split.answer || split.reasoning || calls.length)
-        const end = endOfBrokenStream(err, { signal, hasOutput, finish })
-        isStalled = end.isStalled
-        cut = end.cut
+        reply.broke(err, signal, finish)
       }
-      const { answer } = split.flush()
-      if (answer)
-        yield { type: 'delta', text: answer }
-      const reason: FinishReason | undefined = isStalled ? 'stalled' : cut ? 'connection_lost' : blockReason && !finish ? 'blocked_prompt' : fromGeminiFinish(finish)
+      const tail = reply.flush()
+      if (tail)
+        yield { type: 'delta', text: tail }
+      const reason = reply.brokenReason ?? (blockReason && !finish ? 'blocked_prompt' : fromGeminiFinish(finish))
       if (!reason)
         throw new AppError('service_unavailable', `${this.label} closed the stream before the answer was complete.`)
-      const finishReason: FinishReason = reason === 'stop' && calls.length ? 'tool_calls' : reason
-      const reasoning = split.reasoning
-      const rawReason = reason === 'blocked_prompt' ? `blockReason ${blockReason}` : cut ?? finish
-      const notice = replyNotice({ finishReason, text: split.answer, reasoning, toolCallCount: calls.length, service: this.label, rawReason, idleTimeoutMs: idleMs })
-      const metrics = cloudMetrics('gemini', started, firstTokenAt, usage?.promptTokenCount, usage?.candidatesTokenCount)
-      yield { type: 'done', summary: { text: split.answer, finishReason, mode: 'chat', metrics, ...(calls.length && { toolCalls: calls }), ...(notice && { notice }), ...(reasoning && { reasoning }) } }
+      const rawReason = reason === 'blocked_prompt' ? `blockReason ${blockReason}` : reply.cutDetail ?? finish
+      const metrics = cloudMetrics('gemini', started, reply.firstTokenAt, usage?.promptTokenCount, usage?.candidatesTokenCount)
+      yield reply.done({ reason, service: this.label, rawReason, idleTimeoutMs: idleMs, metrics })
     }
     finally {
       request.release()

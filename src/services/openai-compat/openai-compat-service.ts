@@ -8,13 +8,14 @@
  */
 import type OpenAI from 'openai'
 import { AppError } from '../../shared/errors'
-import { assertOnline, cloudMetrics, DEFAULT_STREAM_IDLE_TIMEOUT_MS, endOfBrokenStream, idleTimeout, linkedAbort, networkError } from '../cloud/cloud-common'
+import { assertOnline, cloudMetrics, DEFAULT_STREAM_IDLE_TIMEOUT_MS, idleTimeout, linkedAbort, networkError } from '../cloud/cloud-common'
 import { CloudService } from '../cloud/cloud-service'
 import { httpError, redact, ServiceError } from '../cloud/http-errors'
-import { ReasoningSplitter, stripReasoning } from '../../contract/reasoning'
-import { fromOpenAIFinish, hostOf, replyNotice } from '../../contract/reply-notice'
+import { stripReasoning } from '../../contract/reasoning'
+import { CloudReply } from '../cloud/cloud-reply'
+import { fromOpenAIFinish, hostOf } from '../../contract/reply-notice'
 import type { RetryOptions, RetryPolicy } from '../cloud/retry'
-import type { Capabilities, ChatChunk, ChatRequest, FinishReason, ModelRef, Support, ToolCall } from '../../contract/types'
+import type { Capabilities, ChatChunk, ChatRequest, FinishReason, ModelRef, Support } from '../../contract/types'
 import { mergeToolCalls, type StreamEvent } from './stream-event'
 
 export interface OpenAICompatOptions {
@@ -112,14 +113,10 @@ export class OpenAICompatService extends CloudService {
     const idleMs = this.opts.idleTimeoutMs ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS
     try {
       const stream = await client.chat.completions.create(bodyOf(model, req), { signal: request.signal }) as unknown as AsyncIterable<StreamEvent | null>
-      const split = new ReasoningSplitter()
-      let firstTokenAt = 0
+      const reply = new CloudReply()
       let finish: string | undefined
       let usage: StreamEvent['usage']
       let timings: StreamEvent['timings']
-      let isStalled = false
-      let cut: string | undefined
-      const calls: ToolCall[] = []
       try {
         for await (const event of idleTimeout(stream, idleMs, request.abort)) {
           usage = event?.usage ?? usage
@@ -128,36 +125,28 @@ export class OpenAICompatService extends CloudService {
           const choice = event?.choices?.find(c => (c?.index ?? 0) === 0)
           finish = choice?.finish_reason ?? finish
           const delta = choice?.delta ?? choice?.message
-          mergeToolCalls(calls, delta?.tool_calls)
-          split.addReasoning(stringOr(delta?.reasoning_content) || stringOr(delta?.reasoning))
-          const { answer } = split.push(stringOr(delta?.content) || stringOr(choice?.text))
-          if (answer) {
-            firstTokenAt ||= performance.now()
+          mergeToolCalls(reply.calls, delta?.tool_calls)
+          reply.addReasoning(stringOr(delta?.reasoning_content) || stringOr(delta?.reasoning))
+          const answer = reply.push(stringOr(delta?.content) || stringOr(choice?.text))
+          if (answer)
             yield { type: 'delta', text: answer }
-          }
         }
       }
       catch (err) {
         // A stall or a broken connection after the answer began keeps the text so far with a notice; before it, or
         // when the stream had finished, the failure is the turn's (and retried when transient).
-        const hasOutput = !!(split.answer || split.reasoning || calls.length)
-        const end = endOfBrokenStream(err, { signal, hasOutput, finish })
-        isStalled = end.isStalled
-        cut = end.cut
+        reply.broke(err, signal, finish)
       }
       // The SDK ends its stream quietly when the request is aborted; a cancel must stay a cancel.
       if (signal?.aborted)
         throw new AppError('aborted')
-      const { answer } = split.flush()
-      if (answer)
-        yield { type: 'delta', text: answer }
+      const tail = reply.flush()
+      if (tail)
+        yield { type: 'delta', text: tail }
       // The stream ended with [DONE] and nothing cut it: a server that omits finish_reason has still finished.
-      const reason: FinishReason = isStalled ? 'stalled' : cut ? 'connection_lost' : fromOpenAIFinish(finish) ?? (calls.length ? 'tool_calls' : 'stop')
-      const finishReason: FinishReason = reason === 'stop' && calls.length ? 'tool_calls' : reason
-      const reasoning = split.reasoning
-      const notice = replyNotice({ finishReason, text: split.answer, reasoning, toolCallCount: calls.length, service: this.label, rawReason: cut ?? finish, idleTimeoutMs: idleMs })
-      const metrics = cloudMetrics('openai-compat', started, firstTokenAt, usage?.prompt_tokens, usage?.completion_tokens, timings)
-      yield { type: 'done', summary: { text: split.answer, finishReason, mode: 'chat', metrics, ...(calls.length && { toolCalls: calls }), ...(notice && { notice }), ...(reasoning && { reasoning }) } }
+      const reason: FinishReason = reply.brokenReason ?? fromOpenAIFinish(finish) ?? (reply.calls.length ? 'tool_calls' : 'stop')
+      const metrics = cloudMetrics('openai-compat', started, reply.firstTokenAt, usage?.prompt_tokens, usage?.completion_tokens, timings)
+      yield reply.done({ reason, service: this.label, rawReason: reply.cutDetail ?? finish, idleTimeoutMs: idleMs, metrics })
     }
     finally {
       request.release()
