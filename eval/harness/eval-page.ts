@@ -140,19 +140,20 @@ async function run(o: RunOptions): Promise<TurnRecord> {
   if (o.backend !== 'wllama')
     await base.initialize(cloudModel('fixture'))
   const started = performance.now()
+  let consentAsks = 0
   try {
     const turn = await runAgentTurn([{ role: 'user', content: o.prompt }], {
       service: recording(withWellFormedText(base), replies, tokens),
       tools: new ToolRegistry(builtinTools(), { enabled: o.tools, compile: compileWithoutEval }),
       ...(o.strategy && { strategy: o.strategy }),
       sampling: { temperature: 0, maxTokens: o.maxTokens },
-      ...(o.consent !== 'none' && { confirm: async () => o.consent !== 'deny' }),
+      ...(o.consent !== 'none' && { confirm: async () => { consentAsks++; return o.consent !== 'deny' } }),
     })
-    return { outcome: turn.outcome, answer: turn.answer, steps: JSON.parse(JSON.stringify(turn.steps)) as TurnRecord['steps'], notesAfter: await countNotes(), requests: turn.metrics.length, ms: performance.now() - started, completionTokens: tokens.n, replies }
+    return { outcome: turn.outcome, answer: turn.answer, steps: JSON.parse(JSON.stringify(turn.steps)) as TurnRecord['steps'], notesAfter: await countNotes(), requests: turn.metrics.length, ms: performance.now() - started, completionTokens: tokens.n, replies, consentAsks }
   }
   catch (err) {
     const e = err instanceof AppError ? `${err.code}: ${err.message}` : String(err)
-    return { outcome: 'error', answer: '', steps: [], notesAfter: await countNotes(), requests: replies.length, ms: performance.now() - started, completionTokens: tokens.n, replies, error: e }
+    return { outcome: 'error', answer: '', steps: [], notesAfter: await countNotes(), requests: replies.length, ms: performance.now() - started, completionTokens: tokens.n, replies, consentAsks, error: e }
   }
 }
 

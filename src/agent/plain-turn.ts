@@ -5,7 +5,8 @@
  */
 import type { AIService, ChatMessage, SamplingSettings } from '../contract/types'
 import { AppError } from '../shared/errors'
-import { recordEnding, type AgentTurn } from './react-loop'
+import type { ChatSummary } from '../contract/types'
+import type { AgentTurn } from './react-loop'
 
 export interface PlainTurnOptions {
   service: AIService
@@ -48,4 +49,12 @@ export async function runPlainTurn(history: ChatMessage[], opts: PlainTurnOption
     }
     throw err
   }
+}
+
+/** Copies the ending facts of a request's summary onto the turn: finish reason, notice, reasoning (appended). */
+export function recordEnding(turn: AgentTurn, summary: ChatSummary): void {
+  turn.finishReason = summary.finishReason
+  turn.notice = summary.notice
+  if (summary.reasoning)
+    turn.reasoning = turn.reasoning ? `${turn.reasoning}\n\n${summary.reasoning}` : summary.reasoning
 }

@@ -12,6 +12,7 @@ import type { AIService, ChatMessage, ChatSummary, RequestMetrics, SamplingSetti
 import { buildRequest, chooseStrategy, parseReply, type StepBounds, type StrategyKind } from './strategies'
 import type { ParsedStep } from './text-parser'
 import { lastUserText, relevantTools } from './tool-relevance'
+import { recordEnding, runPlainTurn } from './plain-turn'
 import { NOTE_READING_TOOLS, askNotesToCloud } from './tools/notes'
 import type { ConfirmTool, ToolRegistry } from './tools/registry'
 import { MAX_INVALID_STEPS, type AgentStep, type TurnOutcome } from './types'
@@ -73,14 +74,6 @@ export interface AgentTurn {
   reasoning?: string
 }
 
-/** Copies the ending facts of a request's summary onto the turn: finish reason, notice, reasoning (appended). */
-export function recordEnding(turn: AgentTurn, summary: ChatSummary): void {
-  turn.finishReason = summary.finishReason
-  turn.notice = summary.notice
-  if (summary.reasoning)
-    turn.reasoning = turn.reasoning ? `${turn.reasoning}\n\n${summary.reasoning}` : summary.reasoning
-}
-
 /**
  * Runs one turn. Expected endings (answer, step limit, repeated call, cancel) are values in `outcome`.
  * @throws AppError from the service (load, network, crash...) so a caller can fall back to another backend.
@@ -89,6 +82,11 @@ export async function runAgentTurn(history: ChatMessage[], options: AgentOptions
   const strategy = options.strategy ?? chooseStrategy(options.service.capabilities)
   // A prompted model (small local ones) sees only the tools the request may need (tool-relevance.ts).
   const opts = strategy === 'native' ? options : { ...options, tools: relevantTools(options.tools, lastUserText(history)) }
+  // Nothing to offer it: a plain chat reply. Issue 19's eval on SmolLM2-135M: answering through the JSON step's
+  // final_answer gave "Lady Macbeth" for "Who wrote Romeo and Juliet?" and "10" for a spider's legs (4 of 8 no-tool
+  // questions wrong); docs/agent.md has the before and after.
+  if (strategy !== 'native' && opts.tools.list().length === 0)
+    return runPlainTurn(history, { service: opts.service, signal: opts.signal, onDelta: opts.onDelta, sampling: opts.sampling })
   const turn: AgentTurn = { steps: [], answer: '', outcome: 'step_limit', messages: [], strategy, metrics: [] }
   const ctx = new TurnContext(turn, opts)
   try {

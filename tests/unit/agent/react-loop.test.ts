@@ -38,6 +38,27 @@ describe('runAgentTurn', () => {
     expect(turn.messages.at(-1)).toEqual({ role: 'assistant', content: 'It is 42.' })
   })
 
+  it.each(['schema', 'text'] as const)('%s: with no tool in reach of the question, a plain chat reply (no step prompt, no JSON)', async (strategy) => {
+    const s = new ScriptedService('wllama', { hasNativeToolCalls: false, hasSchemaOutput: strategy === 'schema' })
+    s.script.push({ text: 'William Shakespeare wrote it.' })
+    const deltas: string[] = []
+    const question: ChatMessage[] = [{ role: 'user', content: 'Who wrote Romeo and Juliet?' }]
+    const turn = await runAgentTurn(question, { service: s, tools: tools(), onDelta: d => deltas.push(d) })
+    expect(turn).toMatchObject({ outcome: 'answered', strategy: 'plain', answer: 'William Shakespeare wrote it.', steps: [] })
+    expect(s.requests).toHaveLength(1)
+    expect(s.requests[0]!.responseSchema).toBeUndefined()
+    expect(s.requests[0]!.grammar).toBeUndefined()
+    expect(s.requests[0]!.messages).toEqual(question)
+    expect(deltas.join('')).toBe('William Shakespeare wrote it.')
+  })
+
+  it('native: the tools are offered whatever the question (such models choose well)', async () => {
+    const s = new ScriptedService('gemini')
+    s.script.push({ text: 'Shakespeare.' })
+    await runAgentTurn([{ role: 'user', content: 'Who wrote Romeo and Juliet?' }], { service: s, tools: tools() })
+    expect(s.requests[0]!.tools?.map(t => t.function.name)).toEqual(['calculator', 'save_note'])
+  })
+
   it.each(['schema', 'text'] as const)('%s: the same transcript from prompted JSON steps', async (strategy) => {
     const s = new ScriptedService('wllama', { hasNativeToolCalls: false, hasSchemaOutput: strategy === 'schema' })
     s.script.push({ text: step('calculator', { expression: '6*7' }) }, { text: final('It is 42.') })

@@ -36,7 +36,8 @@ describe('ModelManager', () => {
   it('walks the status machine: loading, ready, generating, ready', async () => {
     local.script.push({ text: JSON.stringify({ thought: 't', tool: 'final_answer', answer: 'hi' }) })
     await manager.select('wllama', STORIES)
-    const result = await manager.runTurn({ messages: ask('hello') })
+    // 'time' offers the datetime tool, so the turn is an agent step (with no tool in reach it would be a plain turn).
+    const result = await manager.runTurn({ messages: ask('hello, what time is it?') })
     expect(statuses()).toEqual(['loading', 'ready', 'generating', 'ready'])
     expect(result).toMatchObject({ backend: 'wllama', answer: 'hi', outcome: 'answered', fellBack: false, strategy: 'schema' })
   })
@@ -173,7 +174,8 @@ describe('ModelManager', () => {
   })
 
   describe('a failed agent loop is answered without tools', () => {
-    const FRANCE = ask('What is the capital of France?')
+    // 'notes' offers search_notes: without a tool in reach a prompted model gets a plain turn, and no loop to fail.
+    const FRANCE = ask('What is the capital of France? Look in my notes.')
     const schemaStep = (tool: string, args: unknown) => JSON.stringify({ thought: 'search', tool, arguments: args })
     /** The loop's requests carry the step schema; the plain turn's does not. */
     const isPlain = (req: { responseSchema?: unknown }) => !req.responseSchema
