@@ -96,4 +96,29 @@ describe('SettingsForm', () => {
     }
     app.unmount()
   })
+
+  it('a refused sampling value changes nothing else: the recommendation stays on and the value in use stays (issue 16)', async () => {
+    const { app, host } = await mountForm()
+    const settings = useSettingsStore()
+    const type = (testId: string, value: string) => {
+      const input = host.querySelector<HTMLInputElement>(`[data-testid=${testId}]`)!
+      input.value = value
+      input.dispatchEvent(new Event('input'))
+    }
+    expect(settings.isModelSamplingOn).toBe(true)
+    for (const [testId, refused] of [['setting-temperature', '5'], ['setting-top-p', '0'], ['setting-top-k', '2.5']] as const) {
+      const field = testId === 'setting-temperature' ? 'temperature' : testId === 'setting-top-p' ? 'topP' : 'topK'
+      const before = settings[field]
+      type(testId, refused)
+      await nextTick()
+      expect(settings.errors[field], testId).toBeDefined()
+      expect(settings.values.isModelSamplingOn, `${testId} ${refused} leaves the recommendation on`).toBe(true)
+      expect(settings[field], testId).toBe(before)
+    }
+    // A value the rule accepts is the person's own: the recommendation turns off.
+    type('setting-temperature', '0.3')
+    expect(settings.values.isModelSamplingOn).toBe(false)
+    expect(settings.temperature).toBe(0.3)
+    app.unmount()
+  })
 })
