@@ -4,6 +4,7 @@ import 'fake-indexeddb/auto'
 import { createPinia, setActivePinia } from 'pinia'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createApp, nextTick } from 'vue'
+import { createMemoryHistory, createRouter } from 'vue-router'
 import SettingsForm from '../../../src/components/settings/SettingsForm.vue'
 import { DEFAULT_SETTINGS, TOOL_NAMES, useSettingsStore, type UserSettings } from '../../../src/stores/settings'
 import { SETTING_RULES } from '../../../src/stores/settings-schema'
@@ -28,7 +29,8 @@ async function mountForm() {
   setActivePinia(pinia)
   host = document.createElement('div')
   document.body.append(host)
-  const app = createApp(SettingsForm).use(pinia)
+  const router = createRouter({ history: createMemoryHistory(), routes: [{ path: '/:p(.*)', component: { render: () => null } }] })
+  const app = createApp(SettingsForm).use(pinia).use(router)
   app.mount(host)
   await nextTick()
   return { app, host }
