@@ -4,7 +4,7 @@
  * reply stopped before any text, the edit box, and sidebar titles clamped to two clean lines.
  */
 import { expect, test, type Page, type TestInfo } from '@playwright/test'
-import { ask, closeSettings, downloadStories, openApp, openChat, openModels, setGreedy, showSetting, storiesCard } from './helpers'
+import { ask, closeSettings, downloadStories, openApp, openModels, setGreedy, showSetting, storiesCard } from './helpers'
 import { TINY } from './models-fixture'
 
 const STORIES_ID = 'local/models/stories260K.gguf'
@@ -99,12 +99,15 @@ for (const viewport of [{ width: 1280, height: 800 }, { width: 360, height: 740 
     const sizes = await box.evaluate((el) => {
       const list = el.closest('ol, ul')!.getBoundingClientRect()
       const font = getComputedStyle(el).fontFamily
-      return { width: el.getBoundingClientRect().width, listWidth: list.width, font, pageFont: getComputedStyle(document.body).fontFamily, height: el.getBoundingClientRect().height }
+      const box = el.getBoundingClientRect()
+      return { width: box.width, listWidth: list.width, font, pageFont: getComputedStyle(document.body).fontFamily, height: box.height, isOnScreen: box.left >= list.left && box.right <= Math.min(list.right, window.innerWidth) }
     })
     expect(sizes.font).toBe(sizes.pageFont)
     expect(sizes.font).not.toMatch(/monospace/)
     // As wide as a message may be (48rem) or the list allows, whichever is less: not the textarea's 20 columns.
     expect(sizes.width).toBeGreaterThan(Math.min(48 * 16, sizes.listWidth) * 0.8)
+    // Inside the message list on both sides (a bubble wider than the list overflowed to the left at 360 px).
+    expect(sizes.isOnScreen).toBe(true)
     // It grows with its text.
     await box.fill(Array.from({ length: 8 }, (_, i) => `Line ${i + 1}`).join('\n'))
     await expect.poll(() => box.evaluate(el => el.getBoundingClientRect().height)).toBeGreaterThan(sizes.height * 2)
@@ -142,6 +145,10 @@ for (const viewport of [{ width: 1280, height: 800 }, { width: 360, height: 740 
       await page.getByTestId('conversation').first().hover()
       await shot(page, testInfo, `sidebar-${viewport.width}-${scheme}`)
     }
-    await openChat(page)
+    await page.emulateMedia({ colorScheme: 'light' })
+    // Settings' model choice on this screen size: the downloaded model and the way to the library.
+    await expect(await showSetting(page, 'setting-model-id')).toHaveValue(STORIES_ID)
+    await shot(page, testInfo, `settings-model-${viewport.width}`)
+    await closeSettings(page)
   })
 }
