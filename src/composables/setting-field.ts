@@ -9,6 +9,7 @@ export type ScalarField = { [K in keyof UserSettings]: UserSettings[K] extends n
 /** The control a field shows: chosen from its rule, its options and its variant. */
 export type SettingControl = 'select' | 'checkbox' | 'number' | 'url' | 'text' | 'textarea' | 'password'
 
+/** One of the fields the model's recommended sampling replaces (temperature, top-p, top-k). */
 function isSamplingField(field: ScalarField): field is (typeof MODEL_SAMPLING_FIELDS)[number] {
   return (MODEL_SAMPLING_FIELDS as readonly string[]).includes(field)
 }
@@ -25,8 +26,8 @@ export interface SettingFieldInput {
 /**
  * One setting's state for its form field: the rule (settings-schema.ts) picks the control and its limits; `model`
  * reads and writes the value in the box (Settings checks it; a sampling value typed by the person turns the model's
- * recommendation off, unless the rule refuses the value); `error` is the rule's refusal and `inUse` the last valid value still used meanwhile ('' when
- * the box holds it). `id` is stable (`setting-<field>`), so `/settings?field=<key>` can point at it; `testId` is the
+ * recommendation off, unless the rule refuses the value); `error` is the rule's refusal and `inUse` the value still
+ * used meanwhile: the model's recommendation while it is on, else the last valid value ('' when the box holds it). `id` is stable (`setting-<field>`), so `/settings?field=<key>` can point at it; `testId` is the
  * `testid` prop or `setting-<kebab-field>`; `describedBy` names the error and hint elements (`<id>-error`, `<id>-hint`).
  */
 export function useSettingField(props: SettingFieldInput) {
@@ -48,8 +49,9 @@ export function useSettingField(props: SettingFieldInput) {
   const error = computed(() => settings.errors[props.field])
   const models = useModelsStore()
   const inUse = computed(() => {
-    // While the recommendation is on, a sampling value in use is the model's, not the field's last valid value.
-    const recommended = isSamplingField(props.field) && settings.isModelSamplingOn ? models.samplingModel?.sampling?.[props.field] : undefined
+    // While the recommendation is on, a local model's sampling value in use is its own (stores/chat.ts generate).
+    const isLocal = settings.backend !== 'gemini' && settings.backend !== 'openai-compat'
+    const recommended = isSamplingField(props.field) && settings.isModelSamplingOn && isLocal ? models.samplingModel?.sampling?.[props.field] : undefined
     if (error.value && recommended !== undefined)
       return `${recommended} (the model's recommendation)`
     const used = settings[props.field]
