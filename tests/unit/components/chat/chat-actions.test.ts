@@ -105,8 +105,13 @@ describe('ChatMessage ended before any text (issue 16)', () => {
     expect(events).toEqual([['regenerate', null]])
   })
 
-  it('a reply cut off by a reload before any text says so too; a stopped reply with text is left as it is', async () => {
+  it('a reply cut off by a reload, or ended at once, says so too; a notice or text is left as it is', async () => {
     expect((await mount(reply({ content: '', status: 'interrupted' }))).el.querySelector('[data-testid=empty-reply]')?.textContent).toBe('Cut off before any answer.')
+    host?.remove()
+    expect((await mount(reply({ content: '', status: 'done' }))).el.querySelector('[data-testid=empty-reply]')?.textContent).toBe('The model ended without writing an answer.')
+    host?.remove()
+    // A cloud reply that ended empty carries a notice saying why: no second message.
+    expect((await mount(reply({ content: '', status: 'done', notice: { code: 'empty_answer', message: 'x', nextStep: 'y' } }))).el.querySelector('[data-testid=empty-reply]')).toBeNull()
     host?.remove()
     const { el } = await mount(reply({ content: 'Once upon', status: 'stopped' }))
     expect(el.querySelector('[data-testid=empty-reply]')).toBeNull()
