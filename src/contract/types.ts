@@ -133,12 +133,13 @@ export const FINISH_REASONS = [
 export type FinishReason = (typeof FINISH_REASONS)[number]
 
 /** Why a reply needs a word to the person: any reason but a plain finish, or a finish with nothing written. */
-export const REPLY_NOTICE_CODES = [...FINISH_REASONS.filter(r => r !== 'stop'), 'empty_answer', 'history_trimmed', 'history_summarised'] as ReadonlyArray<ReplyNoticeCode>
+export const REPLY_NOTICE_CODES = [...FINISH_REASONS.filter(r => r !== 'stop'), 'empty_answer', 'history_trimmed', 'history_summarised', 'same_answer'] as ReadonlyArray<ReplyNoticeCode>
 /**
  * `history_trimmed`: the oldest messages no longer fit in the model's context and were left out (context-fit.ts).
  * `history_summarised`: they were replaced by a summary the model wrote (history-summary.ts).
+ * `same_answer`: a regenerated reply equals the version before it at temperature 0 (stores/chat-versions.ts).
  */
-export type ReplyNoticeCode = Exclude<FinishReason, 'stop'> | 'empty_answer' | 'history_trimmed' | 'history_summarised'
+export type ReplyNoticeCode = Exclude<FinishReason, 'stop'> | 'empty_answer' | 'history_trimmed' | 'history_summarised' | 'same_answer'
 
 /** What the person reads under a reply that did not end normally: the reason and what to do next. */
 export interface ReplyNotice {

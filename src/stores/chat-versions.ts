@@ -1,6 +1,7 @@
 import { computed, type Ref } from 'vue'
 import { newestLeaf, versionMap, type Versions } from '../conversations/branches'
 import type { StoredMessage } from '../conversations/types'
+import type { ReplyNotice } from '../contract/types'
 import { toAppError } from '../shared/errors'
 import type { useConversationsStore } from './conversations'
 
@@ -47,4 +48,20 @@ export function versionNavigation(state: VersionState) {
   }
 
   return { versionsOf, showVersion }
+}
+
+/**
+ * Why a regenerated reply reads exactly like the version before it: at temperature 0 decoding is greedy (the most
+ * likely token every time), so the same conversation and settings give the same text. Undefined when the texts
+ * differ, either is empty, or the temperature used was above 0.
+ * @param temperature the temperature the regenerated reply was sampled with (after the model's recommendation)
+ */
+export function sameAnswerNotice(previous: StoredMessage, answer: StoredMessage, temperature: number | undefined): ReplyNotice | undefined {
+  if (temperature !== 0 || !answer.content.trim() || answer.content !== previous.content)
+    return undefined
+  return {
+    code: 'same_answer',
+    message: 'Same answer as before: at temperature 0 the model always picks the most likely word, so the same settings give the same answer.',
+    nextStep: 'Raise Creativity (temperature) in Settings, then Regenerate.',
+  }
 }

@@ -10,7 +10,7 @@ import { toolConsentGate } from './chat-consent'
 import { messageWriter } from './chat-persist'
 import { useChatToolsStore } from './chat-tools'
 import { prepareLocalModel, streamInto, writeAnswer } from './chat-turn'
-import { versionNavigation } from './chat-versions'
+import { sameAnswerNotice, versionNavigation } from './chat-versions'
 import { UNTITLED, titleFrom, useConversationsStore } from './conversations'
 import { useEngineStore } from './engine'
 import { answeringBackend, useModelManagerStore } from './manager'
@@ -148,8 +148,11 @@ export const useChatStore = defineStore('chat', () => {
     await generate(id, signal)
   }
 
-  /** Streams a reply to the messages so far into a new assistant message, through the model manager. */
-  async function generate(conversationId: string, signal: AbortSignal): Promise<void> {
+  /**
+   * Streams a reply to the messages so far into a new assistant message, through the model manager. `previous`: the
+   * reply this one regenerates (a notice says why they are the same at temperature 0).
+   */
+  async function generate(conversationId: string, signal: AbortSignal, previous?: StoredMessage): Promise<void> {
     const models = useModelsStore()
     const settings = useSettingsStore()
     const engine = useEngineStore()
@@ -169,12 +172,13 @@ export const useChatStore = defineStore('chat', () => {
       answer.model = isCloud ? (target === 'gemini' ? s.geminiModel : s.openaiModel) : models.loaded?.model.file
       await manager.selectFromSettings(signal)
       const stream = streamInto(answer, saveSoon)
+      const sampling = { temperature: s.temperature, topP: s.topP, topK: s.topK, maxTokens: s.maxTokens, ...(!isCloud && s.isModelSamplingOn && models.samplingModel?.sampling) }
       const result = await manager.runTurn({
         messages: history.messages,
         historySummary: history.summary,
         historyPolicy: s.historyPolicy,
         signal,
-        sampling: { temperature: s.temperature, topP: s.topP, topK: s.topK, maxTokens: s.maxTokens, ...(!isCloud && s.isModelSamplingOn && models.samplingModel?.sampling) },
+        sampling,
         useTools: chatTools.isOnFor(conversationId),
         onDelta: stream.onDelta,
         onAnswerReset: stream.onAnswerReset,
@@ -182,6 +186,8 @@ export const useChatStore = defineStore('chat', () => {
         confirm: call => askConsent({ name: call.name, args: call.args }, signal),
       })
       const metrics = writeAnswer(answer, result, history, stream.timing)
+      if (previous && !answer.notice)
+        answer.notice = sameAnswerNotice(previous, answer, sampling.temperature)
       if (metrics) {
         lastMetrics.value = metrics
         engine.recordMetrics(metrics)
@@ -223,7 +229,7 @@ export const useChatStore = defineStore('chat', () => {
       return
     const signal = begin()
     leafId.value = question?.id ?? null
-    await generate(last.conversationId, signal)
+    await generate(last.conversationId, signal, last)
   }
 
   /**

@@ -5,6 +5,7 @@ import { PUBLIC_CATALOG, RECOMMENDED_MODEL, catalogEntry, modelRef, toModelRef, 
 import { checkHubAvailability, type HubAvailability } from '../services/library/hub-availability'
 import { URL_REPO } from '../downloads/downloader'
 import type { LoadedModel } from '../contract/messages'
+import { hostOf } from '../contract/reply-notice'
 import { AppError, toAppError } from '../shared/errors'
 import { useEngineStore } from './engine'
 import { useLibraryStore } from './library'
@@ -34,6 +35,8 @@ export const useModelsStore = defineStore('models', () => {
   const progress = computed(() => library.progress ?? loadProgress.value)
   const error = ref<AppError | null>(null)
   const loaded = ref<LoadedModel | null>(null)
+  /** The model loaded last (kept in localStorage), for the next opening. */
+  const lastUsedId = ref(globalThis.localStorage?.getItem(LAST_MODEL_KEY) ?? '')
   let threadProbeMaxBytes: number | undefined
 
   engine.useLoadOptions(() => loadOptionsFrom(settings, threadProbeMaxBytes))
@@ -61,10 +64,23 @@ export const useModelsStore = defineStore('models', () => {
   async function init(): Promise<void> {
     await Promise.all([applyServerConfig(), library.refresh(), engine.readEnv()])
     void checkAvailability()
-    const entry = storedById.value.get(settings.modelId) ?? storedById.value.get(localStorage.getItem(LAST_MODEL_KEY) ?? '')
+    const entry = chosenId.value ? storedById.value.get(chosenId.value) : undefined
     if (entry)
       await load(entry.ref)
   }
+
+  /**
+   * The local model chosen for the chat, the one source the header's picker and Settings both show: the loaded (or
+   * loading) model, else the stored model Settings names, else the last one used; undefined when none is chosen yet
+   * (a first visit, or the chosen model was deleted). Every load writes it to Settings.
+   */
+  const chosenId = computed<string | undefined>(() => {
+    if (loaded.value)
+      return loaded.value.model.id
+    if (phase.value === 'loading' && activeId.value)
+      return activeId.value
+    return [settings.modelId, lastUsedId.value].find(id => id && storedById.value.has(id))
+  })
 
   /** The server's mirror and models; the last answer is kept so the app opens the same way offline. */
   async function applyServerConfig(): Promise<void> {
@@ -108,15 +124,6 @@ export const useModelsStore = defineStore('models', () => {
     void checkAvailability()
   })
 
-  function hostOf(url: string): string {
-    try {
-      return new URL(url).host
-    }
-    catch {
-      return url
-    }
-  }
-
   async function run(id: string, next: ModelPhase, work: () => Promise<void>): Promise<boolean> {
     activeId.value = id
     phase.value = next
@@ -137,13 +144,19 @@ export const useModelsStore = defineStore('models', () => {
     }
   }
 
-  /** Downloads (or resumes) into OPFS, verifies, then loads. */
+  /**
+   * Downloads (or resumes) into OPFS and verifies; then loads it only when no other model is chosen (a first visit:
+   * the first-run flow relies on it) or it is the chosen one: a download never switches the chat's model unasked,
+   * the card offers "Use this model" instead.
+   * @returns true when downloaded (and loaded, when it was to be)
+   */
   async function download(ref: ModelRef): Promise<boolean> {
     const ok = await run(ref.id, 'downloading', async () => {
       if (!await library.download(ref, settings.hubUrl))
         throw library.error ?? new AppError('aborted')
     })
-    return ok && load(ref)
+    const isToUse = !chosenId.value || chosenId.value === ref.id
+    return ok && isToUse ? load(ref) : ok
   }
 
   function cancelDownload(): void {
@@ -158,6 +171,9 @@ export const useModelsStore = defineStore('models', () => {
 
   /** Loads a stored model in the inference worker. */
   async function load(ref: ModelRef): Promise<boolean> {
+    // The model loaded is the chosen one, wherever it was picked (header, Settings, library): one source, saved at
+    // once so the next opening loads it even if this page closes before the load ends.
+    settings.modelId = ref.id
     const ok = await run(ref.id, 'loading', async () => {
       // The service finds the file in the manifest and refuses a model that is not downloaded.
       await engine.claim()
@@ -166,6 +182,7 @@ export const useModelsStore = defineStore('models', () => {
       await service.initialize(toModelRef(ref), { onProgress: (p) => { loadProgress.value = p } })
       loaded.value = service.loadedModel
       localStorage.setItem(LAST_MODEL_KEY, ref.id)
+      lastUsedId.value = ref.id
     })
     // A failed cheap check (file evicted or damaged) shows on the card; a load also updates last-used.
     await library.refresh()
@@ -191,8 +208,7 @@ export const useModelsStore = defineStore('models', () => {
    * recommended one, if stored; undefined when the recommended model must be downloaded first.
    */
   function modelToPrepare(): { ref: CatalogEntry, isStored: boolean } | undefined {
-    const stored = storedById.value.get(settings.modelId) ?? storedById.value.get(localStorage.getItem(LAST_MODEL_KEY) ?? '')
-      ?? (defaultModelId.value ? storedById.value.get(defaultModelId.value) : undefined)
+    const stored = storedById.value.get(chosenId.value ?? '') ?? (defaultModelId.value ? storedById.value.get(defaultModelId.value) : undefined)
     if (stored)
       return { ref: { ...catalogEntry(stored.ref.repo, stored.ref.file, stored.sizeBytes), ...stored.ref }, isStored: true }
     const recommended = defaultModel.value
@@ -273,8 +289,9 @@ export const useModelsStore = defineStore('models', () => {
       loaded.value = null
     }
     localStorage.removeItem(LAST_MODEL_KEY)
+    lastUsedId.value = ''
     await library.clearAll()
   }
 
-  return { catalog, offered, defaultModel, availability, availabilityOf, checkAvailability, canPrepare, ensureLocalModel, activeLabel, samplingModel, stored, storedById, phase, activeId, progress, error, loaded, init, download, cancelDownload, load, takeOverAndLoad, addCustom, addUrl, importFile, remove, clearAll }
+  return { catalog, offered, defaultModel, chosenId, availability, availabilityOf, checkAvailability, canPrepare, ensureLocalModel, activeLabel, samplingModel, stored, storedById, phase, activeId, progress, error, loaded, init, download, cancelDownload, load, takeOverAndLoad, addCustom, addUrl, importFile, remove, clearAll }
 })

@@ -39,7 +39,7 @@ export type ToolUse = (typeof TOOL_USE_CHOICES)[number]
 export interface UserSettings {
   /** Default 'auto'. */
   backend: BackendChoice
-  /** Catalog id (`owner/repo/file`) of the local model to use; '' = the last loaded one. */
+  /** Catalog id (`owner/repo/file`) of the local model to use, written by every load; '' = the last loaded one. */
   modelId: string
   /** CPU threads; 0 = measure the fastest count on first load. Default 0. */
   nThreads: number
@@ -140,9 +140,10 @@ export const MODEL_SAMPLING_FIELDS = ['temperature', 'topP', 'topK'] as const sa
 /**
  * Settings that take effect only when the model loads again. The backend is not one: a cloud backend answers without
  * touching the loaded model, and every local choice runs the model already loaded (stores/manager.ts
- * answeringBackend), so switching it reloads nothing and must not say it does (issue 16 item 6).
+ * answeringBackend), so switching it reloads nothing and must not say it does (issue 16 item 6). Nor is the model:
+ * choosing one (header or Settings) loads it at once (stores/models.ts chosenId), so no banner asks for a reload.
  */
-export const RELOAD_FIELDS = ['modelId', 'nThreads', 'nCtx', 'gpuMode', 'gpuLayers', 'chatTemplate'] as const satisfies ReadonlyArray<keyof UserSettings>
+export const RELOAD_FIELDS = ['nThreads', 'nCtx', 'gpuMode', 'gpuLayers', 'chatTemplate'] as const satisfies ReadonlyArray<keyof UserSettings>
 
 export type SettingsErrors = Partial<Record<keyof UserSettings, string>>
 

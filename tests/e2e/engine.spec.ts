@@ -14,6 +14,10 @@ async function downloadStoriesThenTiny(page: Page): Promise<Locator> {
   await openModels(page)
   const tiny = storiesCard(page, 'llama-2-tiny-random.gguf')
   await tiny.getByTestId('download').click()
+  // A model is chosen already: the finished download is offered, not switched to (issue 16).
+  await expect(tiny.getByTestId('model-state')).toHaveText('Downloaded')
+  await expect(storiesCard(page).getByTestId('model-state')).toHaveText('Loaded')
+  await tiny.getByTestId('load').click()
   await expect(tiny.getByTestId('model-state')).toHaveText('Loaded')
   return tiny
 }

@@ -63,20 +63,27 @@ test('every field says what is wrong with a bad value, and a bad value is not sa
   await expect(await showSetting(page, 'setting-openai-url')).toHaveValue('http://localhost:8080/v1')
 })
 
-test('Temperature 5 is refused at the field with the reason, announced, and the stored 0.7 stays in use', async ({ page }) => {
+test('Temperature 5 is refused at the field with the reason, announced, and the temperature in use does not move', async ({ page }) => {
   await openApp(page)
   const temperature = await showSetting(page, 'setting-temperature')
+  const recommended = page.getByTestId('setting-is-model-sampling-on')
+  await expect(recommended).toBeChecked()
   await temperature.fill('5')
   const error = page.getByTestId('setting-temperature-error')
-  await expect(error).toHaveText('Between 0 and 2. Still using 0.7.')
+  // The recommended model's own temperature (0) stays in use: a refused value does not untick the recommendation.
+  await expect(error).toHaveText('Between 0 and 2. Still using 0 (the model\'s recommendation).')
+  await expect(recommended).toBeChecked()
   await expect(temperature).toHaveAttribute('aria-invalid', 'true')
   // The reason is the field's description (read with it) and sits in a live region (read when it appears).
-  await expect(temperature).toHaveAccessibleDescription(/^Between 0 and 2\. Still using 0\.7\./)
+  await expect(temperature).toHaveAccessibleDescription(/^Between 0 and 2\. Still using 0 \(the model's recommendation\)\./)
   await expect(page.locator('#setting-temperature-error')).toHaveAttribute('aria-live', 'polite')
   // The box keeps what was typed: nothing is replaced behind the person's back, and nothing invalid is saved.
   await expect(temperature).toHaveValue('5')
   await page.getByTestId('setting-max-tokens').fill('100')
-  await expect.poll(() => readIdb(page, 'local-ai:settings')).toMatchObject({ maxTokens: 100, temperature: 0.7 })
+  await expect.poll(() => readIdb(page, 'local-ai:settings')).toMatchObject({ maxTokens: 100, temperature: 0.7, isModelSamplingOn: true })
+  // Without the recommendation, the last valid value is the one in use.
+  await recommended.uncheck()
+  await expect(error).toHaveText('Between 0 and 2. Still using 0.7.')
   await temperature.fill('1.5')
   await expect(error).toHaveCount(0)
   await expect(temperature).toHaveAttribute('aria-invalid', 'false')

@@ -4,6 +4,7 @@ import 'fake-indexeddb/auto'
 import { createPinia, setActivePinia } from 'pinia'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createApp, nextTick } from 'vue'
+import { createMemoryHistory, createRouter } from 'vue-router'
 import SettingsForm from '../../../src/components/settings/SettingsForm.vue'
 import { DEFAULT_SETTINGS, TOOL_NAMES, useSettingsStore, type UserSettings } from '../../../src/stores/settings'
 import { SETTING_RULES } from '../../../src/stores/settings-schema'
@@ -28,7 +29,8 @@ async function mountForm() {
   setActivePinia(pinia)
   host = document.createElement('div')
   document.body.append(host)
-  const app = createApp(SettingsForm).use(pinia)
+  const router = createRouter({ history: createMemoryHistory(), routes: [{ path: '/:p(.*)', component: { render: () => null } }] })
+  const app = createApp(SettingsForm).use(pinia).use(router)
   app.mount(host)
   await nextTick()
   return { app, host }
@@ -94,6 +96,31 @@ describe('SettingsForm', () => {
         expect(control!.getAttribute('type'), field).toBe('checkbox')
       }
     }
+    app.unmount()
+  })
+
+  it('a refused sampling value changes nothing else: the recommendation stays on and the value in use stays (issue 16)', async () => {
+    const { app, host } = await mountForm()
+    const settings = useSettingsStore()
+    const type = (testId: string, value: string) => {
+      const input = host.querySelector<HTMLInputElement>(`[data-testid=${testId}]`)!
+      input.value = value
+      input.dispatchEvent(new Event('input'))
+    }
+    expect(settings.isModelSamplingOn).toBe(true)
+    for (const [testId, refused] of [['setting-temperature', '5'], ['setting-top-p', '0'], ['setting-top-k', '2.5']] as const) {
+      const field = testId === 'setting-temperature' ? 'temperature' : testId === 'setting-top-p' ? 'topP' : 'topK'
+      const before = settings[field]
+      type(testId, refused)
+      await nextTick()
+      expect(settings.errors[field], testId).toBeDefined()
+      expect(settings.values.isModelSamplingOn, `${testId} ${refused} leaves the recommendation on`).toBe(true)
+      expect(settings[field], testId).toBe(before)
+    }
+    // A value the rule accepts is the person's own: the recommendation turns off.
+    type('setting-temperature', '0.3')
+    expect(settings.values.isModelSamplingOn).toBe(false)
+    expect(settings.temperature).toBe(0.3)
     app.unmount()
   })
 })

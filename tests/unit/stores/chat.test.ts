@@ -379,6 +379,30 @@ describe('chat store', () => {
     expect(reloaded.messages.map(m => m.content)).toEqual(['Tell me a story', 'Second try'])
   })
 
+  it('a regenerated reply equal to the one before at temperature 0 says why, and how to get another (issue 16)', async () => {
+    const { chat, worker } = await setup()
+    const settings = useSettingsStore()
+    settings.isModelSamplingOn = false
+    settings.temperature = 0
+    worker.turns.set('Tell me a story', { deltas: ['Same', ' story'] })
+    await chat.send('Tell me a story')
+    expect(chat.messages[1]!.notice).toBeUndefined()
+    await chat.regenerate()
+    expect(worker.requests.at(-1)?.sampling?.temperature).toBe(0)
+    expect(chat.messages[1]!.notice).toMatchObject({ code: 'same_answer', nextStep: expect.stringContaining('temperature') })
+    expect((await stored()).at(-1)?.notice?.code).toBe('same_answer')
+
+    // Above 0 a same text is chance, and a different text needs no word.
+    settings.temperature = 0.7
+    await chat.regenerate()
+    expect(chat.messages[1]!.content).toBe('Same story')
+    expect(chat.messages[1]!.notice).toBeUndefined()
+    settings.temperature = 0
+    worker.turns.set('Tell me a story', { deltas: ['Other'] })
+    await chat.regenerate()
+    expect(chat.messages[1]!.notice).toBeUndefined()
+  })
+
   it('editAndResend() keeps the earlier question and its answers as the other branch of the edited message', async () => {
     const { chat, worker } = await setup()
     await chat.send('one')

@@ -35,6 +35,7 @@ async function mount(message: StoredMessage, props: Record<string, unknown> = {}
     render: () => h(ChatMessage, {
       message, isLast: true, isBusy: false, ...props,
       onRegenerate: () => events.push(['regenerate', null]),
+      onResend: (text: string) => events.push(['resend', text]),
       onShowVersion: (step: number) => events.push(['showVersion', step]),
     }),
   })
@@ -90,5 +91,52 @@ describe('ChatMessage errors in place', () => {
     expect(events).toEqual([['regenerate', null]])
     expect(el.textContent).toContain('localhost:9')
     expect(el.textContent).not.toContain('Failed to fetch')
+  })
+})
+
+describe('ChatMessage ended before any text (issue 16)', () => {
+  it('a reply stopped before its first token says so in words, with Retry, and no Copy of nothing', async () => {
+    const { el, events } = await mount(reply({ content: '', status: 'stopped' }))
+    expect(el.querySelector('[data-testid=empty-reply]')?.textContent).toBe('Stopped before any answer.')
+    expect(el.querySelector('[data-testid=copy-message]')).toBeNull()
+    const retry = el.querySelector<HTMLButtonElement>('[data-testid=regenerate]')!
+    expect(retry.textContent?.trim()).toBe('Retry')
+    retry.click()
+    expect(events).toEqual([['regenerate', null]])
+  })
+
+  it('a reply cut off by a reload, or ended at once, says so too; a notice or text is left as it is', async () => {
+    expect((await mount(reply({ content: '', status: 'interrupted' }))).el.querySelector('[data-testid=empty-reply]')?.textContent).toBe('Cut off before any answer.')
+    host?.remove()
+    expect((await mount(reply({ content: '', status: 'done' }))).el.querySelector('[data-testid=empty-reply]')?.textContent).toBe('The model ended without writing an answer.')
+    host?.remove()
+    // A cloud reply that ended empty carries a notice saying why: no second message.
+    expect((await mount(reply({ content: '', status: 'done', notice: { code: 'empty_answer', message: 'x', nextStep: 'y' } }))).el.querySelector('[data-testid=empty-reply]')).toBeNull()
+    host?.remove()
+    const { el } = await mount(reply({ content: 'Once upon', status: 'stopped' }))
+    expect(el.querySelector('[data-testid=empty-reply]')).toBeNull()
+    expect(el.querySelector('[data-testid=regenerate]')?.textContent?.trim()).toBe('Regenerate')
+  })
+})
+
+describe('ChatMessage edit box (issue 16)', () => {
+  it('opens with the question, in its own component, and sends the edited text with Enter; Esc cancels', async () => {
+    const { el, events } = await mount({ ...reply({ content: 'Hello there' }), role: 'user' })
+    el.querySelector<HTMLButtonElement>('[data-testid=edit]')!.click()
+    await nextTick()
+    const box = el.querySelector<HTMLTextAreaElement>('.chat-message-editor textarea[data-testid=edit-text]')!
+    expect(box.value).toBe('Hello there')
+    box.value = 'Hello again'
+    box.dispatchEvent(new Event('input'))
+    box.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter' }))
+    expect(events).toEqual([['resend', 'Hello again']])
+    await nextTick()
+    expect(el.querySelector('[data-testid=edit-text]')).toBeNull()
+    el.querySelector<HTMLButtonElement>('[data-testid=edit]')!.click()
+    await nextTick()
+    el.querySelector<HTMLTextAreaElement>('[data-testid=edit-text]')!.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape' }))
+    await nextTick()
+    expect(el.querySelector('[data-testid=edit-text]')).toBeNull()
+    expect(events).toHaveLength(1)
   })
 })
