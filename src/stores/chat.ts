@@ -51,11 +51,13 @@ export const useChatStore = defineStore('chat', () => {
   let abort: AbortController | null = null
   /** The reply being streamed, wherever the person navigates meanwhile. */
   let live: ChatEntry | null = null
+  /** Writes the live reply's deltas held for the next frame (chat-deltas.ts) into it now. */
+  let flushLive: (() => void) | null = null
   const { save, saveSoon } = messageWriter(conversations)
 
   /** The conversation whose messages `messages` holds. */
   let openId: string | null = null
-  const { versionsOf, showVersion } = versionNavigation({ all, leafId, isGenerating, openId: () => openId, conversations })
+  const { versions, versionsOf, showVersion } = versionNavigation({ all, leafId, isGenerating, openId: () => openId, conversations })
 
   async function loadMessages(id: string | null): Promise<void> {
     openId = id
@@ -169,6 +171,7 @@ export const useChatStore = defineStore('chat', () => {
       answer.model = isCloud ? (target === 'gemini' ? s.geminiModel : s.openaiModel) : models.loaded?.model.file
       await manager.selectFromSettings(signal)
       const stream = streamInto(answer, saveSoon)
+      flushLive = stream.flush
       const result = await manager.runTurn({
         messages: history.messages,
         historySummary: history.summary,
@@ -180,7 +183,7 @@ export const useChatStore = defineStore('chat', () => {
         onAnswerReset: stream.onAnswerReset,
         onStep: stream.onStep,
         confirm: call => askConsent({ name: call.name, args: call.args }, signal),
-      })
+      }).finally(stream.flush)
       const metrics = writeAnswer(answer, result, history, stream.timing)
       if (metrics) {
         lastMetrics.value = metrics
@@ -202,6 +205,7 @@ export const useChatStore = defineStore('chat', () => {
       isPreparingModel.value = false
       abort = null
       live = null
+      flushLive = null
       await save(answer)
       // The conversation moved to the top of the list.
       await conversations.refresh()
@@ -209,6 +213,8 @@ export const useChatStore = defineStore('chat', () => {
   }
 
   function stop(): void {
+    // The text held for the next frame is shown with the stop, not after it.
+    flushLive?.()
     abort?.abort()
   }
 
@@ -281,6 +287,6 @@ export const useChatStore = defineStore('chat', () => {
 
   return {
     messages, isGenerating, isPreparingModel, error, errorReplyId, looseError, lastMetrics, consent, answerTool, init, send, stop,
-    regenerate, editAndResend, versionsOf, showVersion, appendStep, select, newConversation, deleteConversation,
+    regenerate, editAndResend, versions, versionsOf, showVersion, appendStep, select, newConversation, deleteConversation,
   }
 })
