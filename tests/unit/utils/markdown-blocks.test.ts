@@ -69,6 +69,19 @@ describe('MarkdownBlockRenderer', () => {
     expect(second.at(-1)).toEqual({ kind: 'html', key: 3, html: '<p>D and more</p>\n' })
   })
 
+  it('does not render an open block again while only the block after it grows, and keeps it when it is finished', () => {
+    const renderer = new MarkdownBlockRenderer()
+    const first = renderer.update('# A\n\nB')
+    const rendered = renderer.renderedBlocks
+    const second = renderer.update('# A\n\nB and')
+    expect(second[0]).toBe(first[0])
+    expect(renderer.renderedBlocks).toBe(rendered + 1)
+    const third = renderer.update('# A\n\nB and\n\nC')
+    expect(third[0]).toBe(first[0])
+    expect(third[1]).toBe(second[1])
+    expect(third).toEqual(new MarkdownBlockRenderer().update('# A\n\nB and\n\nC'))
+  })
+
   it('starts over when the text is not an extension of the last one (an answer reset, another reply)', () => {
     const renderer = new MarkdownBlockRenderer()
     renderer.update('# Old\n\nold text\n\nmore old text\n\nand more')
