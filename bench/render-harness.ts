@@ -1,12 +1,16 @@
 /**
  * Browser side of the `render` bench case (issue 21 item 1): a reply streamed into the app's real chat components
- * (ChatMessage -> ChatMarkdown -> ChatCodeBlock / ChatMarkdownHtml, highlight.js loaded), one delta per timer task
- * at a fixed rate, as the inference worker's chunk events arrive. The runner (bench/render.mjs) traces the main
- * thread around `renderStream` and divides its task time by the number of deltas.
+ * (ChatMessageList, following the end as ChatPanel does -> ChatMessage -> ChatMarkdown -> ChatCodeBlock /
+ * ChatMarkdownHtml, highlight.js loaded), one delta per timer task at a fixed rate, as the inference worker's chunk
+ * events arrive. The deltas go through the chat store's own delta path (`streamInto`, stores/chat-turn.ts: what the
+ * turn runner's `onDelta` calls), so its batching per frame is what is measured; at the end the turn settles as in
+ * the store (`flush`, then the status). The runner (bench/render.mjs) traces the main thread around `renderStream`
+ * and divides its task time by the number of deltas.
  */
-import { createApp, defineComponent, h, nextTick, reactive, type App } from 'vue'
-import ChatMessage from '../src/components/chat/ChatMessage.vue'
+import { createApp, h, nextTick, ref, type App, type Ref } from 'vue'
+import ChatMessageList from '../src/components/chat/ChatMessageList.vue'
 import type { ChatEntry } from '../src/stores/chat'
+import { streamInto } from '../src/stores/chat-turn'
 import { loadHighlighter } from '../src/utils/highlight'
 
 const WORDS = ('the quick model reads every word of the story and writes a short answer about a small town where a '
@@ -36,19 +40,26 @@ export function replyDeltas(n: number): string[] {
   return out.slice(0, n)
 }
 
-let mounted: { app: App, host: HTMLElement, message: ChatEntry } | null = null
+let mounted: { app: App, host: HTMLElement, messages: Ref<ChatEntry[]> } | null = null
 
-/** Mounts an empty streaming reply in a chat-wide column and loads the highlighter (outside the measured window). */
+/**
+ * Mounts the chat's message list (a question and an empty streaming reply, held in a reactive array as the chat store
+ * holds them) in a chat-sized box, and loads the highlighter (outside the measured window).
+ */
 export async function renderPrepare(): Promise<void> {
   renderCleanup()
   await loadHighlighter()
   const host = document.createElement('div')
-  host.style.cssText = 'width: 760px; height: 700px; overflow-y: auto; font: 16px sans-serif'
+  host.style.cssText = 'width: 800px; height: 700px; display: flex; flex-direction: column; font: 16px sans-serif'
   document.body.append(host)
-  const message = reactive<ChatEntry>({ id: 'bench', conversationId: 'bench', seq: 1, role: 'assistant', content: '', status: 'streaming', createdAt: Date.now() })
-  const app = createApp(defineComponent({ setup: () => () => h('ul', { style: 'padding: 0' }, [h(ChatMessage, { message, isLast: true, isBusy: true })]) }))
+  const at = Date.now()
+  const messages = ref<ChatEntry[]>([
+    { id: 'question', conversationId: 'bench', seq: 0, parentId: null, role: 'user', content: 'Write a long guide.', status: 'done', createdAt: at },
+    { id: 'reply', conversationId: 'bench', seq: 1, parentId: 'question', role: 'assistant', content: '', status: 'streaming', createdAt: at },
+  ])
+  const app = createApp({ setup: () => () => h(ChatMessageList, { messages: messages.value, conversationId: 'bench', isBusy: true, versions: new Map(), unsaved: new Set<string>() }) })
   app.mount(host)
-  mounted = { app, host, message }
+  mounted = { app, host, messages }
   await nextTick()
 }
 
@@ -62,22 +73,26 @@ export async function renderStream(count: number, intervalMs: number): Promise<{
   if (!target)
     throw new Error('renderPrepare first')
   const deltas = replyDeltas(count)
+  // The reply as the store holds it (its reactive proxy), streamed as the store streams a turn; nothing is saved.
+  const answer = target.messages.value[1]!
+  const stream = streamInto(answer, () => {})
   await new Promise<void>((resolve) => {
     let i = 0
     const timer = setInterval(() => {
-      target.message.content += deltas[i++]
-      // ChatPanel follows the growing reply the same way: after Vue's update, to the end of the list.
-      void nextTick(() => { target.host.scrollTop = target.host.scrollHeight })
+      stream.onDelta(deltas[i++]!)
       if (i === deltas.length) {
         clearInterval(timer)
         resolve()
       }
     }, intervalMs)
   })
-  target.message.status = 'done'
+  stream.flush()
+  answer.status = 'done'
   await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))
-  target.host.scrollTop = target.host.scrollHeight
-  return { deltas: deltas.length, chars: target.message.content.length }
+  const scroller = target.host.querySelector<HTMLElement>('.scroller')!
+  if (scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight > 80)
+    throw new Error('the chat stopped following the reply')
+  return { deltas: deltas.length, chars: answer.content.length }
 }
 
 export function renderCleanup(): void {

@@ -4,6 +4,7 @@ import { summaryThrough, type HistoryForRequest } from '../conversations/history
 import type { StoredMessage } from '../conversations/types'
 import type { TurnRequest, TurnResult } from '../orchestrator/model-manager'
 import { AppError } from '../shared/errors'
+import { deltaBatcher, type FrameScheduler } from './chat-deltas'
 import { useModelManagerStore } from './manager'
 import { useModelsStore } from './models'
 
@@ -70,25 +71,37 @@ export function writeAnswer(answer: StoredMessage, result: TurnResult, history: 
 export interface AnswerStream extends Required<Pick<TurnRequest, 'onDelta' | 'onAnswerReset' | 'onStep'>> {
   /** Filled as the turn streams: `answeredAt` is set by the first answer text (reasoning never reaches onDelta). */
   timing: AnswerTiming
+  /** Writes the deltas still held for the next frame into the message now (the turn ended, stopped or failed). */
+  flush: () => void
 }
 
-/** Streams a turn into `answer`, each change kept through `saveSoon` (throttled writes to IndexedDB). */
-export function streamInto(answer: StoredMessage, saveSoon: (m: StoredMessage) => void): AnswerStream {
+/**
+ * Streams a turn into `answer`, each change kept through `saveSoon` (throttled writes to IndexedDB). The deltas of
+ * one frame reach `answer.content` together (chat-deltas.ts), so the reply re-renders once per frame, not per token;
+ * a step or a withdrawn answer is applied after the text held before it. Call `flush` when the turn settles.
+ */
+export function streamInto(answer: StoredMessage, saveSoon: (m: StoredMessage) => void, schedule?: FrameScheduler): AnswerStream {
   // "Thought for N s": from the request to the first answer text.
   const timing: AnswerTiming = { requestedAt: performance.now(), answeredAt: 0 }
+  const deltas = deltaBatcher((text) => {
+    answer.content += text
+    saveSoon(answer)
+  }, schedule)
   return {
     timing,
+    flush: deltas.flush,
     onDelta: (text) => {
       timing.answeredAt ||= performance.now()
-      answer.content += text
-      saveSoon(answer)
+      deltas.push(text)
     },
     // Streamed text that turned out not to be the answer (a tool loop answered again without tools) is dropped.
     onAnswerReset: () => {
+      deltas.drop()
       answer.content = ''
       saveSoon(answer)
     },
     onStep: (step) => {
+      deltas.flush()
       answer.steps = [...(answer.steps ?? []), step]
       saveSoon(answer)
     },

@@ -20,7 +20,10 @@ export interface VersionState {
 /** Moving between the versions of a message (branches.ts): what `< 1/2 >` shows and what its arrows do. */
 export function versionNavigation(state: VersionState) {
   const { all, leafId, isGenerating, conversations } = state
-  /** Each message's place among its versions (`< 1/2 >`). */
+  /**
+   * Each message's place among its versions (`< 1/2 >`), by id. Recomputed when a message is added or removed (it
+   * reads ids, order and parents only): a streamed delta does not touch it.
+   */
   const versions = computed(() => versionMap(all.value))
 
   /** The versions of a message: its place and how many (a single message has `count` 1). */
@@ -47,7 +50,7 @@ export function versionNavigation(state: VersionState) {
     }
   }
 
-  return { versionsOf, showVersion }
+  return { versions, versionsOf, showVersion }
 }
 
 /**

@@ -51,11 +51,13 @@ export const useChatStore = defineStore('chat', () => {
   let abort: AbortController | null = null
   /** The reply being streamed, wherever the person navigates meanwhile. */
   let live: ChatEntry | null = null
+  /** Writes the live reply's deltas held for the next frame (chat-deltas.ts) into it now. */
+  let flushLive: (() => void) | null = null
   const { save, saveSoon } = messageWriter(conversations)
 
   /** The conversation whose messages `messages` holds. */
   let openId: string | null = null
-  const { versionsOf, showVersion } = versionNavigation({ all, leafId, isGenerating, openId: () => openId, conversations })
+  const { versions, versionsOf, showVersion } = versionNavigation({ all, leafId, isGenerating, openId: () => openId, conversations })
 
   async function loadMessages(id: string | null): Promise<void> {
     openId = id
@@ -172,6 +174,7 @@ export const useChatStore = defineStore('chat', () => {
       answer.model = isCloud ? (target === 'gemini' ? s.geminiModel : s.openaiModel) : models.loaded?.model.file
       await manager.selectFromSettings(signal)
       const stream = streamInto(answer, saveSoon)
+      flushLive = stream.flush
       const sampling = { temperature: s.temperature, topP: s.topP, topK: s.topK, maxTokens: s.maxTokens, ...(!isCloud && s.isModelSamplingOn && models.samplingModel?.sampling) }
       const result = await manager.runTurn({
         messages: history.messages,
@@ -184,7 +187,7 @@ export const useChatStore = defineStore('chat', () => {
         onAnswerReset: stream.onAnswerReset,
         onStep: stream.onStep,
         confirm: call => askConsent({ name: call.name, args: call.args }, signal),
-      })
+      }).finally(stream.flush)
       const metrics = writeAnswer(answer, result, history, stream.timing)
       if (previous && !answer.notice)
         answer.notice = sameAnswerNotice(previous, answer, sampling.temperature)
@@ -208,6 +211,7 @@ export const useChatStore = defineStore('chat', () => {
       isPreparingModel.value = false
       abort = null
       live = null
+      flushLive = null
       await save(answer)
       // The conversation moved to the top of the list.
       await conversations.refresh()
@@ -215,6 +219,8 @@ export const useChatStore = defineStore('chat', () => {
   }
 
   function stop(): void {
+    // The text held for the next frame is shown with the stop, not after it.
+    flushLive?.()
     abort?.abort()
   }
 
@@ -287,6 +293,6 @@ export const useChatStore = defineStore('chat', () => {
 
   return {
     messages, isGenerating, isPreparingModel, error, errorReplyId, looseError, lastMetrics, consent, answerTool, init, send, stop,
-    regenerate, editAndResend, versionsOf, showVersion, appendStep, select, newConversation, deleteConversation,
+    regenerate, editAndResend, versions, versionsOf, showVersion, appendStep, select, newConversation, deleteConversation,
   }
 })

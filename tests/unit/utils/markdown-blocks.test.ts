@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { MarkdownBlockRenderer, type MarkdownBlock } from '../../../src/utils/markdown-blocks'
+import { GROUP_BLOCKS, MarkdownBlockRenderer, groupBlocks, type MarkdownBlock, type MarkdownGroup } from '../../../src/utils/markdown-blocks'
 
 /**
  * Lines a model writes, in the shapes where marked may still merge a block with what follows. A reference definition after its use is left
@@ -69,6 +69,19 @@ describe('MarkdownBlockRenderer', () => {
     expect(second.at(-1)).toEqual({ kind: 'html', key: 3, html: '<p>D and more</p>\n' })
   })
 
+  it('does not render an open block again while only the block after it grows, and keeps it when it is finished', () => {
+    const renderer = new MarkdownBlockRenderer()
+    const first = renderer.update('# A\n\nB')
+    const rendered = renderer.renderedBlocks
+    const second = renderer.update('# A\n\nB and')
+    expect(second[0]).toBe(first[0])
+    expect(renderer.renderedBlocks).toBe(rendered + 1)
+    const third = renderer.update('# A\n\nB and\n\nC')
+    expect(third[0]).toBe(first[0])
+    expect(third[1]).toBe(second[1])
+    expect(third).toEqual(new MarkdownBlockRenderer().update('# A\n\nB and\n\nC'))
+  })
+
   it('starts over when the text is not an extension of the last one (an answer reset, another reply)', () => {
     const renderer = new MarkdownBlockRenderer()
     renderer.update('# Old\n\nold text\n\nmore old text\n\nand more')
@@ -89,3 +102,30 @@ describe('MarkdownBlockRenderer', () => {
     expect(blocks.at(-1)).toMatchObject({ html: expect.stringContaining('<a href="https://example.com/docs"') })
   })
 })
+
+describe('groupBlocks', () => {
+  it('cuts a growing reply into groups in order and keeps each full group of finished blocks as the same object', () => {
+    const paragraph = (i: number) => `Paragraph ${i} of a long answer.\n\n`
+    const renderer = new MarkdownBlockRenderer()
+    let text = ''
+    let groups: MarkdownGroup[] = []
+    const seen: MarkdownGroup[][] = []
+    for (let i = 0; i < GROUP_BLOCKS * 3 + 5; i++) {
+      text += paragraph(i)
+      groups = groupBlocks(renderer.update(text), groups)
+      seen.push(groups)
+    }
+    const blocks = renderer.update(text)
+    expect(groups.map(g => g.key)).toEqual([0, 1, 2, 3])
+    expect(groups.flatMap(g => g.blocks)).toEqual(blocks)
+    expect(groups.slice(0, 3).every(g => g.blocks.length === GROUP_BLOCKS)).toBe(true)
+    // The first group was full and finished many updates ago: the same object in every later result.
+    const firstFull = seen.findIndex(s => s[1] !== undefined)
+    for (const later of seen.slice(firstFull + 2))
+      expect(later[0]).toBe(groups[0])
+    // A new text (another reply) makes new groups.
+    const other = groupBlocks(new MarkdownBlockRenderer().update('Other reply'), groups)
+    expect(other).toEqual([{ key: 0, blocks: [{ kind: 'html', key: 0, html: '<p>Other reply</p>\n' }] }])
+  })
+})
+
