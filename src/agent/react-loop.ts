@@ -84,9 +84,11 @@ export async function runAgentTurn(history: ChatMessage[], options: AgentOptions
   const opts = strategy === 'native' ? options : { ...options, tools: relevantTools(options.tools, lastUserText(history)) }
   // Nothing to offer it: a plain chat reply. Issue 19's eval on SmolLM2-135M: answering through the JSON step's
   // final_answer gave "Lady Macbeth" for "Who wrote Romeo and Juliet?" and "10" for a spider's legs (4 of 8 no-tool
-  // questions wrong); docs/agent.md has the before and after.
+  // questions wrong); docs/agent.md has the before and after. Computed afresh, as the plain reply after a failed
+  // loop (orchestrator/turn-runner.ts): on top of the KV cache an earlier tool prompt left, the eval's "What is the
+  // capital of France?" became "L'Étoile, la Marseillaise..." instead of Paris (the first token tips at temperature 0).
   if (strategy !== 'native' && opts.tools.list().length === 0)
-    return runPlainTurn(history, { service: opts.service, signal: opts.signal, onDelta: opts.onDelta, sampling: opts.sampling })
+    return runPlainTurn(history, { service: opts.service, signal: opts.signal, onDelta: opts.onDelta, sampling: opts.sampling, promptReuse: false })
   const turn: AgentTurn = { steps: [], answer: '', outcome: 'step_limit', messages: [], strategy, metrics: [] }
   const ctx = new TurnContext(turn, opts)
   try {

@@ -49,6 +49,8 @@ describe('runAgentTurn', () => {
     expect(s.requests[0]!.responseSchema).toBeUndefined()
     expect(s.requests[0]!.grammar).toBeUndefined()
     expect(s.requests[0]!.messages).toEqual(question)
+    // Not on top of a KV cache another prompt (a tool step) left behind.
+    expect(s.requests[0]!.promptReuse).toBe(false)
     expect(deltas.join('')).toBe('William Shakespeare wrote it.')
   })
 
