@@ -6,7 +6,8 @@ import { filesOf, getStoredModel, touchStoredModel } from '../../models/manifest
 import { AppError, toAppError } from '../../shared/errors'
 import type { LoadedModel, LoadRequest } from '../../contract/messages'
 import type { InferenceConnection } from './inference-connection'
-import type { AIService, Capabilities, ChatChunk, ChatRequest, ModelRef, Progress, ServiceStatus, Support } from '../../contract/types'
+import { replyNotice } from '../../contract/reply-notice'
+import type { AIService, Capabilities, ChatChunk, ChatRequest, ChatSummary, ModelRef, Progress, ServiceStatus, Support } from '../../contract/types'
 
 export type LocalServiceId = 'wllama' | 'webllm'
 
@@ -77,7 +78,8 @@ export class WorkerService implements AIService {
     this.state = { state: 'busy', model }
     this.running++
     try {
-      yield* this.connection.chat({ ...req, modelId: model.id }, opts)
+      for await (const chunk of this.connection.chat({ ...req, modelId: model.id }, opts))
+        yield chunk.type === 'done' ? { type: 'done', summary: withNotice(chunk.summary) } : chunk
     }
     finally {
       // Back to ready only if nothing else changed the state (a dispose or a new load) and no other chat runs.
@@ -115,4 +117,16 @@ async function storedFiles(model: ModelRef): Promise<Pick<LoadRequest, 'fileName
   if (files.length === 1)
     return { fileName: stored.fileName, fileSizes: [files[0]!.sizeBytes], hasToolSupport }
   return { fileName: files[0]!.fileName, fileNames: files.map(f => f.fileName), fileSizes: files.map(f => f.sizeBytes), hasToolSupport }
+}
+
+/**
+ * A local reply that did not end by itself (finish reason `length`: "Longest answer" or the context ran out) carries
+ * the same notice a cloud reply does (contract/reply-notice.ts), so it is never cut silently. A normal stop is left
+ * to the chat, which already says when it wrote nothing.
+ */
+function withNotice(summary: ChatSummary): ChatSummary {
+  if (summary.notice || summary.finishReason === 'stop')
+    return summary
+  const notice = replyNotice({ finishReason: summary.finishReason, text: summary.text, reasoning: summary.reasoning, toolCallCount: summary.toolCalls?.length ?? 0, service: 'The model on this device' })
+  return notice ? { ...summary, notice } : summary
 }

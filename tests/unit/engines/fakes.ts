@@ -24,6 +24,8 @@ export interface Turn {
   ignoresAbort?: boolean
   /** After an abort, keep working this long before returning, as wllama does (one more poll, then a cancel). */
   windDownMs?: number
+  /** How the reply ends; default 'length' (the scripted deltas stop at the token limit). */
+  finishReason?: ChatSummary['finishReason']
 }
 
 export const DEFAULT_DELTAS = ['Once', ' upon', ' a', ' time']
@@ -131,7 +133,7 @@ export class ScriptedEngine implements WorkerEngine {
       await this.hold(prompt, turn, run.signal)
     if (turn.failWith)
       throw turn.failWith
-    return summaryOf(turn.deltas, run.queueWaitMs)
+    return { ...summaryOf(turn.deltas, run.queueWaitMs), ...(turn.finishReason && { finishReason: turn.finishReason }) }
   }
 
   unload(): Promise<void> {

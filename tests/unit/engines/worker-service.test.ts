@@ -149,6 +149,8 @@ describe('WorkerService.chat', () => {
     const done = chunks.at(-1)
     expect(done?.type === 'done' && done.summary.text).toBe('Once upon a time')
     expect(done?.type === 'done' && done.summary.metrics.completionTokens).toBe(DEFAULT_DELTAS.length)
+    // The scripted engine ends at the length limit: the reply says so instead of ending silently.
+    expect(done?.type === 'done' && done.summary.notice).toMatchObject({ code: 'length', nextStep: expect.stringContaining('Longest answer') })
     expect(states).toEqual(chunks.map(() => 'busy'))
     expect(service.status()).toEqual({ state: 'ready', model: STORIES })
     expect(worker(0).engine.seen.map(s => s.prompt)).toEqual(['hello'])

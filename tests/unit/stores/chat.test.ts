@@ -384,7 +384,7 @@ describe('chat store', () => {
     const settings = useSettingsStore()
     settings.isModelSamplingOn = false
     settings.temperature = 0
-    worker.turns.set('Tell me a story', { deltas: ['Same', ' story'] })
+    worker.turns.set('Tell me a story', { deltas: ['Same', ' story'], finishReason: 'stop' })
     await chat.send('Tell me a story')
     expect(chat.messages[1]!.notice).toBeUndefined()
     await chat.regenerate()
@@ -398,7 +398,7 @@ describe('chat store', () => {
     expect(chat.messages[1]!.content).toBe('Same story')
     expect(chat.messages[1]!.notice).toBeUndefined()
     settings.temperature = 0
-    worker.turns.set('Tell me a story', { deltas: ['Other'] })
+    worker.turns.set('Tell me a story', { deltas: ['Other'], finishReason: 'stop' })
     await chat.regenerate()
     expect(chat.messages[1]!.notice).toBeUndefined()
   })
