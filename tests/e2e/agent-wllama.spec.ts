@@ -83,7 +83,8 @@ test('a malformed step (output cut by the token limit) is answered with an error
 
 test('the text strategy reads a base model\'s prose as its answer', async ({ page }) => {
   await openHarness(page)
-  const r = await run(page, { strategy: 'text', prompt: 'Once upon a time', stepLimit: 2, maxTokens: 24 })
+  // 'add' offers the calculator: with no tool in reach the turn would be a plain reply, not a text-strategy step.
+  const r = await run(page, { strategy: 'text', prompt: 'Once upon a time, a child learned to add', stepLimit: 2, maxTokens: 24 })
   expect(r.exchanges[0]!.req.responseSchema).toBeUndefined()
   expect(['answered', 'step_limit']).toContain(r.turn.outcome)
   expect(r.turn.steps.length).toBeGreaterThan(0)
