@@ -34,7 +34,7 @@ const CORPUS_ELEMENTS = 'script, iframe, object, embed, img, svg, math, form, te
 
 /**
  * Where `container`'s descendants (only those matching `content`, when given) draw: in the top layer, positioned out
- * of flow, or outside `container`'s box (each clipped by its clipping ancestors first). With `content`, the markdown
+ * of flow, outside `container`'s box (each clipped by its clipping ancestors first), or wider than the page (`wider`). With `content`, the markdown
  * a bubble renders, `spoofing` lists active elements (script, img, svg, …) and elements carrying a role, class, id,
  * name, popover, download, style or test id;
  * without it (plain text in an app card), `spoofing` lists elements only the corpus could have created. `live` lists
@@ -71,6 +71,9 @@ export async function layoutReport(container: Locator, content?: string): Promis
           ? [`${el.outerHTML.slice(0, 60)} at ${Math.round(r.left)},${Math.round(r.top)} ${Math.round(r.width)}x${Math.round(r.height)}`]
           : []
       }),
+      // Long words (a 2,000-character line, a 400-letter heading) must wrap, not widen the page.
+      wider: [box0, ...mine].filter(el => el.getBoundingClientRect().right > document.documentElement.clientWidth + 1 || el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX === 'visible')
+        .map(el => `${el.localName}.${el.className} ${Math.round(el.getBoundingClientRect().width)}px`.slice(0, 80)),
       live: mine.flatMap(n => [...n.attributes].filter(a => a.name.startsWith('on') || /^\s*javascript:/i.test(a.value)).map(a => `${n.localName} ${a.name}`)),
       spoofing: (content
         ? mine.filter(el => el.matches('script, iframe, object, embed, svg, math, img, [role], [class]:not(code, code span[class^="hljs-"]), [id], [name], [popover], [download], [style], [data-testid]'))
@@ -80,4 +83,4 @@ export async function layoutReport(container: Locator, content?: string): Promis
 }
 
 /** The report of a container where nothing escapes. */
-export const CONTAINED = { topLayer: 0, positioned: [], outside: [], live: [], spoofing: [] }
+export const CONTAINED = { topLayer: 0, positioned: [], outside: [], wider: [], live: [], spoofing: [] }
