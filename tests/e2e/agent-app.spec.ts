@@ -6,6 +6,7 @@
  */
 import { expect, test, type Page } from '@playwright/test'
 import { gemini, startGeminiServer, type ScriptedServer } from '../fixtures/gemini-server'
+import { SCRIPT_MARKUP } from '../fixtures/hostile-markup'
 import { openai, startOpenAIServer } from '../fixtures/openai-server'
 import { ask, closeSettings, downloadStories, loadedModel, openApp, openSettings, setGreedy, startLongAnswer, showSetting } from './helpers'
 
@@ -134,13 +135,8 @@ test('Auto with no local model: Gemini answers when fallback is on with a key, a
   expect(server.received).toHaveLength(1)
 })
 
-const PAYLOADS = [
-  '<script>window.__pwned=1</script>',
-  '<img src=x onerror="window.__pwned=1">',
-  '[click me](javascript:window.__pwned=1)',
-  '<svg onload="window.__pwned=1"><script>window.__pwned=1</script></svg>',
-  '```html\n<script>window.__pwned=1</script>\n```',
-]
+/** The script vectors of the one hostile corpus the untrusted-output suite uses (issue 17). */
+const PAYLOADS = SCRIPT_MARKUP
 
 test('script vectors streamed by a cloud model and echoed in a tool call render inert', async ({ page }) => {
   const dialogs = await openOnGemini(page)
