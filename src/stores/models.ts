@@ -136,7 +136,8 @@ export const useModelsStore = defineStore('models', () => {
     }
     catch (err) {
       error.value = toAppError(err)
-      phase.value = error.value.code === 'aborted' ? 'idle' : 'error'
+      // Stopped, or the model is open in another tab (the error offers to take it over): nothing is broken here.
+      phase.value = error.value.code === 'aborted' || error.value.code === 'busy_elsewhere' ? 'idle' : 'error'
       return false
     }
     finally {
