@@ -47,4 +47,5 @@ test('in a second tab, "Use the model here" on a reply that failed takes the mod
   await openModels(first)
   await expect(first.getByTestId('taken-over')).toBeVisible()
   await expect(first.getByTestId('error')).toHaveCount(0)
+  await expect(first.getByTestId('model-picker').locator('option:checked')).toHaveText('stories260K (moved to another tab)')
 })
