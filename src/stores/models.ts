@@ -46,6 +46,13 @@ export const useModelsStore = defineStore('models', () => {
     phase.value = 'idle'
   })
 
+  /**
+   * The loaded model is answering (or has a request waiting): deleting it now cannot take effect until the answer ends
+   * (the worker unloads after it), so Delete waits and says why (a newcomer saw "Loaded" and the size stay, then the
+   * model vanish silently).
+   */
+  const isAnswering = computed(() => !!loaded.value && engine.queue.running.length + engine.queue.waiting.length > 0)
+
   const defaultModel = computed(() => catalog.value.find(m => m.id === defaultModelId.value))
   /** Verified models whose files are present. */
   const stored = computed(() => library.ready)
@@ -294,5 +301,5 @@ export const useModelsStore = defineStore('models', () => {
     await library.clearAll()
   }
 
-  return { catalog, offered, defaultModel, chosenId, availability, availabilityOf, checkAvailability, canPrepare, ensureLocalModel, activeLabel, samplingModel, stored, storedById, phase, activeId, progress, error, loaded, init, download, cancelDownload, load, takeOverAndLoad, addCustom, addUrl, importFile, remove, clearAll }
+  return { catalog, offered, defaultModel, chosenId, availability, availabilityOf, checkAvailability, canPrepare, ensureLocalModel, activeLabel, samplingModel, stored, storedById, phase, activeId, progress, error, loaded, isAnswering, init, download, cancelDownload, load, takeOverAndLoad, addCustom, addUrl, importFile, remove, clearAll }
 })
