@@ -41,16 +41,19 @@ export const useModelsStore = defineStore('models', () => {
 
   engine.useLoadOptions(() => loadOptionsFrom(settings, threadProbeMaxBytes))
 
+  // The engine may settle its thread count after a chat (worker-service.ts noteThreads): the Performance screen follows.
+  watch(() => engine.metrics, () => {
+    const now = loaded.value && engine.localService().loadedModel
+    if (now && now !== loaded.value && now.model.id === loaded.value?.model.id)
+      loaded.value = now
+  })
+
   engine.whenTakenOver(() => {
     loaded.value = null
     phase.value = 'idle'
   })
 
-  /**
-   * The loaded model is answering (or has a request waiting): deleting it now cannot take effect until the answer ends
-   * (the worker unloads after it), so Delete waits and says why (a newcomer saw "Loaded" and the size stay, then the
-   * model vanish silently).
-   */
+  /** The loaded model answers (or a request waits): a delete could only act after it, so Delete waits and says why. */
   const isAnswering = computed(() => !!loaded.value && engine.queue.running.length + engine.queue.waiting.length > 0)
 
   const defaultModel = computed(() => catalog.value.find(m => m.id === defaultModelId.value))
