@@ -41,10 +41,20 @@ export const useModelsStore = defineStore('models', () => {
 
   engine.useLoadOptions(() => loadOptionsFrom(settings, threadProbeMaxBytes))
 
+  // The engine may settle its thread count after a chat (worker-service.ts noteThreads): the Performance screen follows.
+  watch(() => engine.metrics, () => {
+    const now = loaded.value && engine.localService().loadedModel
+    if (now && now !== loaded.value && now.model.id === loaded.value?.model.id)
+      loaded.value = now
+  })
+
   engine.whenTakenOver(() => {
     loaded.value = null
     phase.value = 'idle'
   })
+
+  /** The loaded model answers (or a request waits): a delete could only act after it, so Delete waits and says why. */
+  const isAnswering = computed(() => !!loaded.value && engine.queue.running.length + engine.queue.waiting.length > 0)
 
   const defaultModel = computed(() => catalog.value.find(m => m.id === defaultModelId.value))
   /** Verified models whose files are present. */
@@ -136,7 +146,8 @@ export const useModelsStore = defineStore('models', () => {
     }
     catch (err) {
       error.value = toAppError(err)
-      phase.value = error.value.code === 'aborted' ? 'idle' : 'error'
+      // Stopped, or the model is open in another tab (the error offers to take it over): nothing is broken here.
+      phase.value = error.value.code === 'aborted' || error.value.code === 'busy_elsewhere' ? 'idle' : 'error'
       return false
     }
     finally {
@@ -293,5 +304,5 @@ export const useModelsStore = defineStore('models', () => {
     await library.clearAll()
   }
 
-  return { catalog, offered, defaultModel, chosenId, availability, availabilityOf, checkAvailability, canPrepare, ensureLocalModel, activeLabel, samplingModel, stored, storedById, phase, activeId, progress, error, loaded, init, download, cancelDownload, load, takeOverAndLoad, addCustom, addUrl, importFile, remove, clearAll }
+  return { catalog, offered, defaultModel, chosenId, availability, availabilityOf, checkAvailability, canPrepare, ensureLocalModel, activeLabel, samplingModel, stored, storedById, phase, activeId, progress, error, loaded, isAnswering, init, download, cancelDownload, load, takeOverAndLoad, addCustom, addUrl, importFile, remove, clearAll }
 })

@@ -82,9 +82,10 @@ test.describe('a big model', () => {
       await reloadAndWaitLoaded(page)
     }
 
-    // Every count has its samples: the choice is made from them, then cached.
+    // Every count has its samples: the choice is made from them, then cached. On a busy machine a count clearly
+    // slower than 1 thread is dropped after one chat and the choice is made (and cached) in that session already.
     await openPerformance(page)
-    await expect(backend).toHaveAttribute('data-thread-source', 'measured')
+    await expect(backend).toHaveAttribute('data-thread-source', /^(measured|cached)$/)
     await expect(backend).toHaveAttribute('data-thread-samples', String(counts))
     await expect(backend).toContainText(/1: \d+ tok\/s, 2: \d+ tok\/s/)
     const chosen = await backend.getAttribute('data-threads')

@@ -40,14 +40,25 @@ test('Esc stops an answer and keeps what was written', async ({ page }) => {
   await expect(answer.getByTestId('message-content')).not.toHaveText(/^\s*$/)
 })
 
-test('arrow keys move through the model picker (a native select) and the Settings tabs', async ({ page }) => {
+test('arrow keys move the model picker\'s highlight only and Enter chooses; arrow keys move through the Settings tabs', async ({ page }) => {
   await openApp(page)
   await downloadStories(page)
   const picker = page.getByTestId('model-picker')
   await expect(picker).toHaveAttribute('data-loaded', 'local/models/stories260K.gguf')
   await picker.focus()
-  // The option after the only downloaded model is "Get more models…", which opens the library.
+  // The option after the only downloaded model is "Get more models…": passing over it with the arrows opens nothing.
   await page.keyboard.press('ArrowDown')
+  await expect(picker).toHaveValue('more')
+  await page.keyboard.press('ArrowUp')
+  await page.keyboard.press('ArrowDown')
+  await expect(picker).toHaveValue('more')
+  await expect(page).not.toHaveURL(/\/models$/)
+  await expect(picker).toHaveAttribute('data-loaded', 'local/models/stories260K.gguf')
+  // Esc puts the current choice back; Enter on the highlighted option chooses it.
+  await page.keyboard.press('Escape')
+  await expect(picker).toHaveValue('local:local/models/stories260K.gguf')
+  await page.keyboard.press('End')
+  await page.keyboard.press('Enter')
   await expect(page).toHaveURL(/\/models$/)
   await openChat(page)
   await page.getByTestId('open-settings').click()

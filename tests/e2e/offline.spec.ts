@@ -25,6 +25,27 @@ test('after one visit the app opens, loads its model and chats offline', async (
   await expect(page.getByTestId('status-state')).toHaveText('ready')
 })
 
+test('a page opened offline can download once back online: its policy keeps the mirror CDN the server named last', async ({ page, context, request }) => {
+  const { downloadOrigins } = await (await request.get('/app-config.json')).json() as { downloadOrigins: string[] }
+  expect(downloadOrigins.length).toBeGreaterThan(0)
+  await openApp(page, '/models')
+  await expect(page.getByTestId('offline-status')).toHaveText('Works offline')
+
+  await context.setOffline(true)
+  await page.reload()
+  expect(await page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true)
+  // The policy the service worker builds while offline (as for this page) names the CDN.
+  const csp = await page.evaluate(() => fetch('/').then(r => r.headers.get('content-security-policy') ?? ''))
+  for (const origin of downloadOrigins)
+    expect(csp).toContain(origin)
+  await context.setOffline(false)
+  // The download redirects to the CDN: allowed, so it completes (it failed with "Failed to fetch" before).
+  const card = storiesCard(page)
+  await card.getByTestId('download').click()
+  await expect(card.getByTestId('model-state')).toHaveText(/Loading…|Loaded/, { timeout: 60_000 })
+  await expect(page.locator('[data-testid=error][data-code=download_failed]')).toHaveCount(0)
+})
+
 test('a file missing from the offline copy: the header does not claim "Works offline", the missing engine chunk is a coded error with Reload, and online again it is fetched back', async ({ page, context }) => {
   const status = page.getByTestId('offline-status')
   await openApp(page, '/models')

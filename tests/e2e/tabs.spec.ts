@@ -21,3 +21,31 @@ test('a second tab is told the model is in use, and taking over unloads it in th
   await setGreedy(second)
   expect(await ask(second, 'Once upon a time')).toContain('there was a little girl named Lily')
 })
+
+test('in a second tab, "Use the model here" on a reply that failed takes the model over and answers it; the first tab says the model moved', async ({ context }) => {
+  const first = await context.newPage()
+  await openApp(first)
+  await downloadStories(first)
+  await setGreedy(first)
+
+  const second = await context.newPage()
+  await openApp(second)
+  // The model being in another tab is not a fault of this one: the chip is not red before anything is sent.
+  const chip = second.getByTestId('status-chip')
+  await expect(chip).not.toHaveClass(/\berror\b/)
+  await second.getByTestId('prompt').fill('Once upon a time')
+  await second.getByTestId('send').click()
+  const reply = second.locator('[data-testid=chat-message][data-role=assistant]').last()
+  await expect(reply.getByTestId('reply-error').getByTestId('error')).toHaveAttribute('data-code', 'busy_elsewhere')
+
+  await reply.getByTestId('next-step-take-over').click()
+  // The failed reply is sent again at once: no Retry press, no error card left, the chip ready.
+  await expect(reply.getByTestId('message-content')).toContainText('there was a little girl named Lily', { timeout: 60_000 })
+  await expect(reply.getByTestId('reply-error')).toHaveCount(0)
+  await expect(chip).not.toHaveClass(/\berror\b/)
+
+  await openModels(first)
+  await expect(first.getByTestId('taken-over')).toBeVisible()
+  await expect(first.getByTestId('error')).toHaveCount(0)
+  await expect(first.getByTestId('model-picker').locator('option:checked')).toHaveText('stories260K (moved to another tab)')
+})

@@ -78,14 +78,27 @@ export class WorkerService implements AIService {
     this.state = { state: 'busy', model }
     this.running++
     try {
-      for await (const chunk of this.connection.chat({ ...req, modelId: model.id }, opts))
+      for await (const chunk of this.connection.chat({ ...req, modelId: model.id }, opts)) {
+        if (chunk.type === 'done')
+          this.noteThreads(chunk.summary.metrics.threads)
         yield chunk.type === 'done' ? { type: 'done', summary: withNotice(chunk.summary) } : chunk
+      }
     }
     finally {
       // Back to ready only if nothing else changed the state (a dispose or a new load) and no other chat runs.
       if (--this.running === 0 && this.state.state === 'busy' && this.state.model === model)
         this.state = { state: 'ready', model }
     }
+  }
+
+  /**
+   * The engine settled a big model's thread count during the session (thread-probe.ts: a count clearly slower than
+   * the best is dropped after one chat, and the model is loaded again at the best count): the reply ran on another
+   * count than the load's, so how the model runs now is a measured choice at that count.
+   */
+  private noteThreads(threads: number): void {
+    if (this.loaded && threads !== this.loaded.threads)
+      this.loaded = { ...this.loaded, threads, threadSource: 'measured' }
   }
 
   /** How the model was loaded (threads, backend, notes), or null. */

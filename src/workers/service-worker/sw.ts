@@ -9,6 +9,7 @@ import { get } from 'idb-keyval'
 import { cacheNames } from 'workbox-core'
 import { cleanupOutdatedCaches, getCacheKeyForURL, matchPrecache, precache } from 'workbox-precaching'
 import { buildCsp, endpointOrigins, withAppHeaders, type EndpointSettings } from './sw-headers'
+import { downloadOrigins } from './sw-download-origins'
 
 declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: Array<{ url: string, revision: string | null }> }
 
@@ -61,25 +62,12 @@ self.addEventListener('message', (event) => {
 })
 
 /**
- * Origins the server says its hub's downloads redirect to (`downloadOrigins` of `/app-config.json`: the mirror's CDN
- * origin, as the Hub's `/resolve/` redirects to its CDN); none on a static host or offline. buildCsp keeps only
- * well-formed origins.
+ * The CSP: the defaults plus the endpoints the user saved (hub, OpenAI-compatible, Gemini) and the hub's download
+ * origins (the last known ones when offline: sw-download-origins.ts).
  */
-async function serverDownloadOrigins(): Promise<string[]> {
-  try {
-    const res = await fetch('/app-config.json', { cache: 'no-store' })
-    const config = res.ok ? await res.json() as { downloadOrigins?: unknown } : {}
-    return Array.isArray(config.downloadOrigins) ? config.downloadOrigins.filter((o): o is string => typeof o === 'string') : []
-  }
-  catch {
-    return []
-  }
-}
-
-/** The CSP: the defaults plus the endpoints the user saved (hub, OpenAI-compatible, Gemini) and the hub's download origins. */
 async function readCsp(): Promise<string> {
   try {
-    const [settings, downloads] = await Promise.all([get<EndpointSettings>(SETTINGS_KEY), serverDownloadOrigins()])
+    const [settings, downloads] = await Promise.all([get<EndpointSettings>(SETTINGS_KEY), downloadOrigins()])
     return buildCsp([...endpointOrigins(settings), ...downloads])
   }
   catch (err) {

@@ -139,6 +139,21 @@ describe('chooseFromUse (big models learn from their chats)', () => {
     expect(chooseFromUse(4, { 1: three(50), 2: three(90), 3: three(92), 4: three(120) })).toMatchObject({ threads: 4 })
   })
 
+  it('drops a count clearly slower than the best settled one after ONE chat, and tries no higher count', () => {
+    // The newcomer's case: 1 thread at 7-11 tok/s, then 2 threads at 0.7 tok/s; the learner asked for 2 more chats.
+    expect(chooseFromUse(2, { 1: [7, 11, 9] })).toMatchObject({ threads: 2, source: 'learning' })
+    expect(chooseFromUse(2, { 1: [7, 11, 9], 2: [0.7] })).toEqual({
+      threads: 1, source: 'measured', isClear: true,
+      samples: [{ threads: 1, tokensPerSecond: 9 }, { threads: 2, tokensPerSecond: 0.7 }],
+    })
+    // More threads are not assumed faster: after 2 collapsed, 3 and 4 are not tried.
+    expect(chooseFromUse(4, { 1: three(100), 2: [40] })).toMatchObject({ threads: 1, source: 'measured' })
+    // A slow count above a faster settled one: the best settled count is kept.
+    expect(chooseFromUse(4, { 1: three(100), 2: three(150), 3: [60] })).toMatchObject({ threads: 2, source: 'measured' })
+    // Slower, but not clearly (noise on a busy machine): it gets its full number of chats.
+    expect(chooseFromUse(2, { 1: three(100), 2: [60] })).toMatchObject({ threads: 2, source: 'learning' })
+  })
+
   it('recordUse keeps the newest samples per count, per device and model', async () => {
     const key = probeKey(2, 'big.gguf', 900_000_000)
     for (const tps of [10, 20, 30, 40, 50, 60, 70])

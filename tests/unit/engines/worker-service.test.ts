@@ -156,6 +156,22 @@ describe('WorkerService.chat', () => {
     expect(worker(0).engine.seen.map(s => s.prompt)).toEqual(['hello'])
   })
 
+  it('follows a thread count the engine settled during the session (a clearly slower count dropped after one chat)', async () => {
+    await putStoredModel(STORED)
+    const { service, worker } = setup()
+    await service.initialize(STORIES)
+    expect(service.loadedModel).toMatchObject({ threads: 1, threadSource: 'single' })
+    const engine = worker(0).engine
+    const chat = engine.chat.bind(engine)
+    // The engine loaded the model again at another count before this reply (wllama-engine.ts applyLearnt).
+    vi.spyOn(engine, 'chat').mockImplementation(async (req, run) => {
+      const summary = await chat(req, run)
+      return { ...summary, metrics: { ...summary.metrics, threads: 2 } }
+    })
+    await collect(service.chat(REQUEST))
+    expect(service.loadedModel).toMatchObject({ threads: 2, threadSource: 'measured' })
+  })
+
   it('rejects model_not_loaded before initialize, without asking the worker', async () => {
     const { service, worker } = setup()
     const err = await rejection(collect(service.chat(REQUEST)))

@@ -139,19 +139,35 @@ export async function saveChoice(key: string, choice: ThreadChoice): Promise<voi
 export type UseSamples = Record<number, number[]>
 
 /**
+ * A count whose decode speed is below this share of the best settled count's is dropped after ONE chat, and no higher
+ * count is tried after it. 0.5: a newcomer on a busy 2-core machine had 7-11 tok/s on 1 thread, then 0.7-1.0 on 2 for
+ * the three chats the learner asked for (a 256-token reply took about 6 minutes); 1 thread alone varied 7-11 tok/s
+ * between chats there (within 0.75-1.2x of its median), so below half is clearly slower, not noise.
+ */
+export const SLOW_RATIO = 0.5
+
+/**
  * A big model's thread count from its chats: the first count (1..max) with fewer than USE_SAMPLES_NEEDED samples is
  * tried next (`learning`); once every count has them, more threads are kept only when their median is faster by
  * `margin` than the fewer threads' (`measured`). A tie goes to fewer threads: the medians of real chats are settled
- * enough to cache, and fewer threads leave the page more room.
+ * enough to cache, and fewer threads leave the page more room. More threads are never assumed to be faster: a count
+ * whose chats so far (even one) run below SLOW_RATIO of the best settled count ends the learning at once, with the
+ * best count chosen, and the counts above it are not tried (on a busy machine they only contend more).
  */
 export function chooseFromUse(max: number, samples: UseSamples, margin = 0.05): ThreadChoice {
   const counts = Array.from({ length: max }, (_, i) => i + 1)
-  const lacking = counts.find(t => (samples[t]?.length ?? 0) < USE_SAMPLES_NEEDED)
   const summary = counts.filter(t => samples[t]?.length).map(t => ({ threads: t, tokensPerSecond: median(samples[t]!) }))
-  if (lacking !== undefined)
-    return { threads: lacking, source: 'learning', ...(summary.length && { samples: summary }) }
-  const best = summary.reduce((b, s) => (s.tokensPerSecond >= b.tokensPerSecond * (1 + margin) ? s : b))
-  return { threads: best.threads, source: 'measured', samples: summary, isClear: true }
+  let best: ThreadSample | undefined
+  for (const t of counts) {
+    const measured = summary.find(s => s.threads === t)
+    if (best && measured && measured.tokensPerSecond < best.tokensPerSecond * SLOW_RATIO)
+      break
+    if ((samples[t]?.length ?? 0) < USE_SAMPLES_NEEDED)
+      return { threads: t, source: 'learning', ...(summary.length && { samples: summary }) }
+    if (!best || measured!.tokensPerSecond >= best.tokensPerSecond * (1 + margin))
+      best = measured
+  }
+  return { threads: best!.threads, source: 'measured', samples: summary, isClear: true }
 }
 
 const useStore = () => createStore('local-ai-engine-use', 'thread-use')

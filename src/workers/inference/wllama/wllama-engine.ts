@@ -29,8 +29,13 @@ export class WllamaEngine implements WorkerEngine {
   private loaded: LoadedModel | null = null
   /** Breaks the model's special-token strings in message text, so typed `</s>` stays text (special-tokens.ts). */
   private neutralise: (text: string) => string = text => text
-  /** Set while a big model's thread count is learnt from its chats: where to record their decode speed. */
-  private learning: { key: string, threads: number } | null = null
+  /**
+   * Set while a big model's thread count is learnt from its chats: where to record their decode speed, the most
+   * threads worth trying, and how to load the model again at another count (same files, context and GPU layers).
+   */
+  private learning: { key: string, threads: number, max: number, reload: (threads: number) => Promise<Wllama> } | null = null
+  /** The choice the last recorded chat settled on, applied before the next chat (thread-probe.ts: a slow count is dropped). */
+  private learnt: Promise<ThreadChoice | undefined> = Promise.resolve(undefined)
 
   get model(): LoadedModel | null {
     return this.loaded
@@ -67,7 +72,9 @@ export class WllamaEngine implements WorkerEngine {
       changes.unshift(`The context was reduced from ${requestedCtx} to ${nCtx} tokens: ${reason}.`)
     this.wllama = wllama
     this.neutralise = neutraliser(specials)
-    this.learning = threads.learnKey ? { key: threads.learnKey, threads: wllama.getNumThreads() } : null
+    this.learning = threads.learnKey
+      ? { key: threads.learnKey, threads: wllama.getNumThreads(), max: maxProbeThreads(navigator.hardwareConcurrency ?? 1), reload: t => createWllama(files, paramsFor(attempt, t, req.chatTemplate)) }
+      : null
     const info = wllama.getLoadedContextInfo()
     this.loaded = {
       model: req.model,
@@ -89,6 +96,7 @@ export class WllamaEngine implements WorkerEngine {
   }
 
   async chat(req: ChatRequest & Pick<ChatCall, 'promptReuse'>, run: ChatRun): Promise<ChatSummary> {
+    await this.applyLearnt()
     const wllama = this.wllama
     const loaded = this.loaded
     if (!wllama || !loaded)
@@ -123,6 +131,7 @@ export class WllamaEngine implements WorkerEngine {
     this.wllama = null
     this.loaded = null
     this.learning = null
+    this.learnt = Promise.resolve(undefined)
     await wllama?.exit()
   }
 
@@ -131,8 +140,47 @@ export class WllamaEngine implements WorkerEngine {
     const learning = this.learning
     if (!learning || metrics.completionTokens < MIN_SAMPLE_TOKENS || metrics.decodeTokensPerSecond === undefined)
       return
-    recordUse(learning.key, learning.threads, metrics.decodeTokensPerSecond)
-      .catch((err: unknown) => console.warn('Could not record the decode speed for the thread choice', err))
+    const tokensPerSecond = metrics.decodeTokensPerSecond
+    this.learnt = (async () => {
+      await recordUse(learning.key, learning.threads, tokensPerSecond)
+      return chooseFromUse(learning.max, await useSamples(learning.key))
+    })().catch((err: unknown) => {
+      console.warn('Could not record the decode speed for the thread choice', err)
+      return undefined
+    })
+  }
+
+  /**
+   * When the chats so far end the learning (a count clearly slower than the best was dropped after one chat, or every
+   * count has its samples), the choice is cached and, if it is another count, the model is loaded again at that count
+   * before this chat: staying on a count that runs at a tenth of the speed for the rest of the session costs far more
+   * than one load. A further count to learn waits for the next load, as before (no extra load for that).
+   */
+  private async applyLearnt(): Promise<void> {
+    const choice = await this.learnt
+    this.learnt = Promise.resolve(undefined)
+    const learning = this.learning
+    if (!choice || choice.source !== 'measured' || !learning || !this.loaded)
+      return
+    this.learning = null
+    await saveChoice(learning.key, choice).catch((err: unknown) => console.warn('Could not cache the thread choice', err))
+    this.loaded = { ...this.loaded, threadSource: 'measured', threadSamples: choice.samples }
+    if (choice.threads === learning.threads)
+      return
+    await this.wllama?.exit()
+    this.wllama = null
+    // Loading again at the old count, if the new one fails, keeps the model usable.
+    const wllama = await learning.reload(choice.threads).catch(() => learning.reload(learning.threads)).catch((err: unknown) => {
+      console.warn('Could not load the model again at the chosen thread count', err)
+      return null
+    })
+    if (!wllama) {
+      // Not loaded: the connection loads it again for this chat (inference-connection.ts), now from the cached choice.
+      this.loaded = null
+      throw new AppError('model_not_loaded')
+    }
+    this.wllama = wllama
+    this.loaded = { ...this.loaded, threads: wllama.getNumThreads() }
   }
 }
 

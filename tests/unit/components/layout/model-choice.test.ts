@@ -15,6 +15,7 @@ import SettingsModelChoice from '../../../../src/components/settings/SettingsMod
 import type { LoadedModel } from '../../../../src/contract/messages'
 import type { ModelRef } from '../../../../src/contract/types'
 import { catalogEntry } from '../../../../src/models/catalog'
+import { AppError } from '../../../../src/shared/errors'
 import type { StoredModel } from '../../../../src/models/manifest'
 import type { WorkerService } from '../../../../src/services/local/worker-service'
 import { useEngineStore } from '../../../../src/stores/engine'
@@ -134,5 +135,38 @@ describe('the local model choice', () => {
     expect(models.loaded?.model.id).toBe(STORIES.id)
     expect(ui.shown()).toEqual([STORIES.id, STORIES.id])
     expect(ui.options(ui.field)).toEqual(['stories260K', 'tiny'])
+  })
+  it('arrow keys over the header picker and the Settings field load nothing; Enter loads the highlighted model', async () => {
+    const { library, models } = setup()
+    library.entries = [storedModel(STORIES), storedModel(TINY)]
+    const ui = await mountBoth()
+    await models.load(STORIES)
+    await nextTick()
+    const load = vi.spyOn(models, 'load')
+    /** What Chromium does on an arrow key over a closed select: keydown, the next option, then `change`. */
+    const arrowTo = (select: HTMLSelectElement, value: string) => {
+      select.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowDown', cancelable: true }))
+      select.value = value
+      select.dispatchEvent(new Event('change'))
+    }
+    arrowTo(ui.picker, `local:${TINY.id}`)
+    arrowTo(ui.picker, 'more')
+    arrowTo(ui.field, TINY.id)
+    await nextTick()
+    expect(load).not.toHaveBeenCalled()
+    expect(models.loaded?.model.id).toBe(STORIES.id)
+
+    ui.field.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', cancelable: true }))
+    await vi.waitFor(() => expect(models.loaded?.model.id).toBe(TINY.id))
+    expect(load).toHaveBeenCalledTimes(1)
+  })
+
+  it('a model open in another tab is not a fault here: the load ends idle with busy_elsewhere, not in the error phase', async () => {
+    const { library, models } = setup()
+    library.entries = [storedModel(STORIES)]
+    vi.mocked(useEngineStore().claim).mockRejectedValue(new AppError('busy_elsewhere'))
+    expect(await models.load(STORIES)).toBe(false)
+    expect(models.error?.code).toBe('busy_elsewhere')
+    expect(models.phase).toBe('idle')
   })
 })
