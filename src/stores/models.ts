@@ -2,7 +2,6 @@ import { defineStore } from 'pinia'
 import { computed, ref, watch } from 'vue'
 import type { ModelRef, Progress } from '../contract/types'
 import { PUBLIC_CATALOG, RECOMMENDED_MODEL, catalogEntry, modelRef, toModelRef, type CatalogEntry } from '../models/catalog'
-import { checkHubAvailability, type HubAvailability } from '../services/library/hub-availability'
 import { URL_REPO } from '../downloads/downloader'
 import type { LoadedModel } from '../contract/messages'
 import { hostOf } from '../contract/reply-notice'
@@ -12,6 +11,7 @@ import { useLibraryStore } from './library'
 import { useSettingsStore } from './settings'
 import { loadOptionsFrom } from './load-options'
 import { readServerConfig, serverCatalog } from './server-catalog'
+import { useHubAvailability } from './models-availability'
 
 const LAST_MODEL_KEY = 'local-ai:last-model'
 
@@ -26,8 +26,8 @@ export const useModelsStore = defineStore('models', () => {
   const library = useLibraryStore()
   const catalog = ref<CatalogEntry[]>(PUBLIC_CATALOG)
   const defaultModelId = ref<string | undefined>(RECOMMENDED_MODEL.id)
-  /** Whether the configured hub has each catalog file, by model id (see services/library/hub-availability.ts). */
-  const availability = ref<Map<string, HubAvailability>>(new Map())
+  /** Whether the configured hub has each catalog file, by model id (models-availability.ts). */
+  const { availability, checkAvailability, availabilityOf } = useHubAvailability(catalog, settings, library)
   const phase = ref<ModelPhase>('idle')
   const activeId = ref<string | undefined>()
   const loadProgress = ref<Progress | null>(null)
@@ -106,33 +106,6 @@ export const useModelsStore = defineStore('models', () => {
     }
   }
 
-  /**
-   * Asks the hub whether it has each catalog file not stored yet (cached answers first), so the library shows "not on
-   * this hub" instead of a Download that fails. The server's own files are its hub's by construction.
-   */
-  async function checkAvailability(): Promise<void> {
-    const hubUrl = settings.hubUrl
-    const asked = catalog.value.filter(m => m.source !== 'server' && m.revision !== 'url' && !library.byId.has(m.id))
-    await Promise.all(asked.map(async (m) => {
-      const state = await checkHubAvailability(m, hubUrl, { store: localStorage })
-      if (settings.hubUrl === hubUrl)
-        availability.value = new Map(availability.value).set(m.id, state)
-    }))
-  }
-
-  /** `available` for the server's files and stored models; else what the hub said (undefined while asking). */
-  function availabilityOf(id: string): HubAvailability | undefined {
-    const entry = catalog.value.find(m => m.id === id)
-    if (entry?.source === 'server' || library.byId.has(id))
-      return 'available'
-    return availability.value.get(id)
-  }
-
-  // Another hub: ask again.
-  watch(() => settings.hubUrl, () => {
-    availability.value = new Map()
-    void checkAvailability()
-  })
 
   async function run(id: string, next: ModelPhase, work: () => Promise<void>): Promise<boolean> {
     activeId.value = id
