@@ -1,5 +1,5 @@
 import { onKeyStroke, useMediaQuery } from '@vueuse/core'
-import { ref, watch, type Ref } from 'vue'
+import { nextTick, ref, watch, type Ref } from 'vue'
 import { useRoute, useRouter } from 'vue-router'
 import { usePanels } from './panels'
 
@@ -18,6 +18,9 @@ export interface ConversationSidebar {
  * VueUse's useMediaQuery follows the width as it changes (rotating a tablet), where a one-off matchMedia did not.
  * On a phone, another route closes the drawer, and Esc closes it and gives the focus back to `#toggle-sidebar`; a
  * request to show the conversations (usePanels' `conversationListRequests`) opens it, going to the chat first.
+ * Crossing to phone width closes the drawer whatever it was at desktop width (a 1280 to 360 resize popped it open over
+ * the chat), and crossing back opens the sidebar. Opening the drawer on a phone moves the focus into it (its first
+ * control, New chat), so the keyboard and screen readers land where the user asked to go.
  * Call it once, from the app's root component, before the chat's keyboard shortcuts are added.
  */
 export function useConversationSidebar(): ConversationSidebar {
@@ -27,6 +30,15 @@ export function useConversationSidebar(): ConversationSidebar {
   const isPhone = useMediaQuery('(max-width: 48rem)')
   const isSidebarOpen = ref(!isPhone.value)
   const isChatRoute = () => route.name === 'chat' || route.name === 'settings' || route.name === 'help'
+  watch(isPhone, (phone) => {
+    isSidebarOpen.value = !phone
+  })
+  watch(isSidebarOpen, async (isOpen) => {
+    if (!isOpen || !isPhone.value)
+      return
+    await nextTick()
+    document.querySelector<HTMLElement>('#conversations button:not(:disabled), #conversations input')?.focus()
+  })
   watch(() => route.fullPath, () => {
     if (isPhone.value)
       isSidebarOpen.value = false

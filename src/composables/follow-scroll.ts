@@ -12,7 +12,8 @@ export const FOLLOW_SLACK_PX = 80
  * layout: a streamed reply that grows with every delta costs one scroll per frame and no forced layout per delta
  * (reading `scrollHeight` after each DOM change would force one). A change of `structure` (a new message, another
  * conversation) goes to the end whatever the position and follows again. `isActive` false (an empty chat shows its
- * welcome from the top) leaves the scroll alone.
+ * welcome from the top) leaves the scroll alone. While the person types in a field inside `content` (editing an
+ * earlier message), its growth does not move the scroll: following it pushed the open edit box out of view.
  */
 export function useFollowScroll(scroller: Ref<HTMLElement | null>, content: Ref<HTMLElement | null>, structure: WatchSource, isActive: () => boolean) {
   /** The person reads the end of the chat; scrolling up to read sets it false until they come back to the end. */
@@ -40,7 +41,8 @@ export function useFollowScroll(scroller: Ref<HTMLElement | null>, content: Ref<
   // Whatever makes the chat taller (a frame of the reply, its footer after it ends, a code block highlighted late)
   // keeps the end in view while the person follows it.
   useResizeObserver(content, () => {
-    if (isFollowing.value)
+    const typing = document.activeElement
+    if (isFollowing.value && !(typing instanceof HTMLTextAreaElement && content.value?.contains(typing)))
       toEnd()
   })
 

@@ -24,11 +24,15 @@ export interface NextStepContext {
   canRetry?: boolean
 }
 
+/**
+ * Codes where Retry can succeed: the cause passes (a timeout, the network, a busy server) or a step shown beside it
+ * (Add key, Check model name, Use the model here) changes what Retry sends. Not context_exceeded or out_of_memory: the
+ * same message on the same model fails the same way, so their buttons are Context size and Open models instead.
+ */
 const RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'timeout', 'queue_full', 'worker_crashed', 'inference_failed', 'unknown', 'offline', 'rate_limited',
   'service_unavailable', 'bad_response', 'engine_stuck', 'load_timeout', 'busy_elsewhere', 'download_failed',
-  'request_rejected', 'server_model_not_found', 'missing_api_key', 'context_exceeded', 'model_not_loaded',
-  'out_of_memory', 'load_failed',
+  'request_rejected', 'server_model_not_found', 'missing_api_key', 'model_not_loaded', 'load_failed',
 ])
 
 /** The buttons for an error, most useful first; empty when there is nothing to press (an import refused). */
@@ -82,4 +86,15 @@ export function nextSteps(code: ErrorCode, ctx: NextStepContext = {}): NextStep[
   if (ctx.canRetry && RETRYABLE.has(code))
     steps.push({ kind: 'retry', label: 'Retry' })
   return steps
+}
+
+/**
+ * `message` without the sentences `advice` already says, so a card that shows both ("...holds 256. Shorten the
+ * message, ..." above "What to do: Shorten the message, ...") says each thing once. Sentences end at . ! or ? and a
+ * space; they are compared ignoring case and spacing. Returns '' when every sentence was advice.
+ */
+export function withoutRepeatedAdvice(message: string, advice: string): string {
+  const norm = (s: string) => s.toLowerCase().replace(/\s+/g, ' ').trim()
+  const said = norm(advice)
+  return message.split(/(?<=[.!?])\s+/).filter(s => !said.includes(norm(s))).join(' ').trim()
 }

@@ -201,6 +201,8 @@ export const useModelsStore = defineStore('models', () => {
 
   /** A first message can set up a local model by itself (see ensureLocalModel). */
   const canPrepare = computed(() => !!loaded.value || modelToPrepare() !== undefined)
+  /** What the next message sets up when no model is loaded (modelToPrepare, reactive): load `ref`, or download it. */
+  const nextToPrepare = computed(() => modelToPrepare())
 
   /**
    * Makes a local model ready for the chat with no other click: waits for a download or load already running, else
@@ -277,5 +279,5 @@ export const useModelsStore = defineStore('models', () => {
     await library.clearAll()
   }
 
-  return { catalog, offered, defaultModel, chosenId, availability, availabilityOf, checkAvailability, canPrepare, ensureLocalModel, activeLabel, samplingModel, stored, storedById, phase, activeId, progress, error, loaded, isAnswering, init, download, cancelDownload, load, takeOverAndLoad, addCustom, addUrl, importFile, remove, clearAll }
+  return { catalog, offered, defaultModel, chosenId, availability, availabilityOf, checkAvailability, canPrepare, nextToPrepare, ensureLocalModel, activeLabel, samplingModel, stored, storedById, phase, activeId, progress, error, loaded, isAnswering, init, download, cancelDownload, load, takeOverAndLoad, addCustom, addUrl, importFile, remove, clearAll }
 })

@@ -5,7 +5,9 @@ import { createApp, h, nextTick } from 'vue'
 import ErrorNotice from '../../../src/components/common/ErrorNotice.vue'
 import { useErrorLog } from '../../../src/composables/error-log'
 import { usePanels } from '../../../src/composables/panels'
+import { messageTooLong } from '../../../src/orchestrator/context-fit'
 import { AppError, ERROR_CODES, ERROR_HELP } from '../../../src/shared/errors'
+import { nextSteps } from '../../../src/shared/next-steps'
 
 let host: HTMLElement | null = null
 afterEach(() => {
@@ -42,5 +44,33 @@ describe('ErrorNotice', () => {
     // Diagnostics keep the code only: a message may quote a server's reply (issue 17 item 7).
     expect(useErrorLog().recent.value.at(-1)).toEqual({ code: 'download_failed', at: expect.any(Number) })
     app.unmount()
+  })
+
+  // Newcomer report #11: the too-long card said "Shorten the message, ..." twice.
+  it.each(ERROR_CODES)('%s: a message that ends with the advice shows the advice once', (code) => {
+    const { action } = ERROR_HELP[code]
+    const { el, app } = mount(new AppError(code, `The server said 42. ${action}`))
+    expect(el.textContent!.split(action)).toHaveLength(2)
+    expect(el.textContent).toContain('The server said 42.')
+    app.unmount()
+  })
+
+  it('the too-long message keeps its numbers and says what to do once', () => {
+    const { el, app } = mount(messageTooLong(9000, { nCtx: 2048, answerTokens: 256, toolTokens: 0 }))
+    expect(el.textContent).toContain('needs about 9000 tokens')
+    expect(el.textContent!.match(/Shorten the message/g)).toHaveLength(1)
+    app.unmount()
+  })
+})
+
+describe('nextSteps Retry', () => {
+  // The same message on the same model fails the same way: Retry would only repeat the error (newcomer report #11).
+  it.each(['context_exceeded', 'out_of_memory'] as const)('%s offers its own step, not Retry', (code) => {
+    expect(nextSteps(code, { canRetry: true }).map(s => s.kind)).not.toContain('retry')
+    expect(nextSteps(code, { canRetry: true })).not.toHaveLength(0)
+  })
+
+  it('a passing cause still offers Retry', () => {
+    expect(nextSteps('timeout', { canRetry: true }).map(s => s.kind)).toEqual(['retry'])
   })
 })

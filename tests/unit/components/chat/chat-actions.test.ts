@@ -6,7 +6,7 @@
  */
 import 'fake-indexeddb/auto'
 import { createPinia, setActivePinia } from 'pinia'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createApp, h, nextTick } from 'vue'
 import { createMemoryHistory, createRouter, type Router } from 'vue-router'
 import ChatMessage from '../../../../src/components/chat/ChatMessage.vue'
@@ -138,5 +138,18 @@ describe('ChatMessage edit box (issue 16)', () => {
     await nextTick()
     expect(el.querySelector('[data-testid=edit-text]')).toBeNull()
     expect(events).toHaveLength(1)
+  })
+
+  // Newcomer report #9: on an earlier message the box opened above the visible area, only Cancel and Send showed.
+  it('scrolls the whole box into view and focuses its text', async () => {
+    const scrolled: Element[] = []
+    const spy = vi.spyOn(Element.prototype, 'scrollIntoView').mockImplementation(function (this: Element) { scrolled.push(this) })
+    const { el } = await mount({ ...reply({ content: 'Hello there' }), role: 'user' })
+    el.querySelector<HTMLButtonElement>('[data-testid=edit]')!.click()
+    await nextTick()
+    await nextTick()
+    expect(scrolled).toEqual([el.querySelector('[data-testid=message-editor]')])
+    expect(document.activeElement).toBe(el.querySelector('[data-testid=edit-text]'))
+    spy.mockRestore()
   })
 })

@@ -9,6 +9,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { createApp, nextTick } from 'vue'
 import { createMemoryHistory, createRouter } from 'vue-router'
 import StatusChip from '../../../../src/components/layout/StatusChip.vue'
+import type { LoadedModel } from '../../../../src/contract/messages'
+import { AppError } from '../../../../src/shared/errors'
 import { useChatStore } from '../../../../src/stores/chat'
 import { useLibraryStore } from '../../../../src/stores/library'
 import { useModelsStore } from '../../../../src/stores/models'
@@ -47,12 +49,40 @@ describe('StatusChip', () => {
     expect(text(el)).toBe('loading 75%')
     library.progress = null
     models.phase = 'error'
-    useSettingsStore().backend = 'gemini'
+    models.error = new AppError('download_failed', 'HTTP 503 from the hub.')
     await nextTick()
-    expect(text(el)).toBe('error Next answer from Gemini gemini-2.5-flash')
+    expect(text(el)).toBe('error: HTTP 503 from the hub.')
     models.phase = 'idle'
+    useSettingsStore().backend = 'gemini'
     useChatStore().isGenerating = true
     await nextTick()
     expect(text(el)).toBe('generating Next answer from Gemini gemini-2.5-flash')
+  })
+
+  // Newcomer report #8: a red "error" with no reason after a too-long message, a failed download, in a second tab.
+  it('shows error only for a model failure the next answer meets, with its reason in the title', async () => {
+    const el = await mountChip()
+    const models = useModelsStore()
+    const chat = useChatStore()
+    const state = () => el.querySelector('[data-testid=status-state]')!.textContent
+    const title = () => el.querySelector('[data-testid=status-chip]')!.getAttribute('title')
+    chat.error = new AppError('context_exceeded', 'This message needs about 9000 tokens.')
+    await nextTick()
+    expect(state()).toBe('no model')
+    models.phase = 'error'
+    models.error = new AppError('busy_elsewhere')
+    await nextTick()
+    expect(state()).toBe('error')
+    expect(title()).toContain('(The model is open in another tab.)')
+    // A failed download of another file while a model is loaded: the next answer is fine.
+    models.loaded = { model: { id: 'm', file: 'm.gguf' } } as unknown as LoadedModel
+    await nextTick()
+    expect(state()).toBe('ready')
+    expect(title()).not.toContain('(')
+    // A local failure while Gemini answers does not touch the next answer either.
+    models.loaded = null
+    useSettingsStore().backend = 'gemini'
+    await nextTick()
+    expect(state()).not.toBe('error')
   })
 })
