@@ -175,7 +175,9 @@ export async function runWithinContext<T extends { notice?: ReplyNotice, metrics
       return {
         ...result,
         ...(fitted.summary && { summary: fitted.summary }),
-        notice: result.notice ? { ...result.notice, message: `${note.message} ${result.notice.message}` } : note,
+        // Both said in one notice under the history's code (the reply's own reason stays in its finish reason): what
+        // the answer did not see is what a person needs to know first.
+        notice: result.notice ? { code: note.code, message: `${note.message} ${result.notice.message}`, nextStep: `${note.nextStep} ${result.notice.nextStep}` } : note,
       }
     }
     catch (err) {

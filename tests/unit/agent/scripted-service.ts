@@ -1,6 +1,6 @@
 /** A scripted AIService for the agent tests: each request gets the next scripted reply; every request is recorded. */
 import { AppError } from '../../../src/shared/errors'
-import type { AIService, Capabilities, ChatChunk, ChatRequest, ModelRef, Progress, ServiceId, ServiceStatus, Support, ToolCall } from '../../../src/contract/types'
+import type { AIService, Capabilities, ChatChunk, ChatRequest, ModelRef, Progress, ReplyNotice, ServiceId, ServiceStatus, Support, ToolCall } from '../../../src/contract/types'
 
 export interface ScriptedReply {
   text?: string
@@ -9,6 +9,8 @@ export interface ScriptedReply {
   error?: AppError
   /** Wait for the signal to abort (a model that never finishes). */
   hang?: boolean
+  /** The reply's notice (a reply cut at the length limit carries one). */
+  notice?: ReplyNotice
 }
 
 export const METRICS = { engine: 'wllama', threads: 1, queueWaitMs: 0, timeToFirstTokenMs: 0, promptTokens: 0, cachedTokens: 0, completionTokens: 0, prefillTokensPerSecond: 0, decodeTokensPerSecond: 0, totalMs: 0 } as const
@@ -47,7 +49,7 @@ export class ScriptedService implements AIService {
     if (text)
       yield { type: 'delta', text }
     const toolCalls: ToolCall[] | undefined = reply.calls?.map((c, i) => ({ id: `native_${i}`, type: 'function', function: { name: c.name, arguments: c.args } }))
-    yield { type: 'done', summary: { text, finishReason: 'stop', mode: 'chat', metrics: { ...METRICS, engine: this.id }, ...(toolCalls && { toolCalls }) } }
+    yield { type: 'done', summary: { text, finishReason: reply.notice ? reply.notice.code as 'length' : 'stop', mode: 'chat', metrics: { ...METRICS, engine: this.id }, ...(toolCalls && { toolCalls }), ...(reply.notice && { notice: reply.notice }) } }
   }
 
   status(): ServiceStatus {

@@ -79,6 +79,19 @@ describe('context fit', () => {
     expect(result.notice).toMatchObject({ code: 'history_trimmed', message: expect.stringMatching(/oldest messages of this chat no longer fit in the model's context \(2048 tokens\)/) })
   })
 
+  it('a trimmed history and a reply cut at the length limit: one notice under the history\'s code, saying both', async () => {
+    const local = localModel()
+    const length = { code: 'length' as const, message: 'The answer reached the length limit.', nextStep: 'Raise "Longest answer" in Settings.' }
+    local.fallback = () => ({ text: 'cut', notice: length })
+    const m = await manager(local)
+    const history: ChatMessage[] = []
+    for (let turn = 1; turn <= 12; turn++)
+      history.push({ role: 'user', content: `${turn}: ${words(600)}` }, { role: 'assistant', content: words(300) })
+    const result = await m.runTurn({ messages: [...history, { role: 'user', content: 'and now?' }], useTools: false })
+    expect(result.notice).toMatchObject({ code: 'history_trimmed', message: expect.stringMatching(/no longer fit in the model's context .* The answer reached the length limit\./), nextStep: expect.stringContaining('Longest answer') })
+    expect(result.finishReason).toBe('length')
+  })
+
   it('a message that cannot fit fails with context_exceeded, its size, the context and the choices', async () => {
     const local = localModel()
     const m = await manager(local)
