@@ -97,3 +97,13 @@ export function hostOf(url: string): string {
     return url
   }
 }
+
+/**
+ * Two notices for one reply as one: `first`'s code (what the person needs to know first), both messages and both next
+ * steps in that order; `second` alone when there is no `first`. The reply's own finish reason stays on the reply.
+ */
+export function combineNotices(first: ReplyNotice | undefined, second: ReplyNotice | undefined): ReplyNotice | undefined {
+  if (!first || !second)
+    return first ?? second
+  return { code: first.code, message: `${first.message} ${second.message}`, nextStep: `${first.nextStep} ${second.nextStep}` }
+}

@@ -10,6 +10,7 @@
  */
 import { AppError } from '../shared/errors'
 import type { ChatMessage, ReplyNotice, RequestMetrics } from '../contract/types'
+import { combineNotices } from '../contract/reply-notice'
 import { summaryTokens, withSummary, type HistoryPolicy, type HistorySummary } from './history-summary'
 
 /** Tokens per character assumed until the engine has counted (English runs ~0.17-0.25, code and other scripts more). */
@@ -177,7 +178,7 @@ export async function runWithinContext<T extends { notice?: ReplyNotice, metrics
         ...(fitted.summary && { summary: fitted.summary }),
         // Both said in one notice under the history's code (the reply's own reason stays in its finish reason): what
         // the answer did not see is what a person needs to know first.
-        notice: result.notice ? { code: note.code, message: `${note.message} ${result.notice.message}`, nextStep: `${note.nextStep} ${result.notice.nextStep}` } : note,
+        notice: combineNotices(note, result.notice),
       }
     }
     catch (err) {

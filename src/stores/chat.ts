@@ -11,6 +11,7 @@ import { messageWriter } from './chat-persist'
 import { useChatToolsStore } from './chat-tools'
 import { prepareLocalModel, streamInto, writeAnswer } from './chat-turn'
 import { sameAnswerNotice, versionNavigation } from './chat-versions'
+import { combineNotices } from '../contract/reply-notice'
 import { UNTITLED, titleFrom, useConversationsStore } from './conversations'
 import { useEngineStore } from './engine'
 import { answeringBackend, useModelManagerStore } from './manager'
@@ -189,8 +190,9 @@ export const useChatStore = defineStore('chat', () => {
         confirm: call => askConsent({ name: call.name, args: call.args }, signal),
       }).finally(stream.flush)
       const metrics = writeAnswer(answer, result, history, stream.timing)
-      if (previous && !answer.notice)
-        answer.notice = sameAnswerNotice(previous, answer, sampling.temperature)
+      // The same answer again says why first; a reply cut at the length limit still says that too.
+      if (previous)
+        answer.notice = combineNotices(sameAnswerNotice(previous, answer, sampling.temperature), answer.notice)
       if (metrics) {
         lastMetrics.value = metrics
         engine.recordMetrics(metrics)

@@ -123,14 +123,14 @@ test('Auto with no local model: Gemini answers when fallback is on with a key, a
   await expect(page.locator('[data-testid=chat-message][data-role=assistant]').last().getByTestId('reply-backend')).toHaveText('gemini')
   expect(server.received).toHaveLength(1)
 
-  // Fallback off: the next message stays on the device (its first message would download the recommended model, as
-  // the chat says), and nothing more is sent to Gemini.
+  // Fallback off: the next message stays on the device (it would download the recommended model first, as the chat
+  // says: "next", since Gemini already answered one), and nothing more is sent to Gemini.
   await openSettings(page)
   await showSetting(page, 'setting-is-gemini-fallback-on')
   await page.getByTestId('setting-is-gemini-fallback-on').uncheck()
   await closeSettings(page)
   await expect(page.getByTestId('cloud-notice')).toHaveCount(0)
-  await expect(page.getByTestId('first-message-hint')).toContainText('Your first message downloads')
+  await expect(page.getByTestId('first-message-hint')).toContainText('Your next message downloads')
   await expect(page.getByTestId('prompt')).toBeEnabled()
   expect(server.received).toHaveLength(1)
 })

@@ -403,6 +403,17 @@ describe('chat store', () => {
     expect(chat.messages[1]!.notice).toBeUndefined()
   })
 
+  it('the same answer again, cut at the length limit both times: one notice that says why it is the same, then the cut', async () => {
+    const { chat } = await setup()
+    const settings = useSettingsStore()
+    settings.isModelSamplingOn = false
+    settings.temperature = 0
+    await chat.send('Tell me a story')
+    expect(chat.messages[1]!.notice?.code).toBe('length')
+    await chat.regenerate()
+    expect(chat.messages[1]!.notice).toMatchObject({ code: 'same_answer', message: expect.stringMatching(/length limit/), nextStep: expect.stringContaining('temperature') })
+  })
+
   it('editAndResend() keeps the earlier question and its answers as the other branch of the edited message', async () => {
     const { chat, worker } = await setup()
     await chat.send('one')
