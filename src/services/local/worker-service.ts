@@ -135,10 +135,11 @@ async function storedFiles(model: ModelRef): Promise<Pick<LoadRequest, 'fileName
 /**
  * A local reply that did not end by itself (finish reason `length`: "Longest answer" or the context ran out) carries
  * the same notice a cloud reply does (contract/reply-notice.ts), so it is never cut silently. A normal stop is left
- * to the chat, which already says when it wrote nothing.
+ * to the chat, which already says when it wrote nothing; a text-continuation model's reply always runs to the limit.
  */
 function withNotice(summary: ChatSummary): ChatSummary {
-  if (summary.notice || summary.finishReason === 'stop')
+  // A text-continuation model (no chat template) writes until the limit by design: no notice on every reply.
+  if (summary.notice || summary.finishReason === 'stop' || summary.mode === 'completion')
     return summary
   const notice = replyNotice({ finishReason: summary.finishReason, text: summary.text, reasoning: summary.reasoning, toolCallCount: summary.toolCalls?.length ?? 0, service: 'The model on this device' })
   return notice ? { ...summary, notice } : summary

@@ -26,6 +26,8 @@ export interface Turn {
   windDownMs?: number
   /** How the reply ends; default 'length' (the scripted deltas stop at the token limit). */
   finishReason?: ChatSummary['finishReason']
+  /** Chat template or text continuation; default 'completion' (a story model). */
+  mode?: ChatSummary['mode']
 }
 
 export const DEFAULT_DELTAS = ['Once', ' upon', ' a', ' time']
@@ -133,7 +135,7 @@ export class ScriptedEngine implements WorkerEngine {
       await this.hold(prompt, turn, run.signal)
     if (turn.failWith)
       throw turn.failWith
-    return { ...summaryOf(turn.deltas, run.queueWaitMs), ...(turn.finishReason && { finishReason: turn.finishReason }) }
+    return { ...summaryOf(turn.deltas, run.queueWaitMs), ...(turn.finishReason && { finishReason: turn.finishReason }), ...(turn.mode && { mode: turn.mode }) }
   }
 
   unload(): Promise<void> {

@@ -149,8 +149,8 @@ describe('WorkerService.chat', () => {
     const done = chunks.at(-1)
     expect(done?.type === 'done' && done.summary.text).toBe('Once upon a time')
     expect(done?.type === 'done' && done.summary.metrics.completionTokens).toBe(DEFAULT_DELTAS.length)
-    // The scripted engine ends at the length limit: the reply says so instead of ending silently.
-    expect(done?.type === 'done' && done.summary.notice).toMatchObject({ code: 'length', nextStep: expect.stringContaining('Longest answer') })
+    // The scripted story model ends at the length limit, as a text-continuation model always does: no notice.
+    expect(done?.type === 'done' && done.summary.notice).toBeUndefined()
     expect(states).toEqual(chunks.map(() => 'busy'))
     expect(service.status()).toEqual({ state: 'ready', model: STORIES })
     expect(worker(0).engine.seen.map(s => s.prompt)).toEqual(['hello'])
@@ -170,6 +170,15 @@ describe('WorkerService.chat', () => {
     })
     await collect(service.chat(REQUEST))
     expect(service.loadedModel).toMatchObject({ threads: 2, threadSource: 'measured' })
+  })
+
+  it('a chat model\'s reply cut at the length limit says so, instead of ending silently', async () => {
+    await putStoredModel(STORED)
+    const { service, worker } = setup()
+    await service.initialize(STORIES)
+    worker(0).engine.turns.set('hello', { deltas: ['It', ' was'], mode: 'chat' })
+    const done = (await collect(service.chat(REQUEST))).at(-1)
+    expect(done?.type === 'done' && done.summary.notice).toMatchObject({ code: 'length', nextStep: expect.stringContaining('Longest answer') })
   })
 
   it('rejects model_not_loaded before initialize, without asking the worker', async () => {

@@ -404,10 +404,11 @@ describe('chat store', () => {
   })
 
   it('the same answer again, cut at the length limit both times: one notice that says why it is the same, then the cut', async () => {
-    const { chat } = await setup()
+    const { chat, worker } = await setup()
     const settings = useSettingsStore()
     settings.isModelSamplingOn = false
     settings.temperature = 0
+    worker.turns.set('Tell me a story', { deltas: ['Same', ' story'], mode: 'chat' })
     await chat.send('Tell me a story')
     expect(chat.messages[1]!.notice?.code).toBe('length')
     await chat.regenerate()
