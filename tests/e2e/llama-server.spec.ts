@@ -33,13 +33,15 @@ async function send(page: Page, text: string) {
   return reply
 }
 
+const LONG_PROMPTS = ['Write a very long story about a dragon and a knight.', 'List the numbers from 1 to 300, each on its own line.']
+
 /**
  * Sends `text` and returns its reply once it has streamed some text and is still being written. The 135M model,
  * greedy, sometimes ends at once whatever it is asked (this server build answered "L'Étoile, la Cité" to a count), so
  * when a reply is already over, the next prompt asking for a long answer is tried, in a new chat.
  */
 async function sendLong(page: Page, text: string) {
-  for (const prompt of [text, 'Write a very long story about a dragon and a knight.', 'List the numbers from 1 to 300, each on its own line.']) {
+  for (const prompt of [text, ...LONG_PROMPTS]) {
     const reply = await submit(page, prompt)
     await expect(reply.getByTestId('message-content')).toHaveText(/[^\s▍]/, { timeout: 120_000 })
     if (await reply.getAttribute('data-status') === 'streaming')
@@ -48,6 +50,24 @@ async function sendLong(page: Page, text: string) {
     await page.getByTestId('new-conversation').click()
   }
   throw new Error('Every long answer ended at once: nothing to stop mid-answer.')
+}
+
+/**
+ * Sends `text` and presses Stop while its reply is being written; returns the stopped reply. A reply can end between
+ * "still streaming" and the click (the landing CI of 41d6e3b waited 10 min on a Stop button that had gone with the
+ * finished reply), so a reply that finished first is left and the next long prompt is tried, in a new chat.
+ */
+async function stopMidAnswer(page: Page, text: string) {
+  for (const prompt of [text, ...LONG_PROMPTS]) {
+    const reply = await submit(page, prompt)
+    await expect(reply.getByTestId('message-content')).toHaveText(/[^\s▍]/, { timeout: 120_000 })
+    await page.getByTestId('stop').click({ timeout: 5_000 }).catch(() => { /* the reply ended first */ })
+    await expect(reply).toHaveAttribute('data-status', /^(done|error|stopped)$/, { timeout: 120_000 })
+    if (await reply.getAttribute('data-status') === 'stopped')
+      return reply
+    await page.getByTestId('new-conversation').click()
+  }
+  throw new Error('Every long answer ended before Stop could be pressed: nothing was stopped mid-answer.')
 }
 
 test('a real llama.cpp server: streamed answers, Stop, history, a crash mid-answer, its model name, no made-up speed', async ({ page }) => {
@@ -110,9 +130,7 @@ test('a real llama.cpp server: streamed answers, Stop, history, a crash mid-answ
       await openSettings(page)
       await (await showSetting(page, 'setting-max-tokens')).fill('1500')
       await closeSettings(page)
-      const reply = await sendLong(page, 'Count from 1 to 500, one number per line.')
-      await page.getByTestId('stop').click()
-      await expect(reply).toHaveAttribute('data-status', 'stopped')
+      const reply = await stopMidAnswer(page, 'Count from 1 to 500, one number per line.')
       await expect(reply.getByTestId('stopped')).toBeVisible()
       expect(((await reply.getByTestId('message-content').textContent()) ?? '').trim()).not.toBe('')
       // llama_cpp.server checks the client between tokens and ends the completion when it went away.
@@ -131,7 +149,19 @@ test('a real llama.cpp server: streamed answers, Stop, history, a crash mid-answ
       // A new chat, so the count starts from the same prompt as a newcomer's: with the earlier turns in its history
       // the 135M model once answered "L'Étoile, la Cité (The City)" and ended before the server could be stopped.
       await page.getByTestId('new-conversation').click()
-      const reply = await sendLong(page, 'Count from 1 to 500, one number per line.')
+      // The server is frozen before the reply is looked at, so the reply cannot end between the look and the kill.
+      let reply = await sendLong(page, 'Count from 1 to 500, one number per line.')
+      for (const prompt of LONG_PROMPTS) {
+        server.pause()
+        if (await reply.getAttribute('data-status') === 'streaming')
+          break
+        server.resume()
+        await expect(reply).toHaveAttribute('data-status', /^(done|error|stopped)$/)
+        await page.getByTestId('new-conversation').click()
+        reply = await sendLong(page, prompt)
+      }
+      server.pause()
+      expect(await reply.getAttribute('data-status')).toBe('streaming')
       await server.kill()
       await expect(reply).toHaveAttribute('data-status', 'done', { timeout: 60_000 })
       await expect(reply.getByTestId('reply-notice')).toHaveAttribute('data-code', 'connection_lost')

@@ -19,6 +19,10 @@ export interface LlamaServer {
   log: () => string
   /** Ends the process the hard way (SIGKILL), as a crash would. */
   kill: () => Promise<void>
+  /** Freezes the process (SIGSTOP): it writes nothing more until `resume`, so a test can look before it acts. */
+  pause: () => void
+  /** Lets a paused process go on (SIGCONT). */
+  resume: () => void
   /** Ends it politely (SIGTERM, then SIGKILL after 10 s). */
   close: () => Promise<void>
 }
@@ -61,7 +65,10 @@ export async function startLlamaServer(model: string, args: string[] = []): Prom
       child.kill('SIGKILL')
       await ended(child)
     },
+    pause: () => { child.kill('SIGSTOP') },
+    resume: () => { child.kill('SIGCONT') },
     close: async () => {
+      child.kill('SIGCONT')
       child.kill('SIGTERM')
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
       await ended(child)
