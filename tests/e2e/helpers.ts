@@ -166,6 +166,33 @@ export async function startLongAnswer(page: Page): Promise<void> {
   await expect(answer.getByTestId('message-content')).not.toHaveText(/^\s*▍?\s*$/)
 }
 
+/**
+ * Sends each of `prompts` in turn (a new chat before each retry) and presses Stop while its reply is being written;
+ * returns the stopped reply. A model can end a reply at any moment, also between "still streaming" and the click
+ * (the landing CI of 41d6e3b waited 10 min on a Stop button that had gone with the finished reply), so a reply that
+ * ends first is left and the next prompt is tried. `stoppedInTime`, when given, says whether a reply the page shows as
+ * stopped was still being generated when Stop was pressed (a server can have sent its last token while the page was
+ * still drawing the stream); when it says no, the next prompt is tried too.
+ * @throws Error when every reply ended before Stop could be pressed
+ */
+export async function stopMidAnswer(page: Page, prompts: string[], stoppedInTime = async () => true): Promise<Locator> {
+  const answers = page.locator('[data-testid=chat-message][data-role=assistant]')
+  for (const prompt of prompts) {
+    const before = await answers.count()
+    await page.getByTestId('prompt').fill(prompt)
+    await page.getByTestId('send').click()
+    await expect(answers).toHaveCount(before + 1)
+    const reply = answers.last()
+    await expect(reply.getByTestId('message-content')).toHaveText(/[^\s▍]/, { timeout: 120_000 })
+    await page.getByTestId('stop').click({ timeout: 5_000 }).catch(() => { /* the reply ended first */ })
+    await expect(reply).toHaveAttribute('data-status', /^(done|error|stopped)$/, { timeout: 120_000 })
+    if (await reply.getAttribute('data-status') === 'stopped' && await stoppedInTime())
+      return reply
+    await page.getByTestId('new-conversation').click()
+  }
+  throw new Error('Every reply ended before Stop could be pressed: nothing was stopped mid-answer.')
+}
+
 /** Top-level entries of this origin's OPFS. */
 export async function opfsRootEntries(page: Page): Promise<string[]> {
   return page.evaluate(async () => {
