@@ -56,8 +56,11 @@ export async function openNative(modelPath, threads, contextSize = 2048) {
       }
     },
     /**
-     * Exactly `n` tokens after `prompt`, greedy, whatever the model says (an end-of-generation token does not stop it):
-     * first token time, and tokens/s between the first and the last.
+     * Exactly `n` tokens after `prompt`, greedy, whatever the model says: first token time, and tokens/s between the
+     * first and the last. An end-of-generation token does not stop it: node-llama-cpp will not bias one away
+     * (`TokenBias.set(eog, 'never')` is ignored, TokenBias.d.ts), so `yieldEogToken` yields it and the sequence goes on
+     * decoding after it, one forward pass per token as wllama's `ignore_eos` does. Without it, a chat model that ends
+     * at once gave 0 tokens (`quant_smollm2_q4_1_decode` in the 2026-11-30 quiet run).
      */
     async decodeFixed(prompt, n) {
       const sequence = context.getSequence()
@@ -66,7 +69,7 @@ export async function openNative(modelPath, threads, contextSize = 2048) {
         let first = 0
         let last = 0
         let count = 0
-        for await (const _token of sequence.evaluate(model.tokenize(prompt), { temperature: 0 })) {
+        for await (const _token of sequence.evaluate(model.tokenize(prompt), { temperature: 0, yieldEogToken: true })) {
           last = performance.now()
           first ||= last
           if (++count >= n)
