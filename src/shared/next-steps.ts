@@ -98,3 +98,22 @@ export function withoutRepeatedAdvice(message: string, advice: string): string {
   const said = norm(advice)
   return message.split(/(?<=[.!?])\s+/).filter(s => !said.includes(norm(s))).join(' ').trim()
 }
+
+/**
+ * `message` without a start that repeats `title`, for a card that shows the title above the message: "This file is
+ * not a GGUF model: it does not start with "GGUF"." under the title "This file is not a GGUF model." becomes "It does
+ * not start with "GGUF".", and "...model (it starts with X, not "GGUF")." becomes "It starts with X, not "GGUF".".
+ * Compared ignoring case; the title must end at a word boundary. Returns '' when the message is the title; `message`
+ * unchanged when it does not start with the title.
+ */
+export function withoutRepeatedTitle(message: string, title: string): string {
+  const stem = title.trim().replace(/[.!?]$/, '')
+  const text = message.trim()
+  if (!stem || !text.toLowerCase().startsWith(stem.toLowerCase()) || /\w/.test(text.charAt(stem.length)))
+    return message
+  let rest = text.slice(stem.length).replace(/^\s*[:;,.!?\u2013\u2014-]?\s*/, '')
+  const close = rest.lastIndexOf(')')
+  if (rest.startsWith('(') && close > 0)
+    rest = (rest.slice(1, close) + rest.slice(close + 1)).trim()
+  return rest.charAt(0).toUpperCase() + rest.slice(1)
+}

@@ -55,6 +55,26 @@ describe('ErrorNotice', () => {
     app.unmount()
   })
 
+  // The error card at 360 px showed "This file is not a GGUF model." twice: as its title and as its message's start.
+  it.each(ERROR_CODES)('%s: a message that starts with the title shows the title once', (code) => {
+    const { title } = ERROR_HELP[code]
+    const { el, app } = mount(new AppError(code, `${title} The file is named x.gguf.`))
+    expect(el.textContent!.split(title)).toHaveLength(2)
+    expect(el.querySelector('.detail')?.textContent).toBe('The file is named x.gguf.')
+    app.unmount()
+  })
+
+  it.each([
+    ['invalid_model_file', 'This file is not a GGUF model: it does not start with "GGUF".', 'It does not start with "GGUF".'],
+    ['invalid_model_file', 'This file is not a GGUF model (it starts with "PK\\x03\\x04", not "GGUF").', 'It starts with "PK\\x03\\x04", not "GGUF".'],
+    ['truncated_model_file', 'The model file is incomplete: reading the header needs at least 24 bytes.', 'Reading the header needs at least 24 bytes.'],
+    ['download_failed', 'The download did not finishing well.', 'The download did not finishing well.'],
+  ] as const)('%s: %j is shown under its title as %j', (code, message, shown) => {
+    const { el, app } = mount(new AppError(code, message))
+    expect(el.querySelector('.detail')?.textContent).toBe(shown)
+    app.unmount()
+  })
+
   it('the too-long message keeps its numbers and says what to do once', () => {
     const { el, app } = mount(messageTooLong(9000, { nCtx: 2048, answerTokens: 256, toolTokens: 0 }))
     expect(el.textContent).toContain('needs about 9000 tokens')
