@@ -45,9 +45,16 @@ export function toModelRef(m: ModelRef): ModelRef {
   return modelRef(m.repo, m.file, m.revision)
 }
 
+/**
+ * A model's name as the person reads it everywhere (header picker, Settings, status chip, library): its file's name
+ * without folders and without `.gguf` (any case). `"sub/SmolLM2-135M-Instruct.Q4_1.GGUF"` -> `"SmolLM2-135M-Instruct.Q4_1"`.
+ */
+export function modelName(file: string): string {
+  return (file.split('/').pop() || file).replace(/\.gguf$/i, '')
+}
+
 export function catalogEntry(repo: string, file: string, sizeBytes?: number): CatalogEntry {
-  const label = file.split('/').pop()?.replace(/\.gguf$/i, '') ?? file
-  return { ...modelRef(repo, file), label, sizeBytes }
+  return { ...modelRef(repo, file), label: modelName(file), sizeBytes }
 }
 
 /** Offered when the server has no list of its own, and after its list otherwise. */

@@ -161,6 +161,15 @@ describe('the local model choice', () => {
     expect(load).toHaveBeenCalledTimes(1)
   })
 
+  it('the header picker and Settings name a model alike: no folder, no .gguf in any case', async () => {
+    const { library } = setup()
+    const upper = catalogEntry('someone/models', 'q8/Tiny-Chat.Q8_0.GGUF', 2_000)
+    library.entries = [storedModel(STORIES), storedModel(upper)]
+    const ui = await mountBoth()
+    expect(ui.options(ui.field).slice(1)).toEqual(['stories260K', 'Tiny-Chat.Q8_0'])
+    expect(ui.options(ui.picker).filter(o => o !== 'Choose a model' && o !== 'Get more models…')).toEqual(['stories260K', 'Tiny-Chat.Q8_0'])
+  })
+
   it('a model open in another tab is not a fault here: the load ends idle with busy_elsewhere, not in the error phase', async () => {
     const { library, models } = setup()
     library.entries = [storedModel(STORIES)]
