@@ -105,9 +105,25 @@ function notFound(ref: ModelRef, hubUrl: string): AppError {
     : `${host} has no public repository named "${ref.repo}". Check the name (owner/repository) on ${host}.`)
 }
 
+/**
+ * A failed hub call as the person should read it, by HTTP status (`statusCode` of @huggingface/hub's HubApiError):
+ * 404/401 not found; 403 a gated or private repository (the Hub's answer when its terms were not accepted); 429 too
+ * many requests; 5xx the hub's own trouble, which passes; no status: the hub was not reached at all (offline, DNS,
+ * the page's security policy). An HTTP 500 used to read "could not be reached", sending people to check a
+ * connection that worked.
+ */
 function hubError(err: unknown, ref: ModelRef, hubUrl: string): AppError {
   const status = (err as { statusCode?: number }).statusCode
+  const host = hubHost(hubUrl)
   if (status === 404 || status === 401)
     return notFound(ref, hubUrl)
-  return new AppError('download_failed', `The model hub (${hubHost(hubUrl)}) could not be reached.`, { cause: err })
+  if (status === 403)
+    return new AppError('request_rejected', `${host} refused access to ${ref.repo} (HTTP 403): the repository is gated or private. Accept its terms on ${host}, or pick another repository.`, { cause: err })
+  if (status === 429)
+    return new AppError('rate_limited', `${host} is receiving too many requests from you (HTTP 429).`, { cause: err })
+  if (status !== undefined && status >= 500)
+    return new AppError('service_unavailable', `The model hub (${host}) had a problem answering (HTTP ${status}). This is on its side.`, { cause: err })
+  if (status !== undefined)
+    return new AppError('download_failed', `The model hub (${host}) answered HTTP ${status}.`, { cause: err })
+  return new AppError('download_failed', `The model hub (${host}) could not be reached.`, { cause: err })
 }

@@ -237,7 +237,7 @@ test('the corpus in hub answers shows as text in the picker, on the card and in 
   // The error body is never shown; an id the app accepts (no space, one slash) is quoted as text in the hub's refusal;
   // one it does not is refused before any request.
   const refusals: Array<[string, string]> = [
-    ['hostile/error', 'could not be reached'],
+    ['hostile/error', 'had a problem answering (HTTP 500)'],
     [SCRIPT_MARKUP[0]!, `has no public repository named "${SCRIPT_MARKUP[0]!}"`],
     [SPOOFING_MARKUP[0]!, 'Type the repository as owner/name'],
   ]
