@@ -11,17 +11,17 @@ import { isQuotaError } from '../shared/quota'
 import type { ModelRef, Progress } from '../contract/types'
 import { toModelRef } from '../models/catalog'
 import { fetchToOpfs } from './fetch-resume'
-import { blobSource, validateGguf } from '../models/gguf'
 import { hubCommit, hubFilesInfo, hubFileUrl } from '../models/hub-client'
-import { deleteCheckpoint, deleteStoredModel, fileNamesOfOthers, filesOf, getStoredModel, putStoredModel, templateSupportsTools, type ModelFacts, type StoredFile, type StoredModel } from '../models/manifest'
-import { deleteModelFile, modelFileSize, openModelFile } from '../models/opfs-store'
+import { deleteCheckpoint, fileNamesOfOthers, filesOf, getStoredModel, putStoredModel, type StoredFile, type StoredModel } from '../models/manifest'
+import { deleteModelFile, modelFileSize } from '../models/opfs-store'
 import { SpeedMeter } from '../models/speed-meter'
 import { splitParts } from '../models/split'
 import { storageName } from '../models/storage-name'
 import { ensureSpace, requestPersist } from '../models/storage'
+import { discardModel, readFacts, URL_REPO } from './stored-files'
 
-/** `repo` of a model added by direct URL; its `file` is the URL. */
-export const URL_REPO = 'url'
+/** Re-exported for the download worker's callers and tests that import them from here. */
+export { discardModel, readFacts, URL_REPO }
 
 export interface DownloadOptions {
   hubUrl: string
@@ -125,13 +125,6 @@ function isResumable(err: AppError): boolean {
   return err.code === 'aborted' || err.code === 'storage_quota' || err.code === 'download_failed'
 }
 
-/** Deletes a model's files, checkpoints and manifest entry; a file another entry also lists stays. */
-export async function discardModel(entry: StoredModel): Promise<void> {
-  const others = await fileNamesOfOthers(entry.ref.id)
-  await Promise.all(filesOf(entry).filter(f => !others.has(f.fileName)).flatMap(f => [deleteModelFile(f.fileName), deleteCheckpoint(f.fileName)]))
-  await deleteStoredModel(entry.ref.id)
-}
-
 /** Pins the revision to a commit and takes every part's size and SHA-256 from the hub at that commit. */
 async function plan(ref: ModelRef, hubUrl: string): Promise<{ revision: string, files: PlannedFile[] }> {
   if (ref.repo === URL_REPO)
@@ -196,19 +189,5 @@ function checkHash(file: StoredFile, got: string): void {
   if (file.sha256 && file.sha256 !== got) {
     throw new AppError('integrity_failed', `download corrupted (expected ${file.sha256}, got ${got}): `
       + `${file.path} does not match the hub's SHA-256 and was deleted.`)
-  }
-}
-
-/** The cheap check every load repeats (magic, header, size), and the facts the library shows. */
-export async function readFacts(fileName: string): Promise<ModelFacts> {
-  const check = await validateGguf(blobSource(await openModelFile(fileName)))
-  if (!check.ok)
-    throw new AppError(check.code, check.message)
-  const s = check.summary
-  return {
-    architecture: s.architecture, parameterCount: s.parameterCount, hasChatTemplate: s.hasChatTemplate,
-    hasToolSupport: templateSupportsTools(s.chatTemplate),
-    ...(s.name && { name: s.name }), ...(s.contextLength && { contextLength: s.contextLength }),
-    ...(s.fileType && { quantization: s.fileType }),
   }
 }

@@ -6,7 +6,7 @@ import { listFiles, modelInfo } from '@huggingface/hub'
 import { AppError } from '../shared/errors'
 import type { ModelRef } from './model-ref'
 
-export const PUBLIC_HUB_URL = 'https://huggingface.co'
+export { PUBLIC_HUB_URL } from './hub-url'
 
 export interface HubFileInfo {
   sizeBytes: number

@@ -3,7 +3,7 @@
  * calls the getter at each turn, so a changed key or URL applies without rebuilding anything.
  */
 import { DEFAULT_STEP_LIMIT } from '../agent/react-loop'
-import { DEFAULT_TOOL_TIMEOUT_MS } from '../agent/tools/registry'
+import { DEFAULT_TOOL_TIMEOUT_MS } from '../agent/tools/builtin-names'
 import { DEFAULT_STREAM_IDLE_TIMEOUT_MS } from '../services/cloud/cloud-common'
 import { DEFAULT_GEMINI_MODEL } from '../services/gemini/gemini-service'
 

@@ -6,8 +6,7 @@
 import { runPlainTurn } from '../agent/plain-turn'
 import { runAgentTurn, type AgentTurn } from '../agent/react-loop'
 import { toolsWithinReach } from '../agent/tool-policy'
-import { builtinTools, ToolRegistry, type ConfirmTool } from '../agent/tools/registry'
-import { compileWithoutEval } from '../agent/tools/mcp/schema'
+import type { ConfirmTool } from '../agent/tools/registry'
 import type { Tool } from '../agent/tools/tool'
 import { isFailedLoop, type AgentStep, type FailedLoopOutcome } from '../agent/types'
 import type { AIService, ChatMessage, ModelRef, SamplingSettings, ServiceId } from '../contract/types'
@@ -93,13 +92,17 @@ export async function runRecoveredTurn(backend: AIService, req: TurnRequest, opt
   if (req.useTools === false)
     return settled(await runPlainTurn(messages, { service, signal, onDelta, sampling }))
   const extra = await opts.extraTools?.(signal) ?? []
+  // The tools' code (calculator parser, generated validators) loads with the first turn that may use tools (bench `shell`).
+  const { builtinTools, ToolRegistry } = await import('../agent/tools/registry')
   const own = opts.tools?.() ?? builtinTools()
   // A prompted local model is not offered the built-in tools the eval found out of its reach (tool-policy.ts).
   const within = toolsWithinReach(config.enabledTools ?? own.map(t => t.name), service.capabilities, config.toolUse)
   const tools = new ToolRegistry([...own, ...extra], {
     enabled: [...within, ...extra.map(t => t.name)],
     timeoutMs: config.toolTimeoutMs,
-    compile: compileWithoutEval,
+    // Tools other than the built-in ones (MCP's, a caller's) bring JSON Schemas compiled here; @cfworker/json-schema
+    // loads only then, not with the page (bench `shell`).
+    ...((extra.length > 0 || opts.tools) && { compile: (await import('../agent/tools/mcp/schema')).compileWithoutEval }),
   })
   const loop = await runAgentTurn(messages, { service, tools, stepLimit: config.stepLimit, signal, confirm, onStep, onDelta, onAnswerReset, sampling })
   if (!isFailedLoop(loop.outcome))

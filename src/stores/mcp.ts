@@ -9,7 +9,7 @@ import { ref } from 'vue'
 import { McpConnection } from '../agent/tools/mcp/client'
 import { agentTools, checkTools, serverLabel } from '../agent/tools/mcp/tools'
 import type { McpServerConfig, McpToolInfo } from '../agent/tools/mcp/types'
-import { builtinTools } from '../agent/tools/registry'
+import { BUILTIN_TOOL_NAMES } from '../agent/tools/builtin-names'
 import type { Tool } from '../agent/tools/tool'
 import { toAppError, type ErrorCode } from '../shared/errors'
 import { useSettingsStore } from './settings'
@@ -56,7 +56,7 @@ export const useMcpStore = defineStore('mcp', () => {
 
   /** Names the server's tools may not take: the built-in tools' and other ready servers' usable tools'. */
   function takenNames(serverId: string): Set<string> {
-    const names = new Set(builtinTools().map(t => t.name))
+    const names = new Set(BUILTIN_TOOL_NAMES)
     for (const [id, state] of Object.entries(states.value)) {
       if (id !== serverId && state.status === 'ready')
         state.tools.filter(t => !t.problem).forEach(t => names.add(t.name))

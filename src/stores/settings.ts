@@ -1,7 +1,7 @@
 import { del, get, set } from 'idb-keyval'
 import { defineStore } from 'pinia'
 import { computed, reactive, ref, shallowRef, toRaw, watch, type WritableComputedRef } from 'vue'
-import { PUBLIC_HUB_URL } from '../models/hub-client'
+import { PUBLIC_HUB_URL } from '../models/hub-url'
 import { AppError } from '../shared/errors'
 import { isQuotaError } from '../shared/quota'
 import {

@@ -11,9 +11,9 @@ import { saveNoteTool, searchNotesTool } from './notes'
 import type { Tool } from './tool'
 import { unitsTool } from './units'
 import { PRECOMPILED } from './validators'
+import { DEFAULT_TOOL_TIMEOUT_MS } from './builtin-names'
 
-/** Default per-call time limit, in milliseconds. */
-export const DEFAULT_TOOL_TIMEOUT_MS = 10_000
+export { DEFAULT_TOOL_TIMEOUT_MS }
 
 /** The built-in tools, in the order the model sees them. */
 export function builtinTools(): Tool[] {

@@ -5,7 +5,7 @@
 import type { ModelRef } from '../../contract/types'
 import { AppError, deserializeError } from '../../shared/errors'
 import type { DownloadEvent, DownloadRequest } from '../../downloads/download-protocol'
-import { downloadModel, type DownloadOptions } from '../../downloads/downloader'
+import type { DownloadOptions } from '../../downloads/downloader'
 import type { StoredModel } from '../../models/manifest'
 
 let worker: Worker | undefined
@@ -17,11 +17,11 @@ function downloadWorker(): Worker | undefined {
   return worker
 }
 
-/** Downloads (or resumes) `ref` in the download worker. @throws as {@link downloadModel} */
+/** Downloads (or resumes) `ref` in the download worker. @throws as downloader.ts downloadModel */
 export function startDownload(ref: ModelRef, opts: DownloadOptions): Promise<StoredModel> {
   const w = downloadWorker()
-  if (!w)
-    return downloadModel(ref, opts)
+  if (!w) // No module workers: the engine runs in the page, loaded now rather than with the page.
+    return import('../../downloads/downloader').then(m => m.downloadModel(ref, opts))
   const id = `dl-${++nextId}`
   return new Promise<StoredModel>((resolve, reject) => {
     const onAbort = () => w.postMessage({ id, type: 'abort' } satisfies DownloadRequest)

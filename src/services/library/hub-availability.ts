@@ -7,7 +7,6 @@
  * for a day (a mirror may gain it). Offline and unreachable answers are not cached: they say nothing about the file.
  * Framework-free (no Vue): the models store keeps the reactive copy.
  */
-import { pathsInfo } from '@huggingface/hub'
 import type { ModelRef } from '../../contract/types'
 
 /**
@@ -97,6 +96,7 @@ export async function checkHubAvailability(ref: ModelRef, hubUrl: string, opts: 
     return 'offline'
   let state: 'available' | 'missing'
   try {
+    const { pathsInfo } = await import('@huggingface/hub')
     const found = await pathsInfo({ repo: ref.repo, paths: [ref.file], revision: ref.revision ?? 'main', hubUrl, ...(opts.fetch && { fetch: opts.fetch }) })
     state = found.some(p => p.path === ref.file && p.type === 'file') ? 'available' : 'missing'
   }

@@ -2,9 +2,8 @@
  * Checks on stored models: the cheap one before every load (files present, sizes as recorded, GGUF magic and
  * header), eviction detection (the manifest says ready, OPFS lost the file), and Verify (re-hash everything).
  */
-import { createSHA256 } from 'hash-wasm'
 import { AppError } from '../../shared/errors'
-import { readFacts } from '../../downloads/downloader'
+import { readFacts } from '../../downloads/stored-files'
 import { checksumSource, filesOf, putStoredModel, type StoredModel } from '../../models/manifest'
 import { modelFileSize, openModelFile } from '../../models/opfs-store'
 
@@ -57,6 +56,8 @@ export async function verifyStoredModel(entry: StoredModel, onProgress?: (loaded
   let done = 0
   for (const f of filesOf(entry)) {
     const file = await openModelFile(f.fileName)
+    // hash-wasm on first use: it is not part of the page's first load (bench `shell`).
+    const { createSHA256 } = await import('hash-wasm')
     const hasher = await createSHA256()
     for (let at = 0; at < file.size; at += CHUNK_BYTES) {
       const bytes = new Uint8Array(await file.slice(at, at + CHUNK_BYTES).arrayBuffer())

@@ -2,12 +2,11 @@
  * A `.gguf` the user picked or dropped: the header is checked first (bounded time and memory, nothing copied for a
  * bad file), then the file is copied into OPFS while hashed, and recorded as ready with the hash it was copied with.
  */
-import { createSHA256 } from 'hash-wasm'
 import type { Progress } from '../../contract/types'
 import { AppError, toAppError } from '../../shared/errors'
 import { isQuotaError } from '../../shared/quota'
 import { modelRef } from '../../models/catalog'
-import { readFacts } from '../../downloads/downloader'
+import { readFacts } from '../../downloads/stored-files'
 import { openFileSink } from '../../downloads/file-sink'
 import { blobSource, validateGguf } from '../../models/gguf'
 import { deleteStoredModel, putStoredModel, type StoredModel } from '../../models/manifest'
@@ -51,7 +50,9 @@ export async function importLocalFile(file: File, opts: { signal?: AbortSignal, 
 }
 
 async function copyHashing(file: File, fileName: string, opts: { signal?: AbortSignal, onProgress?: (p: Progress) => void }): Promise<string> {
-  const hasher = await createSHA256()
+  // hash-wasm on first use: it is not part of the page's first load (bench `shell`).
+    const { createSHA256 } = await import('hash-wasm')
+    const hasher = await createSHA256()
   const sink = await openFileSink(fileName, 0)
   const meter = new SpeedMeter()
   try {

@@ -3,7 +3,7 @@
  * confirms (issue 16 item 5). Framework-free.
  */
 import type { ModelRef } from '../../models/model-ref'
-import { URL_REPO } from '../../downloads/downloader'
+import { URL_REPO } from '../../downloads/stored-files'
 import { LOCAL_REPO } from './local-import'
 
 /** Where a model's file would come from again. */

@@ -7,6 +7,7 @@ import standaloneCode from 'ajv/dist/standalone'
 import { describe, expect, it } from 'vitest'
 import { builtinTools, ToolRegistry } from '../../../src/agent/tools/registry'
 import { PRECOMPILED } from '../../../src/agent/tools/validators'
+import { BUILTIN_TOOL_NAMES } from '../../../src/agent/tools/builtin-names'
 
 function generate(): string {
   const ajv = new Ajv({ code: { source: true, esm: true }, allErrors: true, strict: false })
@@ -22,6 +23,10 @@ function generate(): string {
 }
 
 describe('precompiled tool validators', () => {
+  it('the page\'s list of built-in tool names (builtin-names.ts, loaded without the tools) is the registry\'s', () => {
+    expect(BUILTIN_TOOL_NAMES).toEqual(builtinTools().map(t => t.name))
+  })
+
   it('match the built-in tools\' schemas', async () => {
     const code = generate()
     expect(code).not.toMatch(/require\(/)

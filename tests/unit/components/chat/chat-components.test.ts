@@ -66,10 +66,11 @@ describe('ChatSteps', () => {
     expect(el.textContent).toContain('The tools led nowhere')
   })
 
-  it('renders a tool result as Markdown with every script vector removed', () => {
+  it('renders a tool result as Markdown with every script vector removed', async () => {
     const el = mount(ChatSteps, { steps })
+    // The Markdown renderer is an async component (it loads with the first message, not with the page).
+    await vi.waitFor(() => expect(el.querySelector('[data-testid=tool-result] strong')?.textContent).toBe('42'))
     const result = el.querySelector('[data-testid=tool-result]')!
-    expect(result.querySelector('strong')?.textContent).toBe('42')
     expect(result.querySelector('script')).toBeNull()
     expect(result.querySelector('[onerror]')).toBeNull()
     expect(result.innerHTML).not.toMatch(/javascript:/i)

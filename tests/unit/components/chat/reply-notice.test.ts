@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 /** A reply's notice (reason and next step) and its reasoning, collapsed, shown with the text so far. */
 import { createPinia, setActivePinia } from 'pinia'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createApp } from 'vue'
 import ChatMessage from '../../../../src/components/chat/ChatMessage.vue'
 import type { StoredMessage } from '../../../../src/conversations/types'
@@ -23,9 +23,10 @@ function mount(message: StoredMessage): HTMLElement {
 const base: StoredMessage = { id: 'm', conversationId: 'c', seq: 1, role: 'assistant', content: 'So far', status: 'done', createdAt: 1 }
 
 describe('ChatMessage: notice and reasoning', () => {
-  it('shows the text so far, the notice with its next step, and the reasoning collapsed', () => {
+  it('shows the text so far, the notice with its next step, and the reasoning collapsed', async () => {
     const el = mount({ ...base, finishReason: 'length', reasoning: 'Thinking first.', notice: { code: 'length', message: 'The answer reached the length limit (MAX_TOKENS).', nextStep: 'Raise "Longest answer" in Settings.' } })
-    expect(el.querySelector('[data-testid=reply-markdown]')?.textContent).toContain('So far')
+    // The Markdown renderer is an async component (it loads with the first message, not with the page).
+    await vi.waitFor(() => expect(el.querySelector('[data-testid=reply-markdown]')?.textContent).toContain('So far'))
     const notice = el.querySelector('[data-testid=reply-notice]')!
     expect(notice.getAttribute('data-code')).toBe('length')
     expect(notice.textContent).toContain('length limit')
