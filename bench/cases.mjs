@@ -179,7 +179,7 @@ async function decodeCases({ call, native, runs, maxTokens, file, auto, want, lo
   if (want('pipeline'))
     await pipelineCase({ call, runs, maxTokens, auto, log, cases })
   if (want('native'))
-    await nativeCase({ call, native, runs, maxTokens, auto, log, cases })
+    await nativeCase({ call, native, runs, maxTokens, file, auto, log, cases })
   await call('rawUnload', 'main')
 }
 
@@ -190,9 +190,12 @@ async function pipelineCase({ call, runs, maxTokens, auto, log, cases }) {
   cases.pipeline_ttft = pairCase({ key: 'pipeline_ttft', kind: 'difference', label: 'Time to first token: app minus raw wllama', unit: 'ms', sideUnit: 'ms', aLabel: 'app', bLabel: 'raw', target: { op: '<=', value: 20 } }, pipe.a.map(r => r.ttftMs), pipe.b.map(r => r.ttftMs))
 }
 
-async function nativeCase({ call, native, runs, maxTokens, auto, log, cases }) {
+async function nativeCase({ call, native, runs, maxTokens, file, auto, log, cases }) {
   log('native: raw wllama / node-llama-cpp, same file, threads and prompt')
-  const nat = await native.open(auto.threads)
+  // The same file as the raw side: its path among the bench's models (native.open once took the thread count as the
+  // path and the full run stopped here).
+  const path = Object.values(native.paths).find(p => p.endsWith(`/${file}`))
+  const nat = await native.open(path, auto.threads)
   try {
     const nt = await interleave(runs, i => call('rawCompletion', `Run ${i}. ${PROMPT}`, maxTokens), i => nat.completion(`Run ${i}. ${PROMPT}`, maxTokens), { log })
     cases.native = pairCase({ key: 'native', label: `Decode tok/s: raw wllama (WebAssembly) / native llama.cpp (node-llama-cpp), ${auto.threads} thread(s)`, unit: 'ratio', sideUnit: 'tok/s', aLabel: 'wllama', bLabel: 'native' }, nt.a.map(r => r.decodeTps), nt.b.map(r => r.decodeTps))

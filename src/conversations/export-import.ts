@@ -87,8 +87,9 @@ function describeError(error: ErrorObject): string {
   }
 }
 
-function invalid(problem: string, fileName = 'The file'): AppError {
-  return new AppError('import_invalid', `${fileName === 'The file' ? fileName : `"${fileName}"`} is not a conversations export: ${problem}. Nothing was imported.`)
+/** The file and what is wrong with it; the card's title already says it is not an export and nothing was imported. */
+function invalid(problem: string, fileName?: string): AppError {
+  return new AppError('import_invalid', `${fileName ? `"${fileName}"` : 'The file'}: ${problem}.`)
 }
 
 /** @throws AppError 'import_invalid' when a file of `sizeBytes` is too large to import. */

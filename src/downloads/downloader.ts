@@ -147,7 +147,8 @@ async function planUrl(ref: ModelRef): Promise<{ revision: string, files: Planne
     res = await fetch(ref.file, { method: 'HEAD', cache: 'no-store' })
   }
   catch (err) {
-    throw new AppError('download_failed', `${ref.file} could not be reached (${String(err)}).`, { cause: err })
+    // A fetch refused by the page's policy, by CORS or by a dead host fails alike ("Failed to fetch"): say each cause.
+    throw new AppError('download_failed', `${hostOf(ref.file)} could not be reached from this page: it is offline, it does not let other sites download its files (no CORS header), or it was added after this page loaded (reload the page).`, { cause: err })
   }
   if (res.status === 404 || res.status === 401)
     throw new AppError('model_not_found', `The server answered ${res.status}: ${ref.file} was not found.`)

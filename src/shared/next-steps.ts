@@ -56,6 +56,13 @@ export function nextSteps(code: ErrorCode, ctx: NextStepContext = {}): NextStep[
     case 'insecure_endpoint':
       steps.push({ kind: 'settings', field: isGemini ? 'geminiBaseUrl' : 'openaiUrl', label: 'Check server address' })
       break
+    case 'reload_needed':
+      if (!ctx.isBlockedByPolicy)
+        steps.push({ kind: 'reload', label: 'Reload page' })
+      break
+    case 'server_not_set':
+      steps.push({ kind: 'settings', field: 'openaiUrl', label: 'Add address' })
+      break
     case 'server_model_not_found':
       steps.push({ kind: 'settings', field: 'openaiModel', label: 'Check model name' })
       break
@@ -102,18 +109,25 @@ export function withoutRepeatedAdvice(message: string, advice: string): string {
 /**
  * `message` without a start that repeats `title`, for a card that shows the title above the message: "This file is
  * not a GGUF model: it does not start with "GGUF"." under the title "This file is not a GGUF model." becomes "It does
- * not start with "GGUF".", and "...model (it starts with X, not "GGUF")." becomes "It starts with X, not "GGUF".".
+ * not start with "GGUF".", and "...model (it starts with X, not "GGUF")." becomes "It starts with X, not "GGUF".". A
+ * leading "name: " stays: "a.gguf: This file is not a GGUF model (...)" becomes "a.gguf: it starts with ...".
  * Compared ignoring case; the title must end at a word boundary. Returns '' when the message is the title; `message`
  * unchanged when it does not start with the title.
  */
 export function withoutRepeatedTitle(message: string, title: string): string {
   const stem = title.trim().replace(/[.!?]$/, '')
   const text = message.trim()
-  if (!stem || !text.toLowerCase().startsWith(stem.toLowerCase()) || /\w/.test(text.charAt(stem.length)))
+  const at = stem ? text.toLowerCase().indexOf(stem.toLowerCase()) : -1
+  const prefix = at > 0 ? text.slice(0, at) : ''
+  // A prefix such as 'a.gguf: ' (no sentence ends in it: a '.' not followed by a space, as in a file name).
+  const isStart = at === 0 || (at > 0 && /^(?:[^.!?]|[.!?](?!\s))*:\s+$/.test(prefix))
+  if (!isStart || /\w/.test(text.charAt(at + stem.length)))
     return message
-  let rest = text.slice(stem.length).replace(/^\s*[:;,.!?\u2013\u2014-]?\s*/, '')
+  let rest = text.slice(at + stem.length).replace(/^\s*[:;,.!?\u2013\u2014-]?\s*/, '')
   const close = rest.lastIndexOf(')')
   if (rest.startsWith('(') && close > 0)
     rest = (rest.slice(1, close) + rest.slice(close + 1)).trim()
-  return rest.charAt(0).toUpperCase() + rest.slice(1)
+  if (!rest)
+    return prefix.replace(/:\s*$/, '')
+  return prefix ? prefix + rest : rest.charAt(0).toUpperCase() + rest.slice(1)
 }

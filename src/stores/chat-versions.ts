@@ -58,13 +58,17 @@ export function versionNavigation(state: VersionState) {
  * likely token every time), so the same conversation and settings give the same text. Undefined when the texts
  * differ, either is empty, or the temperature used was above 0.
  * @param temperature the temperature the regenerated reply was sampled with (after the model's recommendation)
+ * @param isModelsTemperature the 0 came from the model's recommended settings, not the person's: raising Creativity
+ *   alone changes nothing then (a newcomer saw 0.7 in Settings and was told to raise it)
  */
-export function sameAnswerNotice(previous: StoredMessage, answer: StoredMessage, temperature: number | undefined): ReplyNotice | undefined {
+export function sameAnswerNotice(previous: StoredMessage, answer: StoredMessage, temperature: number | undefined, isModelsTemperature = false): ReplyNotice | undefined {
   if (temperature !== 0 || !answer.content.trim() || answer.content !== previous.content)
     return undefined
   return {
     code: 'same_answer',
-    message: 'Same answer as before: at temperature 0 the model always picks the most likely word, so the same settings give the same answer.',
-    nextStep: 'Raise Creativity (temperature) in Settings, then Regenerate.',
+    message: `Same answer as before: at temperature 0${isModelsTemperature ? ', which this model recommends,' : ''} the model always picks the most likely word, so the same settings give the same answer.`,
+    nextStep: isModelsTemperature
+      ? 'Turn off "Use the model\'s recommended settings" in Settings > Generation, then Regenerate.'
+      : 'Raise Creativity (temperature) in Settings, then Regenerate.',
   }
 }

@@ -192,7 +192,7 @@ export const useChatStore = defineStore('chat', () => {
       const metrics = writeAnswer(answer, result, history, stream.timing)
       // The same answer again says why first; a reply cut at the length limit still says that too.
       if (previous)
-        answer.notice = combineNotices(sameAnswerNotice(previous, answer, sampling.temperature), answer.notice)
+        answer.notice = combineNotices(sameAnswerNotice(previous, answer, sampling.temperature, s.isModelSamplingOn && s.temperature !== sampling.temperature), answer.notice)
       if (metrics) {
         lastMetrics.value = metrics
         engine.recordMetrics(metrics)

@@ -3,6 +3,7 @@ import { computed, ref, watch } from 'vue'
 import type { ModelRef, Progress } from '../contract/types'
 import { PUBLIC_CATALOG, RECOMMENDED_MODEL, catalogEntry, modelRef, toModelRef, type CatalogEntry } from '../models/catalog'
 import { URL_REPO } from '../downloads/stored-files'
+import { rememberUrlModel, savedUrlModels } from '../models/url-models'
 import type { LoadedModel } from '../contract/messages'
 import { hostOf } from '../contract/reply-notice'
 import { AppError, toAppError } from '../shared/errors'
@@ -73,6 +74,8 @@ export const useModelsStore = defineStore('models', () => {
    */
   async function init(): Promise<void> {
     await Promise.all([applyServerConfig(), library.refresh(), engine.readEnv()])
+    for (const url of await savedUrlModels())
+      addUrl(url, true)
     void checkAvailability()
     const entry = chosenId.value ? storedById.value.get(chosenId.value) : undefined
     if (entry)
@@ -247,11 +250,13 @@ export const useModelsStore = defineStore('models', () => {
       catalog.value.unshift(entry)
   }
 
-  /** Offers a GGUF at a direct http(s) URL. */
-  function addUrl(url: string): void {
+  /** Offers a GGUF at a direct http(s) URL, remembered for the next page loads (models/url-models.ts). */
+  function addUrl(url: string, isRemembered = false): void {
     const entry = { ...catalogEntry(URL_REPO, url), ...modelRef(URL_REPO, url, 'url'), label: url.split('/').pop() ?? url }
     if (!catalog.value.some(m => m.id === entry.id))
       catalog.value.unshift(entry)
+    if (!isRemembered)
+      void rememberUrlModel(url).catch((err: unknown) => console.warn('Could not remember the model URL', err))
   }
 
   /** Copies a picked or dropped `.gguf` into the library. */

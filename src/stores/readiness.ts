@@ -76,7 +76,7 @@ export const useReadinessStore = defineStore('readiness', () => {
       const host = keyDestination(settings.geminiBaseUrl).host || GOOGLE_GEMINI_HOST
       return {
         backend, isBlocking: true,
-        error: new AppError('missing_api_key', `Gemini (${host}) needs your API key before it can answer. Add it in Settings, or pick a model on this device.`),
+        error: new AppError('missing_api_key', `Gemini (${host}) needs your API key before it can answer.`),
       }
     }
     if (backend === 'openai-compat') {
@@ -84,13 +84,15 @@ export const useReadinessStore = defineStore('readiness', () => {
       if (!url) {
         return {
           backend, isBlocking: true,
-          error: new AppError('service_unavailable', 'Your OpenAI-compatible server has no address yet. Add it in Settings (for example http://localhost:11434/v1 for Ollama).'),
+          // Nothing was tried, so not "could not answer right now... try again" (a newcomer's report): the address is missing.
+          error: new AppError('server_not_set', 'Your own server (OpenAI-compatible) has no address yet.'),
         }
       }
       if (isBlockedByPolicy(url)) {
         return {
           backend, url, isBlocking: false,
-          error: new AppError('service_unavailable', `This page's security policy was set before ${hostOf(url)} was added, so it cannot be reached yet. Reload the page to allow it.`),
+          // One cause, one step: not "could not answer... try again in a moment" (a newcomer's report).
+          error: new AppError('reload_needed', `This page's security policy was set before ${hostOf(url)} was added.`),
         }
       }
       if (probe.value?.url === url && probe.value.state === 'unreachable') {

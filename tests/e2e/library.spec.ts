@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test'
 import { E2E_MODELS_DIR, SPLIT_PARTS, STORIES } from './models-fixture'
-import { opfsModelFiles, opfsNameOf, openApp, storiesCard } from './helpers'
+import { opfsModelFiles, opfsNameOf, openApp, reloadUnderNewCsp, storiesCard } from './helpers'
 
 const storiesBytes = readFileSync(join(E2E_MODELS_DIR, STORIES))
 const STORIES_SHA256 = createHash('sha256').update(storiesBytes).digest('hex')
@@ -327,6 +327,33 @@ test('add by repo with the quantization picker, and by direct URL', async ({ pag
   await card.getByTestId('download').click()
   await expect(card.getByTestId('model-state')).toHaveText('Loaded')
   expect(await manifestEntry(page, `url/${url}`)).toMatchObject({ state: 'ready', sha256: STORIES_SHA256, revision: 'url' })
+})
+
+test('a model by URL on another host: the card says a reload allows it, stays after the reload, and downloads (newcomer report)', async ({ page, baseURL }) => {
+  await openApp(page, '/models')
+  // The same mirror under another origin (127.0.0.1 instead of localhost): a host the page's policy does not list yet.
+  const url = `${baseURL!.replace('localhost', '127.0.0.1')}/local/models/resolve/main/${STORIES}`
+  await page.getByTestId('add-url').fill(url)
+  await page.getByTestId('add-url-button').click()
+  const note = page.getByTestId('url-note')
+  await expect(note).toContainText(`This page may download from ${new URL(url).host} from its next load`)
+  await expect(page.getByTestId('url-reload')).toBeVisible()
+  // Reload page: the service worker's policy now admits the host, and the card is still offered.
+  await reloadUnderNewCsp(page, [new URL(url).origin])
+  await page.reload()
+  const card = page.locator(`[data-testid=model-card][data-model-id="url/${url}"]`)
+  await expect(card).toBeVisible()
+  await card.getByTestId('download').click()
+  await expect(card.getByTestId('model-state')).toHaveText('Loaded')
+  expect(await manifestEntry(page, `url/${url}`)).toMatchObject({ state: 'ready', sha256: STORIES_SHA256, revision: 'url' })
+})
+
+test('a model URL that is not a .gguf address is refused with a reason, not cleared silently', async ({ page }) => {
+  await openApp(page, '/models')
+  await page.getByTestId('add-url').fill('not a url')
+  await page.getByTestId('add-url-button').click()
+  await expect(page.getByTestId('url-note')).toHaveText('Enter the http(s) address of a .gguf file.')
+  await expect(page.getByTestId('add-url')).toHaveValue('not a url')
 })
 
 test('a tab closed mid-download (no cancel): the next start finds the partial file and Resume completes it', async ({ page, context, request }) => {

@@ -10,6 +10,7 @@ import { cacheNames } from 'workbox-core'
 import { cleanupOutdatedCaches, getCacheKeyForURL, matchPrecache, precache } from 'workbox-precaching'
 import { buildCsp, endpointOrigins, withAppHeaders, type EndpointSettings } from './sw-headers'
 import { downloadOrigins } from './sw-download-origins'
+import { URL_MODELS_KEY, urlModelOrigins } from '../../shared/url-model-origins'
 
 declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: Array<{ url: string, revision: string | null }> }
 
@@ -62,13 +63,14 @@ self.addEventListener('message', (event) => {
 })
 
 /**
- * The CSP: the defaults plus the endpoints the user saved (hub, OpenAI-compatible, Gemini) and the hub's download
- * origins (the last known ones when offline: sw-download-origins.ts).
+ * The CSP: the defaults plus the endpoints the user saved (hub, OpenAI-compatible, Gemini), the hub's download
+ * origins (the last known ones when offline: sw-download-origins.ts) and the hosts of models added by URL
+ * (models/url-models.ts).
  */
 async function readCsp(): Promise<string> {
   try {
-    const [settings, downloads] = await Promise.all([get<EndpointSettings>(SETTINGS_KEY), downloadOrigins()])
-    return buildCsp([...endpointOrigins(settings), ...downloads])
+    const [settings, downloads, urlModels] = await Promise.all([get<EndpointSettings>(SETTINGS_KEY), downloadOrigins(), get<unknown>(URL_MODELS_KEY)])
+    return buildCsp([...endpointOrigins(settings), ...downloads, ...urlModelOrigins(urlModels)])
   }
   catch (err) {
     console.warn('Service worker could not read settings; using the default CSP', err)

@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 /** Every error code renders its plain message, what to do next, and a link that opens help at its section. */
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createApp, h, nextTick } from 'vue'
 import ErrorNotice from '../../../src/components/common/ErrorNotice.vue'
 import { useErrorLog } from '../../../src/composables/error-log'
@@ -14,10 +14,10 @@ afterEach(() => {
   host?.remove()
 })
 
-function mount(error: AppError) {
+function mount(error: AppError, props: { isRecorded?: boolean } = {}) {
   host = document.createElement('div')
   document.body.append(host)
-  const app = createApp({ render: () => h(ErrorNotice, { error }) })
+  const app = createApp({ render: () => h(ErrorNotice, { error, ...props }) })
   app.mount(host)
   return { el: host, app }
 }
@@ -69,10 +69,28 @@ describe('ErrorNotice', () => {
     ['invalid_model_file', 'This file is not a GGUF model (it starts with "PK\\x03\\x04", not "GGUF").', 'It starts with "PK\\x03\\x04", not "GGUF".'],
     ['truncated_model_file', 'The model file is incomplete: reading the header needs at least 24 bytes.', 'Reading the header needs at least 24 bytes.'],
     ['download_failed', 'The download did not finishing well.', 'The download did not finishing well.'],
+    // A local import names the file first (newcomer report, second round).
+    ['invalid_model_file', 'notamodel.gguf: This file is not a GGUF model (it starts with "PK", not "GGUF").', 'notamodel.gguf: it starts with "PK", not "GGUF".'],
+    ['invalid_model_file', 'Read this: This file is not a GGUF model.', 'Read this'],
+    ['invalid_model_file', 'Sure. This file is not a GGUF model.', 'Sure.'],
   ] as const)('%s: %j is shown under its title as %j', (code, message, shown) => {
     const { el, app } = mount(new AppError(code, message))
     expect(el.querySelector('.detail')?.textContent).toBe(shown)
     app.unmount()
+  })
+
+  it('a new error is scrolled into view where it is shown; one shown again is not', async () => {
+    const scrolled = vi.fn()
+    HTMLElement.prototype.scrollIntoView = scrolled
+    const { app } = mount(new AppError('download_failed', 'HTTP 503 from the hub'))
+    await vi.waitFor(() => expect(scrolled).toHaveBeenCalledWith({ block: 'nearest' }))
+    app.unmount()
+    scrolled.mockClear()
+    const again = mount(new AppError('download_failed'), { isRecorded: false }).app
+    await nextTick()
+    await nextTick()
+    expect(scrolled).not.toHaveBeenCalled()
+    again.unmount()
   })
 
   it('the too-long message keeps its numbers and says what to do once', () => {

@@ -77,6 +77,6 @@ describe('conversation export and import', () => {
   })
 
   it('names the refused file', () => {
-    expect(() => parseExport('{}', Date.now(), 'notes.json')).toThrow(expect.objectContaining({ message: expect.stringMatching(/^"notes\.json" is not a conversations export: it was not made with Export in this app\./) }))
+    expect(() => parseExport('{}', Date.now(), 'notes.json')).toThrow(expect.objectContaining({ message: expect.stringMatching(/^"notes\.json": it was not made with Export in this app\./) }))
   })
 })

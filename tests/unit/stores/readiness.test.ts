@@ -57,8 +57,10 @@ describe('backend readiness', () => {
     const { settings, readiness } = await stores()
     settings.backend = 'openai-compat'
     await nextTick()
-    expect(readiness.readiness).toMatchObject({ isBlocking: true })
+    expect(readiness.readiness).toMatchObject({ isBlocking: true, error: { code: 'server_not_set' } })
     expect(readiness.readiness?.error.message).toContain('no address')
+    // Nothing was tried: the step is the address, not "try again" (a newcomer's report).
+    expect(nextSteps('server_not_set', { backend: 'openai-compat', canRetry: true }).map(s => s.label)).toEqual(['Add address'])
 
     settings.values.openaiUrl = 'http://127.0.0.1:9/v1' // the discard port: nothing listens
     await readiness.checkServer()
@@ -78,8 +80,9 @@ describe('backend readiness', () => {
     await readiness.checkServer()
     const violation = Object.assign(new Event('securitypolicyviolation'), { effectiveDirective: 'connect-src', blockedURI: 'http://127.0.0.1:7/v1/models' })
     policy.dispatchEvent(violation)
-    expect(readiness.readiness?.error.message).toContain('security policy')
-    expect(nextSteps('service_unavailable', { backend: 'openai-compat', isBlockedByPolicy: true }).map(s => s.label)).toEqual(['Reload page'])
+    expect(readiness.readiness?.error).toMatchObject({ code: 'reload_needed', message: expect.stringContaining('security policy') })
+    expect(nextSteps('reload_needed', { backend: 'openai-compat', isBlockedByPolicy: true }).map(s => s.label)).toEqual(['Reload page'])
+    expect(nextSteps('reload_needed', { backend: 'openai-compat', canRetry: true }).map(s => s.label)).toEqual(['Reload page'])
   })
 
   it('Local GPU on a browser without WebGPU says the model runs on the CPU', async () => {

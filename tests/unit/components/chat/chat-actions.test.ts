@@ -11,6 +11,9 @@ import { createApp, h, nextTick } from 'vue'
 import { createMemoryHistory, createRouter, type Router } from 'vue-router'
 import ChatMessage from '../../../../src/components/chat/ChatMessage.vue'
 import type { StoredMessage } from '../../../../src/conversations/types'
+// ChatMessage loads the Markdown renderer as an async component: loaded here first, so it never arrives after the
+// test environment is gone.
+import '../../../../src/components/chat/ChatMarkdown.vue'
 
 let host: HTMLElement | null = null
 let router: Router

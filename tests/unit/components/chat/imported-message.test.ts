@@ -9,6 +9,9 @@ import { createApp, type Component } from 'vue'
 import ChatMessage from '../../../../src/components/chat/ChatMessage.vue'
 import ChatReplyInfo from '../../../../src/components/chat/ChatReplyInfo.vue'
 import type { StoredMessage } from '../../../../src/conversations/types'
+// ChatMessage loads the Markdown renderer as an async component: loaded here first, so it never arrives after the
+// test environment is gone.
+import '../../../../src/components/chat/ChatMarkdown.vue'
 
 const mounted: Array<() => void> = []
 

@@ -5,6 +5,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createApp } from 'vue'
 import ChatMessage from '../../../../src/components/chat/ChatMessage.vue'
 import type { StoredMessage } from '../../../../src/conversations/types'
+// ChatMessage loads the Markdown renderer as an async component: loaded here first, so it never arrives after the
+// test environment is gone.
+import '../../../../src/components/chat/ChatMarkdown.vue'
 
 const unmounts: Array<() => void> = []
 afterEach(() => unmounts.splice(0).forEach(u => u()))
@@ -47,5 +50,14 @@ describe('ChatMessage: notice and reasoning', () => {
     const el = mount(base)
     expect(el.querySelector('[data-testid=reply-notice]')).toBeNull()
     expect(el.querySelector('[data-testid=reply-reasoning]')).toBeNull()
+  })
+})
+
+describe('ChatMessage: before the first word', () => {
+  it('says the message is being read while a reply has no text yet, and stops saying it once words arrive', () => {
+    expect(mount({ ...base, content: '', status: 'streaming' }).querySelector('[data-testid=reply-waiting]')?.textContent?.trim()).toBe('Reading your message…')
+    expect(mount({ ...base, content: 'The', status: 'streaming' }).querySelector('[data-testid=reply-waiting]')).toBeNull()
+    expect(mount({ ...base, content: '', reasoning: 'Hmm', status: 'streaming' }).querySelector('[data-testid=reply-waiting]')).toBeNull()
+    expect(mount({ ...base, content: '', status: 'stopped' }).querySelector('[data-testid=reply-waiting]')).toBeNull()
   })
 })

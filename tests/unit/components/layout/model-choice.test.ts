@@ -170,6 +170,17 @@ describe('the local model choice', () => {
     expect(ui.options(ui.picker).filter(o => o !== 'Choose a model' && o !== 'Get more models…')).toEqual(['stories260K', 'Tiny-Chat.Q8_0'])
   })
 
+  it.each(['openai-compat', 'gemini'] as const)('with %s answering, choosing a model in Settings makes it answer the next message, as the header does', async (backend) => {
+    const { library, models, settings } = setup()
+    library.entries = [storedModel(STORIES), storedModel(TINY)]
+    settings.backend = backend
+    const ui = await mountBoth()
+    ui.field.value = TINY.id
+    ui.field.dispatchEvent(new Event('change'))
+    await vi.waitFor(() => expect(models.loaded?.model.id).toBe(TINY.id))
+    expect(settings.backend).toBe('auto')
+  })
+
   it('a model open in another tab is not a fault here: the load ends idle with busy_elsewhere, not in the error phase', async () => {
     const { library, models } = setup()
     library.entries = [storedModel(STORIES)]
