@@ -31,6 +31,11 @@ export function watchSecurityPolicy(target: Pick<Document, 'addEventListener'> =
   })
 }
 
+/** Every origin the page's policy refused since the page loaded. */
+export function blockedOrigins(): string[] {
+  return [...blocked]
+}
+
 /** Whether the page's policy refused a connection to `url`'s origin since the page loaded. */
 export function isBlockedByPolicy(url: string | undefined): boolean {
   const origin = url ? originOf(url) : undefined

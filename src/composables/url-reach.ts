@@ -1,4 +1,4 @@
-import { isBlockedByPolicy } from './security-policy'
+import { blockedOrigins } from './security-policy'
 
 /** What the Models screen says after a model was added by URL: nothing when the file answers, else why not. */
 export interface UrlReach {
@@ -18,25 +18,39 @@ function hostOf(url: string): string {
 }
 
 /**
- * Asks `url` for its headers (HEAD) from the page, as the download will, so a host the page cannot reach is said when
- * the model is added instead of as "check your connection" after Download. A host added now is in the page's policy
- * only from the next load (models/url-models.ts, the service worker's CSP); the browser reports that refusal as a
- * `securitypolicyviolation` event that can come after the fetch fails (composables/security-policy.ts), so it is
+ * Whether this page can download `url` (a model added by URL, remembered by models/url-models.ts so the service
+ * worker's policy admits its host from the next page load), said when the model is added or after its download
+ * failed, instead of "check your connection". Three answers besides "fine": the page's policy refused the host (added
+ * after this page loaded: Reload page); the host redirects to another address, which no policy made in advance can
+ * name (the browser reports a refused redirect under the first URL, so the target cannot be learnt: download the file
+ * in the browser and import it); or the host is not reached at all (offline, no CORS). The refusal comes as a
+ * `securitypolicyviolation` event that can follow the failed fetch (composables/security-policy.ts), so it is
  * awaited for up to `waitMs`.
  */
 export async function urlReach(url: string, waitMs = 500): Promise<UrlReach> {
   const host = hostOf(url)
+  const own = new URL(url).origin
+  const ask = (redirect: RequestRedirect) => fetch(url, { headers: { Range: 'bytes=0-0' }, cache: 'no-store', redirect })
+  let first: Response
   try {
-    const res = await fetch(url, { method: 'HEAD', cache: 'no-store' })
-    return res.ok || res.status === 405
-      ? { text: '', needsReload: false }
-      : { text: `${host} answered HTTP ${res.status} for this file: check the address.`, needsReload: false }
+    first = await ask('manual')
   }
   catch {
-    for (let waited = 0; waited < waitMs && !isBlockedByPolicy(url); waited += 50)
+    const isRefused = () => blockedOrigins().includes(own)
+    for (let waited = 0; waited < waitMs && !isRefused(); waited += 50)
       await new Promise(resolve => setTimeout(resolve, 50))
-    return isBlockedByPolicy(url)
+    return isRefused()
       ? { text: `This page may download from ${host} from its next load. Reload the page, then press Download.`, needsReload: true }
       : { text: `${host} cannot be reached from this page: it is offline, or it does not let other sites download its files (no CORS header).`, needsReload: false }
   }
+  if (first.type !== 'opaqueredirect')
+    return first.ok ? { text: '', needsReload: false } : { text: `${host} answered HTTP ${first.status} for this file: check the address.`, needsReload: false }
+  try {
+    const res = await ask('follow')
+    await res.body?.cancel()
+    if (res.ok)
+      return { text: '', needsReload: false }
+  }
+  catch { /* the redirect's target is refused or unreachable */ }
+  return { text: `${host} sends this file from another address, which this page is not allowed to reach. Download the file in your browser, then drop it on "Drop a .gguf here" on this screen.`, needsReload: false }
 }

@@ -22,3 +22,4 @@ export async function rememberUrlModel(url: string): Promise<void> {
   const urls = (await savedUrlModels()).filter(u => u !== url)
   await set(URL_MODELS_KEY, [...urls, url].slice(-MAX_URL_MODELS))
 }
+

@@ -4,6 +4,7 @@ import type { ModelRef, Progress } from '../contract/types'
 import { PUBLIC_CATALOG, RECOMMENDED_MODEL, catalogEntry, modelRef, toModelRef, type CatalogEntry } from '../models/catalog'
 import { URL_REPO } from '../downloads/stored-files'
 import { rememberUrlModel, savedUrlModels } from '../models/url-models'
+import { urlReach } from '../composables/url-reach'
 import type { LoadedModel } from '../contract/messages'
 import { hostOf } from '../contract/reply-notice'
 import { AppError, toAppError } from '../shared/errors'
@@ -75,7 +76,7 @@ export const useModelsStore = defineStore('models', () => {
   async function init(): Promise<void> {
     await Promise.all([applyServerConfig(), library.refresh(), engine.readEnv()])
     for (const url of await savedUrlModels())
-      addUrl(url, true)
+      void addUrl(url, true)
     void checkAvailability()
     const entry = chosenId.value ? storedById.value.get(chosenId.value) : undefined
     if (entry)
@@ -139,8 +140,11 @@ export const useModelsStore = defineStore('models', () => {
    */
   async function download(ref: ModelRef): Promise<boolean> {
     const ok = await run(ref.id, 'downloading', async () => {
-      if (!await library.download(ref, settings.hubUrl))
-        throw library.error ?? new AppError('aborted')
+      if (!await library.download(ref, settings.hubUrl)) {
+        // A URL model's bytes may come from a CDN its host redirects to, which the page's policy refused.
+        const reach = ref.repo === URL_REPO && library.error?.code === 'download_failed' ? await urlReach(ref.file) : undefined
+        throw reach?.text ? new AppError(reach.needsReload ? 'reload_needed' : 'download_failed', reach.text) : library.error ?? new AppError('aborted')
+      }
     })
     const isToUse = !chosenId.value || chosenId.value === ref.id
     return ok && isToUse ? load(ref) : ok
@@ -251,12 +255,11 @@ export const useModelsStore = defineStore('models', () => {
   }
 
   /** Offers a GGUF at a direct http(s) URL, remembered for the next page loads (models/url-models.ts). */
-  function addUrl(url: string, isRemembered = false): void {
+  function addUrl(url: string, isRemembered = false): Promise<void> {
     const entry = { ...catalogEntry(URL_REPO, url), ...modelRef(URL_REPO, url, 'url'), label: url.split('/').pop() ?? url }
     if (!catalog.value.some(m => m.id === entry.id))
       catalog.value.unshift(entry)
-    if (!isRemembered)
-      void rememberUrlModel(url).catch((err: unknown) => console.warn('Could not remember the model URL', err))
+    return isRemembered ? Promise.resolve() : rememberUrlModel(url).catch((err: unknown) => console.warn('Could not remember the model URL', err))
   }
 
   /** Copies a picked or dropped `.gguf` into the library. */

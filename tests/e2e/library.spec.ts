@@ -329,23 +329,31 @@ test('add by repo with the quantization picker, and by direct URL', async ({ pag
   expect(await manifestEntry(page, `url/${url}`)).toMatchObject({ state: 'ready', sha256: STORIES_SHA256, revision: 'url' })
 })
 
-test('a model by URL on another host: the card says a reload allows it, stays after the reload, and downloads (newcomer report)', async ({ page, baseURL }) => {
+test('models by URL on other hosts: the card says a reload allows them, they stay after the reload, and download, also through a redirect (newcomer report)', async ({ page, baseURL }) => {
   await openApp(page, '/models')
-  // The same mirror under another origin (127.0.0.1 instead of localhost): a host the page's policy does not list yet.
-  const url = `${baseURL!.replace('localhost', '127.0.0.1')}/local/models/resolve/main/${STORIES}`
-  await page.getByTestId('add-url').fill(url)
-  await page.getByTestId('add-url-button').click()
-  const note = page.getByTestId('url-note')
-  await expect(note).toContainText(`This page may download from ${new URL(url).host} from its next load`)
-  await expect(page.getByTestId('url-reload')).toBeVisible()
-  // Reload page: the service worker's policy now admits the host, and the card is still offered.
-  await reloadUnderNewCsp(page, [new URL(url).origin])
+  await reloadUnderNewCsp(page, []) // a page the service worker controls, as on every visit after the first
+  // A file on another origin with no redirect: the mirror's CDN, at the signed address /resolve/ redirects to.
+  const resolve = `${baseURL}/local/models/resolve/main/${STORIES}`
+  const direct = (await fetch(resolve, { redirect: 'manual' })).headers.get('location')!.replace('//localhost:', '//127.0.0.1:')
+  // The same mirror under another origin (127.0.0.1 instead of localhost): it redirects to that CDN, as the Hub does.
+  const redirecting = resolve.replace('localhost', '127.0.0.1')
+  for (const url of [direct, redirecting]) {
+    await page.getByTestId('add-url').fill(url)
+    await page.getByTestId('add-url-button').click()
+    await expect(page.getByTestId('url-note')).toContainText(`This page may download from ${new URL(url).host} from its next load`)
+    await expect(page.getByTestId('url-reload')).toBeVisible()
+  }
+  // Reload page: the service worker's policy now admits both hosts, and both cards are still offered.
+  await reloadUnderNewCsp(page, [new URL(direct).origin, new URL(redirecting).origin])
   await page.reload()
-  const card = page.locator(`[data-testid=model-card][data-model-id="url/${url}"]`)
-  await expect(card).toBeVisible()
-  await card.getByTestId('download').click()
-  await expect(card.getByTestId('model-state')).toHaveText('Loaded')
-  expect(await manifestEntry(page, `url/${url}`)).toMatchObject({ state: 'ready', sha256: STORIES_SHA256, revision: 'url' })
+  const card = (url: string) => page.locator(`[data-testid=model-card][data-model-id="url/${url}"]`)
+  await card(direct).getByTestId('download').click()
+  await expect(card(direct).getByTestId('model-state')).toHaveText('Loaded')
+  expect(await manifestEntry(page, `url/${direct}`)).toMatchObject({ state: 'ready', sha256: STORIES_SHA256, revision: 'url' })
+  // The host that redirects to that CDN downloads too, now that both are allowed (a redirect to a host no policy lists
+  // is said in words: url-reach.test).
+  await card(redirecting).getByTestId('download').click()
+  await expect(card(redirecting).getByTestId('model-state')).toHaveText('Downloaded') // the first one stays the chat's model
 })
 
 test('a model URL that is not a .gguf address is refused with a reason, not cleared silently', async ({ page }) => {

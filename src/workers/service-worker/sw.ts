@@ -62,6 +62,7 @@ self.addEventListener('message', (event) => {
     event.waitUntil(precacheStatus().then(status => event.ports[0]?.postMessage(status)))
 })
 
+
 /**
  * The CSP: the defaults plus the endpoints the user saved (hub, OpenAI-compatible, Gemini), the hub's download
  * origins (the last known ones when offline: sw-download-origins.ts) and the hosts of models added by URL
