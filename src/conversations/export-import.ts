@@ -7,16 +7,13 @@
  */
 import type { ErrorObject, ValidateFunction } from 'ajv'
 import { AppError } from '../shared/errors'
-import { EXPORT_FORMAT, EXPORT_VERSION, type READ_VERSIONS } from './export-schema'
 import { validate as generatedValidate } from './export-validator.generated'
 import { withParents } from './branches'
-import { newId, type ConversationWithMessages, type StoredMessage } from './types'
+import { newId, type ConversationWithMessages } from './types'
+import { checkImportSize, invalid, type ConversationExport } from './export-format'
 
-/**
- * Largest file Import reads, in bytes (100 MiB): far above years of text conversations, small enough to parse in a tab.
- * Checked before the file is read, and again on its text.
- */
-export const MAX_IMPORT_BYTES = 100 * 2 ** 20
+export { checkImportSize, conversationFingerprint, MAX_IMPORT_BYTES, toExportJson, type ConversationExport } from './export-format'
+
 /**
  * Deepest nesting of `[` and `{` accepted in a file. The export format itself nests 8 levels (file, list,
  * conversation, messages, message, steps, step, tool arguments); the rest is room for tool arguments. Checked on the
@@ -24,34 +21,10 @@ export const MAX_IMPORT_BYTES = 100 * 2 ** 20
  */
 export const MAX_IMPORT_DEPTH = 32
 
-/** The exported file as JSON data. */
-export interface ConversationExport {
-  format: typeof EXPORT_FORMAT
-  /** 2 when written; 1 (no branches) is still read. */
-  version: (typeof READ_VERSIONS)[number]
-  /** ISO 8601 time of the export. */
-  exportedAt: string
-  conversations: Array<Omit<ConversationWithMessages, 'messages'> & { messages: Array<Omit<StoredMessage, 'conversationId' | 'seq'>> }>
-}
-
 const validator = generatedValidate as unknown as ValidateFunction
 
 function validate(data: unknown): ErrorObject[] {
   return validator(data) ? [] : (validator.errors ?? [])
-}
-
-/** The JSON text of an export of these conversations. */
-export function toExportJson(conversations: ConversationWithMessages[], now = new Date()): string {
-  const data: ConversationExport = {
-    format: EXPORT_FORMAT,
-    version: EXPORT_VERSION,
-    exportedAt: now.toISOString(),
-    conversations: conversations.map(({ messages, ...c }) => ({
-      ...c,
-      messages: messages.map(({ conversationId: _c, seq: _s, ...m }) => m),
-    })),
-  }
-  return JSON.stringify(data, null, 2)
 }
 
 /** Where in the file, in words: "conversation 2, message 5". */
@@ -85,17 +58,6 @@ function describeError(error: ErrorObject): string {
     case 'type': return `${where} has a value of the wrong kind`
     default: return `${where} has a value this app does not write`
   }
-}
-
-/** The file and what is wrong with it; the card's title already says it is not an export and nothing was imported. */
-function invalid(problem: string, fileName?: string): AppError {
-  return new AppError('import_invalid', `${fileName ? `"${fileName}"` : 'The file'}: ${problem}.`)
-}
-
-/** @throws AppError 'import_invalid' when a file of `sizeBytes` is too large to import. */
-export function checkImportSize(sizeBytes: number, fileName?: string): void {
-  if (sizeBytes > MAX_IMPORT_BYTES)
-    throw invalid(`it is ${(sizeBytes / 2 ** 20).toFixed(1)} MiB, and at most ${MAX_IMPORT_BYTES / 2 ** 20} MiB are read`, fileName)
 }
 
 /**
@@ -149,7 +111,7 @@ export function parseExport(json: string, now = Date.now(), fileName?: string): 
     data = JSON.parse(json)
   }
   catch (err) {
-    throw new AppError('import_invalid', `${fileName ? `"${fileName}"` : 'The file'} is not JSON, so it is not a conversations export. Nothing was imported.`, { cause: err })
+    throw new AppError('import_invalid', invalid('it is not JSON', fileName).message, { cause: err })
   }
   const errors = validate(data)
   if (errors[0])
@@ -174,15 +136,4 @@ export function parseExport(json: string, now = Date.now(), fileName?: string): 
     const leafId = fileLeaf === undefined ? undefined : ids.get(fileLeaf)
     return { ...header, id, ...(leafId && { leafId }), updatedAt: Math.min(c.updatedAt, now), messages: withParents(messages) }
   })
-}
-
-/**
- * What makes two copies of a conversation the same, whatever ids an import gave them: when it started, and each
- * message's role, text and time, in order. A SHA-256 (Web Crypto) of that, hex. Title, statuses and the imported mark
- * are left out: renaming a conversation, or importing it, does not make it another one.
- */
-export async function conversationFingerprint(c: ConversationWithMessages): Promise<string> {
-  const facts = JSON.stringify([c.createdAt, [...c.messages].sort((a, b) => a.seq - b.seq).map(m => [m.role, m.content, m.createdAt])])
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(facts))
-  return Array.from(new Uint8Array(digest), b => b.toString(16).padStart(2, '0')).join('')
 }

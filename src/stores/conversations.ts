@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia'
 import { ref, watch } from 'vue'
 import { openConversationDb, type ConversationChange, type ConversationDb } from '../conversations/conversation-db'
-import { checkImportSize, conversationFingerprint, parseExport, toExportJson } from '../conversations/export-import'
+import { checkImportSize, conversationFingerprint, toExportJson } from '../conversations/export-format'
 import type { SaveQueueState } from '../conversations/save-queue'
 import { newId, type Conversation, type StoredMessage } from '../conversations/types'
 import { AppError, toAppError } from '../shared/errors'
@@ -225,6 +225,8 @@ export const useConversationsStore = defineStore('conversations', () => {
     error.value = null
     lastImport.value = null
     const result = await guard(async (d) => {
+      // The schema validator loads with the first import, not with the page (bench `shell`).
+      const { parseExport } = await import('../conversations/export-import')
       const parsed = parseExport(json, Date.now(), fileName)
       const here = new Set(await Promise.all((await d.exportAll()).map(conversationFingerprint)))
       const fresh: typeof parsed = []
