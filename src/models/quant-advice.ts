@@ -1,10 +1,11 @@
 /**
  * Which quantizations run well in the browser. In llama.cpp's WebAssembly build every matrix product goes through one
- * dot-product kernel per quantization; ggml has WebAssembly SIMD (128-bit) kernels for Q4_0, Q5_0, Q5_1, Q8_0 and the
- * K-quants (Q2_K to Q6_K), and falls back to plain scalar C for the others (`ggml/src/ggml-cpu/arch-fallback.h`, the
- * `__wasm__` list: Q4_1, the IQ and TQ families, MXFP4, Q1_0). A scalar kernel decodes several times slower:
- * `npm run bench` measured the shipped Q4_1 model at a fraction of native speed while Q8_0 and Q4_0 of the same shape
- * kept much closer (docs/performance.md, `quant_*`). Pure: no DOM, no Vue.
+ * dot-product kernel per quantization; ggml has hand-written WebAssembly SIMD (128-bit) kernels for Q4_0, Q5_0, Q5_1,
+ * Q8_0 and the K-quants (Q2_K to Q6_K), and builds the others from generic C (`ggml/src/ggml-cpu/arch-fallback.h`,
+ * the `__wasm__` list: Q4_1, the IQ and TQ families, MXFP4). Q4_1 is on that list, yet `npm run bench` measured it at
+ * the speed of Q4_0 and Q4_K_M in wllama 3.8.1, decode and prefill, in two quiet runs (docs/performance.md, `quant_*`;
+ * its generic loop is simple enough for the compiler to vectorise, presumably), so it is not marked. The IQ, TQ and
+ * MXFP4 kernels (table lookups per block) are not measured here and stay marked from the source. Pure: no DOM, no Vue.
  */
 
 /** The quantization named in a GGUF file name (`SmolLM2-135M-Instruct.Q4_1.gguf` -> `Q4_1`), upper case; undefined if none. */
@@ -14,8 +15,8 @@ export function quantizationOf(path: string): string | undefined {
   return m?.[1]?.toUpperCase()
 }
 
-/** Quantizations whose dot product has no WebAssembly SIMD kernel in ggml (scalar C in the browser). */
-const SCALAR_IN_WASM = [/^Q4_1$/, /^IQ/, /^TQ/, /^MXFP4$/, /^Q1_0$/]
+/** Quantizations whose dot product is generic C in ggml's WebAssembly build and not measured fast (see above). */
+const SCALAR_IN_WASM = [/^IQ/, /^TQ/, /^MXFP4$/, /^Q1_0$/]
 
 /** How a quantization runs in the browser's WebAssembly build: `simd` or `scalar` (slow); undefined when unknown. */
 export function browserKernel(quant: string | undefined): 'simd' | 'scalar' | undefined {
