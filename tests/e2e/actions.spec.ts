@@ -124,6 +124,46 @@ test('Regenerate and edit keep versions and branches, over a reload, and only th
   await expect(text(page, 'assistant')).toHaveText(['A second answer.'])
 })
 
+test('switching a version leaves the chat where the person clicked; a new reply goes to the end', async ({ page }) => {
+  await openApp(page)
+  await controlled(page)
+  await chooseServer(page)
+  await expect.poll(() => page.evaluate(() => fetch('/').then(r => r.headers.get('content-security-policy') ?? ''))).toContain(server.url)
+  await page.reload()
+  await expect(page.getByTestId('status-state')).toHaveText('ready')
+  const long = (name: string) => `${name}: ${'a line of a long answer, '.repeat(60)}end.`
+  const ask = async (question: string, answer: string) => {
+    server.script.push(openai.text(answer))
+    await page.getByTestId('prompt').fill(question)
+    await page.getByTestId('send').click()
+    await expect(text(page, 'assistant').last()).toHaveText(answer)
+  }
+  // Two branches, each several screens long: the first question, then its edited version, each with follow-ups.
+  await ask('First', long('A'))
+  await ask('Second', long('B'))
+  await ask('Third', long('C'))
+  server.script.push(openai.text(long('A2')))
+  await questions(page).first().getByTestId('edit').click()
+  await page.getByTestId('edit-text').fill('First, again')
+  await page.getByTestId('edit-send').click()
+  await expect(text(page, 'assistant').last()).toHaveText(long('A2'))
+  await ask('Fourth', long('D'))
+  await ask('Fifth', long('E'))
+
+  // Back to the first question's first version, from the top of the chat: it stays in view, the scroll stays.
+  const first = questions(page).first()
+  await first.getByTestId('version-prev').scrollIntoViewIfNeeded()
+  await first.getByTestId('version-prev').click()
+  await expect(text(page, 'user')).toHaveText(['First', 'Second', 'Third'])
+  await expect(first.getByTestId('version-label')).toHaveText('1/2')
+  await expect(first.getByTestId('version-label')).toBeInViewport()
+  expect(await page.getByTestId('messages').evaluate(el => el.closest('.scroller')!.scrollTop)).toBeLessThan(200)
+
+  // The next question and its reply go to the end again.
+  await ask('Sixth', 'A short last answer.')
+  await expect(text(page, 'assistant').last()).toBeInViewport()
+})
+
 test('Gemini without a key says so before sending, and Add key opens Settings on the key field', async ({ page }) => {
   await openApp(page)
   await openSettings(page)
@@ -215,6 +255,8 @@ test('deleting a model, or all of them, asks first and says the re-download\'s s
   await storiesCard(page).getByTestId('delete').click()
   await page.getByTestId('confirm-action').click()
   await expect(storiesCard(page).getByTestId('model-state')).toHaveText('Not downloaded')
+  // The focus goes to the card's next step, not to the page's body with the Delete button that held it.
+  await expect(storiesCard(page).getByTestId('download')).toBeFocused()
 })
 
 test('New chat reuses an empty chat, search finds message text, and one export imported twice is added once', async ({ page }) => {
