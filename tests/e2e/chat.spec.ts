@@ -135,6 +135,8 @@ test('conversations: new, rename, search by title and content, delete, and they 
   await once.getByTestId('delete-confirm').click()
   await expect(conversations(page)).toHaveCount(1)
   await expect(conversations(page).first()).toHaveAttribute('data-title', 'Dragons')
+  // The focus goes to the conversation that took the deleted one's place, not to the page's body.
+  await expect(conversations(page).first().getByTestId('open-conversation')).toBeFocused()
   await page.reload()
   await expect(conversations(page)).toHaveCount(1)
 })
