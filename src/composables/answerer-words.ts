@@ -1,6 +1,7 @@
 import { computed, type ComputedRef } from 'vue'
 import { ERROR_HELP } from '../shared/errors'
 import { useModelManagerStore } from '../stores/manager'
+import { useLibraryStore } from '../stores/library'
 import { useModelsStore } from '../stores/models'
 import { useReadinessStore } from '../stores/readiness'
 import { useSettingsStore } from '../stores/settings'
@@ -30,6 +31,7 @@ export function useAnswererWords(): AnswererWords {
   const settings = useSettingsStore()
   const readiness = useReadinessStore()
   const models = useModelsStore()
+  const library = useLibraryStore()
   const remote = computed(() => {
     const who = manager.answerer ?? settings.backend
     return who === 'gemini' || who === 'openai-compat' ? REMOTE_NAMES[who] : null
@@ -42,7 +44,10 @@ export function useAnswererWords(): AnswererWords {
       return 'Cannot send yet: choose a model under Models.'
     return remote.value ? `Ask ${remote.value} anything… (it leaves this device)` : 'Ask anything…'
   })
-  const offlineReady = computed(() => (remote.value ? `Answers need the network (${remote.value})` : 'Works offline'))
+  // "Works offline" with no model on the device promised answers the app cannot give offline (a newcomer's report).
+  const offlineReady = computed(() => (remote.value
+    ? `Answers need the network (${remote.value})`
+    : library.ready.length ? 'Works offline' : 'Works offline once a model is downloaded'))
   const privacy = computed(() => {
     const chosen = settings.backend
     return chosen === 'gemini' || chosen === 'openai-compat'

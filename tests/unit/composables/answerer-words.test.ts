@@ -9,6 +9,8 @@ import { createPinia, setActivePinia } from 'pinia'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { nextTick } from 'vue'
 import { useAnswererWords } from '../../../src/composables/answerer-words'
+import type { StoredModel } from '../../../src/models/manifest'
+import { useLibraryStore } from '../../../src/stores/library'
 import { useSettingsStore } from '../../../src/stores/settings'
 
 beforeEach(() => {
@@ -16,8 +18,11 @@ beforeEach(() => {
 })
 
 describe('useAnswererWords', () => {
-  it('on this device: works offline, nothing leaves it, ask anything', () => {
+  it('on this device: works offline (once a model is downloaded), nothing leaves it, ask anything', async () => {
     const words = useAnswererWords()
+    expect(words.offlineReady.value).toBe('Works offline once a model is downloaded')
+    useLibraryStore().entries = [{ ref: { id: 'm', file: 'm.gguf' }, state: 'ready' } as unknown as StoredModel]
+    await nextTick()
     expect(words.offlineReady.value).toBe('Works offline')
     expect(words.privacy.value).toBe('On this device, nothing you type leaves it.')
     expect(words.placeholder.value).toBe('Ask anything…')
