@@ -4,7 +4,7 @@
  */
 import 'fake-indexeddb/auto'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { USE_SAMPLES_NEEDED, chooseFromUse, fastest, maxProbeThreads, probeKey, probeThreads, recordUse, useSamples } from '../../../src/workers/inference/wllama/thread-probe'
+import { USE_SAMPLES_NEEDED, chooseFromUse, fastest, learnCounts, startThreads, maxProbeThreads, probeKey, probeThreads, recordUse, useSamples } from '../../../src/workers/inference/wllama/thread-probe'
 
 afterEach(() => {
   vi.restoreAllMocks()
@@ -121,11 +121,25 @@ describe('fastest with unsorted samples', () => {
 describe('chooseFromUse (big models learn from their chats)', () => {
   const three = (v: number) => [v, v, v]
 
-  it('tries 1 thread first, then the next count that lacks samples', () => {
+  it('starts at half the cores (as wllama defaults) and tries half and twice that: three counts at most', () => {
+    expect([1, 2, 4, 6, 8, 16].map(c => startThreads(maxProbeThreads(c)))).toEqual([1, 1, 2, 3, 4, 4])
+    expect(learnCounts(maxProbeThreads(1))).toEqual([1])
+    expect(learnCounts(maxProbeThreads(2))).toEqual([1, 2])
+    expect(learnCounts(maxProbeThreads(4))).toEqual([1, 2, 4])
+    expect(learnCounts(maxProbeThreads(6))).toEqual([1, 3, 6])
+    expect(learnCounts(maxProbeThreads(8))).toEqual([2, 4, 8])
+    expect(learnCounts(maxProbeThreads(16))).toEqual([2, 4, 8])
+    // An 8-core laptop's first chats run at 4 threads, not 1.
+    expect(chooseFromUse(8, {})).toEqual({ threads: 4, source: 'learning' })
+  })
+
+  it('tries the start count first, then fewer, then more, each until it has its samples', () => {
     expect(chooseFromUse(2, {})).toEqual({ threads: 1, source: 'learning' })
     expect(chooseFromUse(2, { 1: [100, 110] })).toMatchObject({ threads: 1, source: 'learning' })
     expect(chooseFromUse(2, { 1: three(100) })).toEqual({ threads: 2, source: 'learning', samples: [{ threads: 1, tokensPerSecond: 100 }] })
-    expect(chooseFromUse(4, { 1: three(100), 2: three(150) }).threads).toBe(3)
+    expect(chooseFromUse(8, { 4: three(100) }).threads).toBe(2)
+    expect(chooseFromUse(8, { 4: three(100), 2: three(80) }).threads).toBe(8)
+    expect(chooseFromUse(4, { 1: three(100), 2: three(150) }).threads).toBe(4)
   })
 
   it('once every count has its samples, keeps more threads only on a clear win of the medians', () => {
@@ -136,20 +150,22 @@ describe('chooseFromUse (big models learn from their chats)', () => {
     // Within the margin: a tie goes to fewer threads.
     expect(chooseFromUse(2, { 1: three(100), 2: three(104) })).toMatchObject({ threads: 1, source: 'measured', isClear: true })
     expect(chooseFromUse(2, { 1: three(125), 2: three(60) })).toMatchObject({ threads: 1, source: 'measured' })
-    expect(chooseFromUse(4, { 1: three(50), 2: three(90), 3: three(92), 4: three(120) })).toMatchObject({ threads: 4 })
+    expect(chooseFromUse(4, { 1: three(50), 2: three(90), 4: three(120) })).toMatchObject({ threads: 4, source: 'measured' })
+    expect(chooseFromUse(8, { 2: three(70), 4: three(100), 8: three(103) })).toMatchObject({ threads: 4, source: 'measured' })
   })
 
-  it('drops a count clearly slower than the best settled one after ONE chat, and tries no higher count', () => {
+  it('drops a count clearly slower than the best settled one after ONE chat, and tries no count beyond it', () => {
     // The newcomer's case: 1 thread at 7-11 tok/s, then 2 threads at 0.7 tok/s; the learner asked for 2 more chats.
     expect(chooseFromUse(2, { 1: [7, 11, 9] })).toMatchObject({ threads: 2, source: 'learning' })
     expect(chooseFromUse(2, { 1: [7, 11, 9], 2: [0.7] })).toEqual({
       threads: 1, source: 'measured', isClear: true,
       samples: [{ threads: 1, tokensPerSecond: 9 }, { threads: 2, tokensPerSecond: 0.7 }],
     })
-    // More threads are not assumed faster: after 2 collapsed, 3 and 4 are not tried.
-    expect(chooseFromUse(4, { 1: three(100), 2: [40] })).toMatchObject({ threads: 1, source: 'measured' })
+    // Fewer threads collapsed: more are still tried; then more collapsed too: the start count is kept.
+    expect(chooseFromUse(4, { 2: three(100), 1: [40] })).toMatchObject({ threads: 4, source: 'learning' })
+    expect(chooseFromUse(4, { 2: three(100), 1: [40], 4: [30] })).toMatchObject({ threads: 2, source: 'measured' })
     // A slow count above a faster settled one: the best settled count is kept.
-    expect(chooseFromUse(4, { 1: three(100), 2: three(150), 3: [60] })).toMatchObject({ threads: 2, source: 'measured' })
+    expect(chooseFromUse(4, { 1: three(100), 2: three(150), 4: [60] })).toMatchObject({ threads: 2, source: 'measured' })
     // Slower, but not clearly (noise on a busy machine): it gets its full number of chats.
     expect(chooseFromUse(2, { 1: three(100), 2: [60] })).toMatchObject({ threads: 2, source: 'learning' })
   })

@@ -33,7 +33,7 @@ export interface ThreadChoice {
  * Models from this size on learn their thread count from chats instead of probe loads. 32 MiB: the probe loads the
  * file 4-6 times, and for the 94 MiB instruct model a newcomer's first message downloads, that made the first load
  * take 119 s on a busy 2-core machine (a newcomer's test run; one of three runs hit the load watchdog), where a single
- * load takes a few seconds. Learning starts at 1 thread, which the probe chose on this machine anyway.
+ * load takes a few seconds. Learning starts at half the cores ({@link startThreads}).
  */
 export const PROBE_MAX_BYTES = 32 * 2 ** 20
 /** Chats recorded per thread count before a big model's choice is made. */
@@ -147,24 +147,62 @@ export type UseSamples = Record<number, number[]>
 export const SLOW_RATIO = 0.5
 
 /**
- * A big model's thread count from its chats: the first count (1..max) with fewer than USE_SAMPLES_NEEDED samples is
- * tried next (`learning`); once every count has them, more threads are kept only when their median is faster by
- * `margin` than the fewer threads' (`measured`). A tie goes to fewer threads: the medians of real chats are settled
- * enough to cache, and fewer threads leave the page more room. More threads are never assumed to be faster: a count
- * whose chats so far (even one) run below SLOW_RATIO of the best settled count ends the learning at once, with the
- * best count chosen, and the counts above it are not tried (on a busy machine they only contend more).
+ * The count a big model's learning starts at, and the one its first chats run at: half the cores offered (at least 1),
+ * as wllama itself defaults (`Math.floor(navigator.hardwareConcurrency / 2)` in `Wllama.loadModel`, 3.8.1), which is
+ * llama.cpp's own default of the physical cores on a machine with two hardware threads per core. 1 on this project's
+ * 2-core machine, where the probe picked 1 anyway; 4 on an 8-core laptop, whose first chats ran at 1 thread before.
+ * @param max the most threads worth trying ({@link maxProbeThreads})
+ */
+export function startThreads(max: number): number {
+  return Math.max(1, Math.floor(max / 2))
+}
+
+/**
+ * The counts a big model's learning tries: the start, half of it and twice it (within 1..max), in ascending order. Three
+ * counts at most: learning every count from 1 to 8 took 24 chats on an 8-core machine, the first three at 1 thread.
+ */
+export function learnCounts(max: number): number[] {
+  const start = startThreads(max)
+  return [...new Set([Math.max(1, Math.floor(start / 2)), start, Math.min(max, start * 2)])].sort((a, b) => a - b)
+}
+
+/**
+ * A big model's thread count from its chats. The start count ({@link startThreads}) is tried first, then the fewer
+ * counts of {@link learnCounts} (downward), then the more (upward); the first count with fewer than
+ * USE_SAMPLES_NEEDED samples is the next to try (`learning`). Once every count tried has them, the choice is made in
+ * ascending order: more threads are kept only when their median is faster by `margin` than the fewer threads'
+ * (`measured`); a tie goes to fewer threads (the medians of real chats are settled enough to cache, and fewer threads
+ * leave the page more room). More threads are never assumed to be faster: a count whose chats so far (even one) run
+ * below SLOW_RATIO of the best settled count is dropped at once, and the counts beyond it in that direction are not
+ * tried (on a busy machine more threads only contend more; fewer than a count that is already twice as slow will not
+ * win).
  */
 export function chooseFromUse(max: number, samples: UseSamples, margin = 0.05): ThreadChoice {
-  const counts = Array.from({ length: max }, (_, i) => i + 1)
+  const counts = learnCounts(max)
+  const start = startThreads(max)
   const summary = counts.filter(t => samples[t]?.length).map(t => ({ threads: t, tokensPerSecond: median(samples[t]!) }))
+  const settled = (t: number) => (samples[t]?.length ?? 0) >= USE_SAMPLES_NEEDED
+  const medianOf = (t: number) => summary.find(s => s.threads === t)?.tokensPerSecond
+  const kept: number[] = []
+  const bestSettled = () => Math.max(...kept.map(t => medianOf(t)!))
+  const learning = (t: number): ThreadChoice => ({ threads: t, source: 'learning', ...(summary.length && { samples: summary }) })
+  if (!settled(start))
+    return learning(start)
+  kept.push(start)
+  for (const direction of [counts.filter(t => t < start).reverse(), counts.filter(t => t > start)]) {
+    for (const t of direction) {
+      const m = medianOf(t)
+      if (m !== undefined && m < bestSettled() * SLOW_RATIO)
+        break
+      if (!settled(t))
+        return learning(t)
+      kept.push(t)
+    }
+  }
   let best: ThreadSample | undefined
-  for (const t of counts) {
-    const measured = summary.find(s => s.threads === t)
-    if (best && measured && measured.tokensPerSecond < best.tokensPerSecond * SLOW_RATIO)
-      break
-    if ((samples[t]?.length ?? 0) < USE_SAMPLES_NEEDED)
-      return { threads: t, source: 'learning', ...(summary.length && { samples: summary }) }
-    if (!best || measured!.tokensPerSecond >= best.tokensPerSecond * (1 + margin))
+  for (const t of kept.sort((a, b) => a - b)) {
+    const measured = { threads: t, tokensPerSecond: medianOf(t)! }
+    if (!best || measured.tokensPerSecond >= best.tokensPerSecond * (1 + margin))
       best = measured
   }
   return { threads: best!.threads, source: 'measured', samples: summary, isClear: true }
