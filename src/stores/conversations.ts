@@ -207,9 +207,12 @@ export const useConversationsStore = defineStore('conversations', () => {
     await refresh()
   }
 
-  /** Every conversation as the JSON text of an export file. */
+  /**
+   * Every conversation with at least one message, as the JSON text of an export file. An empty one (New chat, nothing
+   * sent yet) is left out: it carries nothing, and a newcomer's export listed them as blank entries.
+   */
   async function exportJson(): Promise<string | undefined> {
-    return guard(async d => toExportJson(await d.exportAll()))
+    return guard(async d => toExportJson((await d.exportAll()).filter(c => c.messages.length > 0)))
   }
 
   /** What the last import did: how many conversations were added, and how many were already here and skipped. */

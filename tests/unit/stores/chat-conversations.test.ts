@@ -86,4 +86,11 @@ describe('conversations store', () => {
     await store.refresh()
     expect(JSON.stringify(store.list)).toBe(before)
   })
+  it('an export leaves out conversations with no message (New chat with nothing sent)', async () => {
+    const { store, first } = await withTwo()
+    const message = { id: 'm1', conversationId: 'kept', seq: 1, parentId: null, role: 'user' as const, content: 'hello', status: 'done' as const, createdAt: first.createdAt }
+    expect(await store.importJson(toExportJson([{ ...first, id: 'kept', title: 'Kept', messages: [message] }]))).toBe(1)
+    const exported = JSON.parse(await store.exportJson() ?? '{}') as { conversations: Array<{ title: string, messages: unknown[] }> }
+    expect(exported.conversations.map(c => [c.title, c.messages.length])).toEqual([['Kept', 1]])
+  })
 })
