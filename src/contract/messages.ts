@@ -68,7 +68,14 @@ export interface LoadedModel {
   notes: string[]
   /** Weights plus KV cache at the loaded context, in bytes: what the model adds to memory, before compute buffers. */
   estimatedMemoryBytes: number
+  /** The load in the worker, ms: opening the file to the engine ready. */
   loadMs: number
+  /**
+   * Where `loadMs` went, ms: `check` opens the file and reads its header (and asks for a GPU), `threads` chooses the
+   * thread count (a probe on a small model's first load), `engine` is the engine's own load (wllama reading the
+   * weights). For the benchmark's `cold_start` note and the Performance screen.
+   */
+  loadStepsMs?: { check: number, threads: number, engine: number }
 }
 
 export type Priority = 'interactive' | 'background'

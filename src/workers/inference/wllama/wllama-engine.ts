@@ -62,8 +62,10 @@ export class WllamaEngine implements WorkerEngine {
     const { nCtx, reason } = planContext(fit)
     const backend = chooseBackend(req.nGpuLayers, gpu, summary.blockCount)
     step()
+    const checked = performance.now()
     const threads = await chooseThreads(req, file, fit.fileBytes, backend.gpuLayers, step)
     step()
+    const chosen = performance.now()
     const { value: wllama, attempt, changes } = await climbDown(
       degradationLadder(nCtx, backend.gpuLayers),
       a => createWllama(files, paramsFor(a, threads.threads, req.chatTemplate)),
@@ -91,6 +93,7 @@ export class WllamaEngine implements WorkerEngine {
       notes: [...(backend.note ? [backend.note] : []), ...changes],
       estimatedMemoryBytes: file.size + kvCacheBytes({ ...fit, nCtx: info.n_ctx }),
       loadMs: performance.now() - started,
+      loadStepsMs: { check: checked - started, threads: chosen - checked, engine: performance.now() - chosen },
     }
     return this.loaded
   }
