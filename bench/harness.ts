@@ -185,6 +185,16 @@ async function cdnControl(options: { capBytesPerSecond?: number, ttlSeconds?: nu
   return res.json()
 }
 
-const api = { setup, appDownload, rawFetch, appLoad, appUnload, rawLoad, rawUnload, appChatStore, appChatService, rawChat, rawCompletion, forget, rawPrefill, rawDecodeFixed, appChatFixed, rawChatFixed, appColdStart, rawColdStart, cdnControl, appNewChatWithTools, renderPrepare, renderStream, renderCleanup }
+/** OPFS write and SHA-256 speeds alone, MiB/s, in a worker (bench/storage-probe.worker.ts). */
+function storageProbe(mib: number): Promise<{ writeMiBps: number, hashMiBps: number }> {
+  const worker = new Worker(new URL('./storage-probe.worker.ts', import.meta.url), { type: 'module' })
+  return new Promise<{ writeMiBps: number, hashMiBps: number }>((resolve, reject) => {
+    worker.onmessage = event => resolve(event.data as { writeMiBps: number, hashMiBps: number })
+    worker.onerror = event => reject(new Error(event.message))
+    worker.postMessage({ mib })
+  }).finally(() => worker.terminate())
+}
+
+const api = { storageProbe, setup, appDownload, rawFetch, appLoad, appUnload, rawLoad, rawUnload, appChatStore, appChatService, rawChat, rawCompletion, forget, rawPrefill, rawDecodeFixed, appChatFixed, rawChatFixed, appColdStart, rawColdStart, cdnControl, appNewChatWithTools, renderPrepare, renderStream, renderCleanup }
 Object.assign(globalThis, { bench: api })
 document.getElementById('state')!.textContent = 'ready'
