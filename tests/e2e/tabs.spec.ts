@@ -22,7 +22,7 @@ test('a second tab is told the model is in use, and taking over unloads it in th
   expect(await ask(second, 'Once upon a time')).toContain('there was a little girl named Lily')
 })
 
-test('in a second tab, "Use the model here" on a reply that failed takes the model over and answers it; the first tab says the model moved', async ({ context }) => {
+test('in a second tab, "Use the model here" on a reply that failed takes the model over and answers it; the first tab says the model moved, and a reply that fails there shows in the holding tab as sent elsewhere, with Retry', async ({ context }) => {
   const first = await context.newPage()
   await openApp(first)
   await downloadStories(first)
@@ -48,4 +48,19 @@ test('in a second tab, "Use the model here" on a reply that failed takes the mod
   await expect(first.getByTestId('taken-over')).toBeVisible()
   await expect(first.getByTestId('error')).toHaveCount(0)
   await expect(first.getByTestId('model-picker').locator('option:checked')).toHaveText('stories260K (moved to another tab)')
+
+  // The first tab, without the model now, sends in the same conversation: its reply fails there with busy_elsewhere.
+  // The second tab, which holds the model, sees that failed reply too (the conversation is shared): not the card
+  // "The model is open in another tab" beside its own "ready", but what happened, and Retry answers it there.
+  await first.getByTestId('nav-chat').click()
+  await first.getByTestId('conversations').locator('[data-testid=conversation][data-title="Once upon a time"]').getByTestId('open-conversation').click()
+  await first.getByTestId('prompt').fill('Once upon a time')
+  await first.getByTestId('send').click()
+  const failedThere = first.locator('[data-testid=chat-message][data-role=assistant]').last()
+  await expect(failedThere.getByTestId('error')).toHaveAttribute('data-code', 'busy_elsewhere')
+  const seenHere = second.locator('[data-testid=chat-message][data-role=assistant]').last()
+  await expect(seenHere.getByTestId('reply-moved')).toContainText('this tab had the model')
+  await expect(second.locator('[data-testid=error][data-code=busy_elsewhere]')).toHaveCount(0)
+  await seenHere.getByTestId('next-step-retry').click()
+  await expect(second.locator('[data-testid=chat-message][data-role=assistant]').last().getByTestId('message-content')).toContainText('Lily', { timeout: 60_000 })
 })
