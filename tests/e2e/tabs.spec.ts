@@ -54,6 +54,9 @@ test('in a second tab, "Use the model here" on a reply that failed takes the mod
   // "The model is open in another tab" beside its own "ready", but what happened, and Retry answers it there.
   await first.getByTestId('nav-chat').click()
   await first.getByTestId('conversations').locator('[data-testid=conversation][data-title="Once upon a time"]').getByTestId('open-conversation').click()
+  // Before sending, the hint says where the model is (it promised "your message loads stories260K first").
+  await expect(first.getByTestId('moved-hint')).toContainText('is open in another tab')
+  await expect(first.getByTestId('moved-hint').getByTestId('take-back')).toBeVisible()
   await first.getByTestId('prompt').fill('Once upon a time')
   await first.getByTestId('send').click()
   const failedThere = first.locator('[data-testid=chat-message][data-role=assistant]').last()
