@@ -1,3 +1,4 @@
+import { AppError } from '../shared/errors'
 import { blockedOrigins } from './security-policy'
 
 /** What the Models screen says after a model was added by URL: nothing when the file answers, else why not. */
@@ -6,6 +7,8 @@ export interface UrlReach {
   text: string
   /** The page's security policy refused the host: it is allowed from the next page load. */
   needsReload: boolean
+  /** What was met: the file, a refusal of the host, a redirect to a refused address, an error status, nothing. */
+  kind?: 'ok' | 'refused' | 'redirect_refused' | 'status' | 'unreachable'
 }
 
 function hostOf(url: string): string {
@@ -40,17 +43,32 @@ export async function urlReach(url: string, waitMs = 500): Promise<UrlReach> {
     for (let waited = 0; waited < waitMs && !isRefused(); waited += 50)
       await new Promise(resolve => setTimeout(resolve, 50))
     return isRefused()
-      ? { text: `This page may download from ${host} from its next load. Reload the page, then press Download.`, needsReload: true }
-      : { text: `${host} cannot be reached from this page: it is offline, or it does not let other sites download its files (no CORS header).`, needsReload: false }
+      ? { text: `This page may download from ${host} from its next load. Reload the page, then press Download.`, needsReload: true, kind: 'refused' }
+      : { text: `${host} cannot be reached from this page: it is offline, or it does not let other sites download its files (no CORS header).`, needsReload: false, kind: 'unreachable' }
   }
   if (first.type !== 'opaqueredirect')
-    return first.ok ? { text: '', needsReload: false } : { text: `${host} answered HTTP ${first.status} for this file: check the address.`, needsReload: false }
+    return first.ok ? { text: '', needsReload: false, kind: 'ok' } : { text: `${host} answered HTTP ${first.status} for this file: check the address.`, needsReload: false, kind: 'status' }
   try {
     const res = await ask('follow')
     await res.body?.cancel()
     if (res.ok)
-      return { text: '', needsReload: false }
+      return { text: '', needsReload: false, kind: 'ok' }
   }
   catch { /* the redirect's target is refused or unreachable */ }
-  return { text: `${host} sends this file from another address, which this page is not allowed to reach. Download the file in your browser, then drop it on "Drop a .gguf here" on this screen.`, needsReload: false }
+  return { text: `${host} sends this file from another address, which this page is not allowed to reach. Download the file in your browser, then drop it on "Drop a .gguf here" on this screen.`, needsReload: false, kind: 'redirect_refused' }
+}
+
+/**
+ * After a download failed with download_failed: the error to show instead, when the page's fetch can say more, else
+ * undefined (keep the download's own). A model by URL takes any answer of {@link urlReach}. A hub file takes only a
+ * refusal by the page's policy: of the hub (Reload page), or of the address its `/resolve/` redirects to (a hub set
+ * in Settings whose CDN no policy lists: issue 21 item 3 "the app ... says what to allow"); a connection lost halfway
+ * keeps its own words.
+ * @param url the file's address: the URL model's, or the hub's `/resolve/` URL
+ */
+export async function downloadReachError(url: string, isUrlModel: boolean): Promise<AppError | undefined> {
+  const reach = await urlReach(url)
+  if (!reach.text || (!isUrlModel && reach.kind !== 'refused' && reach.kind !== 'redirect_refused'))
+    return undefined
+  return new AppError(reach.needsReload ? 'reload_needed' : 'download_failed', reach.text)
 }

@@ -6,7 +6,7 @@ import { listFiles, modelInfo } from '@huggingface/hub'
 import { AppError } from '../shared/errors'
 import type { ModelRef } from './model-ref'
 
-export { PUBLIC_HUB_URL } from './hub-url'
+export { PUBLIC_HUB_URL, hubFileUrl } from './hub-url'
 
 export interface HubFileInfo {
   sizeBytes: number
@@ -78,11 +78,7 @@ export async function hubGgufFiles(repo: string, hubUrl: string): Promise<Array<
   return files
 }
 
-/** The download URL of a file at a revision, as the Hub lays it out. */
-export function hubFileUrl(ref: ModelRef, hubUrl: string): string {
-  const path = ref.file.split('/').map(encodeURIComponent).join('/')
-  return `${hubUrl.replace(/\/+$/, '')}/${ref.repo}/resolve/${encodeURIComponent(ref.revision ?? 'main')}/${path}`
-}
+
 
 /** The hub's host as people see it in the address bar ("huggingface.co"), or the address as given. */
 function hubHost(hubUrl: string): string {

@@ -4,7 +4,8 @@ import type { ModelRef, Progress } from '../contract/types'
 import { PUBLIC_CATALOG, RECOMMENDED_MODEL, catalogEntry, modelRef, toModelRef, type CatalogEntry } from '../models/catalog'
 import { URL_REPO } from '../downloads/stored-files'
 import { rememberUrlModel, savedUrlModels } from '../models/url-models'
-import { urlReach } from '../composables/url-reach'
+import { downloadReachError } from '../composables/url-reach'
+import { hubFileUrl } from '../models/hub-url'
 import type { LoadedModel } from '../contract/messages'
 import { hostOf } from '../contract/reply-notice'
 import { AppError, toAppError } from '../shared/errors'
@@ -141,9 +142,10 @@ export const useModelsStore = defineStore('models', () => {
   async function download(ref: ModelRef): Promise<boolean> {
     const ok = await run(ref.id, 'downloading', async () => {
       if (!await library.download(ref, settings.hubUrl)) {
-        // A URL model's bytes may come from a CDN its host redirects to, which the page's policy refused.
-        const reach = ref.repo === URL_REPO && library.error?.code === 'download_failed' ? await urlReach(ref.file) : undefined
-        throw reach?.text ? new AppError(reach.needsReload ? 'reload_needed' : 'download_failed', reach.text) : library.error ?? new AppError('aborted')
+        // The bytes may come from a CDN the host redirects to, which the page's policy refused: say so, and what to do.
+        const isUrl = ref.repo === URL_REPO
+        const reach = library.error?.code === 'download_failed' ? await downloadReachError(isUrl ? ref.file : hubFileUrl(ref, settings.hubUrl), isUrl) : undefined
+        throw reach ?? library.error ?? new AppError('aborted')
       }
     })
     const isToUse = !chosenId.value || chosenId.value === ref.id

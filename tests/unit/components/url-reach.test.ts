@@ -5,7 +5,7 @@
  * or nothing at all (offline, no CORS). fetch and the policy's refusal event are stood in for; the words are the app's.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { urlReach } from '../../../src/composables/url-reach'
+import { downloadReachError, urlReach } from '../../../src/composables/url-reach'
 import { watchSecurityPolicy } from '../../../src/composables/security-policy'
 
 const URL_ = 'https://files.example.org/m/model.Q8_0.gguf'
@@ -18,7 +18,7 @@ afterEach(() => vi.unstubAllGlobals())
 describe('urlReach', () => {
   it('a file that answers: nothing to say', async () => {
     vi.stubGlobal('fetch', vi.fn(async () => new Response('G', { status: 206 })))
-    expect(await urlReach(URL_)).toEqual({ text: '', needsReload: false })
+    expect(await urlReach(URL_)).toEqual({ text: '', needsReload: false, kind: 'ok' })
   })
 
   it('an error status is named', async () => {
@@ -32,7 +32,7 @@ describe('urlReach', () => {
       throw new TypeError('Failed to fetch')
     }))
     expect(await urlReach('https://other.example.net/x.gguf')).toMatchObject({ needsReload: false })
-    expect(await urlReach(URL_)).toEqual({ text: 'This page may download from files.example.org from its next load. Reload the page, then press Download.', needsReload: true })
+    expect(await urlReach(URL_)).toEqual({ text: 'This page may download from files.example.org from its next load. Reload the page, then press Download.', needsReload: true, kind: 'refused' })
   })
 
   it('a redirect to a host no policy lists: download it in the browser and drop it here', async () => {
@@ -49,6 +49,40 @@ describe('urlReach', () => {
   it('nothing reached and no refusal: offline or no CORS, in words', async () => {
     vi.stubGlobal('fetch', vi.fn(async () => { throw new TypeError('Failed to fetch') }))
     const reach = await urlReach('https://quiet.example.com/x.gguf', 100)
-    expect(reach).toEqual({ text: 'quiet.example.com cannot be reached from this page: it is offline, or it does not let other sites download its files (no CORS header).', needsReload: false })
+    expect(reach).toEqual({ text: 'quiet.example.com cannot be reached from this page: it is offline, or it does not let other sites download its files (no CORS header).', needsReload: false, kind: 'unreachable' })
+  })
+})
+
+describe('downloadReachError: what a failed download says instead of its own error', () => {
+  const redirectRefused = () => vi.stubGlobal('fetch', vi.fn(async (_url: string, init?: RequestInit) => {
+    if (init?.redirect === 'manual')
+      return Object.defineProperty(new Response(null, { status: 200 }), 'type', { value: 'opaqueredirect' })
+    throw new TypeError('Failed to fetch')
+  }))
+
+  it('a hub set in Settings whose /resolve/ redirects to an address no policy lists: said, with the way round it', async () => {
+    redirectRefused()
+    const err = await downloadReachError('https://hub.example.org/o/r/resolve/main/m.gguf', false)
+    expect(err?.code).toBe('download_failed')
+    expect(err?.message).toContain('hub.example.org sends this file from another address, which this page is not allowed to reach')
+    expect(err?.message).toContain('drop it on "Drop a .gguf here"')
+  })
+
+  it('a hub the page\'s policy refused: reload_needed', async () => {
+    const url = 'https://hub.example.org/o/r/resolve/main/m.gguf'
+    vi.stubGlobal('fetch', vi.fn(async () => {
+      setTimeout(() => refuse(url), 10)
+      throw new TypeError('Failed to fetch')
+    }))
+    expect((await downloadReachError(url, false))?.code).toBe('reload_needed')
+  })
+
+  it('a hub file that answers now, or a hub not reached at all, keeps the download\'s own error; a URL model takes any answer', async () => {
+    vi.stubGlobal('fetch', vi.fn(async () => new Response('G', { status: 206 })))
+    expect(await downloadReachError('https://hub.example.org/o/r/resolve/main/m.gguf', false)).toBeUndefined()
+    vi.stubGlobal('fetch', vi.fn(async () => { throw new TypeError('Failed to fetch') }))
+    expect(await downloadReachError('https://quiet.example.org/o/r/resolve/main/m.gguf', false)).toBeUndefined()
+    vi.stubGlobal('fetch', vi.fn(async () => new Response('', { status: 404 })))
+    expect((await downloadReachError('https://files.example.org/x.gguf', true))?.message).toBe('files.example.org answered HTTP 404 for this file: check the address.')
   })
 })
