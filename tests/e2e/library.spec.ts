@@ -172,6 +172,8 @@ test('cancel keeps the partial file; after a reload (a closed tab) Resume contin
   const card = storiesCard(page)
   await card.getByTestId('download').click()
   await expect(card.getByTestId('download-stats')).toHaveText(/ · [1-9]\d?% · /)
+  // While it downloads, the card offers Cancel, not a disabled Download under it.
+  await expect(card.getByTestId('download')).toHaveCount(0)
   await card.getByTestId('cancel-download').click()
   await expect(card.getByTestId('model-state')).toHaveText(/^Paused at \d+%$/)
   await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 })
