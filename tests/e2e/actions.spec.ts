@@ -67,17 +67,22 @@ async function chooseServer(page: Page): Promise<void> {
   await closeSettings(page)
 }
 
-/** What the chat requests sent as the conversation: user and assistant texts in order. */
-const sentTurns = (i: number) => ((server.received.filter(r => r.url === '/v1/chat/completions')[i]?.body as { messages: Array<{ role: string, content?: string }> }).messages)
-  .filter(m => m.role === 'user' || m.role === 'assistant').map(m => `${m.role}:${m.content ?? ''}`)
-
-test('Regenerate and edit keep versions and branches, over a reload, and only the branch on screen is sent', async ({ page }) => {
+/** The app with the fixture server as the backend, after the reload that lets the page's policy admit it. */
+async function openWithServer(page: Page): Promise<void> {
   await openApp(page)
   await controlled(page)
   await chooseServer(page)
   await expect.poll(() => page.evaluate(() => fetch('/').then(r => r.headers.get('content-security-policy') ?? ''))).toContain(server.url)
   await page.reload()
   await expect(page.getByTestId('status-state')).toHaveText('ready')
+}
+
+/** What the chat requests sent as the conversation: user and assistant texts in order. */
+const sentTurns = (i: number) => ((server.received.filter(r => r.url === '/v1/chat/completions')[i]?.body as { messages: Array<{ role: string, content?: string }> }).messages)
+  .filter(m => m.role === 'user' || m.role === 'assistant').map(m => `${m.role}:${m.content ?? ''}`)
+
+test('Regenerate and edit keep versions and branches, over a reload, and only the branch on screen is sent', async ({ page }) => {
+  await openWithServer(page)
   await expect(page.getByTestId('status-answerer')).toHaveText(`Next answer from server at ${new URL(server.url).host}`)
 
   server.script.push(openai.text('A first answer.'), openai.text('A second answer.'))
@@ -125,12 +130,7 @@ test('Regenerate and edit keep versions and branches, over a reload, and only th
 })
 
 test('switching a version leaves the chat where the person clicked; a new reply goes to the end', async ({ page }) => {
-  await openApp(page)
-  await controlled(page)
-  await chooseServer(page)
-  await expect.poll(() => page.evaluate(() => fetch('/').then(r => r.headers.get('content-security-policy') ?? ''))).toContain(server.url)
-  await page.reload()
-  await expect(page.getByTestId('status-state')).toHaveText('ready')
+  await openWithServer(page)
   const long = (name: string) => `${name}: ${'a line of a long answer, '.repeat(60)}end.`
   const ask = async (question: string, answer: string) => {
     server.script.push(openai.text(answer))

@@ -4,32 +4,19 @@
  * newcomer's report); the rest is the app's offline files and the conversations.
  */
 import 'fake-indexeddb/auto'
-import { createPinia, setActivePinia } from 'pinia'
-import { afterEach, describe, expect, it } from 'vitest'
-import { createApp, nextTick } from 'vue'
+import { describe, expect, it } from 'vitest'
 import StorageBar from '../../../src/components/models/StorageBar.vue'
 import type { StoredModel } from '../../../src/models/manifest'
 import { useLibraryStore } from '../../../src/stores/library'
-
-const mounted: Array<() => void> = []
-afterEach(() => {
-  for (const unmount of mounted.splice(0))
-    unmount()
-})
+import { freshPinia, mountWithPinia } from './mount'
 
 async function text(entries: StoredModel[], partial: Array<[string, number]> = []): Promise<string> {
-  const pinia = createPinia()
-  setActivePinia(pinia)
+  const pinia = freshPinia()
   const library = useLibraryStore()
   library.estimate = { usageBytes: 114 * 2 ** 20, quotaBytes: 10 * 2 ** 30 }
   library.entries = entries
   library.partialBytes = new Map(partial)
-  const el = document.createElement('div')
-  document.body.append(el)
-  const app = createApp(StorageBar).use(pinia)
-  app.mount(el)
-  mounted.push(() => { app.unmount(); el.remove() })
-  await nextTick()
+  const el = await mountWithPinia(StorageBar, pinia)
   return el.querySelector('[data-testid=storage-text]')?.textContent?.replace(/\s+/g, ' ').trim() ?? ''
 }
 

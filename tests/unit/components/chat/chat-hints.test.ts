@@ -5,30 +5,18 @@
  * downloads it again. Now: download N MiB, load the stored model, or nothing while one is being set up.
  */
 import 'fake-indexeddb/auto'
-import { createPinia, setActivePinia } from 'pinia'
-import { afterEach, describe, expect, it } from 'vitest'
-import { createApp, nextTick } from 'vue'
+import { describe, expect, it } from 'vitest'
+import { nextTick } from 'vue'
 import ChatHints from '../../../../src/components/chat/ChatHints.vue'
 import { RECOMMENDED_MODEL } from '../../../../src/models/catalog'
 import type { StoredModel } from '../../../../src/models/manifest'
+import { useEngineStore } from '../../../../src/stores/engine'
 import { useLibraryStore } from '../../../../src/stores/library'
 import { useModelsStore } from '../../../../src/stores/models'
-
-const cleanups: Array<() => void> = []
-afterEach(() => {
-  for (const c of cleanups.splice(0))
-    c()
-})
+import { freshPinia, mountWithPinia } from '../mount'
 
 async function mountHints() {
-  const pinia = createPinia()
-  setActivePinia(pinia)
-  const el = document.createElement('div')
-  document.body.append(el)
-  const app = createApp(ChatHints).use(pinia)
-  app.mount(el)
-  cleanups.push(() => { app.unmount(); el.remove() })
-  await nextTick()
+  const el = await mountWithPinia(ChatHints, freshPinia())
   return { el, hint: () => el.querySelector('[data-testid=first-message-hint]')?.textContent?.replace(/\s+/g, ' ').trim() }
 }
 
@@ -51,5 +39,14 @@ describe('ChatHints', () => {
     useLibraryStore().entries = [other as StoredModel]
     await nextTick()
     expect(hint()).toContain('downloads')
+  })
+  it('in a tab whose model moved to another tab, says so with Use it here, not that the message loads it', async () => {
+    const { el, hint } = await mountHints()
+    useLibraryStore().entries = [stored]
+    useEngineStore().wasTakenOver = true
+    await nextTick()
+    expect(hint()).toBeUndefined()
+    expect(el.querySelector('[data-testid=moved-hint]')?.textContent).toContain(`${RECOMMENDED_MODEL.label} is open in another tab of this app.`)
+    expect(el.querySelector('[data-testid=take-back]')?.textContent?.trim()).toBe('Use it here')
   })
 })
