@@ -38,6 +38,9 @@ export const useModelsStore = defineStore('models', () => {
   const progress = computed(() => library.progress ?? loadProgress.value)
   const error = ref<AppError | null>(null)
   const loaded = ref<LoadedModel | null>(null)
+  /** When this tab's model became the loaded one (epoch ms; 0 while none): a failed reply written after it came from another tab. */
+  const loadedAt = ref(0)
+  watch(loaded, (m) => { loadedAt.value = m ? loadedAt.value || Date.now() : 0 })
   /** The model loaded last (kept in localStorage), for the next opening. */
   const lastUsedId = ref(globalThis.localStorage?.getItem(LAST_MODEL_KEY) ?? '')
   let threadProbeMaxBytes: number | undefined
@@ -289,5 +292,5 @@ export const useModelsStore = defineStore('models', () => {
     await library.clearAll()
   }
 
-  return { catalog, offered, defaultModel, chosenId, availability, availabilityOf, checkAvailability, canPrepare, nextToPrepare, ensureLocalModel, activeLabel, samplingModel, stored, storedById, phase, activeId, progress, error, loaded, isAnswering, init, download, cancelDownload, load, takeOverAndLoad, addCustom, addUrl, importFile, remove, clearAll }
+  return { catalog, offered, defaultModel, chosenId, availability, availabilityOf, checkAvailability, canPrepare, nextToPrepare, ensureLocalModel, activeLabel, samplingModel, stored, storedById, phase, activeId, progress, error, loaded, loadedAt, isAnswering, init, download, cancelDownload, load, takeOverAndLoad, addCustom, addUrl, importFile, remove, clearAll }
 })
