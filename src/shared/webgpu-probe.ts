@@ -64,6 +64,19 @@ export async function probeWebGpu(
   }
 }
 
+let once: { gpu: GpuLike | undefined, probe: Promise<GpuProbe> } | undefined
+
+/**
+ * {@link probeWebGpu} asked once per `navigator.gpu` (the inference worker asks at start for its environment, then at
+ * every load): `requestAdapter()` took part of each load's header-check step, and what the GPU offers does not change
+ * while the worker lives (a lost device restarts the worker, which asks again).
+ */
+export function probeWebGpuOnce(): Promise<GpuProbe> {
+  const gpu = (globalThis.navigator as { gpu?: GpuLike } | undefined)?.gpu
+  if (once?.gpu !== gpu || !once)
+    once = { gpu, probe: probeWebGpu(gpu) }
+  return once.probe
+}
 
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err)

@@ -6,7 +6,7 @@
 import { AppError, serializeError } from '../../shared/errors'
 import type { QueueState, WorkerEnvironment, WorkerEvent, WorkerRequest } from '../../contract/messages'
 import { checkRequest } from './worker-request-check'
-import { probeWebGpu } from '../../shared/webgpu-probe'
+import { probeWebGpuOnce } from '../../shared/webgpu-probe'
 import { RequestQueue, type QueueSnapshot } from './request-queue'
 import { EngineGate } from './engine-gate'
 import type { WorkerEngine } from './worker-engine'
@@ -89,7 +89,7 @@ async function workerEnvironment(): Promise<WorkerEnvironment> {
     isCrossOriginIsolated: globalThis.crossOriginIsolated === true,
     hardwareConcurrency: nav?.hardwareConcurrency ?? 1,
     deviceMemoryGiB: nav?.deviceMemory,
-    gpu: await probeWebGpu(),
+    gpu: await probeWebGpuOnce(),
   }
 }
 

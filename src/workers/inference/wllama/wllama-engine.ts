@@ -9,7 +9,7 @@ import type { ChatCall, LoadedModel, LoadRequest } from '../../../contract/messa
 import { blobSource, validateGguf, type ModelSummary } from '../../../models/gguf'
 import { openModelFile } from '../../../models/opfs-store'
 import type { ChatRequest, ChatSummary, Progress } from '../../../contract/types'
-import { probeWebGpu, type GpuProbe } from '../../../shared/webgpu-probe'
+import { probeWebGpuOnce, type GpuProbe } from '../../../shared/webgpu-probe'
 import type { ChatRun, WorkerEngine } from '../worker-engine'
 import { wellFormedMessage } from '../../../contract/well-formed'
 import { DEFAULT_N_CTX, assertFits, chooseBackend, climbDown, degradationLadder, kvCacheBytes, planContext, type LoadAttempt } from '../../../models/load-plan'
@@ -55,7 +55,11 @@ export class WllamaEngine implements WorkerEngine {
     files.forEach((f, i) => assertSize(f, req.fileSizes?.[i]))
     const file = files[0]!
     // The header check and the WebGPU question are independent: ask both at once. "CPU only" asks no GPU at all.
-    const [summary, gpu, specials] = await Promise.all([readSummary(file), req.nGpuLayers === 0 ? CPU_ONLY : probeWebGpu(), readSpecialTokens(blobSource(file))])
+    // The special tokens (the whole vocabulary is read for them) are needed at the first chat, not for the load: read
+    // while wllama loads, not before it (bench warm_start: the header-check step took ~80 ms of every load).
+    const specials = readSpecialTokens(blobSource(file))
+    specials.catch(() => {}) // awaited below; an early failure must not be an unhandled rejection meanwhile
+    const [summary, gpu] = await Promise.all([readSummary(file), req.nGpuLayers === 0 ? CPU_ONLY : probeWebGpuOnce()])
     const requestedCtx = req.nCtx ?? DEFAULT_N_CTX
     const fit = { fileBytes: files.reduce((n, f) => n + f.size, 0), nCtx: requestedCtx, ...summary, deviceMemoryGiB: (navigator as { deviceMemory?: number }).deviceMemory }
     assertFits(fit)
@@ -73,7 +77,7 @@ export class WllamaEngine implements WorkerEngine {
     if (reason)
       changes.unshift(`The context was reduced from ${requestedCtx} to ${nCtx} tokens: ${reason}.`)
     this.wllama = wllama
-    this.neutralise = neutraliser(specials)
+    this.neutralise = neutraliser(await specials)
     this.learning = threads.learnKey
       ? { key: threads.learnKey, threads: wllama.getNumThreads(), max: maxProbeThreads(navigator.hardwareConcurrency ?? 1), reload: t => createWllama(files, paramsFor(attempt, t, req.chatTemplate)) }
       : null
