@@ -17,7 +17,8 @@ import { useEngineStore } from '../src/stores/engine'
 import { useModelsStore } from '../src/stores/models'
 import { useSettingsStore } from '../src/stores/settings'
 import { N_CTX, REPO, TEMPLATE, stopwatch, user, type Timing } from './measure'
-import { rawChat, rawChatFixed, rawColdStart, rawCompletion, rawDecodeFixed, rawFetch, rawLoad, rawPrefill, rawUnload } from './raw-harness'
+import { rawChat, rawChatFixed, rawColdStart, rawCompletion, rawDecodeFixed, rawFetch, rawLoad, rawLoadFrom, rawPrefill, rawUnload } from './raw-harness'
+import { modelFileHandle } from '../src/models/opfs-store'
 import { renderCleanup, renderPrepare, renderStream } from './render-harness'
 
 setActivePinia(createPinia())
@@ -80,6 +81,17 @@ async function appLoad(file: string, threads: number): Promise<{ ms: number, thr
   if (!ok || !models.loaded || !readyAt)
     throw new Error(`app load failed: ${models.error?.code} ${models.error?.message}`)
   return { ms: readyAt - t0, threads: models.loaded.threads, threadSource: models.loaded.threadSource, engineMs: models.loaded.loadMs, steps: models.loaded.loadStepsMs }
+}
+
+/** Raw wllama loading the app's own stored file (an OPFS File read from disk), then unloaded: ms. */
+async function rawLoadStored(file: string, threads: number): Promise<number> {
+  const entry = await getStoredModel(ref(file).id)
+  if (!entry)
+    throw new Error(`${file} is not stored`)
+  const stored = await (await modelFileHandle(entry.fileName)).getFile()
+  const r = await rawLoadFrom(stored, threads, 'stored')
+  await rawUnload('stored')
+  return r.ms
 }
 
 async function appUnload(): Promise<void> {
@@ -195,6 +207,6 @@ function storageProbe(mib: number): Promise<{ writeMiBps: number, hashMiBps: num
   }).finally(() => worker.terminate())
 }
 
-const api = { storageProbe, setup, appDownload, rawFetch, appLoad, appUnload, rawLoad, rawUnload, appChatStore, appChatService, rawChat, rawCompletion, forget, rawPrefill, rawDecodeFixed, appChatFixed, rawChatFixed, appColdStart, rawColdStart, cdnControl, appNewChatWithTools, renderPrepare, renderStream, renderCleanup }
+const api = { storageProbe, rawLoadStored, setup, appDownload, rawFetch, appLoad, appUnload, rawLoad, rawUnload, appChatStore, appChatService, rawChat, rawCompletion, forget, rawPrefill, rawDecodeFixed, appChatFixed, rawChatFixed, appColdStart, rawColdStart, cdnControl, appNewChatWithTools, renderPrepare, renderStream, renderCleanup }
 Object.assign(globalThis, { bench: api })
 document.getElementById('state')!.textContent = 'ready'

@@ -29,6 +29,15 @@ export async function rawLoad(file: string, threads: number, key = 'main', opts:
   await rawUnload(key)
   if (blob?.file !== file)
     blob = { file, blob: new Blob([await (await fetch(fileUrl(file))).arrayBuffer()]) }
+  return rawLoadFrom(blob.blob, threads, key, opts)
+}
+
+/**
+ * Raw wllama from a given Blob or File (the app's OPFS file, for `warm_start`'s note: what reading from disk costs
+ * wllama itself, apart from what the app adds). Unloads `key` first.
+ */
+export async function rawLoadFrom(source: Blob, threads: number, key = 'main', opts: RawLoadOptions = {}): Promise<{ ms: number, threads: number, nBatch: number, nUbatch: number, log: string[] }> {
+  await rawUnload(key)
   const log: string[] = []
   const keep = (...args: unknown[]) => {
     const line = args.map(String).join(' ')
@@ -39,7 +48,7 @@ export async function rawLoad(file: string, threads: number, key = 'main', opts:
   const t0 = performance.now()
   const w = new Wllama({ default: wasmUrl }, { suppressNativeLog: !opts.nativeLog, logger })
   w.setCompat(null)
-  await w.loadModel([blob.blob], {
+  await w.loadModel([source], {
     n_ctx: opts.nCtx ?? N_CTX, n_threads: threads, n_gpu_layers: 0, n_parallel: 1, chat_template: TEMPLATE,
     ...(opts.nBatch && { n_batch: opts.nBatch }), ...(opts.nUbatch && { n_ubatch: opts.nUbatch }),
     ...(opts.nativeLog && { log_level: LogLevel.INFO }),
