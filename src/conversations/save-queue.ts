@@ -15,9 +15,12 @@ export type PendingWrite =
 
 /** What is not saved yet, for the UI. */
 export interface SaveQueueState {
-  /** Messages kept in memory only. */
+  /**
+   * Messages kept in memory only, because storage refused them (`error` set). A write in flight is not among them:
+   * every reply waits for its write a moment, and marking those flashed "Not saved yet" on ordinary replies.
+   */
   unsavedMessageIds: string[]
-  /** Conversations (new or renamed) kept in memory only. */
+  /** Conversations (new or renamed) kept in memory only, as `unsavedMessageIds`. */
   unsavedConversationIds: string[]
   /** The refusal that keeps them waiting: AppError 'storage_full'; null once everything is saved. */
   error: AppError | null
@@ -144,7 +147,7 @@ export class SaveQueue {
   }
 
   state(): SaveQueueState {
-    const writes = this.waiting()
+    const writes = this.error ? this.waiting() : []
     return {
       unsavedMessageIds: writes.flatMap(w => (w.kind === 'message' ? [w.value.id] : [])),
       unsavedConversationIds: writes.flatMap(w => (w.kind === 'conversation' ? [w.value.id] : [])),

@@ -66,9 +66,9 @@ export const useConversationsStore = defineStore('conversations', () => {
   let queueError: AppError | null = null
   /** What waits in memory changed: mark it; once all of it is stored, the storage-full notice goes away. */
   function onSaveState(state: SaveQueueState): void {
-    // Marked only while storage refuses: a write merely in flight (every reply has one) flashed "Not saved yet" with
-    // its "Storage is full" tooltip at 1 % used (newcomer report).
-    unsaved.value = state.error ? state.unsavedMessageIds : []
+    // Only writes storage refused (the queue's own notion): one merely in flight (every reply has one) flashed "Not
+    // saved yet" with its "Storage is full" tooltip at 1 % used (newcomer report).
+    unsaved.value = state.unsavedMessageIds
     if (state.error && state.error !== queueError)
       error.value = queueError = state.error
     if (!state.error && queueError) {
