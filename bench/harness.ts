@@ -94,6 +94,19 @@ async function rawLoadStored(file: string, threads: number): Promise<number> {
   return r.ms
 }
 
+/** Raw wllama loading the app's stored file from inside a dedicated worker, as the app does: loadModel ms. */
+async function rawLoadStoredInWorker(file: string, threads: number): Promise<number> {
+  const entry = await getStoredModel(ref(file).id)
+  if (!entry)
+    throw new Error(`${file} is not stored`)
+  const worker = new Worker(new URL('./raw-load.worker.ts', import.meta.url), { type: 'module' })
+  return new Promise<number>((resolve, reject) => {
+    worker.onmessage = event => resolve((event.data as { ms: number }).ms)
+    worker.onerror = event => reject(new Error(event.message))
+    worker.postMessage({ fileName: entry.fileName, threads })
+  }).finally(() => worker.terminate())
+}
+
 async function appUnload(): Promise<void> {
   await engine.localService().dispose()
 }
@@ -207,6 +220,6 @@ function storageProbe(mib: number): Promise<{ writeMiBps: number, hashMiBps: num
   }).finally(() => worker.terminate())
 }
 
-const api = { storageProbe, rawLoadStored, setup, appDownload, rawFetch, appLoad, appUnload, rawLoad, rawUnload, appChatStore, appChatService, rawChat, rawCompletion, forget, rawPrefill, rawDecodeFixed, appChatFixed, rawChatFixed, appColdStart, rawColdStart, cdnControl, appNewChatWithTools, renderPrepare, renderStream, renderCleanup }
+const api = { storageProbe, rawLoadStored, rawLoadStoredInWorker, setup, appDownload, rawFetch, appLoad, appUnload, rawLoad, rawUnload, appChatStore, appChatService, rawChat, rawCompletion, forget, rawPrefill, rawDecodeFixed, appChatFixed, rawChatFixed, appColdStart, rawColdStart, cdnControl, appNewChatWithTools, renderPrepare, renderStream, renderCleanup }
 Object.assign(globalThis, { bench: api })
 document.getElementById('state')!.textContent = 'ready'
