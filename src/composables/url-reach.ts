@@ -70,5 +70,8 @@ export async function downloadReachError(url: string, isUrlModel: boolean): Prom
   const reach = await urlReach(url)
   if (!reach.text || (!isUrlModel && reach.kind !== 'refused' && reach.kind !== 'redirect_refused'))
     return undefined
+  // redirect_blocked's title and next step say the rest; the message names the address that redirects.
+  if (reach.kind === 'redirect_refused')
+    return new AppError('redirect_blocked', `It redirects from ${url}.`)
   return new AppError(reach.needsReload ? 'reload_needed' : 'download_failed', reach.text)
 }

@@ -23,3 +23,8 @@ export async function rememberUrlModel(url: string): Promise<void> {
   await set(URL_MODELS_KEY, [...urls, url].slice(-MAX_URL_MODELS))
 }
 
+
+/** Forgets `url`: its model was deleted or its partial download discarded, so its card goes too. */
+export async function forgetUrlModel(url: string): Promise<void> {
+  await set(URL_MODELS_KEY, (await savedUrlModels()).filter(u => u !== url))
+}

@@ -47,6 +47,7 @@ export const ERROR_CODES = [
   'chunk_load_failed',
   'server_not_set',
   'reload_needed',
+  'redirect_blocked',
 ] as const
 
 export type ErrorCode = (typeof ERROR_CODES)[number]
@@ -85,6 +86,7 @@ export const ERROR_HELP: Record<ErrorCode, { title: string, action: string }> = 
   server_model_not_found: { title: 'The server you set up does not have this model, or that address is not its API.', action: 'Check the model name and server URL in Settings; with Ollama, pull the model first (ollama pull NAME).' },
   key_host_unconfirmed: { title: 'The Gemini key was not sent: the Gemini base URL is not a Google address and you have not confirmed it.', action: 'In Settings, check the Gemini base URL and confirm that your key may go to that host, or empty the field to use Google.' },
   reload_needed: { title: 'This page cannot reach the new address until it is reloaded.', action: 'Press Reload page: the page allows an address saved in Settings from its next load.' },
+  redirect_blocked: { title: 'The file\'s server sends it on to another address, which this page may not reach.', action: 'Download the file in your browser, then drop it on "Drop a .gguf here" on the Models screen.' },
   server_not_set: { title: 'Your own server has no address yet.', action: 'Add its address in Settings (for example http://localhost:11434/v1 for Ollama, http://localhost:8080/v1 for llama-server).' },
   insecure_endpoint: { title: 'The key was not sent: plain http is only allowed to this computer (localhost).', action: 'Use an https:// address in Settings, or a server on localhost.' },
   context_exceeded: { title: 'This message does not fit in the model\'s context.', action: 'Shorten the message, raise the context size in Settings, or start a new chat.' },

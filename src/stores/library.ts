@@ -41,6 +41,8 @@ export const useLibraryStore = defineStore('library', () => {
   const progress = ref<Progress | null>(null)
   const notice = ref<string | null>(null)
   const error = ref<AppError | null>(null)
+  /** What `error` concerns: a model id, or `local-file/<name>` for a picked or dropped file. */
+  const errorId = ref<string | undefined>()
   /** Bytes a refused download needed, for the clean-up suggestion. */
   const neededBytes = ref(0)
   let abort: AbortController | null = null
@@ -79,8 +81,10 @@ export const useLibraryStore = defineStore('library', () => {
     }
     catch (err) {
       const e = toAppError(err)
-      if (e.code !== 'aborted')
+      if (e.code !== 'aborted') {
         error.value = e
+        errorId.value = id
+      }
       return undefined
     }
     finally {
@@ -153,5 +157,5 @@ export const useLibraryStore = defineStore('library', () => {
     return lruSuggestion(ready.value, neededBytes.value, estimate.value.quotaBytes - estimate.value.usageBytes)
   })
 
-  return { entries, byId, partialBytes, ready, evicted, estimate, busyId, progress, notice, error, suggestion, stateOf, refresh, download, cancel, verify, remove, clearAll, importFile }
+  return { entries, byId, partialBytes, ready, evicted, estimate, busyId, progress, notice, error, errorId, suggestion, stateOf, refresh, download, cancel, verify, remove, clearAll, importFile }
 })

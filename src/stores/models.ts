@@ -3,7 +3,7 @@ import { computed, ref, watch } from 'vue'
 import type { ModelRef, Progress } from '../contract/types'
 import { PUBLIC_CATALOG, RECOMMENDED_MODEL, catalogEntry, modelRef, toModelRef, type CatalogEntry } from '../models/catalog'
 import { URL_REPO } from '../downloads/stored-files'
-import { rememberUrlModel, savedUrlModels } from '../models/url-models'
+import { forgetUrlModel, rememberUrlModel, savedUrlModels } from '../models/url-models'
 import { downloadReachError } from '../composables/url-reach'
 import { hubFileUrl } from '../models/hub-url'
 import type { LoadedModel } from '../contract/messages'
@@ -280,6 +280,9 @@ export const useModelsStore = defineStore('models', () => {
       loaded.value = null
     }
     await library.remove(ref.id)
+    // A model added by URL goes with its file: its card stayed "Not downloaded" after Discard (a newcomer).
+    if (ref.repo === URL_REPO)
+      await forgetUrlModel(ref.file).then(() => { catalog.value = catalog.value.filter(m => m.id !== ref.id) })
   }
 
   async function clearAll(): Promise<void> {

@@ -247,6 +247,9 @@ test('malformed GGUFs through the local-file import: each refused clearly, nothi
     await page.getByTestId('pick-local-file').setInputFiles({ name, mimeType: 'application/octet-stream', buffer })
     await expect(page.getByTestId('error')).toHaveAttribute('data-code', code)
     await expect(page.getByTestId('error')).toContainText(name)
+    // Shown just below the file chooser, where the person acted (it was at the top of the screen: a newcomer).
+    const [drop, error] = await Promise.all([page.getByTestId('file-drop').boundingBox(), page.getByTestId('error').boundingBox()])
+    expect(error!.y).toBeGreaterThan(drop!.y)
   }
   expect(await opfsModelFiles(page)).toEqual([])
   console.log(`local import: ${cases.length} malformed GGUFs refused, 0 stored`)
@@ -329,6 +332,13 @@ test('add by repo with the quantization picker, and by direct URL', async ({ pag
   await card.getByTestId('download').click()
   await expect(card.getByTestId('model-state')).toHaveText('Loaded')
   expect(await manifestEntry(page, `url/${url}`)).toMatchObject({ state: 'ready', sha256: STORIES_SHA256, revision: 'url' })
+  // Deleted, a model added by URL goes with its card (it stayed "Not downloaded" before), also after a reload.
+  await card.getByTestId('delete').click()
+  await page.getByTestId('confirm-action').click()
+  await expect(card).toHaveCount(0)
+  await page.reload()
+  await expect(page.getByTestId('model-card').first()).toBeVisible()
+  await expect(card).toHaveCount(0)
 })
 
 test('models by URL on other hosts: the card says a reload allows them, they stay after the reload, and download, also through a redirect (newcomer report)', async ({ page, baseURL }) => {
@@ -339,16 +349,22 @@ test('models by URL on other hosts: the card says a reload allows them, they sta
   const direct = (await fetch(resolve, { redirect: 'manual' })).headers.get('location')!.replace('//localhost:', '//127.0.0.1:')
   // The same mirror under another origin (127.0.0.1 instead of localhost): it redirects to that CDN, as the Hub does.
   const redirecting = resolve.replace('localhost', '127.0.0.1')
+  const card = (url: string) => page.locator(`[data-testid=model-card][data-model-id="url/${url}"]`)
   for (const url of [direct, redirecting]) {
     await page.getByTestId('add-url').fill(url)
     await page.getByTestId('add-url-button').click()
-    await expect(page.getByTestId('url-note')).toContainText(`This page may download from ${new URL(url).host} from its next load`)
-    await expect(page.getByTestId('url-reload')).toBeVisible()
+    // The new card is brought into view with the focus on its Download, and says there why a reload is needed.
+    await expect(card(url)).toBeInViewport()
+    await expect(card(url).getByTestId('download')).toBeFocused()
+    await expect(card(url).getByTestId('url-note')).toContainText(`This page may download from ${new URL(url).host} from its next load`)
+    await expect(card(url).getByTestId('url-reload')).toBeVisible()
   }
-  // Reload page: the service worker's policy now admits both hosts, and both cards are still offered.
+  // Reload page: the service worker's policy now admits both hosts, both cards are still offered, and asked again,
+  // they have nothing more to say.
   await reloadUnderNewCsp(page, [new URL(direct).origin, new URL(redirecting).origin])
   await page.reload()
-  const card = (url: string) => page.locator(`[data-testid=model-card][data-model-id="url/${url}"]`)
+  await expect(card(redirecting)).toBeVisible()
+  await expect(page.getByTestId('url-note')).toHaveCount(0)
   await card(direct).getByTestId('download').click()
   await expect(card(direct).getByTestId('model-state')).toHaveText('Loaded')
   expect(await manifestEntry(page, `url/${direct}`)).toMatchObject({ state: 'ready', sha256: STORIES_SHA256, revision: 'url' })
@@ -358,11 +374,30 @@ test('models by URL on other hosts: the card says a reload allows them, they sta
   await expect(card(redirecting).getByTestId('model-state')).toHaveText('Downloaded') // the first one stays the chat's model
 })
 
+test('a URL whose host redirects to an address the page may not reach: after the reload its card says so, and Download says what to do instead (newcomer report)', async ({ page, baseURL }) => {
+  await openApp(page, '/models')
+  await reloadUnderNewCsp(page, [])
+  // The mirror under 127.0.0.1: /resolve/ redirects to its CDN on 127.0.0.1, an origin no policy lists.
+  const redirecting = `${baseURL}/local/models/resolve/main/${STORIES}`.replace('localhost', '127.0.0.1')
+  const card = page.locator(`[data-testid=model-card][data-model-id="url/${redirecting}"]`)
+  await page.getByTestId('add-url').fill(redirecting)
+  await page.getByTestId('add-url-button').click()
+  await expect(card.getByTestId('url-note')).toContainText('from its next load')
+  // Reloaded as the note asks: the host is allowed now, and the card tells the next truth at once.
+  await reloadUnderNewCsp(page, [new URL(redirecting).origin])
+  await page.reload()
+  await expect(card.getByTestId('url-note')).toContainText(`${new URL(redirecting).host} sends this file from another address`)
+  await card.getByTestId('download').click()
+  const error = card.locator('[data-testid=error][data-code=redirect_blocked]')
+  await expect(error).toContainText('Drop a .gguf here')
+  await expect(error).not.toContainText('connection')
+})
+
 test('a model URL that is not a .gguf address is refused with a reason, not cleared silently', async ({ page }) => {
   await openApp(page, '/models')
   await page.getByTestId('add-url').fill('not a url')
   await page.getByTestId('add-url-button').click()
-  await expect(page.getByTestId('url-note')).toHaveText('Enter the http(s) address of a .gguf file.')
+  await expect(page.getByTestId('url-invalid')).toHaveText('Enter the http(s) address of a .gguf file.')
   await expect(page.getByTestId('add-url')).toHaveValue('not a url')
 })
 

@@ -6,6 +6,7 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { downloadReachError, urlReach } from '../../../src/composables/url-reach'
+import { ERROR_HELP } from '../../../src/shared/errors'
 import { watchSecurityPolicy } from '../../../src/composables/security-policy'
 
 const URL_ = 'https://files.example.org/m/model.Q8_0.gguf'
@@ -63,9 +64,10 @@ describe('downloadReachError: what a failed download says instead of its own err
   it('a hub set in Settings whose /resolve/ redirects to an address no policy lists: said, with the way round it', async () => {
     redirectRefused()
     const err = await downloadReachError('https://hub.example.org/o/r/resolve/main/m.gguf', false)
-    expect(err?.code).toBe('download_failed')
-    expect(err?.message).toContain('hub.example.org sends this file from another address, which this page is not allowed to reach')
-    expect(err?.message).toContain('drop it on "Drop a .gguf here"')
+    // Its own code, whose next step is the way round (not download_failed's "check your connection": a newcomer).
+    expect(err?.code).toBe('redirect_blocked')
+    expect(err?.message).toBe('It redirects from https://hub.example.org/o/r/resolve/main/m.gguf.')
+    expect(ERROR_HELP.redirect_blocked.action).toContain('drop it on "Drop a .gguf here"')
   })
 
   it('a hub the page\'s policy refused: reload_needed', async () => {

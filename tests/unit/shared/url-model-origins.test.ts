@@ -4,7 +4,7 @@
  */
 import 'fake-indexeddb/auto'
 import { describe, expect, it } from 'vitest'
-import { MAX_URL_MODELS, rememberUrlModel, savedUrlModels } from '../../../src/models/url-models'
+import { MAX_URL_MODELS, forgetUrlModel, rememberUrlModel, savedUrlModels } from '../../../src/models/url-models'
 import { urlModelOrigins } from '../../../src/shared/url-model-origins'
 import { buildCsp } from '../../../src/workers/service-worker/sw-headers'
 
@@ -41,5 +41,13 @@ describe('models added by URL', () => {
     const saved = await savedUrlModels()
     expect(saved).toHaveLength(MAX_URL_MODELS)
     expect(saved.at(-1)).toBe(`https://b.org/${MAX_URL_MODELS + 4}.gguf`)
+  })
+  it('is forgotten when its model is deleted, the others kept', async () => {
+    await rememberUrlModel('https://c.org/keep.gguf')
+    await rememberUrlModel('https://c.org/gone.gguf')
+    await forgetUrlModel('https://c.org/gone.gguf')
+    const saved = await savedUrlModels()
+    expect(saved).toContain('https://c.org/keep.gguf')
+    expect(saved).not.toContain('https://c.org/gone.gguf')
   })
 })
