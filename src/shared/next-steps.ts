@@ -22,6 +22,8 @@ export interface NextStepContext {
   isBlockedByPolicy?: boolean
   /** The failed thing can be tried again from where the error is shown (a reply: Regenerate). */
   canRetry?: boolean
+  /** This tab holds the local model now: an old busy_elsewhere needs no take-over (Retry alone answers). */
+  holdsModel?: boolean
 }
 
 /**
@@ -75,7 +77,8 @@ export function nextSteps(code: ErrorCode, ctx: NextStepContext = {}): NextStep[
       steps.push({ kind: 'settings', field: 'nCtx', label: 'Context size' })
       break
     case 'busy_elsewhere':
-      steps.push({ kind: 'take-over', label: 'Use the model here' })
+      if (!ctx.holdsModel)
+        steps.push({ kind: 'take-over', label: 'Use the model here' })
       break
     case 'unsupported_device':
       steps.push(ctx.backend === 'local-gpu' ? { kind: 'settings', field: 'backend', label: 'Choose backend' } : { kind: 'models', label: 'Open models' })

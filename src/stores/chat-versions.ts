@@ -68,7 +68,7 @@ export function sameAnswerNotice(previous: StoredMessage, answer: StoredMessage,
     code: 'same_answer',
     message: `Same answer as before: at temperature 0${isModelsTemperature ? ', which this model recommends,' : ''} the model always picks the most likely word, so the same settings give the same answer.`,
     nextStep: isModelsTemperature
-      ? 'Turn off "Use the model\'s recommended settings" in Settings > Generation, then Regenerate.'
+      ? 'Turn off "Use the model\'s recommended settings" in Settings > Model and generation, then Regenerate.'
       : 'Raise Creativity (temperature) in Settings, then Regenerate.',
   }
 }

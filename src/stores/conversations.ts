@@ -44,9 +44,13 @@ export const useConversationsStore = defineStore('conversations', () => {
   const unsaved = ref<string[]>([])
   let opening: Promise<ConversationDb> | null = null
   // Opening another conversation leaves the deleted one's messages behind, and with them the offer to keep them.
+  // A refused import's card belongs to the moment of the import, not to the next conversation (a newcomer found it
+  // minutes later under another one).
   watch(currentId, (id) => {
     if (deletedElsewhere.value && id !== deletedElsewhere.value.conversationId)
       deletedElsewhere.value = null
+    if (error.value?.code === 'import_invalid')
+      error.value = null
   })
 
   /** The database, opened once per store, listening to other tabs. @throws AppError 'conversations_unavailable' */

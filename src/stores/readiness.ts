@@ -85,7 +85,7 @@ export const useReadinessStore = defineStore('readiness', () => {
         return {
           backend, isBlocking: true,
           // Nothing was tried, so not "could not answer right now... try again" (a newcomer's report): the address is missing.
-          error: new AppError('server_not_set', 'Your own server (OpenAI-compatible) has no address yet.'),
+          error: new AppError('server_not_set', 'Who answers is set to your own server (OpenAI-compatible), and no address is saved.'),
         }
       }
       if (isBlockedByPolicy(url)) {

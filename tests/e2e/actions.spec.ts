@@ -203,13 +203,16 @@ test('a server the security policy does not admit yet: the reply says so with Re
   await page.getByTestId('prompt').fill('Hello there')
   await page.getByTestId('send').click()
   const failed = answers(page).last().getByTestId('reply-error')
-  await expect(failed.getByTestId('error')).toHaveAttribute('data-code', 'service_unavailable')
-  await expect(failed).toContainText(new URL(server.url).host)
+  // One cause, the real one: the policy refused the address (not "did not answer" beside "reload the page"), and
+  // only the step that can help (no Retry or "try again in a moment" before the reload: a newcomer's report).
+  await expect(failed.getByTestId('error')).toHaveAttribute('data-code', 'reload_needed')
+  await expect(failed).toContainText(`security policy was set before ${new URL(server.url).host} was added`)
+  await expect(failed).not.toContainText('did not answer')
   await expect(failed).not.toContainText('Failed to fetch')
   await expect(failed.getByTestId('next-step-reload')).toBeVisible()
-  await expect(failed.getByTestId('policy-hint')).toContainText('security policy')
+  await expect(failed.getByTestId('next-step-retry')).toHaveCount(0)
   // Shown once: in the reply, not again above the composer.
-  await expect(page.locator('[data-testid=error][data-code=service_unavailable]')).toHaveCount(1)
+  await expect(page.locator('[data-testid=error][data-code=reload_needed]')).toHaveCount(1)
   await expect(page.getByTestId('backend-readiness')).toHaveCount(0)
   await shoot(page, 'error-reload', () => failed.scrollIntoViewIfNeeded())
 

@@ -54,6 +54,8 @@ test('Settings offers only downloaded models and agrees with the header; a secon
   // Deleting one that is not loaded: it leaves the list, the chosen one stays.
   await storiesCard(page).getByTestId('load').click()
   await expect(storiesCard(page).getByTestId('model-state')).toHaveText('Loaded')
+  // The focus stays in the card (its next button), not on the page's body with the gone Use this model.
+  await expect(storiesCard(page).getByTestId('verify')).toBeFocused()
   await expect.poll(() => optionTexts(picker(page))).toEqual(['stories260K', 'Get more models…'])
   const field2 = await showSetting(page, 'setting-model-id')
   await expect(field2).toHaveValue(STORIES_ID)

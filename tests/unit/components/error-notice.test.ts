@@ -111,4 +111,13 @@ describe('nextSteps Retry', () => {
   it('a passing cause still offers Retry', () => {
     expect(nextSteps('timeout', { canRetry: true }).map(s => s.kind)).toEqual(['retry'])
   })
+
+  it('busy_elsewhere offers Use the model here, but not in the tab that holds the model (an old version of a reply)', () => {
+    expect(nextSteps('busy_elsewhere', { canRetry: true }).map(s => s.kind)).toEqual(['take-over', 'retry'])
+    expect(nextSteps('busy_elsewhere', { canRetry: true, holdsModel: true }).map(s => s.kind)).toEqual(['retry'])
+  })
+
+  it('redirect_blocked offers no Retry: the same download meets the same refusal', () => {
+    expect(nextSteps('redirect_blocked', { canRetry: true })).toEqual([])
+  })
 })

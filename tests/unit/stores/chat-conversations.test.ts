@@ -5,6 +5,7 @@
 import { IDBFactory } from 'fake-indexeddb'
 import { createPinia, setActivePinia } from 'pinia'
 import { beforeEach, describe, expect, it } from 'vitest'
+import { nextTick } from 'vue'
 import { toExportJson } from '../../../src/conversations/export-import'
 import { UNTITLED, titleFrom, useConversationsStore } from '../../../src/stores/conversations'
 
@@ -92,5 +93,13 @@ describe('conversations store', () => {
     expect(await store.importJson(toExportJson([{ ...first, id: 'kept', title: 'Kept', messages: [message] }]))).toBe(1)
     const exported = JSON.parse(await store.exportJson() ?? '{}') as { conversations: Array<{ title: string, messages: unknown[] }> }
     expect(exported.conversations.map(c => [c.title, c.messages.length])).toEqual([['Kept', 1]])
+  })
+  it('a refused import\'s error goes when another conversation opens', async () => {
+    const { store, first } = await withTwo()
+    expect(await store.importJson('{"hello":1}')).toBe(0)
+    expect(store.error?.code).toBe('import_invalid')
+    store.currentId = first.id
+    await nextTick()
+    expect(store.error).toBeNull()
   })
 })

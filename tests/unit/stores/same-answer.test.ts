@@ -13,7 +13,7 @@ describe('sameAnswerNotice', () => {
   it('the model\'s recommended temperature 0 (Settings shows 0.7): turn the recommendation off, not raise Creativity', () => {
     const notice = sameAnswerNotice(reply('Paris.'), reply('Paris.'), 0, true)
     expect(notice?.message).toContain('which this model recommends')
-    expect(notice?.nextStep).toBe('Turn off "Use the model\'s recommended settings" in Settings > Generation, then Regenerate.')
+    expect(notice?.nextStep).toBe('Turn off "Use the model\'s recommended settings" in Settings > Model and generation, then Regenerate.')
   })
 
   it('nothing when the texts differ or the temperature was above 0', () => {

@@ -4,6 +4,8 @@
  * "Gemini answered" mark, no timings, never in the place the app's own label goes); an imported system or tool message
  * says it is not sent to the model and is shown as text.
  */
+import 'fake-indexeddb/auto'
+import { createPinia, setActivePinia } from 'pinia'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createApp, type Component } from 'vue'
 import ChatMessage from '../../../../src/components/chat/ChatMessage.vue'
@@ -18,7 +20,10 @@ const mounted: Array<() => void> = []
 function mount(component: Component, props: Record<string, unknown>): HTMLElement {
   const el = document.createElement('div')
   document.body.append(el)
-  const app = createApp(component, props)
+  // A message reads the chat store (whether a model is being set up).
+  const pinia = createPinia()
+  setActivePinia(pinia)
+  const app = createApp(component, props).use(pinia)
   app.mount(el)
   mounted.push(() => { app.unmount(); el.remove() })
   return el

@@ -2,9 +2,10 @@
 /** A reply's notice (reason and next step) and its reasoning, collapsed, shown with the text so far. */
 import { createPinia, setActivePinia } from 'pinia'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { createApp } from 'vue'
+import { createApp, nextTick } from 'vue'
 import ChatMessage from '../../../../src/components/chat/ChatMessage.vue'
 import type { StoredMessage } from '../../../../src/conversations/types'
+import { useChatStore } from '../../../../src/stores/chat'
 // ChatMessage loads the Markdown renderer as an async component: loaded here first, so it never arrives after the
 // test environment is gone.
 import '../../../../src/components/chat/ChatMarkdown.vue'
@@ -13,11 +14,12 @@ const unmounts: Array<() => void> = []
 afterEach(() => unmounts.splice(0).forEach(u => u()))
 
 function mount(message: StoredMessage): HTMLElement {
-  setActivePinia(createPinia())
+  const pinia = createPinia()
+  setActivePinia(pinia)
   const el = document.createElement('div')
   document.body.append(el)
   const app = createApp(ChatMessage, { message, isLast: true, isBusy: false })
-  app.use(createPinia())
+  app.use(pinia)
   app.mount(el)
   unmounts.push(() => { app.unmount(); el.remove() })
   return el
@@ -59,5 +61,15 @@ describe('ChatMessage: before the first word', () => {
     expect(mount({ ...base, content: 'The', status: 'streaming' }).querySelector('[data-testid=reply-waiting]')).toBeNull()
     expect(mount({ ...base, content: '', reasoning: 'Hmm', status: 'streaming' }).querySelector('[data-testid=reply-waiting]')).toBeNull()
     expect(mount({ ...base, content: '', status: 'stopped' }).querySelector('[data-testid=reply-waiting]')).toBeNull()
+  })
+
+  it('says nothing of reading while the model still downloads or loads (the chat shows that progress)', async () => {
+    const el = mount({ ...base, content: '', status: 'streaming' })
+    useChatStore().isPreparingModel = true
+    await nextTick()
+    expect(el.querySelector('[data-testid=reply-waiting]')).toBeNull()
+    useChatStore().isPreparingModel = false
+    await nextTick()
+    expect(el.querySelector('[data-testid=reply-waiting]')).not.toBeNull()
   })
 })

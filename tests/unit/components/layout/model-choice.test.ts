@@ -14,7 +14,7 @@ import ModelPicker from '../../../../src/components/layout/ModelPicker.vue'
 import SettingsModelChoice from '../../../../src/components/settings/SettingsModelChoice.vue'
 import type { LoadedModel } from '../../../../src/contract/messages'
 import type { ModelRef } from '../../../../src/contract/types'
-import { catalogEntry } from '../../../../src/models/catalog'
+import { RECOMMENDED_MODEL, catalogEntry } from '../../../../src/models/catalog'
 import { AppError } from '../../../../src/shared/errors'
 import type { StoredModel } from '../../../../src/models/manifest'
 import type { WorkerService } from '../../../../src/services/local/worker-service'
@@ -168,6 +168,14 @@ describe('the local model choice', () => {
     const ui = await mountBoth()
     expect(ui.options(ui.field).slice(1)).toEqual(['stories260K', 'Tiny-Chat.Q8_0'])
     expect(ui.options(ui.picker).filter(o => o !== 'Choose a model' && o !== 'Get more models…')).toEqual(['stories260K', 'Tiny-Chat.Q8_0'])
+  })
+
+  it('a model the catalog knows is named by its label everywhere, before and after its download', async () => {
+    const { library } = setup()
+    library.entries = [storedModel(RECOMMENDED_MODEL)]
+    const ui = await mountBoth()
+    expect(ui.options(ui.field)).toContain(RECOMMENDED_MODEL.label)
+    expect(ui.options(ui.picker)).toContain(RECOMMENDED_MODEL.label)
   })
 
   it.each(['openai-compat', 'gemini'] as const)('with %s answering, choosing a model in Settings makes it answer the next message, as the header does', async (backend) => {
