@@ -49,6 +49,11 @@ describe('MarkdownBlockRenderer', () => {
     }), { numRuns: 60 })
   }, 300_000)
 
+  it('a paragraph whose last line marked lexes as a list for one character is kept whole (fast-check counterexample)', () => {
+    const text = 'Some text with `Vec<String>` and **bold**.\n3. three\n- [ ] task\n- [x] done\n---\n> quote\nlazy line\n'
+    expect(streamed(text, [1]).blocks).toEqual(new MarkdownBlockRenderer().update(text))
+  })
+
   it('renders each finished block once: the work per update does not grow with the reply', () => {
     const paragraph = 'The quick model reads every word of the story and writes a short answer.\n\n'
     const cost = (paragraphs: number) => {
