@@ -61,6 +61,8 @@ export interface LoadedModel {
   threadSamples?: Array<{ threads: number, tokensPerSecond: number }>
   /** A measured choice the rounds disagreed on (the machine's load changed): not cached, measured again next load. */
   isThreadChoiceUnclear?: boolean
+  /** Probe loads whose rounds all disagreed, combined into the cached choice: no more probing on this device. */
+  threadChoiceSettledAfter?: number
   isMultithread: boolean
   backend: 'cpu' | 'webgpu'
   gpuLayers: number

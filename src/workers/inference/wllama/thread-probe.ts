@@ -10,7 +10,7 @@
  * samples, every chat long enough records its decode speed, and once every count has enough the choice is made with
  * the same rule and cached. No extra load at all.
  */
-import { createStore, get, set } from 'idb-keyval'
+import { createStore, del, get, set } from 'idb-keyval'
 
 export interface ThreadSample {
   threads: number
@@ -25,8 +25,13 @@ export interface ThreadChoice {
   source: ThreadSource
   /** The measurements behind a `measured` or `cached` choice (the median of each count's rounds). */
   samples?: ThreadSample[]
-  /** A `measured` choice that every round agreed on; an unclear one is not cached, so the next load measures again. */
+  /**
+   * A `measured` choice that every round agreed on; an unclear one is not cached, so the next load measures again
+   * (at most {@link MAX_UNCLEAR_PROBES} loads in all).
+   */
   isClear?: boolean
+  /** Set when unclear probes on this many loads were settled into one cached choice ({@link settleProbe}). */
+  settledAfterProbes?: number
 }
 
 /**
@@ -111,6 +116,47 @@ function decide(runs: Map<number, number[]>, margin: number): { threads: number,
       isClear = false
   }
   return { threads: best, isClear }
+}
+
+/**
+ * Probe loads whose rounds disagree before their combined figures are cached anyway. 3: a clean CI run on a busy
+ * 2-core runner (2026-11-30) stayed unclear over 4 loads in a row, and every unclear load probes again (loading the
+ * file 4-6 times): on a machine whose load keeps changing, that cost was paid on every load, for good.
+ */
+export const MAX_UNCLEAR_PROBES = 3
+
+/**
+ * What to cache after a probe, and the choice to use now. A clear choice is cached as it is. An unclear one is kept
+ * aside; once {@link MAX_UNCLEAR_PROBES} probes of this device and model were unclear, their figures are combined (the
+ * median of each count's per-probe medians) and the choice is made from them as a big model's chats are: more threads
+ * only when faster by `margin` than the fewer threads' kept count. That choice is cached (`settledAfterProbes`).
+ * @param key {@link probeKey} of the device and model
+ * @returns the choice to load with now
+ */
+export async function settleProbe(key: string, choice: ThreadChoice, margin = 0.05): Promise<ThreadChoice> {
+  if (choice.source !== 'measured')
+    return choice
+  if (choice.isClear) {
+    await saveChoice(key, choice)
+    return choice
+  }
+  const unclearKey = `${key}:unclear`
+  const probes = [...(await get<ThreadSample[][]>(unclearKey, store())) ?? [], choice.samples ?? []]
+  if (probes.length < MAX_UNCLEAR_PROBES) {
+    await set(unclearKey, probes, store())
+    return choice
+  }
+  const counts = [...new Set(probes.flat().map(s => s.threads))].sort((a, b) => a - b)
+  const samples = counts.map(t => ({ threads: t, tokensPerSecond: median(probes.flat().filter(s => s.threads === t).map(s => s.tokensPerSecond)) }))
+  let best = samples[0] ?? { threads: choice.threads, tokensPerSecond: 0 }
+  for (const s of samples.slice(1)) {
+    if (s.tokensPerSecond >= best.tokensPerSecond * (1 + margin))
+      best = s
+  }
+  const settled: ThreadChoice = { threads: best.threads, source: 'measured', samples, isClear: false, settledAfterProbes: probes.length }
+  await saveChoice(key, settled)
+  await del(unclearKey, store())
+  return settled
 }
 
 function median(values: number[]): number {

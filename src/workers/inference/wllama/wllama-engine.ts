@@ -16,7 +16,7 @@ import { DEFAULT_N_CTX, assertFits, chooseBackend, climbDown, degradationLadder,
 import { completionPrompt, constraintParams, resolveMode, samplingParams, toWllamaMessage } from '../../../contract/prompt'
 import { neutraliser, readSpecialTokens } from './special-tokens'
 import { readStream, type StreamChunk } from './stream'
-import { MIN_SAMPLE_TOKENS, PROBE_MAX_BYTES, cachedChoice, chooseFromUse, maxProbeThreads, probeKey, probeThreads, recordUse, saveChoice, useSamples, type ThreadChoice } from './thread-probe'
+import { MIN_SAMPLE_TOKENS, PROBE_MAX_BYTES, cachedChoice, chooseFromUse, maxProbeThreads, probeKey, probeThreads, recordUse, saveChoice, settleProbe, useSamples, type ThreadChoice } from './thread-probe'
 
 /** Context used while timing thread counts: small, so each probe load is quick. */
 const PROBE_N_CTX = 256
@@ -90,7 +90,8 @@ export class WllamaEngine implements WorkerEngine {
       threads: wllama.getNumThreads(),
       threadSource: threads.source,
       threadSamples: threads.samples,
-      ...(threads.source === 'measured' && !threads.isClear && { isThreadChoiceUnclear: true }),
+      ...(threads.source === 'measured' && !threads.isClear && !threads.settledAfterProbes && { isThreadChoiceUnclear: true }),
+      ...(threads.settledAfterProbes && { threadChoiceSettledAfter: threads.settledAfterProbes }),
       isMultithread: wllama.isMultithread(),
       backend: attempt.gpuLayers > 0 ? 'webgpu' : 'cpu',
       gpuLayers: attempt.gpuLayers,
@@ -260,10 +261,9 @@ async function chooseThreads(req: LoadRequest, file: File, modelBytes: number, g
     onMeasure?.()
     return measureDecode(file, t, gpuLayers)
   })
-  // An unclear choice (rounds disagreed: the machine's load changed under the probe) is used now, measured again next time.
-  if (choice.source === 'measured' && choice.isClear)
-    await saveChoice(key, choice)
-  return choice
+  // An unclear choice (rounds disagreed: the machine's load changed under the probe) is used now, measured again next
+  // time, and settled after a few such loads.
+  return settleProbe(key, choice)
 }
 
 /** Decode tokens/s at `threads`, on a small context, after a short warm-up. */
