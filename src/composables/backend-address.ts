@@ -1,4 +1,5 @@
 import { AppError } from '../shared/errors'
+import { hostOf } from '../shared/origin'
 import { keyDestination } from '../services/gemini/key-destination'
 import { useSettingsStore } from '../stores/settings'
 import { isBlockedByPolicy } from './security-policy'
@@ -24,10 +25,5 @@ const LOOKS_UNREACHABLE = new Set(['service_unavailable', 'offline', 'bad_respon
 export function withPolicyCause(err: AppError, address: string | undefined): AppError {
   if (!LOOKS_UNREACHABLE.has(err.code) || !isBlockedByPolicy(address))
     return err
-  let host = address ?? ''
-  try {
-    host = new URL(host).host
-  }
-  catch { /* keep the address as given */ }
-  return new AppError('reload_needed', `This page's security policy was set before ${host} was added, so the browser blocked it.`)
+  return new AppError('reload_needed', `This page's security policy was set before ${hostOf(address ?? '')} was added, so the browser blocked it.`)
 }

@@ -1,5 +1,6 @@
 import { AppError } from '../shared/errors'
 import { blockedOrigins } from './security-policy'
+import { hostOf } from '../shared/origin'
 
 /** What the Models screen says after a model was added by URL: nothing when the file answers, else why not. */
 export interface UrlReach {
@@ -9,15 +10,6 @@ export interface UrlReach {
   needsReload: boolean
   /** What was met: the file, a refusal of the host, a redirect to a refused address, an error status, nothing. */
   kind?: 'ok' | 'refused' | 'redirect_refused' | 'status' | 'unreachable'
-}
-
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host
-  }
-  catch {
-    return url
-  }
 }
 
 /**

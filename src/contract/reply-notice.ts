@@ -88,16 +88,6 @@ export function replyNotice(r: ReplyShape): ReplyNotice | undefined {
   }
 }
 
-/** The host of a URL for messages ("localhost:11434"), or the text itself when it does not parse. */
-export function hostOf(url: string): string {
-  try {
-    return new URL(url).host
-  }
-  catch {
-    return url
-  }
-}
-
 /**
  * Two notices for one reply as one: `first`'s code (what the person needs to know first), both messages and both next
  * steps in that order; `second` alone when there is no `first`. The reply's own finish reason stays on the reply.

@@ -19,6 +19,7 @@ import { splitParts } from '../models/split'
 import { storageName } from '../models/storage-name'
 import { ensureSpace, requestPersist } from '../models/storage'
 import { discardModel, readFacts, URL_REPO } from './stored-files'
+import { hostOf } from '../shared/origin'
 
 /** Re-exported for the download worker's callers and tests that import them from here. */
 export { discardModel, readFacts, URL_REPO }
@@ -101,15 +102,6 @@ async function downloadOnce(model: ModelRef, opts: DownloadOptions): Promise<Sto
     if (!isResumable(e))
       await discardModel(entry)
     throw e
-  }
-}
-
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host
-  }
-  catch {
-    return url
   }
 }
 

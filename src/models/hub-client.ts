@@ -5,6 +5,7 @@
 import { listFiles, modelInfo } from '@huggingface/hub'
 import { AppError } from '../shared/errors'
 import type { ModelRef } from './model-ref'
+import { hostOf } from '../shared/origin'
 
 export { PUBLIC_HUB_URL, hubFileUrl } from './hub-url'
 
@@ -78,24 +79,12 @@ export async function hubGgufFiles(repo: string, hubUrl: string): Promise<Array<
   return files
 }
 
-
-
-/** The hub's host as people see it in the address bar ("huggingface.co"), or the address as given. */
-function hubHost(hubUrl: string): string {
-  try {
-    return new URL(hubUrl).host
-  }
-  catch {
-    return hubUrl
-  }
-}
-
 /**
  * What the hub did not have, naming the host: the repository (no file asked for yet: a search for a repo's GGUF
  * files) or the file in it. The Hub answers 401 for a repository that does not exist or is private.
  */
 function notFound(ref: ModelRef, hubUrl: string): AppError {
-  const host = hubHost(hubUrl)
+  const host = hostOf(hubUrl)
   return new AppError('model_not_found', ref.file
     ? `${host} has no file "${ref.file}" in the repository ${ref.repo}.`
     : `${host} has no public repository named "${ref.repo}". Check the name (owner/repository) on ${host}.`)
@@ -110,7 +99,7 @@ function notFound(ref: ModelRef, hubUrl: string): AppError {
  */
 function hubError(err: unknown, ref: ModelRef, hubUrl: string): AppError {
   const status = (err as { statusCode?: number }).statusCode
-  const host = hubHost(hubUrl)
+  const host = hostOf(hubUrl)
   if (status === 404 || status === 401)
     return notFound(ref, hubUrl)
   if (status === 403)

@@ -59,3 +59,13 @@ export function endpointOrigin(value: unknown): string | undefined {
 export function isCanonicalOrigin(value: unknown): value is string {
   return typeof value === 'string' && endpointOrigin(value) === value
 }
+
+/** The host of a URL for messages ("localhost:11434"), or the text itself when it does not parse. */
+export function hostOf(url: string): string {
+  try {
+    return new URL(url).host
+  }
+  catch {
+    return url
+  }
+}

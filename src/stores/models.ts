@@ -7,7 +7,7 @@ import { forgetUrlModel, rememberUrlModel, savedUrlModels } from '../models/url-
 import { downloadReachError } from '../composables/url-reach'
 import { hubFileUrl } from '../models/hub-url'
 import type { LoadedModel } from '../contract/messages'
-import { hostOf } from '../contract/reply-notice'
+import { hostOf } from '../shared/origin'
 import { AppError, toAppError } from '../shared/errors'
 import { useEngineStore } from './engine'
 import { useLibraryStore } from './library'

@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia'
 import { computed, ref, watch } from 'vue'
 import { GOOGLE_GEMINI_HOST, keyDestination } from '../services/gemini/key-destination'
-import { hostOf } from '../contract/reply-notice'
+import { hostOf } from '../shared/origin'
 import { isBlockedByPolicy } from '../composables/security-policy'
 import { AppError } from '../shared/errors'
 import { useEngineStore } from './engine'

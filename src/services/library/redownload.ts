@@ -5,21 +5,13 @@
 import type { ModelRef } from '../../models/model-ref'
 import { URL_REPO } from '../../downloads/stored-files'
 import { LOCAL_REPO } from './local-import'
+import { hostOf } from '../../shared/origin'
 
 /** Where a model's file would come from again. */
 export type RedownloadSource =
   | { kind: 'host', host: string }
   /** Imported from a file on this device: nothing can download it again. */
   | { kind: 'local-file' }
-
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host
-  }
-  catch {
-    return url
-  }
-}
 
 /** The host a re-download of `ref` would use: the direct URL's, or the model hub's (`hubUrl`). */
 export function redownloadSource(ref: Pick<ModelRef, 'repo' | 'file'>, hubUrl: string): RedownloadSource {

@@ -1,6 +1,6 @@
 /** Issue 17 item 2: endpoint settings and app-config.json accept only well-formed http(s) addresses. */
 import { describe, expect, it } from 'vitest'
-import { endpointOrigin, endpointProblem, isCanonicalOrigin } from '../../../src/shared/origin'
+import { endpointOrigin, endpointProblem, hostOf, isCanonicalOrigin } from '../../../src/shared/origin'
 import { DEFAULT_SETTINGS, sanitizeSettings, validateSettings } from '../../../src/stores/settings-schema'
 
 /** Each kind of value that once reached the CSP or fetch(), with why it is refused. */
@@ -74,5 +74,14 @@ describe('endpoint settings', () => {
 
   it('accepts the addresses the setup guide gives', () => {
     expect(validateSettings({ ...DEFAULT_SETTINGS, hubUrl: 'https://hf-mirror.example', openaiUrl: 'http://localhost:11434/v1', geminiBaseUrl: 'http://127.0.0.1:9999' })).toEqual({})
+  })
+})
+
+describe('hostOf (the host messages name)', () => {
+  it('gives the host with its port, or the text as given when it is not a URL', () => {
+    expect(hostOf('http://localhost:11434/v1')).toBe('localhost:11434')
+    expect(hostOf('https://huggingface.co/someone/model/resolve/main/x.gguf')).toBe('huggingface.co')
+    expect(hostOf('not a url')).toBe('not a url')
+    expect(hostOf('')).toBe('')
   })
 })

@@ -8,6 +8,7 @@ import type { Tool } from '../tool'
 import type { ListedTool } from './client'
 import { toolSchemaProblem } from './schema'
 import type { McpCaller, McpServerConfig, McpToolInfo } from './types'
+import { hostOf } from '../../../shared/origin'
 
 /** Names OpenAI-compatible servers and Gemini both accept for a function. */
 const USABLE_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/
@@ -18,12 +19,7 @@ const MAX_DESCRIPTION_CHARS = 1000
 export function serverLabel(server: Pick<McpServerConfig, 'name' | 'url'>): string {
   if (server.name.trim())
     return server.name.trim()
-  try {
-    return new URL(server.url).host
-  }
-  catch {
-    return server.url
-  }
+  return hostOf(server.url)
 }
 
 /**
