@@ -128,10 +128,16 @@ test('Restart engine terminates a running generation and the next prompt works',
   await expect(page.getByTestId('error')).toHaveAttribute('data-code', 'worker_crashed')
   await setGreedy(page)
   expect(await ask(page, 'Once upon a time')).toContain(LILY)
-  // The old worker was terminated (its close reaches Playwright asynchronously); one new worker remains.
-  const inferenceWorkers = () => page.workers().filter(w => w.url().includes('inference.worker'))
-  await expect.poll(() => inferenceWorkers().length).toBe(1)
-  expect(inferenceWorkers()[0]).not.toBe(before)
+  // A new worker answered, and the old one runs nothing any more: a worker still alive answers evaluate() at once. Its
+  // absence from page.workers() is not waited for: Chromium's DevTools protocol reported the close of the old worker
+  // late or never when its nested wllama worker closed at the same moment (the CI run of 7625bd7, and 1 of 14 runs
+  // under load here: the nested worker's close arrived, the parent's did not, and evaluate() on it never returned).
+  expect(page.workers().some(w => w.url().includes('inference.worker') && w !== before)).toBe(true)
+  const answersEvaluate = await Promise.race([
+    before!.evaluate(() => true).catch(() => false),
+    new Promise<boolean>(resolve => setTimeout(() => resolve(false), 5000)),
+  ])
+  expect(answersEvaluate, 'the old inference worker still runs JavaScript').toBe(false)
 })
 
 test('a follow-up turn reuses the conversation\'s KV cache instead of processing the history again', async ({ page }) => {
