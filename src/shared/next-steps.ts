@@ -32,7 +32,7 @@ export interface NextStepContext {
  * same message on the same model fails the same way, so their buttons are Context size and Open models instead.
  */
 const RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
-  'timeout', 'queue_full', 'worker_crashed', 'inference_failed', 'unknown', 'offline', 'rate_limited',
+  'timeout', 'queue_full', 'worker_crashed', 'engine_restarted', 'inference_failed', 'unknown', 'offline', 'rate_limited',
   'service_unavailable', 'bad_response', 'engine_stuck', 'load_timeout', 'busy_elsewhere', 'download_failed',
   'request_rejected', 'server_model_not_found', 'missing_api_key', 'model_not_loaded', 'load_failed',
 ])

@@ -124,8 +124,27 @@ test('Restart engine terminates a running generation and the next prompt works',
   const before = page.workers().find(w => w.url().includes('inference.worker'))
   await openPerformance(page)
   await page.getByTestId('restart-engine').click()
+  // Nothing runs now: the old worker's queue went with it (the chip said "generating" with nothing running).
+  await expect(page.getByTestId('engine-queue')).toContainText('0 running, 0 waiting')
+  await expect(page.getByTestId('status-state')).not.toHaveText('generating')
   await openChat(page)
-  await expect(page.getByTestId('error')).toHaveAttribute('data-code', 'worker_crashed')
+  // The restart the person asked for, said as such: not "stopped unexpectedly".
+  const stopped = page.getByTestId('error')
+  await expect(stopped).toHaveAttribute('data-code', 'engine_restarted')
+  await expect(stopped).toContainText('was restarted')
+
+  // That reply's error stays in its conversation: a new chat with Gemini and no key still shows why Send is off, and
+  // the fix (a newcomer's new chat had neither, only a greyed Send).
+  const backend = await showSetting(page, 'setting-backend')
+  const chosen = await backend.inputValue()
+  await backend.selectOption('gemini')
+  await closeSettings(page)
+  await page.getByTestId('new-conversation').click()
+  await expect(page.getByTestId('backend-readiness')).toHaveAttribute('data-code', 'missing_api_key')
+  await expect(page.getByTestId('backend-readiness').getByTestId('next-step-settings')).toBeVisible()
+  await (await showSetting(page, 'setting-backend')).selectOption(chosen)
+  await closeSettings(page)
+
   await setGreedy(page)
   expect(await ask(page, 'Once upon a time')).toContain(LILY)
   // A new worker answered, and the old one runs nothing any more: a worker still alive answers evaluate() at once. Its

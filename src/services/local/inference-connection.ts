@@ -151,14 +151,19 @@ export class InferenceConnection {
       this.restart(new AppError('engine_stuck'))
   }
 
-  /** Kills the worker now (a stuck engine, or a test of recovery); pending calls reject with `worker_crashed`. */
-  restart(reason = new AppError('worker_crashed', 'The inference engine was restarted.')): void {
+  /**
+   * Kills the worker now (the person's Restart engine, or a stuck engine); pending calls reject with `reason`:
+   * `engine_restarted` by default (a newcomer read the restart they had asked for as "stopped unexpectedly").
+   */
+  restart(reason = new AppError('engine_restarted', 'You restarted the inference engine.')): void {
     this.client.dispose(reason)
     this.replace(reason)
   }
 
   private replace(reason: AppError): void {
     this.restarts++
+    // The old worker's queue went with it: nothing runs until the new one says so ("generating" stayed on the chip).
+    this.events.onQueue?.({ running: [], waiting: [] })
     this.start()
     this.events.onRestart?.(reason)
   }

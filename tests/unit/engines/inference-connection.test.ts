@@ -241,9 +241,10 @@ describe('InferenceConnection', () => {
     await vi.waitFor(() => expect(onUnloaded).toHaveBeenCalledTimes(1), { timeout: 2000, interval: 10 })
   })
 
-  it('restart() rejects pending calls with worker_crashed and replaces the worker', async () => {
+  it('restart() rejects pending calls with engine_restarted, empties the queue state and replaces the worker', async () => {
     const onRestart = vi.fn()
-    const { connection, workers, worker } = connect({ onRestart })
+    const onQueue = vi.fn()
+    const { connection, workers, worker } = connect({ onRestart, onQueue })
     await connection.load(LOAD)
     worker(0).engine.turns.set('stuck', { deltas: ['x'], holdAfter: 0 })
     const stuck = rejection(collect(connection.chat(chatCall('stuck'))))
@@ -252,8 +253,9 @@ describe('InferenceConnection', () => {
     connection.restart()
 
     const err = await stuck
-    expect(err.code).toBe('worker_crashed')
-    expect(err.message).toBe('The inference engine was restarted.')
+    expect(err.code).toBe('engine_restarted')
+    expect(err.message).toBe('You restarted the inference engine.')
+    expect(onQueue).toHaveBeenLastCalledWith({ running: [], waiting: [] })
     expect(onRestart).toHaveBeenCalledTimes(1)
     expect(onRestart).toHaveBeenCalledWith(err)
     expect(connection.restartCount).toBe(1)
@@ -327,7 +329,25 @@ describe('load watchdog (issue 18 item 10)', () => {
     }, {}, { loadTimeoutMs: () => 100 })
     connections.push(connection)
     const steps: string[] = []
-    await expect(connection.load(LOAD, { onProgress: p => steps.push(p.phase) })).resolves.toMatchObject({ model: STORIES })
+    // Fake timers: with real ones a 50 ms step ran over 100 ms late on a busy machine and the load was cut short. The
+    // fake worker's messages still travel by a real MessageChannel: each step lets them arrive before time moves on.
+    const delivered = async () => {
+      for (let k = 0; k < 5; k++)
+        await new Promise(resolve => setImmediate(resolve))
+    }
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    try {
+      const loading = connection.load(LOAD, { onProgress: p => steps.push(p.phase) })
+      for (let i = 0; i < 12; i++) {
+        await delivered()
+        await vi.advanceTimersByTimeAsync(50)
+      }
+      await delivered()
+      await expect(loading).resolves.toMatchObject({ model: STORIES })
+    }
+    finally {
+      vi.useRealTimers()
+    }
     expect(steps).toHaveLength(10)
   })
 
