@@ -71,7 +71,7 @@ export const ERROR_HELP: Record<ErrorCode, { title: string, action: string }> = 
   load_failed: { title: 'The model could not be loaded.', action: 'Try a smaller context size in Settings, or another model.' },
   out_of_memory: { title: 'The device ran out of memory for this model.', action: 'Pick a smaller model or a smaller context size.' },
   unsupported_device: { title: 'This device cannot run this model.', action: 'Pick a model marked as compatible with your device.' },
-  inference_failed: { title: 'The model failed while writing its answer.', action: 'Try again; if it repeats, reload the model.' },
+  inference_failed: { title: 'The model failed while writing its answer.', action: 'Try again; if it repeats with this model, choose another one under Models: this file may be broken or unsupported.' },
   busy_elsewhere: { title: 'The model is open in another tab.', action: 'Close the other tab, or take over the model here.' },
   unknown: { title: 'Something went wrong.', action: 'Reload the page; if it repeats, see Troubleshooting.' },
   offline: { title: 'You are offline, so the cloud model cannot be reached.', action: 'Reconnect, or switch to a model on this device.' },

@@ -4,7 +4,7 @@
  */
 import { LoggerWithoutDebug, Wllama, type LoadModelParams } from '@wllama/wllama/esm/index.js'
 import wasmUrl from '@wllama/wllama/esm/wasm/wllama.wasm?url'
-import { AppError, toAppError } from '../../../shared/errors'
+import { AppError } from '../../../shared/errors'
 import type { ChatCall, LoadedModel, LoadRequest } from '../../../contract/messages'
 import { blobSource, validateGguf, type ModelSummary } from '../../../models/gguf'
 import { openModelFile } from '../../../models/opfs-store'
@@ -17,6 +17,7 @@ import { completionPrompt, constraintParams, resolveMode, samplingParams, toWlla
 import { neutraliser, readSpecialTokens } from './special-tokens'
 import { readStream, type StreamChunk } from './stream'
 import { MIN_SAMPLE_TOKENS, PROBE_MAX_BYTES, cachedChoice, chooseFromUse, maxProbeThreads, probeKey, probeThreads, recordUse, saveChoice, settleProbe, useSamples, type ThreadChoice } from './thread-probe'
+import { contextError, engineError } from './engine-errors'
 
 /** Context used while timing thread counts: small, so each probe load is quick. */
 const PROBE_N_CTX = 256
@@ -130,7 +131,7 @@ export class WllamaEngine implements WorkerEngine {
       return summary
     }
     catch (err) {
-      throw run.signal.aborted ? new AppError('aborted') : contextError(err) ?? toAppError(err, 'inference_failed')
+      throw run.signal.aborted ? new AppError('aborted') : contextError(err) ?? engineError(err, loaded.model.file)
     }
   }
 
@@ -190,18 +191,6 @@ export class WllamaEngine implements WorkerEngine {
     this.wllama = wllama
     this.loaded = { ...this.loaded, threads: wllama.getNumThreads() }
   }
-}
-
-/**
- * llama.cpp refuses a prompt longer than the context before processing it, with its exact size: "request (802 tokens)
- * exceeds the available context size (256 tokens), try increasing it". That count is `context_exceeded`'s details.
- */
-function contextError(err: unknown): AppError | undefined {
-  const match = /request \((\d+) tokens\) exceeds the available context size \((\d+) tokens\)/.exec(err instanceof Error ? err.message : String(err))
-  if (!match)
-    return undefined
-  const [promptTokens, nCtx] = [Number(match[1]), Number(match[2])]
-  return new AppError('context_exceeded', `The prompt needs ${promptTokens} tokens, but the model's context holds ${nCtx}.`, { details: { promptTokens, nCtx } })
 }
 
 /** The cheap check before every load: the file still has the size that was verified. */
